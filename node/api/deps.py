@@ -1,0 +1,54 @@
+"""FastAPI dependencies (``Annotated`` aliases): the node context, DB sessions, auth."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from node.db.models import ApiToken, Role
+from node.errors import Unauthorized
+from node.runtime import NodeRuntime
+from node.tokens import authenticate
+
+
+def _runtime(request: Request) -> NodeRuntime:
+    runtime: NodeRuntime = request.app.state.runtime
+    return runtime
+
+
+Runtime = Annotated[NodeRuntime, Depends(_runtime)]
+
+
+def _session(runtime: Runtime) -> Iterator[Session]:
+    with runtime.sessions() as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(_session)]
+
+_bearer = HTTPBearer(auto_error=False, description="API token from `credreg token create`")
+
+
+def _require(*roles: Role) -> object:
+    allowed = set(roles)
+
+    def dependency(
+        session: DbSession,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> ApiToken:
+        if credentials is None:
+            raise Unauthorized("a bearer token is required (Authorization: Bearer …)")
+        token = authenticate(session, credentials.credentials, allowed)
+        session.commit()
+        return token
+
+    return Depends(dependency)
+
+
+IssuerToken = Annotated[ApiToken, _require(Role.ISSUER)]
+AdminToken = Annotated[ApiToken, _require(Role.ADMIN)]
+VcApiToken = Annotated[ApiToken, _require(Role.VC_API)]

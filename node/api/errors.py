@@ -1,0 +1,85 @@
+"""The one place where errors become HTTP responses.
+
+Body shape for every error: ``{"error": code, "message": text, "problems": [{element, reason}]}``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from node.errors import NodeError
+from node.vc.errors import VCError
+
+log = logging.getLogger(__name__)
+
+
+class ProblemOut(BaseModel):
+    element: str
+    reason: str
+
+
+class ErrorOut(BaseModel):
+    """Every 4xx/5xx body the node sends."""
+
+    error: str
+    message: str
+    problems: list[ProblemOut] = []
+
+
+def _body(code: str, message: str, problems: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return {"error": code, "message": message, "problems": problems or []}
+
+
+def _element(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(NodeError)
+    async def _node_error(_request: Request, exc: NodeError) -> JSONResponse:
+        problems = [{"element": p.element, "reason": p.reason} for p in exc.problems]
+        return JSONResponse(_body(exc.code, exc.message, problems), status_code=exc.status_code)
+
+    @app.exception_handler(VCError)
+    async def _vc_error(_request: Request, exc: VCError) -> JSONResponse:
+        return JSONResponse(_body("invalid_credential", str(exc)), status_code=422)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"element": _element(tuple(e.get("loc", ()))), "reason": str(e.get("msg", ""))}
+            for e in exc.errors()
+        ]
+        body = _body("invalid_input", "the request does not match the documented shape", problems)
+        return JSONResponse(jsonable_encoder(body), status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
+            exc.status_code, "http_error"
+        )
+        return JSONResponse(
+            _body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        # Never a traceback to the client; the log has it (without request bodies).
+        log.exception("unexpected error")
+        return JSONResponse(_body("internal_error", "unexpected server error"), status_code=500)
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "Missing, unknown or revoked bearer token"},
+    403: {"model": ErrorOut, "description": "The token's role does not allow this"},
+    422: {"model": ErrorOut, "description": "Input refused; `problems` names each element"},
+}

@@ -1,0 +1,111 @@
+"""Admin API: issue micro-credentials one by one or in batches (JSON or CSV)."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, status
+
+from node.api.deps import AdminToken, IssuerToken, Runtime
+from node.api.errors import ERROR_RESPONSES, ErrorOut
+from node.api.schemas import BatchIn, BatchItemOut, BatchOut, IssueIn, IssueRecordIn, RecordOut
+from node.credentials.csv_import import parse_csv
+from node.db.models import CredentialFormat
+from node.issuance.service import IssueRequest
+
+router = APIRouter(prefix="/admin", tags=["issuing"], responses=ERROR_RESPONSES)
+
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "No such record"}
+}
+_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorOut, "description": "The record's state forbids this"}
+}
+
+
+@router.post(
+    "/credentials",
+    status_code=status.HTTP_201_CREATED,
+    summary="Issue one micro-credential (or prepare it for approval)",
+    responses=_CONFLICT,
+)
+def issue_one(body: IssueIn, runtime: Runtime, token: IssuerToken) -> RecordOut:
+    service = runtime.issuance()
+    request = IssueRequest(body.claims, body.subject_id, body.idempotency_key)
+    record = service.prepare(request, token.id)
+    if not body.issue:
+        return RecordOut.of(record)
+    record, copies = service.issue_record(record.id, body.formats)
+    return RecordOut.of(record, copies)
+
+
+@router.get("/credentials/{record_id}", summary="A credential record", responses=_NOT_FOUND)
+def get_record(record_id: str, runtime: Runtime, _token: IssuerToken) -> RecordOut:
+    record, copies = runtime.issuance().get(record_id)
+    return RecordOut.of(record, copies)
+
+
+@router.post(
+    "/credentials/{record_id}/approve",
+    summary="Approve a prepared record (admin role)",
+    responses={**_NOT_FOUND, **_CONFLICT},
+)
+def approve(record_id: str, runtime: Runtime, _token: AdminToken) -> RecordOut:
+    return RecordOut.of(runtime.issuance().approve(record_id))
+
+
+@router.post(
+    "/credentials/{record_id}/issue",
+    summary="Sign a prepared or approved record",
+    responses={**_NOT_FOUND, **_CONFLICT},
+)
+def issue_record(
+    record_id: str, runtime: Runtime, _token: IssuerToken, body: IssueRecordIn | None = None
+) -> RecordOut:
+    formats = body.formats if body else [CredentialFormat.LDP_RDFC]
+    record, copies = runtime.issuance().issue_record(record_id, formats)
+    return RecordOut.of(record, copies)
+
+
+def _summarise(items: list[BatchItemOut]) -> BatchOut:
+    counts = Counter(item.status for item in items)
+    return BatchOut(
+        issued=counts["issued"], skipped=counts["skipped"], rejected=counts["rejected"], items=items
+    )
+
+
+@router.post(
+    "/credentials/batch",
+    summary="Issue a batch (JSON array); bad items are reported, good ones issued",
+)
+def issue_batch(body: BatchIn, runtime: Runtime, token: IssuerToken) -> BatchOut:
+    requests = (
+        IssueRequest(item.claims, item.subject_id, item.idempotency_key, line=index)
+        for index, item in enumerate(body.items)
+    )
+    outcomes = runtime.issuance().issue_batch(requests, body.formats, token.id)
+    return _summarise([BatchItemOut.of(o) for o in outcomes])
+
+
+@router.post(
+    "/credentials/batch/csv",
+    summary="Issue a batch from a learning-platform CSV export (docs/csv-format.md)",
+    openapi_extra={
+        "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
+    },
+)
+def issue_csv(
+    runtime: Runtime,
+    token: IssuerToken,
+    body: Annotated[bytes, Body(media_type="text/csv")],
+    formats: Annotated[list[CredentialFormat] | None, Query(alias="format")] = None,
+) -> BatchOut:
+    text = body.decode("utf-8-sig", errors="strict")
+    rows = parse_csv(io.StringIO(text), runtime.settings.profile)
+    requests = (IssueRequest.from_csv_row(row) for row in rows)
+    outcomes = runtime.issuance().issue_batch(
+        requests, formats or [CredentialFormat.LDP_RDFC], token.id
+    )
+    return _summarise([BatchItemOut.of(o) for o in outcomes])

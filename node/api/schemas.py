@@ -1,0 +1,123 @@
+"""Request and response bodies of the admin API (camelCase on the wire)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from node.credentials.schema import SCHEMA_ID
+from node.db.models import CredentialFormat, CredentialRecord, SignedCopy
+from node.errors import Problem
+from node.issuance.service import IssueOutcome
+from node.issuance.signing import SignedCopyData
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class IssueIn(_Wire):
+    claims: dict[str, Any] = Field(
+        description=f"The micro-credential's elements; JSON Schema at {SCHEMA_ID}"
+    )
+    subject_id: str | None = Field(
+        default=None, description="The learner's DID (did:key / did:jwk), when known"
+    )
+    idempotency_key: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Repeating a request with the same key never issues twice",
+    )
+    formats: list[CredentialFormat] = Field(
+        default=[CredentialFormat.LDP_RDFC], min_length=1, description="Signed copies to make"
+    )
+    issue: bool = Field(
+        default=True,
+        description="false: store the record as `prepared` for approval, sign nothing yet",
+    )
+
+
+class IssueRecordIn(_Wire):
+    formats: list[CredentialFormat] = Field(default=[CredentialFormat.LDP_RDFC], min_length=1)
+
+
+class BatchIn(_Wire):
+    items: list[IssueIn] = Field(min_length=1, max_length=10_000)
+    formats: list[CredentialFormat] = Field(default=[CredentialFormat.LDP_RDFC], min_length=1)
+
+
+class CopyOut(_Wire):
+    format: CredentialFormat
+    credential: Any = Field(description="JSON-LD object, or compact JWS for jwt_vc_json")
+    leaf_digest: str = Field(description="Hex SHA-256 anchoring leaf (DESIGN.md, Anchoring)")
+
+    @classmethod
+    def of(cls, fmt: str, content: str, digest: str) -> CopyOut:
+        body: Any = content if fmt == CredentialFormat.JWT_VC_JSON else json.loads(content)
+        return cls(format=CredentialFormat(fmt), credential=body, leaf_digest=digest)
+
+
+class RecordOut(_Wire):
+    id: str
+    state: str
+    idempotency_key: str | None
+    subject_id: str | None
+    created_at: datetime
+    issued_at: datetime | None
+    credentials: list[CopyOut] = []
+
+    @classmethod
+    def of(
+        cls,
+        record: CredentialRecord,
+        copies: list[SignedCopy] | list[SignedCopyData] = (),  # type: ignore[assignment]
+    ) -> RecordOut:
+        return cls(
+            id=record.id,
+            state=record.state,
+            idempotency_key=record.idempotency_key,
+            subject_id=record.subject_id,
+            created_at=record.created_at,
+            issued_at=record.issued_at,
+            credentials=[CopyOut.of(str(c.format), c.content, c.leaf_digest) for c in copies],
+        )
+
+
+class ProblemOut(_Wire):
+    element: str
+    reason: str
+
+
+class BatchItemOut(_Wire):
+    position: int = Field(description="Index in the array, or line number in the CSV file")
+    status: str = Field(description="issued | skipped (idempotency key seen) | rejected")
+    record_id: str | None
+    problems: list[ProblemOut]
+    credentials: list[CopyOut] = []
+
+    @classmethod
+    def of(cls, outcome: IssueOutcome) -> BatchItemOut:
+        return cls(
+            position=outcome.position,
+            status=outcome.status,
+            record_id=outcome.record_id,
+            problems=[ProblemOut(element=p.element, reason=p.reason) for p in outcome.problems],
+            credentials=[
+                CopyOut.of(c.format.value, c.content, c.leaf_digest) for c in outcome.copies
+            ],
+        )
+
+
+class BatchOut(_Wire):
+    issued: int
+    skipped: int
+    rejected: int
+    items: list[BatchItemOut]
+
+
+def problem_list(problems: list[Problem]) -> list[ProblemOut]:
+    return [ProblemOut(element=p.element, reason=p.reason) for p in problems]

@@ -1,0 +1,37 @@
+"""The application factory: nothing is built at import time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import FastAPI
+
+from node import __version__
+from node.api import errors, routes_admin, routes_public
+from node.keys.keystore import KeyStore
+from node.runtime import build_runtime
+from node.settings import Settings
+
+
+def create_app(
+    settings: Settings, *, keystore_factory: Callable[[], KeyStore] | None = None
+) -> FastAPI:
+    runtime = build_runtime(settings, keystore_factory)
+    app = FastAPI(
+        title="credreg node",
+        version=__version__,
+        summary="EU micro-credentials as W3C Verifiable Credentials, anchored on a ledger",
+        description="Issue, sign and verify micro-credentials carrying every EU Council "
+        "Recommendation element. Admin endpoints need a bearer token "
+        "(`credreg token create --role issuer|admin`). Every error body is "
+        "`{error, message, problems:[{element, reason}]}`.",
+    )
+    app.state.runtime = runtime
+    errors.install(app)
+    app.include_router(routes_public.router)
+    app.include_router(routes_admin.router)
+    if settings.vc_api_enabled:
+        from node.api import routes_vcapi  # the generic VC API is off unless enabled
+
+        app.include_router(routes_vcapi.router)
+    return app

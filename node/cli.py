@@ -1,0 +1,222 @@
+"""The ``credreg`` command."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from node.credentials.vocab import LegalStatus
+from node.db.engine import make_engine, migrate, session_factory
+from node.db.models import CredentialFormat, Role
+from node.errors import NodeError
+from node.keys.keystore import FileKeyStore, KeyStoreError
+from node.settings import Settings
+
+app = typer.Typer(help="Registry node for EU micro-credentials.", no_args_is_help=True)
+token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+console = Console(stderr=True)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", envvar="CREDREG_DATA_DIR", help="Node data directory."),
+]
+
+
+def _settings(data_dir: Path | None) -> Settings:
+    return Settings(data_dir=data_dir) if data_dir else Settings()
+
+
+def _passphrase(settings: Settings, *, confirm: bool = False) -> str:
+    if settings.key_passphrase is not None:
+        return settings.key_passphrase.get_secret_value()
+    if not sys.stdin.isatty():
+        raise typer.BadParameter("set CREDREG_KEY_PASSPHRASE (no terminal to prompt on)")
+    phrase = getpass.getpass("Key store passphrase: ")
+    if confirm and getpass.getpass("Repeat passphrase: ") != phrase:
+        raise typer.BadParameter("the passphrases differ")
+    return phrase
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code=1)
+
+
+@app.command()
+def init(
+    name: Annotated[str, typer.Option(help="Institution name")],
+    country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 country code")],
+    origin: Annotated[str, typer.Option(help="Public web origin, e.g. https://uni.example")],
+    legal_status: Annotated[
+        LegalStatus, typer.Option(help="Legal status of the institution")
+    ] = LegalStatus.PUBLIC_INSTITUTION,
+    data_dir: DataDir = None,
+) -> None:
+    """Create the institution: keys in the encrypted key store and its did:web identity."""
+    from node.setup import create_institution
+
+    settings = _settings(data_dir)
+    engine = make_engine(settings.effective_database_url)
+    migrate(engine)
+    try:
+        store = FileKeyStore(settings.key_dir, _passphrase(settings, confirm=True))
+        institution = create_institution(
+            session_factory(engine),
+            store,
+            name=name,
+            country=country,
+            legal_status=legal_status,
+            origin=settings.origin if origin is None else origin,
+        )
+    except (NodeError, KeyStoreError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"institution created: [bold]{institution.name}[/bold] ({institution.did})")
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[Role, typer.Option(help="issuer, admin or vcapi")],
+    name: Annotated[str, typer.Option(help="What the token is for")] = "cli",
+    data_dir: DataDir = None,
+) -> None:
+    """Create an API token and print it once (only its hash is stored)."""
+    from node.tokens import create_token
+
+    settings = _settings(data_dir)
+    engine = make_engine(settings.effective_database_url)
+    migrate(engine)
+    with session_factory(engine)() as session:
+        token = create_token(session, role, name)
+        session.commit()
+    typer.echo(token)
+
+
+@app.command()
+def serve(data_dir: DataDir = None) -> None:
+    """Run the node's HTTP service."""
+    import uvicorn
+
+    from node.app import create_app
+
+    settings = _settings(data_dir)
+    if settings.key_passphrase is None:
+        os.environ["CREDREG_KEY_PASSPHRASE"] = _passphrase(settings)
+        settings = _settings(data_dir)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+@app.command()
+def issue(
+    csv: Annotated[Path, typer.Option("--csv", help="CSV exported from the learning platform")],
+    fmt: Annotated[
+        list[CredentialFormat] | None, typer.Option("--format", help="Format(s) to sign")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Issue every row of a CSV file; re-running it skips rows already issued."""
+    from node.credentials.csv_import import parse_csv
+    from node.issuance.service import IssueOutcome, IssueRequest
+    from node.runtime import open_runtime
+
+    settings = _settings(data_dir)
+    if not csv.is_file():
+        raise _fail(f"no such file: {csv}")
+    runtime = open_runtime(settings, _passphrase(settings))
+    formats = fmt or [CredentialFormat.LDP_RDFC]
+    counts: Counter[str] = Counter()
+    rejected: list[IssueOutcome] = []
+    total = max(sum(1 for _ in csv.open(encoding="utf-8-sig")) - 1, 0)
+    try:
+        service = runtime.issuance()
+        with (
+            csv.open(encoding="utf-8-sig", newline="") as handle,
+            Progress(
+                TextColumn("issuing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=console,
+            ) as progress,
+        ):
+            task = progress.add_task("issue", total=total)
+            rows = parse_csv(handle, runtime.settings.profile)
+            requests = (IssueRequest.from_csv_row(row) for row in rows)
+            for outcome in service.issue_batch(requests, formats, token_id=None):
+                counts[outcome.status] += 1
+                if outcome.status == "rejected":
+                    rejected.append(outcome)
+                progress.advance(task)
+    except NodeError as exc:
+        raise _fail(exc.message) from None
+    finally:
+        runtime.close()
+    console.print(
+        f"issued {counts['issued']}, skipped as already issued {counts['skipped']}, "
+        f"rejected {counts['rejected']}"
+    )
+    for outcome in rejected:
+        reasons = "; ".join(f"{p.element}: {p.reason}" for p in outcome.problems)
+        console.print(f"  line {outcome.position}: {reasons}")
+    if rejected:
+        raise typer.Exit(code=2)
+
+
+DEMO_PASSPHRASE = "demo-only-passphrase"
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="Demo data directory")] = Path(
+        ".credreg-demo"
+    ),
+    credentials: Annotated[int, typer.Option(help="Sample credentials to issue")] = 5,
+) -> None:
+    """Run a demo node: creates a demo institution and sample credentials on first start.
+
+    Demo only: the key store passphrase is fixed and printed. Never use this for real data.
+    """
+    import uvicorn
+
+    from node.app import create_app
+    from node.credentials.examples import example_claims
+    from node.issuance.service import IssueRequest
+    from node.setup import create_institution
+    from node.tokens import create_token
+
+    os.environ.setdefault("CREDREG_KEY_PASSPHRASE", DEMO_PASSPHRASE)
+    settings = Settings(data_dir=data_dir)
+    app_ = create_app(settings)
+    runtime = app_.state.runtime
+    if not (settings.data_dir / "keys").is_dir():
+        create_institution(
+            runtime.sessions,
+            runtime.keystore,
+            name="Demo University",
+            country="FI",
+            legal_status=LegalStatus.PUBLIC_INSTITUTION,
+            origin=settings.origin,
+        )
+        requests = [
+            IssueRequest(example_claims(i), idempotency_key=f"demo-{i}") for i in range(credentials)
+        ]
+        issued = list(runtime.issuance().issue_batch(requests, list(CredentialFormat), None))
+        console.print(f"demo institution created with {len(issued)} sample credentials")
+    with runtime.sessions() as session:
+        token = create_token(session, Role.ISSUER, "demo")
+        session.commit()
+    console.print(f"issuer token (demo): [bold]{token}[/bold]")
+    console.print(f"API docs: {settings.origin}/docs   DID: {settings.origin}/.well-known/did.json")
+    uvicorn.run(app_, host=settings.host, port=settings.port, log_level="info")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,303 @@
+"""Render micro-credential claims as unsigned W3C Verifiable Credentials.
+
+* :func:`to_vcdm2` — VCDM 2.0 + Open Badges 3.0 ``OpenBadgeCredential`` (``ldp_vc`` and the
+  W3C VC API); the EU elements travel through the project's context
+  (:data:`MICROCREDENTIAL_CONTEXT`), with ELM property IRIs where ELM has one.
+* :func:`to_vcdm11_claims` — the same content as VCDM 1.1 (``issuanceDate``) for OpenID4VCI
+  ``jwt_vc_json``, whose claims are VCDM 1.1. The OB 3.0.3 context defines no term of the VC
+  data model itself, so it works under ``credentials/v1`` as well as under ``v2``.
+* :func:`summary` — a flat, human-readable view in one language.
+
+OB3 readers see the plain ``name``/``description`` (primary language), ``achievementType``
+``MicroCredential``, ``creditsAvailable``/``creditsEarned`` and ``result``; multilingual text
+is in JSON-LD language maps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Final
+
+from node.credentials import vocab
+from node.credentials.model import AwardingBody, LearningOutcome, MicroCredentialClaims, pick
+
+VCDM2_CONTEXT: Final = "https://www.w3.org/ns/credentials/v2"
+VCDM11_CONTEXT: Final = "https://www.w3.org/2018/credentials/v1"
+OB3_CONTEXT: Final = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+MICROCREDENTIAL_CONTEXT: Final = "https://w3id.org/credreg/contexts/microcredential/v1"
+CREDENTIAL_TYPES: Final = ("VerifiableCredential", "OpenBadgeCredential")
+
+_IDENTITY_TYPES: Final = {
+    vocab.LearnerIdType.NATIONAL_ID: "nationalIdentityNumber",
+    vocab.LearnerIdType.STUDENT_NUMBER: "identifier",
+    vocab.LearnerIdType.OTHER: "identifier",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class IssuerInfo:
+    """The issuing institution as it appears in ``issuer`` (an OB3 ``Profile``)."""
+
+    id: str
+    """The institution's DID (``did:web:…``)."""
+    name: str
+    country: str
+    """ISO 3166-1 alpha-2."""
+    legal_status: vocab.LegalStatus
+    url: str | None = None
+
+
+def to_vcdm2(
+    claims: MicroCredentialClaims,
+    *,
+    credential_id: str,
+    issuer: IssuerInfo,
+    valid_from: datetime,
+    subject_id: str | None = None,
+) -> dict[str, Any]:
+    """The unsigned VCDM 2.0 credential (Open Badges 3.0 ``OpenBadgeCredential``)."""
+    credential = _credential(claims, credential_id, issuer, subject_id)
+    credential["validFrom"] = _timestamp(valid_from)
+    return {"@context": [VCDM2_CONTEXT, OB3_CONTEXT, MICROCREDENTIAL_CONTEXT], **credential}
+
+
+def to_vcdm11_claims(
+    claims: MicroCredentialClaims,
+    *,
+    credential_id: str,
+    issuer: IssuerInfo,
+    valid_from: datetime,
+    subject_id: str | None = None,
+) -> dict[str, Any]:
+    """The same credential as VCDM 1.1 (the ``vc`` claim of a ``jwt_vc_json`` credential)."""
+    credential = _credential(claims, credential_id, issuer, subject_id)
+    credential["issuanceDate"] = _timestamp(valid_from)
+    return {"@context": [VCDM11_CONTEXT, OB3_CONTEXT, MICROCREDENTIAL_CONTEXT], **credential}
+
+
+def _credential(
+    claims: MicroCredentialClaims, credential_id: str, issuer: IssuerInfo, subject_id: str | None
+) -> dict[str, Any]:
+    lang = claims.primary()
+    achievement = _achievement(claims, credential_id, lang)
+    return {
+        "id": credential_id,
+        "type": list(CREDENTIAL_TYPES),
+        "name": achievement["name"],
+        "description": achievement["description"],
+        "issuer": _issuer(issuer),
+        "credentialSubject": _subject(claims, achievement, subject_id),
+    }
+
+
+def _issuer(issuer: IssuerInfo) -> dict[str, Any]:
+    profile: dict[str, Any] = {"id": issuer.id, "type": ["Profile"], "name": issuer.name}
+    if issuer.url:
+        profile["url"] = issuer.url
+    profile["address"] = {
+        "type": ["Address"],
+        "addressCountryCode": vocab.normalise_country(issuer.country),
+    }
+    profile["legalStatus"] = vocab.concept_iri(issuer.legal_status)
+    return profile
+
+
+def _subject(
+    claims: MicroCredentialClaims, achievement: dict[str, Any], subject_id: str | None
+) -> dict[str, Any]:
+    learner = claims.learner
+    subject: dict[str, Any] = {"type": ["AchievementSubject"]}
+    if subject_id or learner.did:
+        subject["id"] = subject_id or learner.did
+    subject["identifier"] = [
+        {
+            "type": ["IdentityObject"],
+            "identityType": _IDENTITY_TYPES[learner.identifier_type],
+            "hashed": False,
+            "identityHash": learner.identifier,
+        }
+    ]
+    subject["givenName"] = learner.given_name
+    subject["familyName"] = learner.family_name
+    subject["dateOfBirth"] = learner.date_of_birth.isoformat()
+    subject["achievement"] = achievement
+    if claims.workload.ects is not None:
+        subject["creditsEarned"] = claims.workload.ects
+    if claims.grade is not None:
+        subject["result"] = [{"type": ["Result"], "value": claims.grade.value}]
+        subject["grade"] = claims.grade.value
+        _put(subject, "gradeDescription", claims.grade.description)
+    lang = claims.primary()
+    subject["awardingBody"] = [_awarding_body(body, lang) for body in claims.awarding_bodies]
+    subject["issuerCountry"] = [vocab.country_iri(code) for code in claims.issuer_countries]
+    subject["dateOfIssuing"] = claims.date_of_issuing.isoformat()
+    _put(subject, "placeOfIssue", claims.place_of_issue)
+    if claims.achieved_competences:
+        subject["achievedCompetence"] = [_outcome(c) for c in claims.achieved_competences]
+    return subject
+
+
+def _awarding_body(body: AwardingBody, lang: str) -> dict[str, Any]:
+    node: dict[str, Any] = {}
+    if body.id:
+        node["id"] = body.id
+    node["type"] = ["Profile"]
+    node["name"] = pick(body.name, lang)
+    node["legalName"] = dict(body.name)
+    address: dict[str, Any] = {"type": ["Address"]}
+    _put(address, "streetAddress", body.address.street_address)
+    _put(address, "postalCode", body.address.postal_code)
+    address["addressLocality"] = body.address.locality
+    _put(address, "addressRegion", body.address.region)
+    address["addressCountryCode"] = body.address.country
+    node["address"] = address
+    node["legalStatus"] = vocab.concept_iri(body.legal_status)
+    _put(node, "deqarId", body.deqar_id)
+    return node
+
+
+def _achievement(claims: MicroCredentialClaims, credential_id: str, lang: str) -> dict[str, Any]:
+    outcomes = [pick(o.text, lang) for o in claims.learning_outcomes]
+    description = (
+        pick(claims.course_description, lang) if claims.course_description else "\n".join(outcomes)
+    )
+    node: dict[str, Any] = {
+        "id": claims.achievement_id or f"{credential_id}#achievement",
+        "type": ["Achievement"],
+        "achievementType": "MicroCredential",
+        "name": pick(claims.title, lang),
+        "description": description,
+        "criteria": {"narrative": "\n".join(f"- {text}" for text in outcomes)},
+        "inLanguage": lang,
+    }
+    workload, level, qa = claims.workload, claims.level, claims.quality_assurance
+    _put(node, "creditsAvailable", workload.ects)
+    node["title"] = dict(claims.title)
+    _put(node, "courseDescription", claims.course_description)
+    node["learningOutcome"] = [_outcome(o) for o in claims.learning_outcomes]
+    if workload.ects is not None:
+        node["creditPoint"] = {
+            "type": "CreditPoint",
+            "framework": vocab.ECTS_FRAMEWORK,
+            "point": f"{workload.ects:g}",
+        }
+    if workload.certified_hours is not None:
+        node["volumeOfLearning"] = _hours(workload.certified_hours)
+    if level.eqf is not None:
+        node["EQFLevel"] = vocab.eqf_iri(level.eqf)
+    _put_concept(node, "qfEheaCycle", level.qf_ehea)
+    _put(node, "nqfLevel", level.nqf)
+    if level.isced_f is not None:
+        node["ISCEDFCode"] = vocab.isced_f_iri(level.isced_f)
+    node["assessmentType"] = [vocab.concept_iri(a) for a in claims.assessment_types]
+    node["mode"] = vocab.concept_iri(claims.participation_form)
+    node["qualityAssuranceType"] = [vocab.concept_iri(t) for t in qa.types]
+    _put(node, "qualityAssuranceDescription", qa.description)
+    _put(node, "qualityAssuranceReport", qa.deqar_report)
+    _put(node, "targetGroup", [vocab.concept_iri(t) for t in claims.target_groups])
+    _put(node, "entryRequirement", claims.prerequisites)
+    _put_concept(node, "supervisionVerification", claims.supervision_verification)
+    if claims.integration is not None:
+        node["integrationOption"] = [vocab.concept_iri(o) for o in claims.integration.options]
+        _put(node, "stackableTowards", list(claims.integration.stackable_towards))
+    _put(node, "furtherInformation", claims.further_information)
+    _put_concept(node, "gradingStandard", claims.grading_standard)
+    _put_concept(node, "providerAccreditationStatus", claims.provider_accreditation_status)
+    _put(node, "language", [vocab.language_iri(c) for c in claims.languages_of_instruction])
+    _put(node, "modality", [vocab.concept_iri(m) for m in claims.modality])
+    _put_concept(node, "learningSetting", claims.learning_setting)
+    prerequisites = claims.prerequisites_description
+    if prerequisites is not None:
+        _put(node, "admissionRequirements", prerequisites.admission_requirements)
+        _put(node, "priorKnowledge", prerequisites.prior_knowledge)
+        _put(node, "priorExperience", prerequisites.prior_experience)
+    _put(node, "monitoring", claims.monitoring)
+    if claims.costs is not None:
+        node["costAmount"] = _decimal(claims.costs.amount)
+        node["costCurrency"] = claims.costs.currency
+        _put(node, "costDescription", claims.costs.description)
+    _put(node, "faculty", claims.faculty)
+    _put(node, "teacher", list(claims.teachers))
+    if claims.academic_hours is not None:
+        node["academicHours"] = _decimal(claims.academic_hours)
+    _put(node, "estimatedDuration", claims.estimated_duration)
+    return node
+
+
+def _outcome(outcome: LearningOutcome) -> dict[str, Any]:
+    node: dict[str, Any] = {"type": "LearningOutcome", "title": dict(outcome.text)}
+    _put(node, "relatedESCOSkill", list(outcome.esco_skills))
+    return node
+
+
+# ---- summary -------------------------------------------------------------------------------
+
+
+def summary(claims: MicroCredentialClaims, lang: str) -> dict[str, Any]:
+    """A flat human-readable summary in ``lang`` (falling back to English / first text)."""
+    learner = claims.learner
+    result: dict[str, Any] = {
+        "learner": f"{learner.given_name} {learner.family_name}",
+        "dateOfBirth": learner.date_of_birth.isoformat(),
+        "learnerId": learner.identifier,
+        "title": pick(claims.title, lang),
+        "awardingBody": "; ".join(pick(b.name, lang) for b in claims.awarding_bodies),
+        "country": ", ".join(claims.issuer_countries),
+        "dateOfIssuing": claims.date_of_issuing.isoformat(),
+        "learningOutcomes": [pick(o.text, lang) for o in claims.learning_outcomes],
+        "ects": _number(claims.workload.ects),
+        "certifiedHours": _number(claims.workload.certified_hours),
+        "eqf": f"EQF {claims.level.eqf}" if claims.level.eqf is not None else None,
+        "assessment": ", ".join(vocab.label(a) for a in claims.assessment_types),
+        "participation": vocab.label(claims.participation_form),
+        "qualityAssurance": ", ".join(vocab.label(t) for t in claims.quality_assurance.types),
+        "grade": _grade(claims),
+    }
+    return {key: value for key, value in result.items() if value is not None}
+
+
+def _grade(claims: MicroCredentialClaims) -> str | None:
+    if claims.grade is None:
+        return None
+    if claims.grading_standard is None:
+        return claims.grade.value
+    return f"{claims.grade.value} ({vocab.label(claims.grading_standard)})"
+
+
+# ---- helpers -------------------------------------------------------------------------------
+
+
+def _put(node: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``key`` unless ``value`` is None or empty; language maps are copied."""
+    if value is None or (isinstance(value, (list, dict, str)) and not value):
+        return
+    node[key] = dict(value) if isinstance(value, dict) else value
+
+
+def _put_concept(node: dict[str, Any], key: str, member: Any) -> None:
+    if member is not None:
+        node[key] = vocab.concept_iri(member)
+
+
+def _timestamp(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("valid_from must be timezone-aware")
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _hours(hours: float) -> str:
+    """``xsd:duration`` of a number of hours (only seconds may be fractional in xsd)."""
+    minutes = round(hours * 60)
+    whole, rest = divmod(minutes, 60)
+    return f"PT{whole}H{rest}M" if rest else f"PT{whole}H"
+
+
+def _decimal(value: float) -> str:
+    """An ``xsd:decimal`` lexical form (a JSON number would canonicalise as a double)."""
+    return format(Decimal(repr(value)).normalize(), "f")
+
+
+def _number(value: float | None) -> str | None:
+    return None if value is None else f"{value:g}"

@@ -1,0 +1,101 @@
+"""The node's tables (SQLAlchemy 2, typed). Every change ships an Alembic migration."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        datetime: DateTime(timezone=True),
+    }
+
+
+class Institution(Base):
+    """The one institution this node speaks for (created by ``credreg init``)."""
+
+    __tablename__ = "institution"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    country: Mapped[str] = mapped_column(String(2))
+    legal_status: Mapped[str] = mapped_column(String(40))
+    origin: Mapped[str] = mapped_column(String(300))
+    did: Mapped[str] = mapped_column(String(400))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Role(enum.StrEnum):
+    ISSUER = "issuer"
+    ADMIN = "admin"
+    VC_API = "vcapi"
+
+
+class ApiToken(Base):
+    """A bearer token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class RecordState(enum.StrEnum):
+    PREPARED = "prepared"
+    APPROVED = "approved"
+    ISSUED = "issued"
+
+
+class CredentialRecord(Base):
+    """One micro-credential awarded to one learner; may yield several signed copies."""
+
+    __tablename__ = "credential_record"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    claims: Mapped[dict[str, Any]]
+    subject_id: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    issued_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))
+
+    copies: Mapped[list[SignedCopy]] = relationship(back_populates="record")
+
+
+class CredentialFormat(enum.StrEnum):
+    """Signed forms of a record (format identifiers of OpenID4VCI 1.0 where one exists)."""
+
+    LDP_RDFC = "ldp_vc+eddsa-rdfc-2022"
+    LDP_JCS = "ldp_vc+eddsa-jcs-2022"
+    JWT_VC_JSON = "jwt_vc_json"
+
+
+class SignedCopy(Base):
+    """One signed credential; ``leaf_digest`` is its anchoring leaf (DESIGN.md, Anchoring)."""
+
+    __tablename__ = "signed_copy"
+    __table_args__ = (UniqueConstraint("leaf_digest"), Index("ix_signed_copy_record", "record_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("credential_record.id"))
+    format: Mapped[str] = mapped_column(String(40))
+    content: Mapped[str] = mapped_column(Text)
+    leaf_digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    record: Mapped[CredentialRecord] = relationship(back_populates="copies")

@@ -1,0 +1,68 @@
+"""The institution's identity: its did:web DID, verification methods and DID document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from node.keys.keystore import PublicKey
+from node.vc.multikey import public_key_to_multibase
+
+ED25519_KEY_NAME = "institution-ed25519"
+P256_KEY_NAME = "institution-p256"
+VCAPI_ED25519_KEY_NAME = "vcapi-ed25519"
+VCAPI_P256_KEY_NAME = "vcapi-p256"
+
+DID_CONTEXTS = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"]
+
+
+def did_web_for_origin(origin: str) -> str:
+    """did:web method §3.2: host (port percent-encoded) plus path segments joined by ':'."""
+    parts = urlsplit(origin)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValueError(f"origin must be an http(s) URL with a host: {origin!r}")
+    host = parts.hostname + (quote(f":{parts.port}") if parts.port else "")
+    path = [quote(p) for p in parts.path.strip("/").split("/") if p]
+    return ":".join(["did:web", host, *path])
+
+
+@dataclass(frozen=True)
+class InstitutionIdentity:
+    did: str
+    name: str
+    country: str
+    legal_status: str
+    origin: str
+    ed25519: PublicKey
+    p256: PublicKey
+
+    @property
+    def ed25519_vm(self) -> str:
+        return f"{self.did}#ed25519-1"
+
+    @property
+    def p256_vm(self) -> str:
+        return f"{self.did}#p256-1"
+
+    def did_document(self) -> dict[str, Any]:
+        methods = [
+            {
+                "id": vm,
+                "type": "Multikey",
+                "controller": self.did,
+                "publicKeyMultibase": public_key_to_multibase(key),
+            }
+            for vm, key in ((self.ed25519_vm, self.ed25519), (self.p256_vm, self.p256))
+        ]
+        vm_ids = [m["id"] for m in methods]
+        return {
+            "@context": DID_CONTEXTS,
+            "id": self.did,
+            "verificationMethod": methods,
+            "authentication": vm_ids,
+            "assertionMethod": vm_ids,
+            "service": [
+                {"id": f"{self.did}#node", "type": "LinkedDomains", "serviceEndpoint": self.origin}
+            ],
+        }

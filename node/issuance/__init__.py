@@ -1,0 +1,1 @@
+"""Issuing micro-credentials: validation, idempotent records, signing, persistence."""

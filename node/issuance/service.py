@@ -1,0 +1,353 @@
+"""The credential registry: idempotent records, their states, and their signed copies.
+
+Batches are written in chunks; each chunk is one transaction holding its records *and* their
+signed copies, so a process that dies mid-batch leaves only whole records behind, and running
+the same batch again skips them by their idempotency keys.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any, Literal
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from node.credentials.csv_import import CsvRow
+from node.credentials.model import MicroCredentialClaims
+from node.credentials.profile import ClaimsInvalid, RequirementProfile, validate_claims
+from node.db.models import CredentialFormat, CredentialRecord, RecordState, SignedCopy
+from node.errors import Conflict, InvalidInput, NotFound, Problem
+from node.issuance.signing import SignedCopyData, SigningJob, SigningPool
+
+CHUNK = 500
+_POOL_THRESHOLD = 200  # below this many credentials, signing in-process is faster
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    claims: Mapping[str, Any] | MicroCredentialClaims
+    subject_id: str | None = None
+    idempotency_key: str | None = None
+    line: int | None = None  # CSV line or array index, for reports
+    problems: Sequence[Problem] = ()  # found while reading the input (e.g. a bad CSV cell)
+
+    @classmethod
+    def from_csv_row(cls, row: CsvRow) -> IssueRequest:
+        return cls(
+            claims=row.claims if row.claims is not None else {},
+            subject_id=row.claims.learner.did if row.claims is not None else None,
+            idempotency_key=row.idempotency_key,
+            line=row.line,
+            problems=row.problems,
+        )
+
+
+@dataclass
+class IssueOutcome:
+    position: int
+    status: Literal["issued", "prepared", "skipped", "rejected"]
+    record_id: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+    copies: list[SignedCopyData] = field(default_factory=list)
+
+
+def _validate(request: IssueRequest, profile: RequirementProfile) -> MicroCredentialClaims:
+    """The request's claims, validated against the model and the institution's profile."""
+    if request.problems:
+        raise ClaimsInvalid(list(request.problems))
+    if isinstance(request.claims, MicroCredentialClaims):
+        problems = profile.check(request.claims)
+        if problems:
+            raise ClaimsInvalid(problems)
+        return request.claims
+    return validate_claims(request.claims, profile)
+
+
+def _chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+class IssuanceService:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        signing: SigningPool,
+        profile: RequirementProfile,
+        *,
+        require_approval: bool = False,
+    ) -> None:
+        self._sessions = sessions
+        self._signing = signing
+        self._profile = profile
+        self._require_approval = require_approval
+
+    # -- single records -------------------------------------------------------------------
+
+    def prepare(self, request: IssueRequest, token_id: int | None) -> CredentialRecord:
+        """Validate and store a record in state ``prepared`` (DP 4.2: approval comes later)."""
+        try:
+            claims = _validate(request, self._profile)
+        except ClaimsInvalid as exc:
+            raise InvalidInput(
+                "the micro-credential is incomplete or invalid", exc.problems
+            ) from None
+        with self._sessions() as session:
+            existing = self._existing(session, [request.idempotency_key])
+            if request.idempotency_key in existing:
+                raise Conflict(
+                    f"idempotency key {request.idempotency_key!r} already used by record "
+                    f"{existing[request.idempotency_key]}"
+                )
+            record = CredentialRecord(
+                id=str(uuid.uuid4()),
+                idempotency_key=request.idempotency_key,
+                state=RecordState.PREPARED.value,
+                claims=claims.model_dump(mode="json", by_alias=True, exclude_none=True),
+                subject_id=request.subject_id,
+                created_by=token_id,
+            )
+            session.add(record)
+            session.commit()
+            return record
+
+    def approve(self, record_id: str) -> CredentialRecord:
+        with self._sessions() as session:
+            record = self._get(session, record_id)
+            if record.state != RecordState.PREPARED:
+                raise Conflict(f"record {record_id} is {record.state}, not prepared")
+            record.state = RecordState.APPROVED.value
+            session.commit()
+            return record
+
+    def issue_record(
+        self, record_id: str, formats: Sequence[CredentialFormat]
+    ) -> tuple[CredentialRecord, list[SignedCopyData]]:
+        """Sign a prepared (or approved) record; refuse if approval is required and missing."""
+        with self._sessions() as session:
+            record = self._get(session, record_id, lock=True)
+            allowed = {RecordState.APPROVED.value}
+            if not self._require_approval:
+                allowed.add(RecordState.PREPARED.value)
+            if record.state not in allowed:
+                raise Conflict(
+                    f"record {record_id} is {record.state}; issuing needs one of {sorted(allowed)}"
+                )
+            issued_at = datetime.now(UTC).replace(microsecond=0)
+            job = SigningJob(record.id, record.claims, record.subject_id, issued_at, tuple(formats))
+            copies = self._signing.sign_one(job)
+            record.state = RecordState.ISSUED.value
+            record.issued_at = issued_at
+            session.add_all(_copy_rows(record.id, copies))
+            session.commit()
+            return record, copies
+
+    def get(self, record_id: str) -> tuple[CredentialRecord, list[SignedCopy]]:
+        with self._sessions() as session:
+            record = self._get(session, record_id)
+            copies = list(
+                session.scalars(select(SignedCopy).where(SignedCopy.record_id == record_id))
+            )
+            return record, copies
+
+    # -- batches ---------------------------------------------------------------------------
+
+    def issue_batch(
+        self,
+        requests: Iterable[IssueRequest],
+        formats: Sequence[CredentialFormat],
+        token_id: int | None,
+        *,
+        on_progress: Callable[[IssueOutcome], None] | None = None,
+    ) -> Iterator[IssueOutcome]:
+        """Issue every valid request, skip already-issued keys, report bad ones.
+
+        Streams: requests are read, validated, signed and stored chunk by chunk.
+        """
+        position = 0
+        seen_keys: set[str] = set()
+
+        def validated(chunk: list[IssueRequest]) -> tuple[list[IssueOutcome], list[SigningJob]]:
+            nonlocal position
+            outcomes: list[IssueOutcome] = []
+            jobs: list[SigningJob] = []
+            keys = [r.idempotency_key for r in chunk if r.idempotency_key]
+            with self._sessions() as session:
+                existing = self._existing(session, keys)
+            issued_at = datetime.now(UTC).replace(microsecond=0)
+            for request in chunk:
+                outcome = IssueOutcome(
+                    position=request.line if request.line is not None else position,
+                    status="rejected",
+                )
+                position += 1
+                outcomes.append(outcome)
+                key = request.idempotency_key
+                if key and (key in existing or key in seen_keys):
+                    outcome.status = "skipped"
+                    outcome.record_id = existing.get(key)
+                    outcome.problems = [Problem("idempotencyKey", "already issued")]
+                    continue
+                try:
+                    claims = _validate(request, self._profile)
+                except ClaimsInvalid as exc:
+                    outcome.status = "rejected"
+                    outcome.problems = exc.problems
+                    continue
+                if key:
+                    seen_keys.add(key)
+                outcome.status = "issued"
+                outcome.record_id = str(uuid.uuid4())
+                jobs.append(
+                    SigningJob(
+                        outcome.record_id,
+                        claims.model_dump(mode="json", by_alias=True, exclude_none=True),
+                        request.subject_id,
+                        issued_at,
+                        tuple(formats),
+                    )
+                )
+            return outcomes, jobs
+
+        staged = (
+            ((outcomes, chunk), jobs)
+            for chunk in _chunked(requests, CHUNK)
+            for outcomes, jobs in [validated(chunk)]
+        )
+        first = next(staged, None)
+        if first is None:
+            return
+        second = next(staged, None)
+        ahead = [first] if second is None else [first, second]
+        signed: Iterator[tuple[Any, Sequence[SigningJob], list[list[SignedCopyData]]]]
+        if second is None and len(first[1]) < _POOL_THRESHOLD:
+            signed = (
+                (meta, jobs, [self._signing.sign_one(job) for job in jobs]) for meta, jobs in ahead
+            )
+        else:
+            signed = self._signing.sign_chunks(itertools.chain(ahead, staged))
+        for (outcomes, chunk), jobs, copies in signed:
+            requests_by_record = {
+                outcome.record_id: request
+                for outcome, request in zip(outcomes, chunk, strict=True)
+                if outcome.record_id and outcome.status == "issued"
+            }
+            self._store_chunk(jobs, copies, requests_by_record, outcomes, token_id)
+            for outcome in outcomes:
+                if on_progress:
+                    on_progress(outcome)
+                yield outcome
+
+    def _store_chunk(
+        self,
+        jobs: Sequence[SigningJob],
+        copies: list[list[SignedCopyData]],
+        requests: dict[str, IssueRequest],
+        outcomes: list[IssueOutcome],
+        token_id: int | None,
+    ) -> None:
+        by_record = {o.record_id: o for o in outcomes if o.status == "issued"}
+        for job, job_copies in zip(jobs, copies, strict=True):
+            by_record[job.record_id].copies = job_copies
+        remaining = list(zip(jobs, copies, strict=True))
+        while remaining:
+            try:
+                with self._sessions() as session, session.begin():
+                    session.execute(
+                        insert(CredentialRecord),
+                        [
+                            {
+                                "id": job.record_id,
+                                "idempotency_key": requests[job.record_id].idempotency_key,
+                                "state": RecordState.ISSUED.value,
+                                "claims": job.claims,
+                                "subject_id": job.subject_id,
+                                "issued_at": job.issued_at,
+                                "created_at": job.issued_at,
+                                "created_by": token_id,
+                            }
+                            for job, _ in remaining
+                        ],
+                    )
+                    session.execute(
+                        insert(SignedCopy),
+                        [
+                            _copy_dict(job.record_id, copy, job.issued_at)
+                            for job, job_copies in remaining
+                            for copy in job_copies
+                        ],
+                    )
+                return
+            except IntegrityError:
+                # Another process issued some of these keys meanwhile: skip those, retry rest.
+                keys = [requests[job.record_id].idempotency_key for job, _ in remaining]
+                with self._sessions() as session:
+                    existing = self._existing(session, keys)
+                if not existing:
+                    raise
+                kept = []
+                for job, job_copies in remaining:
+                    key = requests[job.record_id].idempotency_key
+                    if key in existing:
+                        outcome = by_record[job.record_id]
+                        outcome.status = "skipped"
+                        outcome.record_id = existing[key]
+                        outcome.copies = []
+                        outcome.problems = [Problem("idempotencyKey", "already issued")]
+                    else:
+                        kept.append((job, job_copies))
+                remaining = kept
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _existing(session: Session, keys: Sequence[str | None]) -> dict[str, str]:
+        wanted = [k for k in keys if k]
+        if not wanted:
+            return {}
+        rows = session.execute(
+            select(CredentialRecord.idempotency_key, CredentialRecord.id).where(
+                CredentialRecord.idempotency_key.in_(wanted)
+            )
+        )
+        return {key: record_id for key, record_id in rows if key is not None}
+
+    @staticmethod
+    def _get(session: Session, record_id: str, *, lock: bool = False) -> CredentialRecord:
+        query = select(CredentialRecord).where(CredentialRecord.id == record_id)
+        if lock:
+            query = query.with_for_update()
+        record = session.scalar(query)
+        if record is None:
+            raise NotFound(f"no credential record {record_id}")
+        return record
+
+
+def _copy_dict(record_id: str, copy: SignedCopyData, created_at: datetime) -> dict[str, Any]:
+    return {
+        "record_id": record_id,
+        "format": copy.format.value,
+        "content": copy.content,
+        "leaf_digest": copy.leaf_digest,
+        "created_at": created_at,
+    }
+
+
+def _copy_rows(record_id: str, copies: list[SignedCopyData]) -> list[SignedCopy]:
+    return [
+        SignedCopy(
+            record_id=record_id,
+            format=c.format.value,
+            content=c.content,
+            leaf_digest=c.leaf_digest,
+        )
+        for c in copies
+    ]

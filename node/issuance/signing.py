@@ -1,0 +1,194 @@
+"""Rendering a record's claims into signed credentials, in-process or in worker processes.
+
+Bulk issuance signs in a process pool (one worker per core): canonicalisation and signing are
+CPU-bound, and the main process meanwhile writes the previous chunk to the database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+from node.credentials.model import MicroCredentialClaims
+from node.credentials.render import IssuerInfo, to_vcdm2, to_vcdm11_claims
+from node.credentials.vocab import LegalStatus
+from node.db.models import CredentialFormat
+from node.identity import InstitutionIdentity
+from node.vc import data_integrity, jose
+from node.vc.digest import data_integrity_digest, jwt_digest
+from node.vc.signer import Ed25519Signer, P256Signer
+
+
+@dataclass(frozen=True)
+class SignedCopyData:
+    format: CredentialFormat
+    content: str  # JSON text (Data Integrity) or compact JWS (JWT)
+    leaf_digest: str  # hex SHA-256, DESIGN.md "Anchoring"
+
+
+@dataclass(frozen=True)
+class SigningJob:
+    record_id: str
+    claims: dict[str, Any]  # validated claims, JSON form (picklable, cheap to ship)
+    subject_id: str | None
+    issued_at: datetime
+    formats: tuple[CredentialFormat, ...]
+
+
+@dataclass(frozen=True)
+class IssuerKeys:
+    """What a worker needs to sign: public identity facts and the raw private keys."""
+
+    did: str
+    name: str
+    country: str
+    legal_status: str
+    origin: str
+    ed25519_vm: str
+    ed25519_raw: bytes
+    p256_vm: str
+    p256_der: bytes
+
+
+class CredentialSigner:
+    def __init__(self, keys: IssuerKeys) -> None:
+        self._issuer = IssuerInfo(
+            id=keys.did,
+            name=keys.name,
+            country=keys.country,
+            legal_status=LegalStatus(keys.legal_status),
+            url=keys.origin,
+        )
+        self._did = keys.did
+        self._ed = Ed25519Signer(
+            keys.ed25519_vm, ed25519.Ed25519PrivateKey.from_private_bytes(keys.ed25519_raw)
+        )
+        p256 = serialization.load_der_private_key(keys.p256_der, password=None)
+        assert isinstance(p256, ec.EllipticCurvePrivateKey)
+        self._p256 = P256Signer(keys.p256_vm, p256)
+
+    def sign(self, job: SigningJob) -> list[SignedCopyData]:
+        claims = MicroCredentialClaims.model_validate(job.claims)
+        credential_id = f"urn:uuid:{job.record_id}"
+        copies = []
+        for fmt in job.formats:
+            if fmt is CredentialFormat.JWT_VC_JSON:
+                vc11 = to_vcdm11_claims(
+                    claims,
+                    credential_id=credential_id,
+                    issuer=self._issuer,
+                    valid_from=job.issued_at,
+                    subject_id=job.subject_id,
+                )
+                token = jose.sign_jwt_vc_json(
+                    vc11,
+                    self._p256,
+                    issuer=self._did,
+                    subject=job.subject_id,
+                    jti=credential_id,
+                    nbf=int(job.issued_at.timestamp()),
+                )
+                copies.append(SignedCopyData(fmt, token, jwt_digest(token).hex()))
+                continue
+            unsigned = to_vcdm2(
+                claims,
+                credential_id=credential_id,
+                issuer=self._issuer,
+                valid_from=job.issued_at,
+                subject_id=job.subject_id,
+            )
+            suite = data_integrity.RDFC if fmt is CredentialFormat.LDP_RDFC else data_integrity.JCS
+            created = job.issued_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+            signed = data_integrity.sign(unsigned, self._ed, cryptosuite=suite, created=created)
+            content = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
+            copies.append(SignedCopyData(fmt, content, data_integrity_digest(signed).hex()))
+        return copies
+
+
+def issuer_keys(identity: InstitutionIdentity, ed_private: Any, p256_private: Any) -> IssuerKeys:
+    return IssuerKeys(
+        did=identity.did,
+        name=identity.name,
+        country=identity.country,
+        legal_status=identity.legal_status,
+        origin=identity.origin,
+        ed25519_vm=identity.ed25519_vm,
+        ed25519_raw=ed_private.private_bytes_raw(),
+        p256_vm=identity.p256_vm,
+        p256_der=p256_private.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+    )
+
+
+M = TypeVar("M")
+
+# --- worker processes -------------------------------------------------------------------------
+
+_worker_signer: CredentialSigner | None = None
+
+
+def _init_worker(keys: IssuerKeys) -> None:
+    global _worker_signer
+    _worker_signer = CredentialSigner(keys)
+
+
+def _sign_chunk(jobs: Sequence[SigningJob]) -> list[list[SignedCopyData]]:
+    assert _worker_signer is not None, "worker not initialised"
+    return [_worker_signer.sign(job) for job in jobs]
+
+
+class SigningPool:
+    """Signs chunks of jobs in worker processes, in order, keeping at most a few in flight."""
+
+    def __init__(self, keys: IssuerKeys, workers: int = 0) -> None:
+        self._keys = keys
+        self._workers = workers or os.cpu_count() or 1
+        self._local = CredentialSigner(keys)
+        self._executor: Executor | None = None
+
+    def _pool(self) -> Executor:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                self._workers, initializer=_init_worker, initargs=(self._keys,)
+            )
+        return self._executor
+
+    def sign_one(self, job: SigningJob) -> list[SignedCopyData]:
+        return self._local.sign(job)
+
+    def sign_chunks(
+        self, chunks: Iterable[tuple[M, Sequence[SigningJob]]]
+    ) -> Iterator[tuple[M, Sequence[SigningJob], list[list[SignedCopyData]]]]:
+        """Sign chunks in the pool, yielding (meta, jobs, copies per job) in input order.
+
+        A few chunks stay in flight so the workers sign while the caller stores results.
+        """
+        pool = self._pool()
+        in_flight: deque[tuple[M, Sequence[SigningJob], Future[list[list[SignedCopyData]]]]]
+        in_flight = deque()
+        depth = self._workers * 2
+        for meta, jobs in chunks:
+            in_flight.append((meta, jobs, pool.submit(_sign_chunk, jobs)))
+            if len(in_flight) >= depth:
+                done_meta, done_jobs, future = in_flight.popleft()
+                yield done_meta, done_jobs, future.result()
+        while in_flight:
+            done_meta, done_jobs, future = in_flight.popleft()
+            yield done_meta, done_jobs, future.result()
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown()
+            self._executor = None

@@ -1,0 +1,149 @@
+"""Key stores: where the institution's private keys live.
+
+:class:`KeyStore` is the interface; :class:`FileKeyStore` keeps each key in its own file,
+encrypted with AES-256-GCM under a key derived from the passphrase with scrypt (RFC 7914).
+A PKCS#11 store (HSM) implements the same interface.
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+import json
+import os
+import re
+from pathlib import Path
+from typing import Protocol
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey
+PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey
+
+
+class KeyKind(enum.StrEnum):
+    ED25519 = "Ed25519"  # Data Integrity (eddsa-*-2022)
+    P256 = "P-256"  # JOSE (ES256)
+
+
+class KeyStoreError(Exception):
+    """A key that is missing, already present or unreadable."""
+
+
+class WrongPassphrase(KeyStoreError):
+    """The passphrase does not decrypt the key store."""
+
+
+class KeyStore(Protocol):
+    def create(self, name: str, kind: KeyKind) -> PublicKey:
+        """Generate and store a new key; refuse to overwrite an existing one."""
+
+    def exists(self, name: str) -> bool: ...
+
+    def public_key(self, name: str) -> PublicKey: ...
+
+    def private_key(self, name: str) -> PrivateKey:
+        """The private key, for in-process signing (an HSM store signs instead)."""
+
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**15, 8, 1
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text)
+
+
+def _derive(passphrase: bytes, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase)
+
+
+def _raw_private(key: PrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+class FileKeyStore:
+    """One JSON file per key in ``directory`` (mode 0600), private part encrypted."""
+
+    def __init__(self, directory: Path, passphrase: str) -> None:
+        if not passphrase:
+            raise KeyStoreError("the key store needs a non-empty passphrase")
+        self._dir = directory
+        self._passphrase = passphrase.encode("utf-8")
+        self._cache: dict[str, PrivateKey] = {}
+
+    def _path(self, name: str) -> Path:
+        if not _NAME.match(name):
+            raise KeyStoreError(f"invalid key name: {name!r}")
+        return self._dir / f"{name}.key.json"
+
+    def exists(self, name: str) -> bool:
+        return self._path(name).is_file()
+
+    def create(self, name: str, kind: KeyKind) -> PublicKey:
+        path = self._path(name)
+        if path.exists():
+            raise KeyStoreError(f"key {name!r} already exists")
+        key: PrivateKey = (
+            ed25519.Ed25519PrivateKey.generate()
+            if kind is KeyKind.ED25519
+            else ec.generate_private_key(ec.SECP256R1())
+        )
+        salt, nonce = os.urandom(16), os.urandom(12)
+        secret = _derive(self._passphrase, salt, _SCRYPT_N, _SCRYPT_R, _SCRYPT_P)
+        document = {
+            "version": 1,
+            "kind": kind.value,
+            "kdf": {"name": "scrypt", "n": _SCRYPT_N, "r": _SCRYPT_R, "p": _SCRYPT_P},
+            "salt": _b64(salt),
+            "nonce": _b64(nonce),
+            # The key name is authenticated data: a file renamed to another key fails to open.
+            "ciphertext": _b64(AESGCM(secret).encrypt(nonce, _raw_private(key), name.encode())),
+        }
+        self._dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(document, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        self._cache[name] = key
+        return key.public_key()
+
+    def private_key(self, name: str) -> PrivateKey:
+        cached = self._cache.get(name)
+        if cached is not None:
+            return cached
+        path = self._path(name)
+        if not path.is_file():
+            raise KeyStoreError(f"key {name!r} not found in {self._dir}")
+        document = json.loads(path.read_text("utf-8"))
+        kdf = document["kdf"]
+        secret = _derive(self._passphrase, _unb64(document["salt"]), kdf["n"], kdf["r"], kdf["p"])
+        try:
+            der = AESGCM(secret).decrypt(
+                _unb64(document["nonce"]), _unb64(document["ciphertext"]), name.encode()
+            )
+        except InvalidTag:
+            raise WrongPassphrase(f"the passphrase does not open key {name!r}") from None
+        key = serialization.load_der_private_key(der, password=None)
+        if not isinstance(key, ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey):
+            raise KeyStoreError(f"key {name!r} has an unsupported type")
+        self._cache[name] = key
+        return key
+
+    def public_key(self, name: str) -> PublicKey:
+        return self.private_key(name).public_key()

@@ -1,0 +1,131 @@
+"""Everything a running node holds, built once by :func:`build_runtime`.
+
+The app factory and the CLI both build a runtime; tests swap implementations (key store,
+settings) through its arguments, never by patching module globals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from node.db.engine import make_engine, migrate, session_factory
+from node.db.models import Institution
+from node.errors import NotInitialised
+from node.identity import (
+    ED25519_KEY_NAME,
+    P256_KEY_NAME,
+    VCAPI_ED25519_KEY_NAME,
+    VCAPI_P256_KEY_NAME,
+    InstitutionIdentity,
+)
+from node.issuance.service import IssuanceService
+from node.issuance.signing import SigningPool, issuer_keys
+from node.keys.keystore import FileKeyStore, KeyStore, KeyStoreError
+from node.settings import Settings
+
+if TYPE_CHECKING:
+    from node.vcapi.service import VcApiService
+
+
+@dataclass
+class NodeRuntime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    keystore_factory: Callable[[], KeyStore]
+    _keystore: KeyStore | None = field(default=None, init=False)
+    _identity: InstitutionIdentity | None = field(default=None, init=False)
+    _issuance: IssuanceService | None = field(default=None, init=False)
+    _pool: SigningPool | None = field(default=None, init=False)
+    _vcapi: VcApiService | None = field(default=None, init=False)
+
+    @property
+    def keystore(self) -> KeyStore:
+        # Opened on first use: the health endpoints must answer even before `credreg init`.
+        if self._keystore is None:
+            self._keystore = self.keystore_factory()
+        return self._keystore
+
+    def identity(self) -> InstitutionIdentity:
+        if self._identity is None:
+            with self.sessions() as session:
+                row = session.scalar(select(Institution))
+            if row is None:
+                raise NotInitialised("no institution yet: run `credreg init` first")
+            self._identity = InstitutionIdentity(
+                did=row.did,
+                name=row.name,
+                country=row.country,
+                legal_status=row.legal_status,
+                origin=row.origin,
+                ed25519=self.keystore.public_key(ED25519_KEY_NAME),
+                p256=self.keystore.public_key(P256_KEY_NAME),
+            )
+        return self._identity
+
+    def issuance(self) -> IssuanceService:
+        if self._issuance is None:
+            ed = self.keystore.private_key(ED25519_KEY_NAME)
+            p256 = self.keystore.private_key(P256_KEY_NAME)
+            assert isinstance(ed, ed25519.Ed25519PrivateKey)
+            assert isinstance(p256, ec.EllipticCurvePrivateKey)
+            self._pool = SigningPool(
+                issuer_keys(self.identity(), ed, p256), self.settings.sign_workers
+            )
+            self._issuance = IssuanceService(
+                self.sessions,
+                self._pool,
+                self.settings.profile,
+                require_approval=self.settings.require_approval,
+            )
+        return self._issuance
+
+    def vcapi(self) -> VcApiService:
+        """The generic W3C VC API issuer/verifier (its own did:key keys)."""
+        if self._vcapi is None:
+            from node.vcapi.service import VcApiService  # only nodes that enable the VC API
+
+            ed = self.keystore.private_key(VCAPI_ED25519_KEY_NAME)
+            p256 = self.keystore.private_key(VCAPI_P256_KEY_NAME)
+            assert isinstance(ed, ed25519.Ed25519PrivateKey)
+            assert isinstance(p256, ec.EllipticCurvePrivateKey)
+            self._vcapi = VcApiService(ed, p256)
+        return self._vcapi
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+        self.engine.dispose()
+
+
+def file_keystore_factory(settings: Settings) -> Callable[[], KeyStore]:
+    def open_store() -> KeyStore:
+        if settings.key_passphrase is None:
+            raise KeyStoreError("set CREDREG_KEY_PASSPHRASE to open the key store")
+        return FileKeyStore(settings.key_dir, settings.key_passphrase.get_secret_value())
+
+    return open_store
+
+
+def build_runtime(
+    settings: Settings, keystore_factory: Callable[[], KeyStore] | None = None
+) -> NodeRuntime:
+    engine = make_engine(settings.effective_database_url)
+    migrate(engine)
+    return NodeRuntime(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        keystore_factory=keystore_factory or file_keystore_factory(settings),
+    )
+
+
+def open_runtime(settings: Settings, passphrase: str) -> NodeRuntime:
+    """A runtime for CLI commands, with the key store opened by ``passphrase``."""
+    return build_runtime(settings, lambda: FileKeyStore(settings.key_dir, passphrase))

@@ -1,0 +1,104 @@
+"""The node's one settings class.
+
+Values come, highest priority first, from constructor arguments, ``CREDREG_*`` environment
+variables, and a TOML config file (``CREDREG_CONFIG`` or ``<data_dir>/config.toml``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from node.credentials.profile import RequirementProfile
+
+
+class _TomlFileSource(PydanticBaseSettingsSource):
+    """Reads the config file named by ``CREDREG_CONFIG`` (or ``<data_dir>/config.toml``)."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        explicit = os.environ.get("CREDREG_CONFIG")
+        if explicit:
+            path = Path(explicit)
+        else:
+            data_dir = os.environ.get("CREDREG_DATA_DIR", "credreg-data")
+            path = Path(data_dir) / "config.toml"
+        if not path.is_file():
+            if explicit:
+                raise FileNotFoundError(f"CREDREG_CONFIG names a missing file: {path}")
+            return {}
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+
+
+class Settings(BaseSettings):
+    """Everything configurable about a node."""
+
+    model_config = SettingsConfigDict(env_prefix="CREDREG_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("credreg-data"),
+        description="Directory holding the SQLite database, the key store and the chain.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default: SQLite (WAL) at <data_dir>/node.db. "
+        "PostgreSQL: postgresql+psycopg://user@host/db",
+    )
+    origin: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Public web origin of the node; its did:web DID is derived from it.",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    key_passphrase: SecretStr | None = Field(
+        default=None, description="Passphrase of the encrypted file key store."
+    )
+    vc_api_enabled: bool = Field(
+        default=False,
+        description="Serve the generic W3C VC API issuer (its own did:key) for interop suites.",
+    )
+    require_approval: bool = Field(
+        default=False,
+        description="Issuing needs an approved record (DP 4.2 approval chain) when true.",
+    )
+    profile: RequirementProfile = Field(
+        default_factory=RequirementProfile,
+        description="The institution's requirement profile (extra required fields, ECTS range).",
+    )
+    sign_workers: int = Field(
+        default=0, description="Processes for bulk signing; 0 means one per CPU core."
+    )
+
+    @field_validator("origin")
+    @classmethod
+    def _origin_has_no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlFileSource(settings_cls))
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'node.db').resolve()}"
+
+    @property
+    def key_dir(self) -> Path:
+        return self.data_dir / "keys"

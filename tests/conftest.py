@@ -1,0 +1,114 @@
+"""Shared fixtures: a node on SQLite and on PostgreSQL, with an institution and tokens.
+
+PostgreSQL is not optional: every machine here runs one (127.0.0.1:5432), so the PostgreSQL
+variants fail rather than skip when it is unreachable. ``CREDREG_TEST_POSTGRES_URL`` names
+the server's maintenance database; each test session creates and drops its own database.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from node.app import create_app
+from node.db.models import Role
+from node.settings import Settings
+from node.setup import create_institution
+from node.tokens import create_token
+
+PASSPHRASE = "correct horse battery staple"
+_VCAPI = importlib.util.find_spec("node.api.routes_vcapi") is not None  # TEMP
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    admin_url = make_url(os.environ.get("CREDREG_TEST_POSTGRES_URL", DEFAULT_PG))
+    name = f"credreg_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'node.db'}"
+    url: str = request.getfixturevalue("postgres_server_url")
+    _reset_postgres(url)
+    return url
+
+
+@dataclass
+class RunningNode:
+    client: TestClient
+    settings: Settings
+    issuer_token: str
+    admin_token: str
+    vcapi_token: str
+
+    def auth(self, token: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token or self.issuer_token}"}
+
+
+def make_settings(data_dir: Path, database_url: str, **overrides: object) -> Settings:
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        origin="https://uni-a.example",
+        key_passphrase=PASSPHRASE,
+        sign_workers=2,
+        **overrides,  # type: ignore[arg-type]
+    )
+
+
+def start_node(settings: Settings) -> RunningNode:
+    app = create_app(settings)
+    runtime = app.state.runtime
+    create_institution(
+        runtime.sessions,
+        runtime.keystore,
+        name="Universidad Ejemplo",
+        country="ES",
+        legal_status="public-institution",
+        origin=settings.origin,
+    )
+    with runtime.sessions() as session:
+        tokens = {role: create_token(session, role, "test") for role in Role}
+        session.commit()
+    client = TestClient(app, raise_server_exceptions=False)
+    return RunningNode(
+        client, settings, tokens[Role.ISSUER], tokens[Role.ADMIN], tokens[Role.VC_API]
+    )
+
+
+@pytest.fixture
+def node(tmp_path: Path, database_url: str) -> Iterator[RunningNode]:
+    running = start_node(make_settings(tmp_path / "data", database_url, vc_api_enabled=_VCAPI))
+    with running.client:
+        yield running
+    running.client.app.state.runtime.close()  # type: ignore[attr-defined]
