@@ -7,7 +7,7 @@ from collections.abc import Callable
 from fastapi import FastAPI
 
 from node import __version__
-from node.api import errors, routes_admin, routes_public
+from node.api import errors, routes_admin, routes_public, routes_verify
 from node.keys.keystore import KeyStore
 from node.runtime import build_runtime
 from node.settings import Settings
@@ -30,6 +30,7 @@ def create_app(
     errors.install(app)
     app.include_router(routes_public.router)
     app.include_router(routes_admin.router)
+    app.include_router(routes_verify.router)
     if settings.vc_api_enabled:
         from node.api import routes_vcapi  # the generic VC API is off unless enabled
 

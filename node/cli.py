@@ -20,7 +20,12 @@ from node.errors import NodeError
 from node.keys.keystore import FileKeyStore, KeyStoreError
 from node.settings import Settings
 
-app = typer.Typer(help="Registry node for EU micro-credentials.", no_args_is_help=True)
+# No locals in tracebacks: they could hold the key store passphrase or tokens.
+app = typer.Typer(
+    help="Registry node for EU micro-credentials.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
 token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 console = Console(stderr=True)
@@ -157,6 +162,8 @@ def issue(
                 progress.advance(task)
     except NodeError as exc:
         raise _fail(exc.message) from None
+    except KeyStoreError as exc:
+        raise _fail(str(exc)) from None
     finally:
         runtime.close()
     console.print(

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from node.credentials.elements import missing_elements
 from node.db.engine import make_engine, migrate, session_factory
 from node.db.models import Institution
 from node.errors import NotInitialised
@@ -28,6 +29,8 @@ from node.issuance.service import IssuanceService
 from node.issuance.signing import SigningPool, issuer_keys
 from node.keys.keystore import FileKeyStore, KeyStore, KeyStoreError
 from node.settings import Settings
+from node.vc.did import StaticDidResolver
+from node.verification.pipeline import Verifier
 
 if TYPE_CHECKING:
     from node.vcapi.service import VcApiService
@@ -44,6 +47,7 @@ class NodeRuntime:
     _issuance: IssuanceService | None = field(default=None, init=False)
     _pool: SigningPool | None = field(default=None, init=False)
     _vcapi: VcApiService | None = field(default=None, init=False)
+    _verifier: Verifier | None = field(default=None, init=False)
 
     @property
     def keystore(self) -> KeyStore:
@@ -85,6 +89,20 @@ class NodeRuntime:
                 require_approval=self.settings.require_approval,
             )
         return self._issuance
+
+    def verifier(self) -> Verifier:
+        """The micro-credential verification pipeline.
+
+        Issuer keys resolve from DID documents this node knows (its own for now; the chain's
+        network registry adds the other members). did:key/did:jwk are no institutions.
+        """
+        if self._verifier is None:
+            identity = self.identity()
+            resolver = StaticDidResolver(
+                {identity.did: identity.did_document()}, allow_did_key=False, allow_did_jwk=False
+            )
+            self._verifier = Verifier(resolver, missing_elements=missing_elements)
+        return self._verifier
 
     def vcapi(self) -> VcApiService:
         """The generic W3C VC API issuer/verifier (its own did:key keys)."""

@@ -67,7 +67,7 @@ class Report:
         }
 
 
-ElementsCheck = Callable[[CredentialView], list[str]]
+ElementsCheck = Callable[[Mapping[str, Any]], list[str]]
 
 
 class Verifier:
@@ -114,7 +114,7 @@ class Verifier:
     def _elements(self, view: CredentialView) -> Check:
         if self._missing_elements is None:
             return Check("elements", None, "not checked: generic credential")
-        missing = self._missing_elements(view)
+        missing = self._missing_elements(view.credential)
         if missing:
             return Check("elements", False, "missing EU elements: " + ", ".join(missing))
         return Check("elements", True, "all EU Council mandatory elements present")

@@ -1,0 +1,94 @@
+"""The credreg command as a real process: init, token, CSV issuance and its idempotent re-run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select
+
+from node.db.models import CredentialRecord, SignedCopy
+
+SAMPLE = Path(__file__).parents[1] / "unit" / "data" / "sample-platform-export.csv"
+
+
+def credreg(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "node", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, database_url: str) -> dict[str, str]:
+    return {
+        "CREDREG_DATA_DIR": str(tmp_path / "data"),
+        "CREDREG_DATABASE_URL": database_url,
+        "CREDREG_KEY_PASSPHRASE": "cli test passphrase",
+        "COLUMNS": "120",
+    }
+
+
+def _counts(database_url: str) -> tuple[int, int]:
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        records = connection.scalar(select(func.count()).select_from(CredentialRecord))
+        copies = connection.scalar(select(func.count()).select_from(SignedCopy))
+    engine.dispose()
+    return records or 0, copies or 0
+
+
+def test_init_token_and_csv_issue_rerun(cli_env: dict[str, str], database_url: str) -> None:
+    init = credreg(
+        "init", "--name", "Hochschule Test", "--country", "AT",
+        "--origin", "https://hs-test.example", env=cli_env,
+    )  # fmt: skip
+    assert init.returncode == 0, init.stderr
+    assert "did:web:hs-test.example" in init.stderr
+
+    again = credreg(
+        "init", "--name", "Other", "--country", "AT", "--origin", "https://x.example", env=cli_env
+    )
+    assert again.returncode == 1
+    assert "already has an institution" in again.stderr
+
+    token = credreg("token", "create", "--role", "issuer", env=cli_env)
+    assert token.returncode == 0, token.stderr
+    assert token.stdout.strip().startswith("crt_")
+
+    first = credreg("issue", "--csv", str(SAMPLE), env=cli_env)
+    # The sample has one bad row: exit code 2, the good rows issued, the bad one explained.
+    assert first.returncode == 2, first.stderr
+    assert "issued 3, skipped as already issued 0, rejected 1" in first.stderr
+    assert "line " in first.stderr
+    assert _counts(database_url) == (3, 3)
+
+    rerun = credreg("issue", "--csv", str(SAMPLE), env=cli_env)
+    assert "issued 0, skipped as already issued 3, rejected 1" in rerun.stderr
+    assert _counts(database_url) == (3, 3)
+
+
+def test_wrong_passphrase_is_a_clear_error(cli_env: dict[str, str]) -> None:
+    init = credreg(
+        "init", "--name", "U", "--country", "FI", "--origin", "https://u.example", env=cli_env
+    )
+    assert init.returncode == 0, init.stderr
+    wrong = credreg(
+        "issue", "--csv", str(SAMPLE), env={**cli_env, "CREDREG_KEY_PASSPHRASE": "nope"}
+    )
+    assert wrong.returncode == 1
+    assert "passphrase" in wrong.stderr
+    assert "Traceback" not in wrong.stderr
+
+
+def test_missing_csv_file_is_a_clear_error(cli_env: dict[str, str], tmp_path: Path) -> None:
+    result = credreg("issue", "--csv", str(tmp_path / "none.csv"), env=cli_env)
+    assert result.returncode == 1
+    assert "no such file" in result.stderr

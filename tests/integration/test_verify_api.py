@@ -1,0 +1,105 @@
+"""The verification pipeline through POST /api/verify: named checks for every format."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from node.credentials.examples import example_claims
+from node.verification import CHECK_NAMES
+from tests.conftest import RunningNode
+
+FORMATS = ["ldp_vc+eddsa-rdfc-2022", "ldp_vc+eddsa-jcs-2022", "jwt_vc_json"]
+
+
+@pytest.fixture
+def issued(node: RunningNode) -> dict[str, Any]:
+    response = node.client.post(
+        "/admin/credentials",
+        json={"claims": example_claims(21), "formats": FORMATS},
+        headers=node.auth(),
+    )
+    assert response.status_code == 201, response.text
+    return {c["format"]: c["credential"] for c in response.json()["credentials"]}
+
+
+def _verify(node: RunningNode, credential: Any) -> dict[str, Any]:
+    response = node.client.post("/api/verify", json={"credential": credential})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _checks(report: dict[str, Any]) -> dict[str, Any]:
+    return {c["name"]: c["ok"] for c in report["checks"]}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_issued_credentials_verify_with_every_check_named(
+    node: RunningNode, issued: dict[str, Any], fmt: str
+) -> None:
+    report = _verify(node, issued[fmt])
+    assert report["verified"] is True
+    assert [c["name"] for c in report["checks"]] == list(CHECK_NAMES)
+    checks = _checks(report)
+    for name in ("structure", "elements", "issuer_key", "signature", "validity"):
+        assert checks[name] is True, report
+    # Capabilities still to come are reported as not checked, never as passed.
+    for name in ("membership", "status", "anchor", "holder_binding"):
+        assert checks[name] is None
+
+
+@pytest.mark.parametrize("fmt", FORMATS[:2])
+def test_tampered_data_integrity_credential_fails_signature(
+    node: RunningNode, issued: dict[str, Any], fmt: str
+) -> None:
+    tampered = copy.deepcopy(issued[fmt])
+    tampered["credentialSubject"]["creditsEarned"] = 30.0
+    report = _verify(node, tampered)
+    assert report["verified"] is False
+    assert _checks(report)["signature"] is False
+
+
+def test_tampered_jwt_fails_signature(node: RunningNode, issued: dict[str, Any]) -> None:
+    header, payload, signature = issued["jwt_vc_json"].split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["vc"]["credentialSubject"]["givenName"] = "Mallory"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    report = _verify(node, f"{header}.{forged}.{signature}")
+    assert _checks(report)["signature"] is False
+    assert report["verified"] is False
+
+
+def test_missing_element_is_named(node: RunningNode, issued: dict[str, Any]) -> None:
+    stripped = copy.deepcopy(issued["ldp_vc+eddsa-jcs-2022"])
+    del stripped["credentialSubject"]["achievement"]["learningOutcome"]
+    report = _verify(node, stripped)
+    element_check = next(c for c in report["checks"] if c["name"] == "elements")
+    assert element_check["ok"] is False
+    assert "learningOutcomes" in element_check["detail"]
+
+
+def test_unknown_issuer_fails_issuer_key(node: RunningNode, issued: dict[str, Any]) -> None:
+    foreign = copy.deepcopy(issued["ldp_vc+eddsa-rdfc-2022"])
+    foreign["issuer"]["id"] = "did:web:diploma-mill.example"
+    foreign["proof"]["verificationMethod"] = "did:web:diploma-mill.example#ed25519-1"
+    report = _verify(node, foreign)
+    assert _checks(report)["issuer_key"] is False
+    assert report["verified"] is False
+
+
+def test_not_yet_valid_credential_fails_validity(node: RunningNode, issued: dict[str, Any]) -> None:
+    future = copy.deepcopy(issued["ldp_vc+eddsa-jcs-2022"])
+    future["validFrom"] = "2999-01-01T00:00:00Z"
+    assert _checks(_verify(node, future))["validity"] is False
+
+
+@pytest.mark.parametrize("bad", ["not-a-jwt", "a.b", 42, [1], "x.y.z"])
+def test_input_that_is_no_credential_is_422(node: RunningNode, bad: Any) -> None:
+    response = node.client.post("/api/verify", json={"credential": bad})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] in {"invalid_input", "invalid_credential"}
