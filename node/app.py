@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -17,7 +18,14 @@ def create_app(
     settings: Settings, *, keystore_factory: Callable[[], KeyStore] | None = None
 ) -> FastAPI:
     runtime = build_runtime(settings, keystore_factory)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        runtime.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="credreg node",
         version=__version__,
         summary="EU micro-credentials as W3C Verifiable Credentials, anchored on a ledger",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -92,3 +95,51 @@ def test_missing_csv_file_is_a_clear_error(cli_env: dict[str, str], tmp_path: Pa
     result = credreg("issue", "--csv", str(tmp_path / "none.csv"), env=cli_env)
     assert result.returncode == 1
     assert "no such file" in result.stderr
+
+
+def _big_csv(path: Path, copies: int) -> int:
+    """The sample's rows repeated under fresh idempotency keys; returns the good-row count."""
+    with SAMPLE.open(encoding="utf-8-sig", newline="") as handle:
+        header, *rows = list(csv.reader(handle, delimiter=";"))
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(header)
+        for n in range(copies):
+            for i, row in enumerate(rows):
+                writer.writerow([f"big-{n}-{i}", *row[1:]])
+    return copies * 3  # the sample has three good rows and one bad one
+
+
+def test_killed_mid_batch_leaves_whole_records_and_rerun_completes(
+    cli_env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    assert (
+        credreg(
+            "init", "--name", "U", "--country", "FI", "--origin", "https://u.example", env=cli_env
+        ).returncode
+        == 0
+    )
+    csv_file = tmp_path / "big.csv"
+    good = _big_csv(csv_file, 400)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "node", "issue", "--csv", str(csv_file)],
+        env={**os.environ, **cli_env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while _counts(database_url)[0] == 0:
+            assert time.monotonic() < deadline, "no record was written in time"
+            assert process.poll() is None, "the batch finished before it could be killed"
+            time.sleep(0.02)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait(timeout=30)
+    records, copies = _counts(database_url)
+    assert 0 < records < good, "the kill must land mid-batch"
+    assert copies == records, "every stored record has its signed copy, none half-written"
+
+    rerun = credreg("issue", "--csv", str(csv_file), env=cli_env)
+    assert f"issued {good - records}, skipped as already issued {records}" in rerun.stderr
+    assert _counts(database_url) == (good, good)
