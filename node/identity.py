@@ -62,7 +62,12 @@ class InstitutionIdentity:
             "verificationMethod": methods,
             "authentication": vm_ids,
             "assertionMethod": vm_ids,
+            # A full IRI as type: "LinkedDomains" would need a context we do not bundle.
             "service": [
-                {"id": f"{self.did}#node", "type": "LinkedDomains", "serviceEndpoint": self.origin}
+                {
+                    "id": f"{self.did}#node",
+                    "type": "https://w3id.org/credreg/vocab#RegistryNode",
+                    "serviceEndpoint": self.origin,
+                }
             ],
         }
