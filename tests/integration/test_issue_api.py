@@ -25,6 +25,7 @@ def test_issue_one_credential_in_each_format(node: RunningNode) -> None:
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["state"] == "issued"
+    assert body["createdAt"].endswith(("Z", "+00:00")), "timestamps carry their UTC offset"
     formats = [c["format"] for c in body["credentials"]]
     assert formats == ["ldp_vc+eddsa-rdfc-2022", "ldp_vc+eddsa-jcs-2022", "jwt_vc_json"]
     rdfc = body["credentials"][0]["credential"]
