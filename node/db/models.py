@@ -8,14 +8,17 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Dialect,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -113,10 +116,24 @@ class CredentialFormat(enum.StrEnum):
 
 
 class SignedCopy(Base):
-    """One signed credential; ``leaf_digest`` is its anchoring leaf (DESIGN.md, Anchoring)."""
+    """One signed credential; ``leaf_digest`` is its anchoring leaf (DESIGN.md, Anchoring).
+
+    A copy with no ``batch_id`` is pending anchoring: it is written in the same transaction
+    as the credential, so nothing issued can escape the anchor worker.
+    """
 
     __tablename__ = "signed_copy"
-    __table_args__ = (UniqueConstraint("leaf_digest"), Index("ix_signed_copy_record", "record_id"))
+    __table_args__ = (
+        UniqueConstraint("leaf_digest"),
+        Index("ix_signed_copy_record", "record_id"),
+        Index("ix_signed_copy_batch", "batch_id", "leaf_index"),
+        Index(
+            "ix_signed_copy_pending",
+            "id",
+            sqlite_where=text("batch_id IS NULL"),
+            postgresql_where=text("batch_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     record_id: Mapped[str] = mapped_column(ForeignKey("credential_record.id"))
@@ -124,5 +141,39 @@ class SignedCopy(Base):
     content: Mapped[str] = mapped_column(Text)
     leaf_digest: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("anchor_batch.id", name="fk_signed_copy_batch"), default=None
+    )
+    leaf_index: Mapped[int | None] = mapped_column(default=None)
+    proof: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
 
     record: Mapped[CredentialRecord] = relationship(back_populates="copies")
+
+
+class BatchState(enum.StrEnum):
+    """Anchor batch life cycle (DESIGN.md, Anchoring): committed BUILT before any send."""
+
+    BUILT = "built"
+    SUBMITTED = "submitted"
+    CONFIRMED = "confirmed"
+
+
+class AnchorBatch(Base):
+    """One Merkle batch of leaves and the chain transaction that anchors its root."""
+
+    __tablename__ = "anchor_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    root: Mapped[str] = mapped_column(String(64), unique=True)
+    leaf_count: Mapped[int]
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    tx_hash: Mapped[str | None] = mapped_column(String(66), default=None)
+    block_number: Mapped[int | None] = mapped_column(default=None)
+    block_hash: Mapped[str | None] = mapped_column(String(66), default=None)
+    block_time: Mapped[datetime | None] = mapped_column(default=None)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(default=None)
+    confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
