@@ -261,8 +261,10 @@ class IssuanceService:
         while remaining:
             try:
                 with self._sessions() as session, session.begin():
+                    # render_nulls: one executemany per table; without it the ORM splits the
+                    # rows wherever the set of None columns changes (subject_id, ...).
                     session.execute(
-                        insert(CredentialRecord),
+                        insert(CredentialRecord).execution_options(render_nulls=True),
                         [
                             {
                                 "id": job.record_id,
@@ -278,7 +280,7 @@ class IssuanceService:
                         ],
                     )
                     session.execute(
-                        insert(SignedCopy),
+                        insert(SignedCopy).execution_options(render_nulls=True),
                         [
                             _copy_dict(job.record_id, copy, job.issued_at)
                             for job, job_copies in remaining

@@ -28,6 +28,7 @@ PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey
 class KeyKind(enum.StrEnum):
     ED25519 = "Ed25519"  # Data Integrity (eddsa-*-2022)
     P256 = "P-256"  # JOSE (ES256)
+    SECP256K1 = "secp256k1"  # the chain's anchoring account (Ethereum transactions)
 
 
 class KeyStoreError(Exception):
@@ -96,11 +97,13 @@ class FileKeyStore:
         path = self._path(name)
         if path.exists():
             raise KeyStoreError(f"key {name!r} already exists")
-        key: PrivateKey = (
-            ed25519.Ed25519PrivateKey.generate()
-            if kind is KeyKind.ED25519
-            else ec.generate_private_key(ec.SECP256R1())
-        )
+        key: PrivateKey
+        if kind is KeyKind.ED25519:
+            key = ed25519.Ed25519PrivateKey.generate()
+        elif kind is KeyKind.P256:
+            key = ec.generate_private_key(ec.SECP256R1())
+        else:
+            key = ec.generate_private_key(ec.SECP256K1())
         salt, nonce = os.urandom(16), os.urandom(12)
         secret = _derive(self._passphrase, salt, _SCRYPT_N, _SCRYPT_R, _SCRYPT_P)
         document = {

@@ -55,3 +55,11 @@ def test_no_overwrite_no_bad_names_no_empty_passphrase(tmp_path: Path) -> None:
         FileKeyStore(tmp_path, "")
     with pytest.raises(KeyStoreError):
         store.private_key("missing")
+
+
+def test_secp256k1_anchoring_key(tmp_path: Path) -> None:
+    store = FileKeyStore(tmp_path, "p")
+    store.create("anchoring", KeyKind.SECP256K1)
+    key = FileKeyStore(tmp_path, "p").private_key("anchoring")
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    assert isinstance(key.curve, ec.SECP256K1)
