@@ -1,0 +1,59 @@
+"""Anchoring library: chain clients, nonce management, embedded py-evm chain, Merkle trees.
+
+No web framework, no SQL ORM, nothing at import time (DESIGN.md, "Layout").
+
+Chain clients — one interface, two implementations that behave the same::
+
+    ChainClient                  (Protocol, anchoring.chain)
+    ├── EmbeddedChainClient      py-evm in process, persisted in SQLite (anchoring.embedded)
+    └── Web3ChainClient          any JSON-RPC endpoint via web3.py: anvil, Besu QBFT (anchoring.rpc)
+
+Exceptions — every client failure is one of these; raw web3 / requests / py-evm exceptions
+never escape::
+
+    ChainError
+    ├── ChainUnavailable         connection refused, timeout, HTTP error: degrade and retry
+    ├── ContractReverted         call / gas estimate reverted; .data, .selector, .reason
+    ├── TransactionFailed        mined with status 0; .receipt
+    ├── TransactionRejected      refused before mining (nonce too low, ...); nonce resynced
+    ├── ChainLocked              the embedded chain's directory is owned by another client
+    └── ReceiptTimeout           not mined (to the requested depth) in time; nonce resynced
+
+Usage::
+
+    from anchoring import EmbeddedChainClient
+    with EmbeddedChainClient(data_dir / "chain", funded={account.address: 10**18}) as chain:
+        tx_hash = chain.send(account, registry_address, calldata)
+        receipt = chain.wait_for_receipt(tx_hash)
+"""
+
+from anchoring.chain import Block, ChainClient, Log, Receipt
+from anchoring.embedded import EmbeddedChainClient
+from anchoring.errors import (
+    ChainError,
+    ChainLocked,
+    ChainUnavailable,
+    ContractReverted,
+    ReceiptTimeout,
+    TransactionFailed,
+    TransactionRejected,
+)
+from anchoring.nonces import NonceManager
+from anchoring.rpc import Web3ChainClient
+
+__all__ = [
+    "Block",
+    "ChainClient",
+    "ChainError",
+    "ChainLocked",
+    "ChainUnavailable",
+    "ContractReverted",
+    "EmbeddedChainClient",
+    "Log",
+    "NonceManager",
+    "Receipt",
+    "ReceiptTimeout",
+    "TransactionFailed",
+    "TransactionRejected",
+    "Web3ChainClient",
+]
