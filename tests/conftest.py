@@ -7,7 +7,6 @@ the server's maintenance database; each test session creates and drops its own d
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import uuid
 from collections.abc import Iterator
@@ -26,7 +25,6 @@ from node.setup import create_institution
 from node.tokens import create_token
 
 PASSPHRASE = "correct horse battery staple"
-_VCAPI = importlib.util.find_spec("node.api.routes_vcapi") is not None  # TEMP
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
@@ -108,7 +106,7 @@ def start_node(settings: Settings) -> RunningNode:
 
 @pytest.fixture
 def node(tmp_path: Path, database_url: str) -> Iterator[RunningNode]:
-    running = start_node(make_settings(tmp_path / "data", database_url, vc_api_enabled=_VCAPI))
+    running = start_node(make_settings(tmp_path / "data", database_url, vc_api_enabled=True))
     with running.client:
         yield running
     running.client.app.state.runtime.close()  # type: ignore[attr-defined]

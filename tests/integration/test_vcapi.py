@@ -1,0 +1,273 @@
+"""The W3C VC API (generic did:key issuer): issue, verify credentials and presentations."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from node.vc import data_integrity
+from node.vc.did import did_key_for
+from node.vc.multikey import public_key_from_multibase, public_key_to_jwk
+from node.vc.signer import Ed25519Signer
+from tests.conftest import RunningNode
+from tests.interop.conftest import js_verifier
+from tests.interop.jsverifier import JsVerifier
+
+__all__ = ["js_verifier"]  # the session fixture of tests/interop, used here too
+
+V2 = "https://www.w3.org/ns/credentials/v2"
+EXAMPLES = "https://www.w3.org/ns/credentials/examples/v2"
+RDFC = "/credentials/issue"
+JCS = "/vc-api/eddsa-jcs-2022/credentials/issue"
+JWT = "/vc-api/vc-jwt/credentials/issue"
+
+
+def _issuers(node: RunningNode) -> dict[str, str]:
+    response = node.client.get("/vc-api/issuers")
+    assert response.status_code == 200, response.text
+    issuers: dict[str, str] = response.json()["issuers"]
+    return issuers
+
+
+def _credential(issuer: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "@context": [V2, EXAMPLES],
+        "type": ["VerifiableCredential", "ExampleAlumniCredential"],
+        "issuer": issuer,
+        "validFrom": "2024-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:alice", "alumniOf": "Example University"},
+        **extra,
+    }
+
+
+def _issue(
+    node: RunningNode, path: str, credential: dict[str, Any] | None = None, **options: Any
+) -> Any:
+    body = {"credential": credential or _credential(_issuers(node)[path]), "options": options}
+    return node.client.post(path, json=body, headers=node.auth(node.vcapi_token))
+
+
+def _issued(node: RunningNode, path: str = RDFC) -> dict[str, Any]:
+    response = _issue(node, path)
+    assert response.status_code == 201, response.text
+    credential: dict[str, Any] = response.json()["verifiableCredential"]
+    return credential
+
+
+def _verify(node: RunningNode, credential: Any) -> Any:
+    return node.client.post("/credentials/verify", json={"verifiableCredential": credential})
+
+
+@pytest.mark.parametrize(("path", "suite"), [(RDFC, "eddsa-rdfc-2022"), (JCS, "eddsa-jcs-2022")])
+def test_issue_then_verify_data_integrity(node: RunningNode, path: str, suite: str) -> None:
+    credential = _issued(node, path)
+    assert credential["proof"]["cryptosuite"] == suite
+    assert credential["proof"]["verificationMethod"].startswith(credential["issuer"] + "#")
+
+    response = _verify(node, credential)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["verified"] is True
+    assert body["errors"] == [] and body["warnings"] == []
+    assert {"structure", "issuer_key", "signature", "validity"} <= set(body["checks"])
+
+
+def test_vc_jwt_is_enveloped_and_verifies(node: RunningNode) -> None:
+    enveloped = _issued(node, JWT)
+    assert enveloped["@context"] == V2
+    assert enveloped["type"] == "EnvelopedVerifiableCredential"
+    assert enveloped["id"].startswith("data:application/vc+jwt,ey")
+
+    assert _verify(node, enveloped).status_code == 200
+
+    header, payload, signature = enveloped["id"].split(",", 1)[1].split(".")
+    forged = {**enveloped, "id": f"data:application/vc+jwt,{header}.{payload}.{signature[::-1]}"}
+    response = _verify(node, forged)
+    assert response.status_code == 400
+    assert response.json()["verified"] is False
+
+
+def test_tampered_credential_fails_with_400(node: RunningNode) -> None:
+    tampered = copy.deepcopy(_issued(node))
+    tampered["credentialSubject"]["alumniOf"] = "Another University"
+    response = _verify(node, tampered)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["verified"] is False
+    assert body["error"] == "verification_failed"
+    assert any(p["element"] == "signature" for p in body["problems"])
+
+
+def test_unsecured_credential_does_not_verify(node: RunningNode) -> None:
+    response = _verify(node, _credential(_issuers(node)[RDFC]))
+    assert response.status_code == 400
+    assert response.json()["problems"][0]["element"] == "proof"
+
+
+@pytest.mark.parametrize(
+    ("change", "element"),
+    [
+        (lambda c: c.pop("issuer"), "issuer"),
+        (
+            lambda c: c.update(issuer="did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"),
+            "issuer",
+        ),
+        (lambda c: c.update(issuer="not a url"), "issuer"),
+        (lambda c: c.update(validFrom="2024-01-01T00:00:00"), "validFrom"),
+        (lambda c: c.update(validFrom="Sat 25 Feb 2023 07:16:31 PM CST"), "validFrom"),
+        (lambda c: c.update({"@context": [V2]}), "@context"),  # no @vocab: terms undefined
+        (lambda c: c.update({"@context": [V2, EXAMPLES][::-1]}), "@context"),
+        (lambda c: c.update(type=["ExampleAlumniCredential"]), "type"),
+        (lambda c: c.update(credentialSubject={}), "credentialSubject"),
+        (lambda c: c.update(id="not-a-url"), "id"),
+        (lambda c: c.update(credentialSchema={"type": "JsonSchema"}), "credentialSchema.id"),
+        (lambda c: c.update(evidence=[{"id": "https://example.org/e/1"}]), "evidence.type"),
+        (lambda c: c.update(name={"@value": "x", "url": "y"}), "name"),
+        (lambda c: c.update(validUntil="2023-01-01T00:00:00Z"), "validUntil"),
+        (lambda c: c.update(relatedResource=["https://example.org/r"]), "relatedResource"),
+        (
+            lambda c: c.update(relatedResource=[{"id": V2, "digestMultibase": "uAAAA"}]),
+            "relatedResource",
+        ),
+    ],
+)
+def test_invalid_credential_is_refused_with_400(
+    node: RunningNode, change: Any, element: str
+) -> None:
+    credential = _credential(_issuers(node)[RDFC])
+    change(credential)
+    response = _issue(node, RDFC, credential)
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert element in [p["element"] for p in body["problems"]], body
+
+
+def test_vcdm11_credentials_for_the_eddsa_suite(node: RunningNode) -> None:
+    credential = {
+        "@context": ["https://www.w3.org/2018/credentials/v1"],
+        "type": ["VerifiableCredential"],
+        "issuer": _issuers(node)[RDFC],
+        "issuanceDate": "2020-03-16T22:37:26.544Z",
+        "credentialSubject": {"id": "did:example:alice"},
+    }
+    response = _issue(node, RDFC, credential)
+    assert response.status_code == 201, response.text
+    assert _verify(node, response.json()["verifiableCredential"]).status_code == 200
+    assert _issue(node, RDFC, {**credential, "issuanceDate": "soon"}).status_code == 400
+    jwt_credential = {**credential, "issuer": _issuers(node)[JWT]}
+    assert _issue(node, JWT, jwt_credential).status_code == 400  # vc+jwt is VCDM 2.0 only
+
+
+def test_vc_jwt_issuer_is_the_p256_did_key(node: RunningNode) -> None:
+    issuers = _issuers(node)
+    assert issuers[JWT] != issuers[RDFC] == issuers[JCS]
+    response = _issue(node, JWT, _credential(issuers[RDFC]))
+    assert response.status_code == 400
+
+
+def test_credential_status_option_is_not_supported_yet(node: RunningNode) -> None:
+    response = _issue(node, RDFC, credentialStatus={"type": "BitstringStatusListEntry"})
+    assert response.status_code == 400
+    assert response.json()["error"] == "not_supported"
+
+
+def test_issue_needs_a_vcapi_token(node: RunningNode) -> None:
+    body = {"credential": _credential(_issuers(node)[RDFC]), "options": {}}
+    assert node.client.post(RDFC, json=body).status_code == 401
+    assert node.client.post(JWT, json=body, headers=node.auth()).status_code == 403
+
+
+def _presentation(
+    node: RunningNode, *, challenge: str, domain: str, holder_key: Ed25519PrivateKey
+) -> dict[str, Any]:
+    holder, vm_id = did_key_for(holder_key.public_key())
+    presentation = {
+        "@context": [V2],
+        "type": ["VerifiablePresentation"],
+        "holder": holder,
+        "verifiableCredential": [_issued(node), _issued(node, JWT)],
+    }
+    return data_integrity.sign(
+        presentation,
+        Ed25519Signer(vm_id, holder_key),
+        cryptosuite="eddsa-rdfc-2022",
+        proof_purpose="authentication",
+        challenge=challenge,
+        domain=domain,
+    )
+
+
+def _verify_vp(node: RunningNode, presentation: Any, **options: Any) -> Any:
+    body = {"verifiablePresentation": presentation, "options": options}
+    return node.client.post("/presentations/verify", json=body)
+
+
+def test_presentation_challenge_and_domain(node: RunningNode) -> None:
+    key = Ed25519PrivateKey.generate()
+    vp = _presentation(node, challenge="c-123", domain="verifier.example", holder_key=key)
+
+    ok = _verify_vp(node, vp, challenge="c-123", domain="verifier.example")
+    assert ok.status_code == 200, ok.text
+    assert {"holder_binding", "credentials"} <= set(ok.json()["checks"])
+
+    assert _verify_vp(node, vp, challenge="other").status_code == 400
+    assert _verify_vp(node, vp, challenge="c-123", domain="elsewhere").status_code == 400
+
+    wrong_holder = {**vp, "holder": "did:example:mallory"}
+    assert _verify_vp(node, wrong_holder, challenge="c-123").status_code == 400
+
+    tampered = copy.deepcopy(vp)
+    tampered["verifiableCredential"][0]["credentialSubject"]["alumniOf"] = "Elsewhere"
+    response = _verify_vp(node, tampered, challenge="c-123")
+    assert response.status_code == 400
+
+
+def test_presentation_needs_an_authentication_proof(node: RunningNode) -> None:
+    key = Ed25519PrivateKey.generate()
+    vp = _presentation(node, challenge="c", domain="d", holder_key=key)
+    unsigned = {k: v for k, v in vp.items() if k != "proof"}
+    assert _verify_vp(node, unsigned, challenge="c").status_code == 400
+    _holder, vm_id = did_key_for(key.public_key())
+    asserted = data_integrity.sign(
+        unsigned, Ed25519Signer(vm_id, key), cryptosuite="eddsa-rdfc-2022", challenge="c"
+    )
+    assert _verify_vp(node, asserted, challenge="c").status_code == 400  # assertionMethod
+
+
+def test_openapi_documents_the_vc_api(node: RunningNode) -> None:
+    paths = node.client.get("/openapi.json").json()["paths"]
+    for path in (RDFC, JCS, JWT, "/credentials/verify", "/presentations/verify"):
+        operation = paths[path]["post"]
+        assert operation["summary"]
+        assert "400" in operation["responses"]
+
+
+@pytest.mark.interop
+@pytest.mark.parametrize("path", [RDFC, JCS])
+def test_data_integrity_output_verifies_independently(
+    node: RunningNode, js_verifier: JsVerifier, path: str
+) -> None:
+    credential = _issued(node, path)
+    result = js_verifier.verify_ldp(credential)
+    assert result["verified"], result
+
+    tampered = copy.deepcopy(credential)
+    tampered["credentialSubject"]["alumniOf"] = "Another University"
+    assert not js_verifier.verify_ldp(tampered)["verified"]
+
+
+@pytest.mark.interop
+def test_vc_jwt_output_verifies_independently(node: RunningNode, js_verifier: JsVerifier) -> None:
+    token = _issued(node, JWT)["id"].split(",", 1)[1]
+    did = _issuers(node)[JWT]
+    jwk = public_key_to_jwk(public_key_from_multibase(did.removeprefix("did:key:")))
+    result = js_verifier.verify_jwt(token, kind="vc+jwt", jwk=jwk)
+    assert result["verified"], result
+
+    header, payload, signature = token.split(".")
+    forged_payload = payload[:-4] + ("AAAA" if payload[-4:] != "AAAA" else "BBBB")
+    forged = f"{header}.{forged_payload}.{signature}"
+    assert not js_verifier.verify_jwt(forged, kind="vc+jwt", jwk=jwk)["verified"]
