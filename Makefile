@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/pip install -q --disable-pip-version-check -c requirements/constraints.txt
 
-.PHONY: run test lint typecheck pytest bench constraints clean
+.PHONY: run test lint typecheck contracts-check contracts pytest bench constraints clean
 
 $(VENV)/.installed: pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,15 +15,21 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) -e '.[dev]'
 	touch $@
 
-tests/interop/node_modules/.package-lock.json: tests/interop/package-lock.json
-	cd tests/interop && npm ci --ignore-scripts --no-audit --no-fund
+NPM_CI := npm ci --ignore-scripts --no-audit --no-fund
+NODE_DEPS := tests/interop/node_modules/.package-lock.json \
+             tests/contract/node_modules/.package-lock.json \
+             contracts/node_modules/.package-lock.json
+
+# The independent verifier, the anvil dev chain and the solc compiler, pinned by lockfiles.
+%/node_modules/.package-lock.json: %/package-lock.json
+	cd $* && $(NPM_CI)
 
 ## run: install and start a demo node (SQLite, demo institution, sample credentials)
 run: $(VENV)/.installed
 	$(BIN)/credreg demo
 
 ## test: install what the tests need, then lint, type-check and run every suite
-test: $(VENV)/.installed-dev tests/interop/node_modules/.package-lock.json lint typecheck pytest
+test: $(VENV)/.installed-dev $(NODE_DEPS) lint typecheck contracts-check pytest
 
 lint:
 	$(BIN)/ruff check .
@@ -31,6 +37,14 @@ lint:
 
 typecheck:
 	$(BIN)/mypy
+
+## contracts-check: recompile the Solidity sources and fail if the committed artifacts drift
+contracts-check: contracts/node_modules/.package-lock.json
+	cd contracts && node build.mjs --check
+
+## contracts: recompile and rewrite contracts/artifacts
+contracts: contracts/node_modules/.package-lock.json
+	cd contracts && node build.mjs
 
 pytest:
 	$(BIN)/pytest
@@ -42,4 +56,5 @@ constraints:
 	$(BIN)/pip freeze --exclude-editable | sort -f > requirements/constraints.txt
 
 clean:
-	rm -rf $(VENV) tests/interop/node_modules .credreg-demo
+	rm -rf $(VENV) tests/interop/node_modules tests/contract/node_modules contracts/node_modules \
+	  .credreg-demo
