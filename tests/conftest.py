@@ -23,9 +23,20 @@ from node.db.models import Role
 from node.settings import Settings
 from node.setup import create_institution
 from node.tokens import create_token
+from tests import anvil
 
 PASSPHRASE = "correct horse battery staple"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture(scope="session")
+def anvil_url() -> Iterator[str]:
+    """URL of one anvil for the session (chain id 31337, zero gas price and base fee)."""
+    process, url, _startup = anvil.start(anvil.anvil_binary())
+    try:
+        yield url
+    finally:
+        anvil.stop(process)
 
 
 @pytest.fixture(scope="session")

@@ -77,7 +77,7 @@ def test_anchor_root_once_only_by_a_member(chain: Backend) -> None:
 
     outsider = Account.create()
     if chain.name == "anvil":
-        from tests.chain.conftest import rpc
+        from tests.anvil import rpc
 
         assert chain.url is not None
         rpc(chain.url, "anvil_setBalance", [outsider.address, hex(10**18)])

@@ -10,7 +10,8 @@ import pytest
 from eth_account import Account
 
 from anchoring import ChainUnavailable, ReceiptTimeout, Web3ChainClient
-from tests.chain.conftest import ANVIL_CHAIN_ID, free_port, rpc
+from tests.anvil import free_port, rpc
+from tests.chain.conftest import ANVIL_CHAIN_ID
 
 
 def test_unreachable_endpoint_is_chain_unavailable() -> None:
