@@ -21,10 +21,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from node.credentials.csv_import import CsvRow
 from node.credentials.model import MicroCredentialClaims
-from node.credentials.profile import ClaimsInvalid, RequirementProfile, validate_claims
+from node.credentials.profile import ClaimsInvalid, RequirementProfile
 from node.db.models import CredentialFormat, CredentialRecord, RecordState, SignedCopy
 from node.errors import Conflict, InvalidInput, NotFound, Problem
-from node.issuance.signing import SignedCopyData, SigningJob, SigningPool
+from node.issuance.signing import (
+    SignedCopyData,
+    SigningJob,
+    SigningPool,
+    Validated,
+    ValidationJob,
+    validate_request,
+)
 
 CHUNK = 500
 _POOL_THRESHOLD = 200  # below this many credentials, signing in-process is faster
@@ -60,14 +67,7 @@ class IssueOutcome:
 
 def _validate(request: IssueRequest, profile: RequirementProfile) -> MicroCredentialClaims:
     """The request's claims, validated against the model and the institution's profile."""
-    if request.problems:
-        raise ClaimsInvalid(list(request.problems))
-    if isinstance(request.claims, MicroCredentialClaims):
-        problems = profile.check(request.claims)
-        if problems:
-            raise ClaimsInvalid(problems)
-        return request.claims
-    return validate_claims(request.claims, profile)
+    return validate_request(request.claims, request.problems, profile)
 
 
 def _chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -174,11 +174,15 @@ class IssuanceService:
         """
         position = 0
         seen_keys: set[str] = set()
+        profile = self._profile
 
-        def validated(chunk: list[IssueRequest]) -> tuple[list[IssueOutcome], list[SigningJob]]:
+        # Validation and signing run in the workers; here: the idempotency check against the
+        # database (per chunk, when it is read) and, when the chunk comes back in order, the
+        # in-batch duplicates — a key counts as used once a request with it turned out valid.
+        def staged(chunk: list[IssueRequest]) -> tuple[Any, list[ValidationJob]]:
             nonlocal position
             outcomes: list[IssueOutcome] = []
-            jobs: list[SigningJob] = []
+            items: list[ValidationJob] = []
             keys = [r.idempotency_key for r in chunk if r.idempotency_key]
             with self._sessions() as session:
                 existing = self._existing(session, keys)
@@ -191,50 +195,71 @@ class IssuanceService:
                 position += 1
                 outcomes.append(outcome)
                 key = request.idempotency_key
-                if key and (key in existing or key in seen_keys):
+                if key and key in existing:
                     outcome.status = "skipped"
-                    outcome.record_id = existing.get(key)
+                    outcome.record_id = existing[key]
                     outcome.problems = [Problem("idempotencyKey", "already issued")]
                     continue
-                try:
-                    claims = _validate(request, self._profile)
-                except ClaimsInvalid as exc:
-                    outcome.status = "rejected"
-                    outcome.problems = exc.problems
-                    continue
-                if key:
-                    seen_keys.add(key)
-                outcome.status = "issued"
                 outcome.record_id = str(uuid.uuid4())
-                jobs.append(
-                    SigningJob(
+                items.append(
+                    ValidationJob(
                         outcome.record_id,
-                        claims.model_dump(mode="json", by_alias=True, exclude_none=True),
+                        request.claims,
+                        request.problems,
                         request.subject_id,
                         issued_at,
                         tuple(formats),
                     )
                 )
-            return outcomes, jobs
+            return (outcomes, chunk), items
 
-        staged = (
-            ((outcomes, chunk), jobs)
-            for chunk in _chunked(requests, CHUNK)
-            for outcomes, jobs in [validated(chunk)]
-        )
-        first = next(staged, None)
+        def settle(
+            outcomes: list[IssueOutcome], chunk: list[IssueRequest], results: list[Validated]
+        ) -> tuple[list[SigningJob], list[list[SignedCopyData]]]:
+            """Outcomes of a chunk from its results, in order; what is to be stored."""
+            jobs: list[SigningJob] = []
+            copies: list[list[SignedCopyData]] = []
+            pending = iter(results)
+            for outcome, request in zip(outcomes, chunk, strict=True):
+                if outcome.status == "skipped":
+                    continue
+                result = next(pending)
+                key = request.idempotency_key
+                if key and key in seen_keys:
+                    outcome.status = "skipped"
+                    outcome.record_id = None
+                    outcome.problems = [Problem("idempotencyKey", "already issued")]
+                    continue
+                if result.job is None:
+                    outcome.status = "rejected"
+                    outcome.record_id = None
+                    outcome.problems = result.problems
+                    continue
+                if key:
+                    seen_keys.add(key)
+                outcome.status = "issued"
+                jobs.append(result.job)
+                copies.append(result.copies)
+            return jobs, copies
+
+        stream = (staged(chunk) for chunk in _chunked(requests, CHUNK))
+        first = next(stream, None)
         if first is None:
             return
-        second = next(staged, None)
+        second = next(stream, None)
         ahead = [first] if second is None else [first, second]
-        signed: Iterator[tuple[Any, Sequence[SigningJob], list[list[SignedCopyData]]]]
+        validated: Iterator[tuple[Any, list[Validated]]]
         if second is None and len(first[1]) < _POOL_THRESHOLD:
-            signed = (
-                (meta, jobs, [self._signing.sign_one(job) for job in jobs]) for meta, jobs in ahead
+            validated = (
+                (meta, [self._signing.validate_and_sign_one(item, profile) for item in items])
+                for meta, items in ahead
             )
         else:
-            signed = self._signing.sign_chunks(itertools.chain(ahead, staged))
-        for (outcomes, chunk), jobs, copies in signed:
+            validated = self._signing.validate_and_sign_chunks(
+                profile, itertools.chain(ahead, stream)
+            )
+        for (outcomes, chunk), results in validated:
+            jobs, copies = settle(outcomes, chunk, results)
             requests_by_record = {
                 outcome.record_id: request
                 for outcome, request in zip(outcomes, chunk, strict=True)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+import time
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -19,12 +21,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from node.credentials.model import MicroCredentialClaims
+from node.credentials.profile import ClaimsInvalid, RequirementProfile, validate_claims
 from node.credentials.render import IssuerInfo, to_vcdm2, to_vcdm11_claims
 from node.credentials.vocab import LegalStatus
 from node.db.models import CredentialFormat
+from node.errors import Problem
 from node.identity import InstitutionIdentity
 from node.vc import data_integrity, jose
-from node.vc.digest import data_integrity_digest, jwt_digest
+from node.vc.digest import jwt_digest
 from node.vc.jsonld import bundled_contexts, expand_strict
 from node.vc.signer import Ed25519Signer, P256Signer
 
@@ -43,6 +47,43 @@ class SigningJob:
     subject_id: str | None
     issued_at: datetime
     formats: tuple[CredentialFormat, ...]
+
+
+@dataclass(frozen=True)
+class ValidationJob:
+    """A request to validate and, when valid, sign — validation runs in the workers too."""
+
+    record_id: str
+    claims: Mapping[str, Any] | MicroCredentialClaims  # as received
+    problems: Sequence[Problem]  # found while reading the input
+    subject_id: str | None
+    issued_at: datetime
+    formats: tuple[CredentialFormat, ...]
+
+
+@dataclass(frozen=True)
+class Validated:
+    """A :class:`ValidationJob` done: the signing job and its copies, or the problems."""
+
+    job: SigningJob | None
+    copies: list[SignedCopyData]
+    problems: list[Problem]
+
+
+def validate_request(
+    claims: Mapping[str, Any] | MicroCredentialClaims,
+    problems: Sequence[Problem],
+    profile: RequirementProfile,
+) -> MicroCredentialClaims:
+    """The request's claims, validated against the model and the institution's profile."""
+    if problems:
+        raise ClaimsInvalid(list(problems))
+    if isinstance(claims, MicroCredentialClaims):
+        found = profile.check(claims)
+        if found:
+            raise ClaimsInvalid(found)
+        return claims
+    return validate_claims(claims, profile)
 
 
 @dataclass(frozen=True)
@@ -78,7 +119,26 @@ class CredentialSigner:
         self._p256 = P256Signer(keys.p256_vm, p256)
 
     def sign(self, job: SigningJob) -> list[SignedCopyData]:
-        claims = MicroCredentialClaims.model_validate(job.claims)
+        return self._sign(job, MicroCredentialClaims.model_validate(job.claims))
+
+    def validate_and_sign(self, item: ValidationJob, profile: RequirementProfile) -> Validated:
+        """Validate like the issuance service does, then sign what is valid."""
+        try:
+            claims = validate_request(item.claims, item.problems, profile)
+        except ClaimsInvalid as exc:
+            return Validated(None, [], exc.problems)
+        job = SigningJob(
+            item.record_id,
+            claims.model_dump(mode="json", by_alias=True, exclude_none=True),
+            item.subject_id,
+            item.issued_at,
+            item.formats,
+        )
+        # Rendering reads the validated model: the same claims model_validate(job.claims)
+        # would rebuild (model_dump is lossless for the model), without validating again.
+        return Validated(job, self._sign(job, claims), [])
+
+    def _sign(self, job: SigningJob, claims: MicroCredentialClaims) -> list[SignedCopyData]:
         credential_id = f"urn:uuid:{job.record_id}"
         copies = []
         for fmt in job.formats:
@@ -113,11 +173,11 @@ class CredentialSigner:
                 # data_integrity.sign(strict_terms=True) would run a full RDFC-1.0 just to
                 # reject undefined terms; expand_strict is that check (see _check_terms).
                 _check_terms(unsigned)
-            signed = data_integrity.sign(
+            signed, digest = data_integrity.sign_with_digest(
                 unsigned, self._ed, cryptosuite=suite, created=created, strict_terms=False
             )
             content = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
-            copies.append(SignedCopyData(fmt, content, data_integrity_digest(signed).hex()))
+            copies.append(SignedCopyData(fmt, content, digest.hex()))
         return copies
 
 
@@ -185,11 +245,17 @@ def _check_terms(document: Mapping[str, Any]) -> None:
     )
     if "@context" not in unsecured:
         return
+    expand_strict_memoised(unsecured)
+
+
+def expand_strict_memoised(document: Mapping[str, Any]) -> None:
+    """Raise what ``expand_strict(document)`` raises (the same exception object for every
+    document of one skeleton); the expanded form is not returned."""
     keep, ids = _aliases()
     try:
-        skeleton = _skeleton(unsecured, None, keep, ids)
+        skeleton = _skeleton(document, None, keep, ids)
     except _EmbeddedContext:
-        expand_strict(dict(unsecured))
+        expand_strict(dict(document))
         return
     cache_key = json.dumps(skeleton, ensure_ascii=False)
     if cache_key in _SKELETON_CACHE:
@@ -197,7 +263,7 @@ def _check_terms(document: Mapping[str, Any]) -> None:
         error = _SKELETON_CACHE[cache_key]
     else:
         try:
-            expand_strict(dict(unsecured))
+            expand_strict(dict(document))
             error = None
         except Exception as exc:  # re-raised below, and for every document of this skeleton
             error = exc
@@ -236,11 +302,28 @@ _worker_signer: CredentialSigner | None = None
 def _init_worker(keys: IssuerKeys) -> None:
     global _worker_signer
     _worker_signer = CredentialSigner(keys)
+    parent = os.getppid()
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    """A worker whose parent was killed (kill -9 mid-batch) exits instead of lingering:
+    forked workers hold their own queue's write end, so they never see it close."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def _sign_chunk(jobs: Sequence[SigningJob]) -> list[list[SignedCopyData]]:
     assert _worker_signer is not None, "worker not initialised"
     return [_worker_signer.sign(job) for job in jobs]
+
+
+def _validate_and_sign_chunk(
+    profile: RequirementProfile, items: Sequence[ValidationJob]
+) -> list[Validated]:
+    assert _worker_signer is not None, "worker not initialised"
+    return [_worker_signer.validate_and_sign(item, profile) for item in items]
 
 
 class SigningPool:
@@ -281,6 +364,25 @@ class SigningPool:
         while in_flight:
             done_meta, done_jobs, future = in_flight.popleft()
             yield done_meta, done_jobs, future.result()
+
+    def validate_and_sign_one(self, item: ValidationJob, profile: RequirementProfile) -> Validated:
+        return self._local.validate_and_sign(item, profile)
+
+    def validate_and_sign_chunks(
+        self, profile: RequirementProfile, chunks: Iterable[tuple[M, Sequence[ValidationJob]]]
+    ) -> Iterator[tuple[M, list[Validated]]]:
+        """Validate and sign chunks in the pool, yielding (meta, results) in input order."""
+        pool = self._pool()
+        in_flight: deque[tuple[M, Future[list[Validated]]]] = deque()
+        depth = self._workers * 2
+        for meta, items in chunks:
+            in_flight.append((meta, pool.submit(_validate_and_sign_chunk, profile, items)))
+            if len(in_flight) >= depth:
+                done_meta, future = in_flight.popleft()
+                yield done_meta, future.result()
+        while in_flight:
+            done_meta, future = in_flight.popleft()
+            yield done_meta, future.result()
 
     def close(self) -> None:
         if self._executor is not None:

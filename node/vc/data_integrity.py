@@ -22,11 +22,11 @@ from functools import cache, lru_cache
 from typing import Any, Literal
 
 import pyoxigraph
-import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pyld import jsonld as pyld
 
+from node.vc import jcs
 from node.vc.errors import KeyResolutionError, MalformedError, VCError
 from node.vc.jsonld import bundled_contexts, canonize, document_loader, expand_strict
 from node.vc.multikey import multibase_decode, multibase_encode
@@ -144,13 +144,13 @@ def canonize_proof_config(config: Mapping[str, Any]) -> str:
     created = config.get("created")
     if isinstance(created, str) and _XSD_DATETIME.fullmatch(created):
         template = _canonize_config_json(
-            rfc8785.dumps({**config, "created": _PLACEHOLDER}).decode("utf-8")
+            jcs.dumps({**config, "created": _PLACEHOLDER}).decode("utf-8")
         )
         placeholder = _DATETIME_LITERAL.format(_PLACEHOLDER)
         if template.count(placeholder) == 1 and set(_BLANK_NODE.findall(template)) == {"_:c14n0"}:
             lines = template.replace(placeholder, _DATETIME_LITERAL.format(created))
             return "".join(line + "\n" for line in sorted(lines.split("\n")[:-1]))
-    return _canonize_config_json(rfc8785.dumps(dict(config)).decode("utf-8"))
+    return _canonize_config_json(jcs.dumps(dict(config)).decode("utf-8"))
 
 
 # --- Proofs -------------------------------------------------------------------------------
@@ -192,12 +192,17 @@ def _with_proof_context(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def _hash_data(
-    unsecured: Mapping[str, Any], options: Mapping[str, Any], *, strict_terms: bool
+    unsecured: Mapping[str, Any],
+    options: Mapping[str, Any],
+    *,
+    strict_terms: bool,
+    halves: list[bytes] | None = None,
 ) -> bytes:
     """EDDSA §3.2.3/§3.3.3 Hashing: sha256(canonical proof config) || sha256(transformed doc).
 
     ``unsecured`` already carries the matching previous proofs of a chain (DI §4.2 step 5);
     ``options`` is the proof without ``proofValue`` (and, for jcs, with its ``@context``).
+    For jcs, a ``halves`` list receives :func:`_jcs_halves` of ``unsecured`` around "proof".
     """
     suite = options.get("cryptosuite")
     if suite == RDFC:
@@ -207,7 +212,7 @@ def _hash_data(
             config["@context"] = unsecured["@context"]
         try:
             canonical_config = canonize_proof_config(config)
-        except (rfc8785.CanonicalizationError, TypeError) as exc:
+        except (jcs.CanonicalizationError, TypeError) as exc:
             raise MalformedError(f"proof options not representable in JCS: {exc}") from exc
         # EDDSA §3.2.2 Transformation: RDFC-1.0 of the document (undefined terms rejected).
         canonical_document = canonize_rdfc(dict(unsecured))
@@ -218,14 +223,47 @@ def _hash_data(
         if strict_terms and "@context" in unsecured:
             canonize_rdfc(dict(unsecured))  # reject undefined terms like the rdfc suite does
         try:
-            config_bytes = rfc8785.dumps(dict(options))
-            document_bytes = rfc8785.dumps(dict(unsecured))
-        except (rfc8785.CanonicalizationError, TypeError) as exc:
+            config_bytes = jcs.dumps(dict(options))
+            if halves is None:
+                document_bytes = jcs.dumps(dict(unsecured))
+            else:
+                halves.extend(_jcs_halves(unsecured, "proof"))
+                document_bytes = _join_jcs(*halves)
+        except (jcs.CanonicalizationError, TypeError) as exc:
             # RFC 8785 §3.2.2.3: integers beyond 2^53 and non-finite numbers have no JCS form.
             raise MalformedError(f"not representable in JCS (RFC 8785): {exc}") from exc
     else:
         raise MalformedError(f"unsupported cryptosuite: {suite!r}")
     return hashlib.sha256(config_bytes).digest() + hashlib.sha256(document_bytes).digest()
+
+
+def _utf16_key(key: str) -> bytes:
+    return key.encode("utf-16-be", "surrogatepass")
+
+
+def _jcs_halves(document: Mapping[str, Any], key: str) -> tuple[bytes, bytes]:
+    """JCS of the members of ``document`` that sort before ``key`` and of those after it.
+
+    RFC 8785 §3.2.3 orders members by the UTF-16 code units of their names, so the JCS of
+    ``document`` is the two halves joined (:func:`_join_jcs`), and that of ``document`` with
+    a member ``key`` added is the halves with that member between them.
+    """
+    pivot = _utf16_key(key)
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for name, value in document.items():
+        if not isinstance(name, str):
+            raise jcs.CanonicalizationError("object keys must be strings")
+        ascii_only = name.isascii() and key.isascii()
+        first = name < key if ascii_only else _utf16_key(name) < pivot
+        (before if first else after)[name] = value
+    return jcs.dumps(before), jcs.dumps(after)
+
+
+def _join_jcs(*objects: bytes) -> bytes:
+    """The JCS of an object from the JCS of its parts, given in member order."""
+    members = [part[1:-1] for part in objects if part != b"{}"]
+    return b"{" + b",".join(members) + b"}"
 
 
 def _existing_proofs(document: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -269,6 +307,34 @@ def sign(
     undefined JSON-LD terms always raise :class:`UndefinedTermError`; for ``eddsa-jcs-2022``
     only when ``strict_terms`` (the default) and the document has an ``@context``.
     """
+    return _sign(
+        document,
+        signer,
+        cryptosuite=cryptosuite,
+        created=created,
+        proof_purpose=proof_purpose,
+        challenge=challenge,
+        domain=domain,
+        previous_proof=previous_proof,
+        proof_id=proof_id,
+        strict_terms=strict_terms,
+    )[0]
+
+
+def _sign(
+    document: Mapping[str, Any],
+    signer: Signer,
+    *,
+    cryptosuite: Cryptosuite,
+    created: str | None = None,
+    proof_purpose: str = "assertionMethod",
+    challenge: str | None = None,
+    domain: str | list[str] | None = None,
+    previous_proof: str | list[str] | None = None,
+    proof_id: str | None = None,
+    strict_terms: bool = True,
+) -> tuple[dict[str, Any], list[bytes] | None]:
+    """:func:`sign`; also the JCS halves of the signed document around "proof" (jcs only)."""
     if not isinstance(document, Mapping):
         raise MalformedError("the document to sign must be a JSON object")
     if cryptosuite not in CRYPTOSUITES:
@@ -300,13 +366,34 @@ def sign(
     to_sign = dict(unsecured)
     if previous_proof is not None:
         to_sign["proof"] = _matching_proofs(all_proofs, previous_proof)  # DI §4.2 step 5
-    hash_data = _hash_data(to_sign, proof, strict_terms=strict_terms)
+    # jcs without a chain: the document's JCS is kept in two halves around "proof", so the
+    # JCS of the secured document (its leaf digest) only needs the proof serialised.
+    halves: list[bytes] | None = [] if cryptosuite == JCS and previous_proof is None else None
+    hash_data = _hash_data(to_sign, proof, strict_terms=strict_terms, halves=halves)
     # EDDSA §3.x.6 Proof Serialization: Ed25519 over hashData, multibase base58btc.
     proof["proofValue"] = multibase_encode(signer.sign(hash_data))
 
     secured = dict(unsecured)
     secured["proof"] = [*all_proofs, proof] if all_proofs else proof
-    return secured
+    return secured, halves
+
+
+def sign_with_digest(
+    document: Mapping[str, Any], signer: Signer, **options: Any
+) -> tuple[dict[str, Any], bytes]:
+    """:func:`sign` (same arguments), and the SHA-256 of the JCS (RFC 8785) of the secured
+    document — ``node.vc.digest.data_integrity_digest`` of it — for eddsa-jcs-2022 without a
+    chain made from the document's JCS already computed for signing."""
+    secured, halves = _sign(document, signer, **options)
+    if halves is None:
+        from node.vc.digest import data_integrity_digest
+
+        return secured, data_integrity_digest(secured)
+    try:
+        proof_member = jcs.dumps({"proof": secured["proof"]})
+    except (jcs.CanonicalizationError, TypeError, ValueError) as exc:
+        raise MalformedError(f"credential cannot be canonicalised (RFC 8785): {exc}") from exc
+    return secured, hashlib.sha256(_join_jcs(halves[0], proof_member, halves[1])).digest()
 
 
 def _proof_problems(

@@ -14,8 +14,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-import rfc8785
-
+from node.vc import jcs
 from node.vc.errors import MalformedError
 
 
@@ -24,8 +23,8 @@ def data_integrity_digest(credential: Mapping[str, Any]) -> bytes:
     if not isinstance(credential, Mapping):
         raise MalformedError("a Data Integrity credential must be a JSON object")
     try:
-        canonical = rfc8785.dumps(dict(credential))
-    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+        canonical = jcs.dumps(dict(credential))
+    except (jcs.CanonicalizationError, TypeError, ValueError) as exc:
         raise MalformedError(f"credential cannot be canonicalised (RFC 8785): {exc}") from exc
     return hashlib.sha256(canonical).digest()
 

@@ -110,6 +110,19 @@ def _big_csv(path: Path, copies: int) -> int:
     return copies * 3  # the sample has three good rows and one bad one
 
 
+def _processes_mentioning(text: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if text in cmdline:
+                found.append(int(entry.name))
+    return found
+
+
 def test_killed_mid_batch_leaves_whole_records_and_rerun_completes(
     cli_env: dict[str, str], database_url: str, tmp_path: Path
 ) -> None:
@@ -136,6 +149,11 @@ def test_killed_mid_batch_leaves_whole_records_and_rerun_completes(
         process.send_signal(signal.SIGKILL)
     finally:
         process.wait(timeout=30)
+    # The signing workers of the killed process exit too instead of lingering as orphans.
+    deadline = time.monotonic() + 15
+    while _processes_mentioning(str(csv_file)):
+        assert time.monotonic() < deadline, "signing workers outlived their killed parent"
+        time.sleep(0.2)
     records, copies = _counts(database_url)
     assert 0 < records < good, "the kill must land mid-batch"
     assert copies == records, "every stored record has its signed copy, none half-written"
