@@ -13,11 +13,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from anchoring.errors import ChainError
 from node.credentials.vocab import LegalStatus
 from node.db.engine import make_engine, migrate, session_factory
 from node.db.models import CredentialFormat, Role
 from node.errors import NodeError
 from node.keys.keystore import FileKeyStore, KeyStoreError
+from node.runtime import open_runtime
 from node.settings import Settings
 
 # No locals in tracebacks: they could hold the key store passphrase or tokens.
@@ -28,6 +30,8 @@ app = typer.Typer(
 )
 token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+chain_app = typer.Typer(help="The network's chain and contracts.", no_args_is_help=True)
+app.add_typer(chain_app, name="chain")
 console = Console(stderr=True)
 
 DataDir = Annotated[
@@ -130,7 +134,6 @@ def issue(
     """Issue every row of a CSV file; re-running it skips rows already issued."""
     from node.credentials.csv_import import parse_csv
     from node.issuance.service import IssueOutcome, IssueRequest
-    from node.runtime import open_runtime
 
     settings = _settings(data_dir)
     if not csv.is_file():
@@ -175,6 +178,94 @@ def issue(
         console.print(f"  line {outcome.position}: {reasons}")
     if rejected:
         raise typer.Exit(code=2)
+
+
+@chain_app.command("deploy")
+def chain_deploy(data_dir: DataDir = None) -> None:
+    """Deploy the network contracts with this institution as the genesis member."""
+    from node.ledger.connection import open_chain
+    from node.ledger.network import deploy_as_genesis
+
+    settings = _settings(data_dir)
+    runtime = open_runtime(settings, _passphrase(settings))
+    try:
+        account = runtime.anchoring_account()
+        chain = open_chain(settings, account)
+        try:
+            deployment = deploy_as_genesis(
+                runtime.sessions,
+                chain,
+                runtime.identity(),
+                account,
+                settings.profile.allowed_eqf_levels,
+            )
+        finally:
+            chain.close()
+    except (NodeError, KeyStoreError, ChainError) as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        runtime.close()
+    console.print(f"chain {deployment.chain_id}, block {deployment.block_number}")
+    console.print(f"NetworkRegistry {deployment.network_registry}")
+    console.print(f"AnchorRegistry  {deployment.anchor_registry}")
+    console.print(f"StatusRegistry  {deployment.status_registry}")
+
+
+@chain_app.command("status")
+def chain_status(data_dir: DataDir = None) -> None:
+    """Chain id, latest block, contract addresses and this institution's membership."""
+    settings = _settings(data_dir)
+    runtime = open_runtime(settings, _passphrase(settings))
+    try:
+        ledger = runtime.ledger()
+        block = ledger.chain.block()
+        member_id = ledger.network.member_of_account(ledger.account.address)
+        console.print(
+            f"chain {ledger.deployment.chain_id} ({settings.chain}), block {block.number}"
+        )
+        console.print(f"NetworkRegistry {ledger.deployment.network_registry}")
+        console.print(f"AnchorRegistry  {ledger.deployment.anchor_registry}")
+        console.print(f"StatusRegistry  {ledger.deployment.status_registry}")
+        console.print(f"anchoring account {ledger.account.address}")
+        if member_id == 0:
+            console.print("this institution is not a network member")
+        else:
+            member = ledger.network.member(member_id)
+            console.print(f"member {member_id}: {member.status.name.lower()}, {member.did}")
+    except (NodeError, KeyStoreError, ChainError) as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        runtime.close()
+
+
+@app.command("anchor-worker")
+def anchor_worker(
+    once: Annotated[bool, typer.Option(help="One round, then exit")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Anchor pending leaves now, without waiting for the window")
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Anchor pending credentials (a separate process; `serve` runs one by default)."""
+    import signal
+    import threading
+
+    settings = _settings(data_dir)
+    runtime = open_runtime(settings, _passphrase(settings))
+    try:
+        worker = runtime.anchor_worker()
+        if once:
+            confirmed = worker.run_once(force=force)
+            console.print(f"anchored {confirmed} credentials")
+            return
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        worker.run_forever(stop)
+    except (NodeError, KeyStoreError, ChainError) as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        runtime.close()
 
 
 DEMO_PASSPHRASE = "demo-only-passphrase"

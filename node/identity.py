@@ -13,6 +13,7 @@ ED25519_KEY_NAME = "institution-ed25519"
 P256_KEY_NAME = "institution-p256"
 VCAPI_ED25519_KEY_NAME = "vcapi-ed25519"
 VCAPI_P256_KEY_NAME = "vcapi-p256"
+ANCHORING_KEY_NAME = "anchoring-secp256k1"
 
 DID_CONTEXTS = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"]
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,6 +21,7 @@ from node.db.engine import make_engine, migrate, session_factory
 from node.db.models import Institution
 from node.errors import NotInitialised
 from node.identity import (
+    ANCHORING_KEY_NAME,
     ED25519_KEY_NAME,
     P256_KEY_NAME,
     VCAPI_ED25519_KEY_NAME,
@@ -28,6 +31,9 @@ from node.identity import (
 from node.issuance.service import IssuanceService
 from node.issuance.signing import SigningPool, issuer_keys
 from node.keys.keystore import FileKeyStore, KeyStore, KeyStoreError
+from node.ledger.connection import Ledger, open_ledger
+from node.ledger.network import anchoring_account
+from node.ledger.worker import AnchorWorker, WorkerSettings
 from node.settings import Settings
 from node.vc.did import StaticDidResolver
 from node.verification.pipeline import Verifier
@@ -48,6 +54,7 @@ class NodeRuntime:
     _pool: SigningPool | None = field(default=None, init=False)
     _vcapi: VcApiService | None = field(default=None, init=False)
     _verifier: Verifier | None = field(default=None, init=False)
+    _ledger: Ledger | None = field(default=None, init=False)
 
     @property
     def keystore(self) -> KeyStore:
@@ -104,6 +111,26 @@ class NodeRuntime:
             self._verifier = Verifier(resolver, missing_elements=missing_elements)
         return self._verifier
 
+    def anchoring_account(self) -> LocalAccount:
+        return anchoring_account(self.keystore.private_key(ANCHORING_KEY_NAME))
+
+    def ledger(self) -> Ledger:
+        """The chain connection (opened on first use; embedded: contracts deployed then)."""
+        if self._ledger is None:
+            self._ledger = open_ledger(
+                self.settings, self.sessions, self.identity(), self.anchoring_account()
+            )
+        return self._ledger
+
+    def anchor_worker(self) -> AnchorWorker:
+        ledger = self.ledger()
+        settings = WorkerSettings(
+            max_batch=self.settings.anchor_max_batch,
+            window=timedelta(seconds=self.settings.anchor_window_seconds),
+            confirmations=self.settings.anchor_confirmations,
+        )
+        return AnchorWorker(self.sessions, ledger.chain, ledger.anchors, ledger.account, settings)
+
     def vcapi(self) -> VcApiService:
         """The generic W3C VC API issuer/verifier (its own did:key keys)."""
         if self._vcapi is None:
@@ -119,6 +146,9 @@ class NodeRuntime:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.close()
+        if self._ledger is not None:
+            self._ledger.close()
+            self._ledger = None
         self.engine.dispose()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -73,6 +73,27 @@ class Settings(BaseSettings):
         default_factory=RequirementProfile,
         description="The institution's requirement profile (extra required fields, ECTS range).",
     )
+    chain: Literal["embedded", "rpc", "off"] = Field(
+        default="embedded",
+        description="embedded: py-evm in the data directory (one institution, demo-grade); "
+        "rpc: the network's chain at chain_rpc_url; off: no anchoring",
+    )
+    chain_rpc_url: str | None = Field(default=None, description="JSON-RPC URL (chain=rpc)")
+    chain_poa: bool = Field(
+        default=False, description="Besu QBFT / Clique extraData (PoA middleware)"
+    )
+    anchor_worker: bool = Field(
+        default=True,
+        description="Run the anchor worker inside `credreg serve` (always so on the embedded "
+        "chain: one process owns it); false: run `credreg anchor-worker` separately",
+    )
+    anchor_window_seconds: float = Field(
+        default=10.0, gt=0, description="A batch closes at the latest this long after a leaf"
+    )
+    anchor_max_batch: int = Field(default=100_000, gt=0, description="Leaves per batch at most")
+    anchor_confirmations: int = Field(
+        default=0, ge=0, description="Blocks on top before a batch counts (0 on QBFT)"
+    )
     sign_workers: int = Field(
         default=0, description="Processes for bulk signing; 0 means one per CPU core."
     )
@@ -102,3 +123,7 @@ class Settings(BaseSettings):
     @property
     def key_dir(self) -> Path:
         return self.data_dir / "keys"
+
+    @property
+    def chain_dir(self) -> Path:
+        return self.data_dir / "chain"

@@ -9,6 +9,7 @@ from node.credentials.vocab import LegalStatus
 from node.db.models import Institution
 from node.errors import Conflict
 from node.identity import (
+    ANCHORING_KEY_NAME,
     ED25519_KEY_NAME,
     P256_KEY_NAME,
     VCAPI_ED25519_KEY_NAME,
@@ -26,6 +27,8 @@ def create_institution(
     country: str,
     legal_status: str,
     origin: str,
+    qa_type: str = "institutional",
+    deqar_id: str = "",
 ) -> Institution:
     """Create the institution row and its keys; refuse if one exists."""
     LegalStatus(legal_status)  # raises ValueError for a status outside the vocabulary
@@ -37,6 +40,7 @@ def create_institution(
             (P256_KEY_NAME, KeyKind.P256),
             (VCAPI_ED25519_KEY_NAME, KeyKind.ED25519),
             (VCAPI_P256_KEY_NAME, KeyKind.P256),
+            (ANCHORING_KEY_NAME, KeyKind.SECP256K1),
         ):
             if not keystore.exists(key_name):
                 keystore.create(key_name, kind)
@@ -48,6 +52,8 @@ def create_institution(
             legal_status=legal_status,
             origin=origin.rstrip("/"),
             did=did_web_for_origin(origin),
+            qa_type=qa_type,
+            deqar_id=deqar_id,
         )
         session.add(institution)
         session.commit()

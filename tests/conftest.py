@@ -63,12 +63,18 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture
+def database_url_postgresql(postgres_server_url: str) -> str:
+    """An empty PostgreSQL database (the session's, reset)."""
+    _reset_postgres(postgres_server_url)
+    return postgres_server_url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'node.db'}"
-    url: str = request.getfixturevalue("postgres_server_url")
-    _reset_postgres(url)
+    url: str = request.getfixturevalue("database_url_postgresql")
     return url
 
 

@@ -62,6 +62,22 @@ class Institution(Base):
     legal_status: Mapped[str] = mapped_column(String(40))
     origin: Mapped[str] = mapped_column(String(300))
     did: Mapped[str] = mapped_column(String(400))
+    qa_type: Mapped[str] = mapped_column(String(60), default="institutional")
+    deqar_id: Mapped[str] = mapped_column(String(40), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ChainDeployment(Base):
+    """The network contracts this node anchors to (one row: the network it belongs to)."""
+
+    __tablename__ = "chain_deployment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    network_registry: Mapped[str] = mapped_column(String(42))
+    anchor_registry: Mapped[str] = mapped_column(String(42))
+    status_registry: Mapped[str] = mapped_column(String(42))
+    block_number: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
