@@ -8,21 +8,31 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from node import __version__
-from node.api import errors, routes_admin, routes_public, routes_verify
+from node.api import errors, routes_admin, routes_anchor, routes_public, routes_verify
 from node.keys.keystore import KeyStore
 from node.runtime import build_runtime
 from node.settings import Settings
 
 
 def create_app(
-    settings: Settings, *, keystore_factory: Callable[[], KeyStore] | None = None
+    settings: Settings,
+    *,
+    keystore_factory: Callable[[], KeyStore] | None = None,
+    start_anchoring: bool = False,
 ) -> FastAPI:
+    """Build the app. ``start_anchoring``: run the anchor worker in this process while the
+    app runs (``credreg serve`` does, per settings; tests drive the worker themselves)."""
     runtime = build_runtime(settings, keystore_factory)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        runtime.close()
+        service = runtime.start_anchor_service() if start_anchoring else None
+        try:
+            yield
+        finally:
+            if service is not None:
+                service.stop()
+            runtime.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -39,6 +49,7 @@ def create_app(
     app.include_router(routes_public.router)
     app.include_router(routes_admin.router)
     app.include_router(routes_verify.router)
+    app.include_router(routes_anchor.router)
     if settings.vc_api_enabled:
         from node.api import routes_vcapi  # the generic VC API is off unless enabled
 

@@ -120,7 +120,8 @@ def serve(data_dir: DataDir = None) -> None:
     if settings.key_passphrase is None:
         os.environ["CREDREG_KEY_PASSPHRASE"] = _passphrase(settings)
         settings = _settings(data_dir)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    app_ = create_app(settings, start_anchoring=True)
+    uvicorn.run(app_, host=settings.host, port=settings.port, log_level="info")
 
 
 @app.command()
@@ -250,6 +251,8 @@ def anchor_worker(
     import signal
     import threading
 
+    from node.ledger.service import AnchorService
+
     settings = _settings(data_dir)
     runtime = open_runtime(settings, _passphrase(settings))
     try:
@@ -258,10 +261,13 @@ def anchor_worker(
             confirmed = worker.run_once(force=force)
             console.print(f"anchored {confirmed} credentials")
             return
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        signal.signal(signal.SIGINT, lambda *_: stop.set())
-        worker.run_forever(stop)
+        service = AnchorService(lambda: worker)
+        stopped = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+        signal.signal(signal.SIGINT, lambda *_: stopped.set())
+        service.start()
+        stopped.wait()
+        service.stop()
     except (NodeError, KeyStoreError, ChainError) as exc:
         raise _fail(str(exc)) from None
     finally:
@@ -292,7 +298,7 @@ def demo(
 
     os.environ.setdefault("CREDREG_KEY_PASSPHRASE", DEMO_PASSPHRASE)
     settings = Settings(data_dir=data_dir)
-    app_ = create_app(settings)
+    app_ = create_app(settings, start_anchoring=True)
     runtime = app_.state.runtime
     if not (settings.data_dir / "keys").is_dir():
         create_institution(

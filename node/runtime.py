@@ -6,6 +6,7 @@ settings) through its arguments, never by patching module globals.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -16,10 +17,11 @@ from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from anchoring.errors import ChainError
 from node.credentials.elements import missing_elements
 from node.db.engine import make_engine, migrate, session_factory
 from node.db.models import Institution
-from node.errors import NotInitialised
+from node.errors import NodeError, NotInitialised
 from node.identity import (
     ANCHORING_KEY_NAME,
     ED25519_KEY_NAME,
@@ -33,6 +35,8 @@ from node.issuance.signing import SigningPool, issuer_keys
 from node.keys.keystore import FileKeyStore, KeyStore, KeyStoreError
 from node.ledger.connection import Ledger, open_ledger
 from node.ledger.network import anchoring_account
+from node.ledger.service import AnchorService
+from node.ledger.trust import LedgerTrust, UnreachableTrust
 from node.ledger.worker import AnchorWorker, WorkerSettings
 from node.settings import Settings
 from node.vc.did import StaticDidResolver
@@ -55,6 +59,8 @@ class NodeRuntime:
     _vcapi: VcApiService | None = field(default=None, init=False)
     _verifier: Verifier | None = field(default=None, init=False)
     _ledger: Ledger | None = field(default=None, init=False)
+    _ledger_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    anchor_service: AnchorService | None = field(default=None, init=False)
 
     @property
     def keystore(self) -> KeyStore:
@@ -100,15 +106,27 @@ class NodeRuntime:
     def verifier(self) -> Verifier:
         """The micro-credential verification pipeline.
 
-        Issuer keys resolve from DID documents this node knows (its own for now; the chain's
-        network registry adds the other members). did:key/did:jwk are no institutions.
+        With a chain, issuer keys, membership and anchors come from the network's contracts
+        (LedgerTrust); without one (``chain = off``) only this node's own DID document
+        resolves, and did:key/did:jwk are never institutions. While the chain cannot be
+        reached, the chain's checks say "cannot be checked now" instead of passing.
         """
-        if self._verifier is None:
-            identity = self.identity()
-            resolver = StaticDidResolver(
-                {identity.did: identity.did_document()}, allow_did_key=False, allow_did_jwk=False
-            )
+        if self._verifier is not None:
+            return self._verifier
+        identity = self.identity()
+        resolver = StaticDidResolver(
+            {identity.did: identity.did_document()}, allow_did_key=False, allow_did_jwk=False
+        )
+        if self.settings.chain == "off":
             self._verifier = Verifier(resolver, missing_elements=missing_elements)
+            return self._verifier
+        try:
+            ledger = self.ledger()
+        except (ChainError, NodeError) as exc:
+            unreachable = UnreachableTrust(str(exc))
+            return Verifier(resolver, missing_elements=missing_elements, trust=unreachable)
+        trust = LedgerTrust(self.sessions, ledger)
+        self._verifier = Verifier(resolver, missing_elements=missing_elements, trust=trust)
         return self._verifier
 
     def anchoring_account(self) -> LocalAccount:
@@ -116,11 +134,12 @@ class NodeRuntime:
 
     def ledger(self) -> Ledger:
         """The chain connection (opened on first use; embedded: contracts deployed then)."""
-        if self._ledger is None:
-            self._ledger = open_ledger(
-                self.settings, self.sessions, self.identity(), self.anchoring_account()
-            )
-        return self._ledger
+        with self._ledger_lock:  # request threads and the anchor worker race to open it
+            if self._ledger is None:
+                self._ledger = open_ledger(
+                    self.settings, self.sessions, self.identity(), self.anchoring_account()
+                )
+            return self._ledger
 
     def anchor_worker(self) -> AnchorWorker:
         ledger = self.ledger()
@@ -130,6 +149,16 @@ class NodeRuntime:
             confirmations=self.settings.anchor_confirmations,
         )
         return AnchorWorker(self.sessions, ledger.chain, ledger.anchors, ledger.account, settings)
+
+    def start_anchor_service(self) -> AnchorService | None:
+        """Anchor in the background of this process (the embedded chain's only owner)."""
+        if self.settings.chain == "off":
+            return None
+        if self.settings.chain == "rpc" and not self.settings.anchor_worker:
+            return None
+        self.anchor_service = AnchorService(self.anchor_worker)
+        self.anchor_service.start()
+        return self.anchor_service
 
     def vcapi(self) -> VcApiService:
         """The generic W3C VC API issuer/verifier (its own did:key keys)."""

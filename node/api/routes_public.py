@@ -36,7 +36,9 @@ def healthz() -> Health:
 @router.get(
     "/readyz",
     tags=["operations"],
-    summary="Readiness: database reachable, institution initialised, keys open",
+    summary="Readiness: database, institution and keys; the chain's health is reported",
+    description="200 `ready`, or 200 `degraded` when only the chain is unreachable (issuing "
+    "goes on; anchoring catches up later); 503 `not_ready` otherwise.",
     responses={503: {"model": Readiness, "description": "Not ready; `checks` says why"}},
 )
 def readyz(runtime: Runtime, response: Response) -> Readiness:
@@ -53,8 +55,19 @@ def readyz(runtime: Runtime, response: Response) -> Readiness:
     except Exception as exc:
         checks["institution"] = f"error: {exc}"
     ready = all(v == "ok" for v in checks.values())
+    service = runtime.anchor_service
+    if runtime.settings.chain == "off":
+        checks["chain"] = "off"
+    elif service is not None:
+        health = service.health
+        checks["chain"] = "ok" if health.state == "ok" else f"{health.state}: {health.detail}"
+    else:
+        checks["chain"] = "anchoring runs in a separate process"
     response.status_code = 200 if ready else 503
-    return Readiness(status="ready" if ready else "not_ready", checks=checks)
+    status = "not_ready" if not ready else "ready"
+    if ready and checks["chain"].startswith("degraded"):
+        status = "degraded"
+    return Readiness(status=status, checks=checks)
 
 
 @router.get(

@@ -10,7 +10,7 @@ import json
 import os
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -29,8 +29,8 @@ from node.errors import Problem
 from node.identity import InstitutionIdentity
 from node.vc import data_integrity, jose
 from node.vc.digest import jwt_digest
-from node.vc.jsonld import bundled_contexts, expand_strict
 from node.vc.signer import Ed25519Signer, P256Signer
+from node.vc.terms import expand_strict_memoised
 
 
 @dataclass(frozen=True)
@@ -181,63 +181,6 @@ class CredentialSigner:
         return copies
 
 
-# --- the undefined-term check of eddsa-jcs-2022, memoised -------------------------------------
-#
-# Whether JSON-LD expansion drops a property or leaves a type relative depends on the keys,
-# the nesting, the contexts and the values of keyword keys (``@type``/``type``, ...), never on
-# the text of an ordinary property's string value, nor on which string an ``@id`` holds. So
-# the check runs once per *skeleton* (those strings blanked) and its outcome is reused: the
-# rendered credentials of a batch share a handful of skeletons.
-
-_SKELETON_CACHE: OrderedDict[str, Exception | None] = OrderedDict()
-_SKELETON_CACHE_SIZE = 256
-_ALIASES: tuple[frozenset[str], frozenset[str]] | None = None
-
-
-def _aliases() -> tuple[frozenset[str], frozenset[str]]:
-    """(terms whose string values are kept, terms that only ever alias ``@id``), over every
-    term definition in the bundled contexts (``type`` → ``@type``, ``id`` → ``@id``, ...)."""
-    global _ALIASES
-    if _ALIASES is None:
-        targets: dict[str, set[str | None]] = {}
-
-        def scan(node: Any) -> None:
-            if isinstance(node, list):
-                for item in node:
-                    scan(item)
-            elif isinstance(node, dict):
-                for key, value in node.items():
-                    target = value.get("@id") if isinstance(value, dict) else value
-                    keyword = target if isinstance(target, str) and target[:1] == "@" else None
-                    targets.setdefault(key, set()).add(keyword)
-                    scan(value)
-
-        scan(list(bundled_contexts().values()))
-        keep = {k for k, t in targets.items() if t - {None, "@id"}}
-        ids = {k for k, t in targets.items() if "@id" in t and k not in keep}
-        _ALIASES = frozenset(keep), frozenset(ids | {"@id"})
-    return _ALIASES
-
-
-class _EmbeddedContext(Exception):
-    """The document defines terms itself: its aliases are unknown, so it is not memoised."""
-
-
-def _skeleton(node: Any, key: str | None, keep: frozenset[str], ids: frozenset[str]) -> Any:
-    if isinstance(node, dict):
-        if key == "@context":
-            raise _EmbeddedContext
-        return {k: _skeleton(v, k, keep, ids) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_skeleton(item, key, keep, ids) for item in node]
-    if isinstance(node, str) and key is not None and node[:1] != "@":
-        if key in ids:
-            return "#id"  # an @id value is only checked to be a string
-        if key[:1] != "@" and key not in keep:
-            return ""  # an ordinary property's string value: a literal or an IRI, never a term
-    return node
-
-
 def _check_terms(document: Mapping[str, Any]) -> None:
     """Raise what ``expand_strict`` raises on the document eddsa-jcs-2022 signs."""
     unsecured = data_integrity._with_proof_context(
@@ -246,32 +189,6 @@ def _check_terms(document: Mapping[str, Any]) -> None:
     if "@context" not in unsecured:
         return
     expand_strict_memoised(unsecured)
-
-
-def expand_strict_memoised(document: Mapping[str, Any]) -> None:
-    """Raise what ``expand_strict(document)`` raises (the same exception object for every
-    document of one skeleton); the expanded form is not returned."""
-    keep, ids = _aliases()
-    try:
-        skeleton = _skeleton(document, None, keep, ids)
-    except _EmbeddedContext:
-        expand_strict(dict(document))
-        return
-    cache_key = json.dumps(skeleton, ensure_ascii=False)
-    if cache_key in _SKELETON_CACHE:
-        _SKELETON_CACHE.move_to_end(cache_key)
-        error = _SKELETON_CACHE[cache_key]
-    else:
-        try:
-            expand_strict(dict(document))
-            error = None
-        except Exception as exc:  # re-raised below, and for every document of this skeleton
-            error = exc
-        _SKELETON_CACHE[cache_key] = error
-        if len(_SKELETON_CACHE) > _SKELETON_CACHE_SIZE:
-            _SKELETON_CACHE.popitem(last=False)
-    if error is not None:
-        raise error
 
 
 def issuer_keys(identity: InstitutionIdentity, ed_private: Any, p256_private: Any) -> IssuerKeys:

@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from node.issuance.signing import expand_strict_memoised
 from node.vc import data_integrity, jose
+from node.vc.digest import data_integrity_digest, jwt_digest
 from node.vc.errors import KeyResolutionError, UndefinedTermError, UnknownContextError
-from node.vc.signer import KeyResolver
+from node.vc.signer import KeyResolver, VerificationKey
+from node.vc.terms import expand_strict_memoised
 from node.verification.shapes import CredentialView, view_of
 
 CHECK_NAMES = (
@@ -37,7 +38,12 @@ _NOT_YET = {
     "anchor": "not checked: anchoring is not available yet",
     "holder_binding": "not checked: only presentations bind a holder",
 }
+CORE_CHECKS = ("structure", "issuer_key", "signature", "validity")
 CLOCK_SKEW = timedelta(seconds=60)
+
+
+class TrustUnavailable(Exception):
+    """The trust source (the chain) cannot answer now; the check reports "cannot be checked"."""
 
 
 @dataclass(frozen=True)
@@ -54,8 +60,14 @@ class Report:
 
     @property
     def verified(self) -> bool:
-        """True when no check failed and every check that ran passed."""
-        return bool(self.checks) and all(c.ok is not False for c in self.checks)
+        """True when no check failed and the core checks positively passed.
+
+        A core check that could not run (``ok: None``, e.g. the chain was unreachable when
+        the issuer's key had to be looked up) never counts as a pass.
+        """
+        return all(c.ok is not False for c in self.checks) and all(
+            any(c.name == name and c.ok is True for c in self.checks) for name in CORE_CHECKS
+        )
 
     def check(self, name: str) -> Check:
         return next(c for c in self.checks if c.name == name)
@@ -70,6 +82,45 @@ class Report:
 ElementsCheck = Callable[[Mapping[str, Any]], list[str]]
 
 
+class AnchorFactsLike(Protocol):
+    @property
+    def state(self) -> str:
+        """confirmed | pending | unknown | unavailable | mismatch"""
+
+    @property
+    def detail(self) -> str: ...
+
+    @property
+    def timestamp(self) -> int | None:
+        """The anchor's block time (confirmed anchors only)."""
+
+
+class Trust(Protocol):
+    """What the network's chain says (node.ledger.trust.LedgerTrust implements it)."""
+
+    def anchor(self, leaf_digest: bytes, issuer: str | None) -> AnchorFactsLike: ...
+
+    def key(self, vm_id: str, at: int | None) -> VerificationKey: ...
+
+    def membership(self, did: str | None, at: int | None) -> tuple[bool, str]: ...
+
+
+_ANCHOR_OK = {
+    "confirmed": True,
+    "pending": None,
+    "unknown": None,
+    "unavailable": None,
+    "mismatch": False,
+}
+
+
+@dataclass(frozen=True)
+class _Unavailable:
+    detail: str
+    state: str = "unavailable"
+    timestamp: int | None = None
+
+
 class Verifier:
     """Runs the pipeline. ``resolve`` finds issuer keys; ``missing_elements`` (when given)
     lists the EU mandatory elements a credential lacks — the generic VC API passes none."""
@@ -79,25 +130,53 @@ class Verifier:
         resolve: KeyResolver,
         *,
         missing_elements: ElementsCheck | None = None,
+        trust: Trust | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._resolve = resolve
+        self._static_resolve = resolve
         self._missing_elements = missing_elements
+        self._trust = trust
         self._clock = clock
 
     def verify(self, credential: Mapping[str, Any] | str) -> Report:
         view = view_of(credential)  # raises MalformedError for non-credentials
         report = Report()
         structure = self._structure(view)
+        anchor = self._anchor_facts(view)
+        # Which key was valid "at issuance" is judged at the anchor's block time: the
+        # credential's own dates can be backdated (DESIGN.md, "Credentials").
+        at = anchor.timestamp if anchor is not None and anchor.state == "confirmed" else None
+        resolve = self._resolver(at)
         report.checks.append(structure)
         report.checks.append(self._elements(view))
-        key_check = self._issuer_key(view)
+        key_check = self._issuer_key(view, resolve)
         report.checks.append(key_check)
-        report.checks.append(self._signature(view, key_check, structure))
+        report.checks.append(self._signature(view, key_check, structure, resolve))
         report.checks.append(self._validity(view))
-        for name in ("membership", "status", "anchor", "holder_binding"):
-            report.checks.append(Check(name, None, _NOT_YET[name]))
+        report.checks.append(self._membership(view, at))
+        report.checks.append(Check("status", None, _NOT_YET["status"]))
+        report.checks.append(self._anchor(anchor))
+        report.checks.append(Check("holder_binding", None, _NOT_YET["holder_binding"]))
         return report
+
+    def _resolver(self, at: int | None) -> KeyResolver:
+        trust = self._trust
+        if trust is None:
+            return self._static_resolve
+        return lambda vm_id: trust.key(vm_id, at)
+
+    def _anchor_facts(self, view: CredentialView) -> AnchorFactsLike | None:
+        if self._trust is None:
+            return None
+        digest = jwt_digest(view.jws) if view.jws is not None else None
+        if digest is None and view.jsonld is not None:
+            digest = data_integrity_digest(view.jsonld)
+        if digest is None:
+            return None
+        try:
+            return self._trust.anchor(digest, view.issuer)
+        except TrustUnavailable as exc:
+            return _Unavailable(f"cannot be checked now: {exc}")
 
     # -- checks, in pipeline order --------------------------------------------------------
 
@@ -120,13 +199,15 @@ class Verifier:
             return Check("elements", False, "missing EU elements: " + ", ".join(missing))
         return Check("elements", True, "all EU Council mandatory elements present")
 
-    def _issuer_key(self, view: CredentialView) -> Check:
+    def _issuer_key(self, view: CredentialView, resolve: KeyResolver) -> Check:
         if not view.key_id:
             return Check("issuer_key", False, "no verification method / kid names the key")
         try:
-            key = self._resolve(view.key_id)
+            key = resolve(view.key_id)
         except KeyResolutionError as exc:
             return Check("issuer_key", False, str(exc))
+        except TrustUnavailable as exc:
+            return Check("issuer_key", None, f"cannot be checked now: {exc}")
         if key.controller != view.issuer:
             return Check(
                 "issuer_key",
@@ -138,22 +219,40 @@ class Verifier:
             return Check("issuer_key", False, f"key {view.key_id} is not an assertion method")
         return Check("issuer_key", True, f"{view.key_id} belongs to {view.issuer}")
 
-    def _signature(self, view: CredentialView, key_check: Check, structure: Check) -> Check:
+    def _signature(
+        self, view: CredentialView, key_check: Check, structure: Check, resolve: KeyResolver
+    ) -> Check:
+        if key_check.ok is None:
+            return Check("signature", None, "cannot be checked: the issuer key is unknown now")
         if key_check.ok is not True:
             return Check("signature", False, "not verified: the issuer key is not established")
         if view.jws is not None:
-            result = jose.verify_jwt(view.jws, self._resolve)
+            result = jose.verify_jwt(view.jws, resolve)
             if not result.ok:
                 return Check("signature", False, "; ".join(result.problems))
             return Check("signature", True, f"ES256 signature by {view.key_id}")
         assert view.jsonld is not None
         di = data_integrity.verify(
-            view.jsonld, self._resolve, strict_terms=not _terms_proven(view, structure)
+            view.jsonld, resolve, strict_terms=not _terms_proven(view, structure)
         )
         if not di.ok:
             return Check("signature", False, "; ".join(di.problems))
         suites = ", ".join(sorted({p.get("cryptosuite", "?") for p in view.proofs}))
         return Check("signature", True, f"Data Integrity proof ({suites}) by {view.key_id}")
+
+    def _membership(self, view: CredentialView, at: int | None) -> Check:
+        if self._trust is None:
+            return Check("membership", None, _NOT_YET["membership"])
+        try:
+            ok, detail = self._trust.membership(view.issuer, at)
+        except TrustUnavailable as exc:
+            return Check("membership", None, f"cannot be checked now: {exc}")
+        return Check("membership", ok, detail)
+
+    def _anchor(self, facts: AnchorFactsLike | None) -> Check:
+        if facts is None:
+            return Check("anchor", None, _NOT_YET["anchor"])
+        return Check("anchor", _ANCHOR_OK.get(facts.state, False), facts.detail)
 
     def _validity(self, view: CredentialView) -> Check:
         now = self._clock()

@@ -16,7 +16,11 @@ def test_health_and_readiness(node: RunningNode) -> None:
     assert node.client.get("/healthz").json() == {"status": "ok"}
     ready = node.client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": "ok", "institution": "ok"}
+    body = ready.json()
+    assert body["status"] == "ready"
+    assert body["checks"]["database"] == "ok"
+    assert body["checks"]["institution"] == "ok"
+    assert "chain" in body["checks"]
 
 
 def test_not_ready_before_init(tmp_path: Path) -> None:

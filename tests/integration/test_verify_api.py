@@ -46,11 +46,27 @@ def test_issued_credentials_verify_with_every_check_named(
     assert report["verified"] is True
     assert [c["name"] for c in report["checks"]] == list(CHECK_NAMES)
     checks = _checks(report)
-    for name in ("structure", "elements", "issuer_key", "signature", "validity"):
+    for name in ("structure", "elements", "issuer_key", "signature", "validity", "membership"):
         assert checks[name] is True, report
+    # Not anchored yet (the batch window has not closed): pending, never a silent pass.
+    assert checks["anchor"] is None
+    assert "pending" in next(c["detail"] for c in report["checks"] if c["name"] == "anchor")
     # Capabilities still to come are reported as not checked, never as passed.
-    for name in ("membership", "status", "anchor", "holder_binding"):
+    for name in ("status", "holder_binding"):
         assert checks[name] is None
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_anchored_credential_reports_block_and_time(
+    node: RunningNode, issued: dict[str, Any], fmt: str
+) -> None:
+    runtime = node.client.app.state.runtime  # type: ignore[attr-defined]
+    assert runtime.anchor_worker().run_once(force=True) == len(FORMATS)
+    report = _verify(node, issued[fmt])
+    anchor = next(c for c in report["checks"] if c["name"] == "anchor")
+    assert anchor["ok"] is True, report
+    assert "block" in anchor["detail"]
+    assert report["verified"] is True
 
 
 @pytest.mark.parametrize("fmt", FORMATS[:2])
@@ -89,6 +105,7 @@ def test_unknown_issuer_fails_issuer_key(node: RunningNode, issued: dict[str, An
     foreign["proof"]["verificationMethod"] = "did:web:diploma-mill.example#ed25519-1"
     report = _verify(node, foreign)
     assert _checks(report)["issuer_key"] is False
+    assert _checks(report)["membership"] is False
     assert report["verified"] is False
 
 

@@ -1,0 +1,194 @@
+"""What the chain says about a credential: its anchor, its issuer's keys and membership.
+
+The verification pipeline asks these questions through :class:`LedgerTrust`; the answers
+come from the network's contracts (and, for the inclusion proof, from this node's records),
+never from an issuer's web server.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from anchoring.errors import ChainError
+from anchoring.merkle import verify_inclusion
+from anchoring.registries import KeyInfo, MemberInfo, MemberStatus, RegistryError
+from node.db.models import AnchorBatch, BatchState, SignedCopy
+from node.ledger.connection import Ledger
+from node.vc.errors import KeyResolutionError, VCError
+from node.vc.multikey import public_key_from_multibase
+from node.vc.signer import VerificationKey
+from node.verification.pipeline import TrustUnavailable
+
+T = TypeVar("T")
+_CACHE_SECONDS = 30.0  # registry facts change by governance votes, not per request
+
+
+@dataclass(frozen=True)
+class AnchorFacts:
+    state: Literal["confirmed", "pending", "unknown", "mismatch"]
+    detail: str
+    block_number: int | None = None
+    timestamp: int | None = None  # the anchor's block time: "when" for key validity
+
+
+@contextmanager
+def _chain_errors() -> Iterator[None]:
+    try:
+        yield
+    except ChainError as exc:
+        raise TrustUnavailable(
+            f"the network's chain did not answer ({type(exc).__name__})"
+        ) from exc
+
+
+def _when(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+class LedgerTrust:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        ledger: Ledger,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._sessions = sessions
+        self._ledger = ledger
+        self._clock = clock
+        self._cache: dict[tuple[object, ...], tuple[float, object]] = {}
+
+    def _cached(self, key: tuple[object, ...], load: Callable[[], T]) -> T:
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if hit is not None and now - hit[0] < _CACHE_SECONDS:
+            return hit[1]  # type: ignore[return-value]
+        value = load()
+        self._cache[key] = (now, value)
+        return value
+
+    def _member_id(self, did: str) -> int:
+        return self._cached(("did", did), lambda: self._ledger.network.member_of_did(did))
+
+    def _member(self, member_id: int) -> MemberInfo:
+        return self._cached(("member", member_id), lambda: self._ledger.network.member(member_id))
+
+    def _key(self, member_id: int, key_id: str) -> KeyInfo | None:
+        def load() -> KeyInfo | None:
+            try:
+                return self._ledger.network.key(member_id, key_id)
+            except RegistryError:
+                return None
+
+        return self._cached(("key", member_id, key_id), load)
+
+    # -- the three questions --------------------------------------------------------------
+
+    def anchor(self, leaf_digest: bytes, issuer: str | None) -> AnchorFacts:
+        """Is this credential's digest in a batch whose root the issuer anchored?"""
+        with _chain_errors():
+            return self._anchor(leaf_digest, issuer)
+
+    def key(self, vm_id: str, at: int | None) -> VerificationKey:
+        """The key the NetworkRegistry lists for the issuer, if valid at ``at`` (else now)."""
+        with _chain_errors():
+            return self._key_at(vm_id, at)
+
+    def membership(self, did: str | None, at: int | None) -> tuple[bool, str]:
+        """Is the issuer an accredited member (now, or at least when it anchored)?"""
+        with _chain_errors():
+            return self._membership(did, at)
+
+    def _anchor(self, leaf_digest: bytes, issuer: str | None) -> AnchorFacts:
+        with self._sessions() as session:
+            row = session.execute(
+                select(SignedCopy.leaf_index, SignedCopy.proof, AnchorBatch)
+                .join(AnchorBatch, SignedCopy.batch_id == AnchorBatch.id, isouter=True)
+                .where(SignedCopy.leaf_digest == leaf_digest.hex())
+            ).first()
+        if row is None:
+            return AnchorFacts("unknown", "no inclusion proof known to this node")
+        index, proof, batch = row
+        if batch is None or batch.state != BatchState.CONFIRMED or proof is None or index is None:
+            return AnchorFacts("pending", "pending: the batch is not confirmed on the chain yet")
+        root = bytes.fromhex(batch.root)
+        if not verify_inclusion(leaf_digest, index, batch.leaf_count, proof, root):
+            return AnchorFacts("mismatch", "the inclusion proof does not lead to the batch root")
+        info = self._ledger.anchors.root_info(root)
+        if info is None:
+            return AnchorFacts("mismatch", f"root {batch.root} is not on the chain")
+        if issuer is not None and info.member != self._member_id(issuer):
+            return AnchorFacts("mismatch", f"anchored by member {info.member}, not by the issuer")
+        return AnchorFacts(
+            "confirmed",
+            f"anchored in block {info.block_number} at {_when(info.timestamp)}, "
+            f"batch of {info.leaf_count}",
+            info.block_number,
+            info.timestamp,
+        )
+
+    def _key_at(self, vm_id: str, at: int | None) -> VerificationKey:
+        did, _, fragment = vm_id.partition("#")
+        if not fragment:
+            raise KeyResolutionError(f"verification method {vm_id!r} has no fragment")
+        member_id = self._member_id(did)
+        if member_id == 0:
+            raise KeyResolutionError(f"{did} is not a member of the network")
+        key = self._key(member_id, fragment)
+        if key is None:
+            raise KeyResolutionError(f"the network registry lists no key {fragment} for {did}")
+        moment = int(self._clock()) if at is None else at
+        if not key.valid_from <= moment < key.valid_until:
+            raise KeyResolutionError(
+                f"key {fragment} of {did} was not valid at {_when(moment)}"
+                + (" (retired)" if key.retired else "")
+            )
+        try:
+            public_key = public_key_from_multibase(key.public_key_multibase)
+        except (VCError, ValueError) as exc:
+            raise KeyResolutionError(f"key {fragment} of {did} is unreadable: {exc}") from exc
+        return VerificationKey(vm_id, did, public_key, frozenset({"assertionMethod"}))
+
+    def _membership(self, did: str | None, at: int | None) -> tuple[bool, str]:
+        member_id = self._member_id(did) if did else 0
+        if member_id == 0:
+            return False, f"{did} is not a member of the network"
+        member = self._member(member_id)
+        accreditation = f"{member.qa_type} quality assurance" + (
+            f", DEQAR {member.deqar_id}" if member.deqar_id else ""
+        )
+        since = _when(member.admitted_at)
+        if member.status is MemberStatus.ACTIVE:
+            return True, f"active member since {since} ({accreditation})"
+        changed = _when(member.status_changed_at)
+        if (
+            member.status is MemberStatus.SUSPENDED
+            and at is not None
+            and at < member.status_changed_at
+        ):
+            return True, f"issued while an active member; suspended since {changed}"
+        return False, f"member is {member.status.name.lower()} since {changed}"
+
+
+class UnreachableTrust:
+    """Stands in while the chain cannot be opened: every question is "cannot be checked"."""
+
+    def __init__(self, reason: str) -> None:
+        self._reason = reason
+
+    def anchor(self, leaf_digest: bytes, issuer: str | None) -> AnchorFacts:
+        raise TrustUnavailable(self._reason)
+
+    def key(self, vm_id: str, at: int | None) -> VerificationKey:
+        raise TrustUnavailable(self._reason)
+
+    def membership(self, did: str | None, at: int | None) -> tuple[bool, str]:
+        raise TrustUnavailable(self._reason)

@@ -1,0 +1,134 @@
+"""`credreg serve` as a real process: it anchors in the background, restarts with its
+embedded chain intact, and verification then shows the anchor."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from node.credentials.examples import example_claims
+from tests.anvil import free_port
+from tests.conftest import PASSPHRASE
+
+
+def _credreg(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "node", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+class Server:
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env = env
+        self.log = log
+        self.url = f"http://127.0.0.1:{env['CREDREG_PORT']}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as output:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "node", "serve"],
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        _wait(lambda: self._ready(), 60, f"the node did not start:\n{self.log.read_text()}")
+
+    def _ready(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise AssertionError(f"the node exited:\n{self.log.read_text()}")
+        try:
+            return httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=30)
+        self.process = None
+
+
+def _wait(predicate: Callable[[], bool], timeout: float, message: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, message
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[Server, str]]:
+    env = {
+        **os.environ,
+        "CREDREG_DATA_DIR": str(tmp_path / "data"),
+        "CREDREG_KEY_PASSPHRASE": PASSPHRASE,
+        "CREDREG_PORT": str(free_port()),
+        "CREDREG_ANCHOR_WINDOW_SECONDS": "1",
+    }
+    env["CREDREG_ORIGIN"] = f"http://127.0.0.1:{env['CREDREG_PORT']}"
+    init = _credreg(
+        env, "init", "--name", "E2E U", "--country", "FI", "--origin", env["CREDREG_ORIGIN"]
+    )
+    assert init.returncode == 0, init.stderr
+    token = _credreg(env, "token", "create", "--role", "issuer").stdout.strip()
+    node = Server(env, tmp_path / "serve.log")
+    node.start()
+    try:
+        yield node, token
+    finally:
+        node.stop()
+
+
+def _anchor(node: Server, record_id: str) -> list[dict[str, Any]]:
+    copies: list[dict[str, Any]] = httpx.get(
+        f"{node.url}/credentials/{record_id}/anchor", timeout=5
+    ).json()["copies"]
+    return copies
+
+
+def test_serve_anchors_and_survives_a_restart(server: tuple[Server, str]) -> None:
+    node, token = server
+    issued = httpx.post(
+        f"{node.url}/admin/credentials",
+        json={"claims": example_claims(41), "formats": ["ldp_vc+eddsa-rdfc-2022"]},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert issued.status_code == 201, issued.text
+    record_id = issued.json()["id"]
+    credential = issued.json()["credentials"][0]["credential"]
+
+    _wait(
+        lambda: _anchor(node, record_id)[0]["state"] == "confirmed",
+        30,
+        "the background worker did not anchor the credential",
+    )
+    before = _anchor(node, record_id)[0]
+    assert httpx.get(f"{node.url}/readyz", timeout=5).json()["checks"]["chain"] == "ok"
+
+    node.stop()
+    node.start()  # the embedded chain reopens from the data directory
+
+    assert _anchor(node, record_id)[0] == before
+    report = httpx.post(
+        f"{node.url}/api/verify", json={"credential": credential}, timeout=30
+    ).json()
+    checks = {c["name"]: c for c in report["checks"]}
+    assert checks["anchor"]["ok"] is True, report
+    assert f"block {before['blockNumber']}" in checks["anchor"]["detail"]
+    assert report["verified"] is True
