@@ -68,6 +68,10 @@ def init(
     legal_status: Annotated[
         LegalStatus, typer.Option(help="Legal status of the institution")
     ] = LegalStatus.PUBLIC_INSTITUTION,
+    qa_type: Annotated[
+        str, typer.Option(help="Quality assurance type (registered on chain)")
+    ] = "institutional",
+    deqar_id: Annotated[str, typer.Option(help="DEQAR id of the institution, if listed")] = "",
     data_dir: DataDir = None,
 ) -> None:
     """Create the institution: keys in the encrypted key store and its did:web identity."""
@@ -85,6 +89,8 @@ def init(
             country=country,
             legal_status=legal_status,
             origin=settings.origin if origin is None else origin,
+            qa_type=qa_type,
+            deqar_id=deqar_id,
         )
     except (NodeError, KeyStoreError, ValueError) as exc:
         raise _fail(str(exc)) from None
