@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from anchoring.chain import ChainClient
 from anchoring.errors import ChainError, ChainUnavailable, ReceiptTimeout, TransactionFailed
 from anchoring.merkle import MerkleTree
-from anchoring.registries import AnchorRegistry, RootInfo
+from anchoring.registries import AnchorRegistry, RegistryError, RootInfo
 from node import faults
 from node.db.models import AnchorBatch, BatchState, SignedCopy
 
@@ -83,6 +83,12 @@ class AnchorWorker:
                 backoff = poll
             except ChainUnavailable as exc:
                 log.warning("chain unreachable, retrying in %.0f s: %s", backoff, exc)
+                backoff = min(backoff * 2, 60.0)
+            except RegistryError as exc:
+                # The contract refused (e.g. NotMemberAccount): no retry fixes that by itself.
+                log.error(
+                    "anchoring refused by AnchorRegistry, retrying in %.0f s: %s", backoff, exc
+                )
                 backoff = min(backoff * 2, 60.0)
             except ChainError:
                 log.exception("anchoring failed; retrying")
@@ -151,16 +157,31 @@ class AnchorWorker:
         with self._sessions() as session:
             batch = session.get_one(AnchorBatch, batch_id)
             state, root, tx_hash = batch.state, bytes.fromhex(batch.root), batch.tx_hash
-            leaf_count = batch.leaf_count
+            leaf_count, attempts = batch.leaf_count, batch.attempts
         if state == BatchState.CONFIRMED:
             return 0
         if tx_hash is None and self._registry.root_info(root) is None:
             # Not sent, or sent by a process that died before recording it and not mined:
             # the root is truly absent, so (re)send. A late duplicate would revert on chain.
-            sent = self._registry.anchor_root(self._account, root, leaf_count)
-            faults.point("after_send")
-            self._mark_submitted(batch_id, sent)
-            tx_hash = "0x" + sent.hex()
+            if attempts:
+                # An earlier send of this batch vanished (dropped from the pool, or its block
+                # reorganised away). The client resynced the nonce when the receipt timed out,
+                # but the transaction may have left the pool only after that: re-read the
+                # pending nonce now, or this send would sit behind a nonce gap forever.
+                self._chain.nonces(self._account.address).resync()
+            try:
+                sent: bytes | None = self._registry.anchor_root(self._account, root, leaf_count)
+            except RegistryError as exc:
+                if exc.name != "RootAlreadyAnchored":
+                    # A refusal such as NotMemberAccount / MemberNotActive: the batch stays
+                    # BUILT (nothing lost); the contract's reason is kept on it and raised.
+                    self._record_error(batch_id, f"anchorRoot refused: {exc.name}{exc.args_}")
+                    raise
+                sent = None  # mined since the lookup above: confirm it from the registry
+            if sent is not None:
+                faults.point("after_send")
+                self._mark_submitted(batch_id, sent)
+                tx_hash = "0x" + sent.hex()
         if tx_hash is not None:
             try:
                 self._chain.wait_for_receipt(
@@ -196,6 +217,10 @@ class AnchorWorker:
             batch.tx_hash = "0x" + tx_hash.hex()
             batch.attempts += 1
             batch.submitted_at = self._clock()
+
+    def _record_error(self, batch_id: int, reason: str) -> None:
+        with self._sessions() as session, session.begin():
+            session.get_one(AnchorBatch, batch_id).last_error = reason
 
     def _mark_built_again(self, batch_id: int, reason: str) -> None:
         with self._sessions() as session, session.begin():
