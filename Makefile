@@ -18,6 +18,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 NPM_CI := npm ci --ignore-scripts --no-audit --no-fund
 NODE_DEPS := tests/interop/node_modules/.package-lock.json \
              tests/contract/node_modules/.package-lock.json \
+             tests/wallet/node_modules/.package-lock.json \
              contracts/node_modules/.package-lock.json
 
 # The independent verifier, the anvil dev chain and the solc compiler, pinned by lockfiles.
@@ -56,5 +57,6 @@ constraints:
 	$(BIN)/pip freeze --exclude-editable | sort -f > requirements/constraints.txt
 
 clean:
-	rm -rf $(VENV) tests/interop/node_modules tests/contract/node_modules contracts/node_modules \
+	rm -rf $(VENV) tests/interop/node_modules tests/contract/node_modules tests/wallet/node_modules \
+	       contracts/node_modules \
 	  .credreg-demo

@@ -8,7 +8,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from node import __version__
-from node.api import errors, routes_admin, routes_anchor, routes_public, routes_verify
+from node.api import (
+    errors,
+    routes_admin,
+    routes_anchor,
+    routes_oid4vci,
+    routes_public,
+    routes_verify,
+)
 from node.keys.keystore import KeyStore
 from node.runtime import build_runtime
 from node.settings import Settings
@@ -50,6 +57,7 @@ def create_app(
     app.include_router(routes_admin.router)
     app.include_router(routes_verify.router)
     app.include_router(routes_anchor.router)
+    app.include_router(routes_oid4vci.router)
     if settings.vc_api_enabled:
         from node.api import routes_vcapi  # the generic VC API is off unless enabled
 

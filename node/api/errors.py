@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 
 from node.errors import NodeError
 from node.vc.errors import VCError
+from wallet_bridge.errors import OAuthError
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,11 @@ def install(app: FastAPI) -> None:
     async def _node_error(_request: Request, exc: NodeError) -> JSONResponse:
         problems = [{"element": p.element, "reason": p.reason} for p in exc.problems]
         return JSONResponse(_body(exc.code, exc.message, problems), status_code=exc.status_code)
+
+    @app.exception_handler(OAuthError)
+    async def _oauth_error(_request: Request, exc: OAuthError) -> JSONResponse:
+        # Wallet protocol errors keep the OAuth format (RFC 6749 §5.2, OpenID4VCI 1.0 §8.3.1).
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers())
 
     @app.exception_handler(VCError)
     async def _vc_error(_request: Request, exc: VCError) -> JSONResponse:

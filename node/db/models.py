@@ -193,3 +193,80 @@ class AnchorBatch(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(default=None)
     confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+# --- wallet bridge (OpenID4VCI; DESIGN.md "Wallet bridge") ----------------------------------
+# Secrets (pre-authorized codes, tx_codes, access tokens, nonces, transaction ids) are stored
+# only as SHA-256 hex digests: a copy of the database hands out nothing.
+
+
+class WalletOffer(Base):
+    """A credential offer for one record: a pre-authorized code, single use, short-lived."""
+
+    __tablename__ = "wallet_offer"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("credential_record.id"), index=True)
+    configuration_ids: Mapped[list[str]] = mapped_column(JSON)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    tx_code_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    tx_code_attempts: Mapped[int] = mapped_column(default=0)
+    expires_at: Mapped[datetime]
+    redeemed_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"), default=None)
+
+
+class WalletAccessToken(Base):
+    """An access token from ``POST /token`` for one offer (and so one record)."""
+
+    __tablename__ = "wallet_access_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[str] = mapped_column(ForeignKey("wallet_offer.id"), index=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("credential_record.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WalletNonce(Base):
+    """A ``c_nonce`` handed out; ``used_at`` set by the one request that consumed it."""
+
+    __tablename__ = "wallet_nonce"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WalletDeferred(Base):
+    """A deferred credential request (record not yet approved): ``transaction_id`` → copies."""
+
+    __tablename__ = "wallet_deferred"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transaction_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("wallet_access_token.id"))
+    record_id: Mapped[str] = mapped_column(ForeignKey("credential_record.id"), index=True)
+    configuration_id: Mapped[str] = mapped_column(String(100))
+    holder_ids: Mapped[list[str]] = mapped_column(JSON)
+    expires_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MailOutbox(Base):
+    """Mail for the institution's mailer to send (e.g. the tx_code of an offer)."""
+
+    __tablename__ = "mail_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    offer_id: Mapped[str | None] = mapped_column(ForeignKey("wallet_offer.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -1,0 +1,182 @@
+"""OpenID4VCI 1.0 issuer endpoints (public) and credential offers (admin).
+
+Protocol errors are :class:`wallet_bridge.errors.OAuthError` (``{"error",
+"error_description"}``, mapped in :mod:`node.api.errors`); bodies are parsed by hand so a
+malformed request gets the spec's error, not the node's validation shape. Nothing here logs
+a code, token, nonce or credential.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+from typing import Annotated, Any
+
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from fastapi import APIRouter, Depends, Request, status
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from node.api.deps import IssuerToken, Runtime
+from node.api.errors import ERROR_RESPONSES
+from node.identity import ED25519_KEY_NAME, P256_KEY_NAME
+from node.issuance.signing import CredentialSigner, issuer_keys
+from node.wallet.service import LOGO_PATH, Answer, WalletService, data_url
+from wallet_bridge.errors import InvalidCredentialRequest, InvalidRequest
+
+_lock = threading.Lock()
+
+
+def _wallet(request: Request, runtime: Runtime) -> WalletService:
+    service: WalletService | None = getattr(request.app.state, "wallet", None)
+    if service is not None:
+        return service
+    with _lock:
+        service = getattr(request.app.state, "wallet", None)
+        if service is None:
+            identity = runtime.identity()
+            ed = runtime.keystore.private_key(ED25519_KEY_NAME)
+            p256 = runtime.keystore.private_key(P256_KEY_NAME)
+            assert isinstance(ed, ed25519.Ed25519PrivateKey)
+            assert isinstance(p256, ec.EllipticCurvePrivateKey)
+            service = WalletService(
+                runtime.sessions,
+                CredentialSigner(issuer_keys(identity, ed, p256)),
+                origin=runtime.settings.origin,
+                institution_name=identity.name,
+                require_approval=runtime.settings.require_approval,
+            )
+            request.app.state.wallet = service
+    return service
+
+
+Wallet = Annotated[WalletService, Depends(_wallet)]
+
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _answer(answer: Answer) -> JSONResponse:
+    return JSONResponse(answer.body, status_code=answer.status, headers=_NO_STORE)
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+async def _json_body(request: Request) -> Any:
+    try:
+        return json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidCredentialRequest("the body must be JSON") from None
+
+
+public = APIRouter(tags=["wallet (OpenID4VCI)"])
+
+
+@public.get("/.well-known/openid-credential-issuer", summary="Credential issuer metadata")
+def credential_issuer_metadata(wallet: Wallet) -> dict[str, Any]:
+    return wallet.issuer_metadata()
+
+
+@public.get("/.well-known/oauth-authorization-server", summary="Authorization server metadata")
+def authorization_server_metadata(wallet: Wallet) -> dict[str, Any]:
+    return wallet.authorization_server_metadata()
+
+
+@public.post("/token", summary="Token endpoint: pre-authorized code (+ tx_code)")
+async def token(request: Request, wallet: Wallet) -> JSONResponse:
+    if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
+        raise InvalidRequest("the token request must be application/x-www-form-urlencoded")
+    form = await request.form()
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    return _answer(wallet.token(fields))
+
+
+@public.post("/nonce", summary="Nonce endpoint: a fresh c_nonce")
+def nonce(wallet: Wallet) -> JSONResponse:
+    return _answer(wallet.nonce())
+
+
+@public.post("/credential", summary="Credential endpoint (proofs.jwt[] or draft-15 proof)")
+async def credential(request: Request, wallet: Wallet) -> JSONResponse:
+    access_token = _bearer(request)
+    body = await _json_body(request)
+    return _answer(wallet.credential(access_token, body))
+
+
+@public.post("/deferred_credential", summary="Deferred credential endpoint")
+async def deferred_credential(request: Request, wallet: Wallet) -> JSONResponse:
+    access_token = _bearer(request)
+    body = await _json_body(request)
+    return _answer(wallet.deferred_credential(access_token, body))
+
+
+_LOGO = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" width="64" height="64">'
+    '<rect width="64" height="64" rx="12" fill="#003399"/>'
+    '<path d="M16 34l10 10 22-24" stroke="#FFCC00" stroke-width="6" fill="none"/></svg>'
+)
+
+
+@public.get(LOGO_PATH, summary="The logo named in the issuer metadata", include_in_schema=False)
+def logo() -> Response:
+    return Response(_LOGO, media_type="image/svg+xml")
+
+
+admin = APIRouter(prefix="/admin", tags=["wallet (OpenID4VCI)"], responses=ERROR_RESPONSES)
+
+
+class OfferIn(BaseModel):
+    configuration_ids: list[str] | None = Field(
+        default=None, description="Credential configurations offered; default: all"
+    )
+    email: str | None = Field(default=None, max_length=320, description="Learner's address")
+    tx_code: bool = Field(default=True, description="Protect the offer with a numeric PIN")
+    expires_in: int | None = Field(default=None, gt=0, description="Lifetime in seconds")
+
+
+class OfferOut(BaseModel):
+    offer_id: str
+    record_id: str
+    credential_offer_uri: str = Field(description="openid-credential-offer://… (by value)")
+    tx_code: str | None = Field(description="The PIN, shown once; also in the mail outbox")
+    expires_at: str
+    deferred: bool = Field(description="The record awaits approval: the wallet will wait")
+    qr_png: str = Field(description="QR code of the offer URI, PNG as a data: URL")
+    qr_svg: str = Field(description="QR code of the offer URI, SVG")
+    outbox_id: int
+
+
+@admin.post(
+    "/credentials/{record_id}/offers",
+    status_code=status.HTTP_201_CREATED,
+    summary="Offer a record to the learner's wallet (OpenID4VCI pre-authorized code)",
+)
+def create_offer(record_id: str, body: OfferIn, wallet: Wallet, token: IssuerToken) -> OfferOut:
+    created = wallet.create_offer(
+        record_id,
+        body.configuration_ids,
+        email=body.email,
+        with_tx_code=body.tx_code,
+        expires_in=timedelta(seconds=body.expires_in) if body.expires_in else None,
+        token_id=token.id,
+    )
+    return OfferOut(
+        offer_id=created.offer_id,
+        record_id=created.record_id,
+        credential_offer_uri=created.uri,
+        tx_code=created.tx_code,
+        expires_at=created.expires_at.isoformat(),
+        deferred=created.deferred,
+        qr_png=data_url(created.qr_png),
+        qr_svg=created.qr_svg,
+        outbox_id=created.outbox_id,
+    )
+
+
+router = APIRouter()
+router.include_router(public)
+router.include_router(admin)

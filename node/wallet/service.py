@@ -1,0 +1,501 @@
+"""OpenID4VCI issuer state: offers, pre-authorized codes, access tokens, nonces, deferred
+requests; holder-bound copies signed and stored as ``signed_copy`` rows of the record.
+
+Every secret is stored as a hash; single use is enforced with conditional UPDATEs (``… WHERE
+redeemed_at IS NULL``), which are atomic on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import segno
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from node.credentials.render import (
+    CREDENTIAL_TYPES,
+    MICROCREDENTIAL_CONTEXT,
+    OB3_CONTEXT,
+    VCDM2_CONTEXT,
+)
+from node.db.models import (
+    CredentialFormat,
+    CredentialRecord,
+    MailOutbox,
+    RecordState,
+    SignedCopy,
+    WalletAccessToken,
+    WalletDeferred,
+    WalletNonce,
+    WalletOffer,
+)
+from node.errors import InvalidInput, NotFound, Problem
+from node.issuance.signing import CredentialSigner, SignedCopyData, SigningJob
+from wallet_bridge import catalogue
+from wallet_bridge.errors import (
+    CredentialRequestDenied,
+    InvalidGrant,
+    InvalidRequest,
+    InvalidToken,
+    InvalidTransactionId,
+)
+from wallet_bridge.metadata import (
+    CredentialConfiguration,
+    IssuerEndpoints,
+    authorization_server_metadata,
+    issuer_metadata,
+)
+from wallet_bridge.offer import (
+    CredentialOffer,
+    TxCode,
+    new_secret,
+    new_tx_code,
+    same_secret,
+    secret_hash,
+    tx_code_hash,
+)
+from wallet_bridge.proof import HolderKey, verify_proofs
+from wallet_bridge.requests import (
+    credential_response,
+    deferred_response,
+    nonce_response,
+    parse_credential_request,
+    parse_deferred_request,
+    parse_token_request,
+    token_response,
+)
+
+FORMATS: dict[str, CredentialFormat] = {
+    catalogue.LDP_RDFC_ID: CredentialFormat.LDP_RDFC,
+    catalogue.LDP_JCS_ID: CredentialFormat.LDP_JCS,
+    catalogue.JWT_VC_JSON_ID: CredentialFormat.JWT_VC_JSON,
+}
+LOGO_PATH = "/oid4vci/logo.svg"
+
+
+@dataclass(frozen=True)
+class WalletSettings:
+    offer_ttl: timedelta = timedelta(minutes=30)
+    max_offer_ttl: timedelta = timedelta(days=7)
+    access_token_ttl: timedelta = timedelta(minutes=10)
+    nonce_ttl: timedelta = timedelta(minutes=5)
+    proof_max_age: timedelta = timedelta(minutes=5)
+    deferred_ttl: timedelta = timedelta(days=30)
+    deferred_interval_seconds: int = 5
+    tx_code_length: int = 6
+    tx_code_attempts: int = 5
+    batch_size: int = 10
+
+
+@dataclass(frozen=True)
+class OfferCreated:
+    offer_id: str
+    record_id: str
+    uri: str
+    tx_code: str | None
+    expires_at: datetime
+    deferred: bool
+    qr_png: bytes
+    qr_svg: str
+    outbox_id: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A protocol response: HTTP status and JSON body."""
+
+    status: int
+    body: dict[str, Any]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def qr_png(uri: str) -> bytes:
+    out = io.BytesIO()
+    segno.make(uri, error="m").save(out, kind="png", scale=4, border=2)
+    return out.getvalue()
+
+
+def qr_svg(uri: str) -> str:
+    out = io.BytesIO()
+    segno.make(uri, error="m").save(out, kind="svg", scale=4, border=2, xmldecl=False)
+    return out.getvalue().decode("utf-8")
+
+
+class WalletService:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        signer: CredentialSigner,
+        *,
+        origin: str,
+        institution_name: str,
+        require_approval: bool,
+        settings: WalletSettings | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._signer = signer
+        self._require_approval = require_approval
+        self.settings = settings or WalletSettings()
+        self.endpoints = IssuerEndpoints(origin)
+        self.logo_uri = origin + LOGO_PATH
+        self.configurations: tuple[CredentialConfiguration, ...] = (
+            catalogue.micro_credential_configurations(
+                ldp_contexts=[VCDM2_CONTEXT, OB3_CONTEXT, MICROCREDENTIAL_CONTEXT],
+                ldp_types=CREDENTIAL_TYPES,
+                jwt_types=CREDENTIAL_TYPES,
+                logo_uri=self.logo_uri,
+            )
+        )
+        self._institution_name = institution_name
+
+    # -- metadata --------------------------------------------------------------------------
+
+    def issuer_metadata(self) -> dict[str, Any]:
+        display = catalogue.issuer_display(self._institution_name, self.logo_uri)
+        return issuer_metadata(
+            self.endpoints, display, self.configurations, batch_size=self.settings.batch_size
+        )
+
+    def authorization_server_metadata(self) -> dict[str, Any]:
+        return authorization_server_metadata(self.endpoints)
+
+    # -- offers (admin) --------------------------------------------------------------------
+
+    def create_offer(
+        self,
+        record_id: str,
+        configuration_ids: Sequence[str] | None,
+        *,
+        email: str | None,
+        with_tx_code: bool,
+        expires_in: timedelta | None,
+        token_id: int | None,
+    ) -> OfferCreated:
+        ids = list(configuration_ids or FORMATS)
+        unknown = [i for i in ids if i not in FORMATS]
+        if unknown or not ids:
+            raise InvalidInput(
+                "unknown credential configuration",
+                [Problem("configuration_ids", f"known: {', '.join(FORMATS)}")],
+            )
+        ttl = expires_in or self.settings.offer_ttl
+        if ttl <= timedelta(0) or ttl > self.settings.max_offer_ttl:
+            raise InvalidInput(
+                "offer lifetime out of range",
+                [
+                    Problem(
+                        "expires_in", f"1 s … {int(self.settings.max_offer_ttl.total_seconds())} s"
+                    )
+                ],
+            )
+        code = new_secret()
+        offer_id = str(uuid.uuid4())
+        pin = new_tx_code(self.settings.tx_code_length) if with_tx_code else None
+        tx = (
+            TxCode(self.settings.tx_code_length, "The PIN sent to you by e-mail")
+            if pin is not None
+            else None
+        )
+        offer = CredentialOffer(self.endpoints.credential_issuer, ids, code, tx)
+        uri = offer.uri()
+        expires_at = _now() + ttl
+        with self._sessions() as session:
+            record = session.get(CredentialRecord, record_id)
+            if record is None:
+                raise NotFound(f"no credential record {record_id}")
+            session.add(
+                WalletOffer(
+                    id=offer_id,
+                    record_id=record_id,
+                    configuration_ids=ids,
+                    code_hash=secret_hash(code),
+                    tx_code_hash=tx_code_hash(offer_id, pin) if pin is not None else None,
+                    expires_at=expires_at,
+                    created_by=token_id,
+                )
+            )
+            session.flush()  # the outbox row refers to the offer (PostgreSQL checks at once)
+            mail = MailOutbox(
+                recipient=email or "",
+                subject="Your micro-credential is ready for your wallet",
+                body=_mail_body(uri, pin, expires_at),
+                offer_id=offer_id,
+            )
+            session.add(mail)
+            session.commit()
+            deferred = not self._deliverable(record)
+            outbox_id = mail.id
+        return OfferCreated(
+            offer_id, record_id, uri, pin, expires_at, deferred, qr_png(uri), qr_svg(uri), outbox_id
+        )
+
+    def outbox(self, offer_id: str) -> list[MailOutbox]:
+        with self._sessions() as session:
+            return list(session.scalars(select(MailOutbox).where(MailOutbox.offer_id == offer_id)))
+
+    # -- token endpoint --------------------------------------------------------------------
+
+    def token(self, form: Mapping[str, str]) -> Answer:
+        request = parse_token_request(form)
+        now = _now()
+        with self._sessions() as session:
+            offer = session.scalar(
+                select(WalletOffer).where(WalletOffer.code_hash == secret_hash(request.code))
+            )
+            if offer is None or offer.redeemed_at is not None or offer.expires_at < now:
+                # One answer for unknown, used and expired codes (RFC 6749 §5.2).
+                raise InvalidGrant("the pre-authorized code is invalid, expired or already used")
+            if offer.tx_code_hash is not None:
+                if request.tx_code is None:
+                    raise InvalidRequest("this offer needs its tx_code")
+                # Count the attempt first and commit it, so parallel guesses all count.
+                counted = session.execute(
+                    update(WalletOffer)
+                    .where(
+                        WalletOffer.id == offer.id,
+                        WalletOffer.tx_code_attempts < self.settings.tx_code_attempts,
+                    )
+                    .values(tx_code_attempts=WalletOffer.tx_code_attempts + 1)
+                )
+                session.commit()
+                if counted.rowcount != 1:  # type: ignore[attr-defined]
+                    raise InvalidGrant("too many wrong tx_code attempts; ask for a new offer")
+                if not same_secret(tx_code_hash(offer.id, request.tx_code), offer.tx_code_hash):
+                    raise InvalidGrant("the tx_code is wrong")
+            elif request.tx_code is not None:
+                raise InvalidRequest("this offer has no tx_code")
+            redeemed = session.execute(
+                update(WalletOffer)
+                .where(WalletOffer.id == offer.id, WalletOffer.redeemed_at.is_(None))
+                .values(redeemed_at=now)
+            )
+            if redeemed.rowcount != 1:  # type: ignore[attr-defined]
+                session.rollback()
+                raise InvalidGrant("the pre-authorized code is invalid, expired or already used")
+            access_token = new_secret()
+            session.add(
+                WalletAccessToken(
+                    offer_id=offer.id,
+                    record_id=offer.record_id,
+                    token_hash=secret_hash(access_token),
+                    expires_at=now + self.settings.access_token_ttl,
+                )
+            )
+            c_nonce = self._new_nonce(session, now)
+            session.commit()
+        return Answer(
+            200,
+            token_response(
+                access_token,
+                int(self.settings.access_token_ttl.total_seconds()),
+                c_nonce,
+                int(self.settings.nonce_ttl.total_seconds()),
+            ),
+        )
+
+    # -- nonce endpoint --------------------------------------------------------------------
+
+    def nonce(self) -> Answer:
+        with self._sessions() as session:
+            value = self._new_nonce(session, _now())
+            session.commit()
+        return Answer(200, nonce_response(value))
+
+    def _new_nonce(self, session: Session, now: datetime) -> str:
+        value = new_secret()
+        session.add(
+            WalletNonce(nonce_hash=secret_hash(value), expires_at=now + self.settings.nonce_ttl)
+        )
+        return value
+
+    # -- credential endpoint ---------------------------------------------------------------
+
+    def credential(self, access_token: str | None, body: Any) -> Answer:
+        now = _now()
+        with self._sessions() as session:
+            token = self._token(session, access_token)
+            if token.expires_at < now:
+                raise InvalidToken("the access token has expired")
+            offer = session.get(WalletOffer, token.offer_id)
+            assert offer is not None
+            request = parse_credential_request(
+                body, self.configurations, batch_size=self.settings.batch_size
+            )
+            if request.configuration.id not in offer.configuration_ids:
+                raise CredentialRequestDenied(
+                    f"{request.configuration.id} was not offered with this access token"
+                )
+            holders = verify_proofs(
+                request.proof_jwts,
+                audience=self.endpoints.credential_issuer,
+                now=int(now.timestamp()),
+                max_age_seconds=int(self.settings.proof_max_age.total_seconds()),
+                nonces=_DbNonces(session, now),
+            )
+            session.commit()  # the nonce is spent, whatever happens next
+            record = session.get(CredentialRecord, token.record_id, with_for_update=True)
+            assert record is not None
+            if not self._deliverable(record):
+                transaction_id = new_secret()
+                session.add(
+                    WalletDeferred(
+                        transaction_hash=secret_hash(transaction_id),
+                        token_id=token.id,
+                        record_id=record.id,
+                        configuration_id=request.configuration.id,
+                        holder_ids=[h.did for h in holders],
+                        expires_at=now + self.settings.deferred_ttl,
+                    )
+                )
+                session.commit()
+                return Answer(
+                    202, deferred_response(transaction_id, self.settings.deferred_interval_seconds)
+                )
+            credentials = self._issue(session, record, request.configuration.id, holders, now)
+            session.commit()
+        return Answer(200, credential_response(credentials))
+
+    def deferred_credential(self, access_token: str | None, body: Any) -> Answer:
+        now = _now()
+        with self._sessions() as session:
+            # The wallet keeps its access token for the deferred endpoint (§9.1); it stays
+            # good here as long as the transaction does, whatever its own lifetime.
+            token = self._token(session, access_token)
+            transaction_id = parse_deferred_request(body)
+            deferred = session.scalar(
+                select(WalletDeferred).where(
+                    WalletDeferred.transaction_hash == secret_hash(transaction_id),
+                    WalletDeferred.token_id == token.id,
+                )
+            )
+            if deferred is None or deferred.delivered_at is not None or deferred.expires_at < now:
+                raise InvalidTransactionId("unknown, expired or already answered transaction_id")
+            record = session.get(CredentialRecord, deferred.record_id, with_for_update=True)
+            assert record is not None
+            if not self._deliverable(record):
+                return Answer(
+                    202, deferred_response(transaction_id, self.settings.deferred_interval_seconds)
+                )
+            claimed = session.execute(
+                update(WalletDeferred)
+                .where(WalletDeferred.id == deferred.id, WalletDeferred.delivered_at.is_(None))
+                .values(delivered_at=now)
+            )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                raise InvalidTransactionId("unknown, expired or already answered transaction_id")
+            holders = [HolderKey(did=did, key_id="", nonce="") for did in deferred.holder_ids]
+            credentials = self._issue(session, record, deferred.configuration_id, holders, now)
+            session.commit()
+        return Answer(200, credential_response(credentials))
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _token(self, session: Session, access_token: str | None) -> WalletAccessToken:
+        if not access_token:
+            raise InvalidToken("a bearer access token from the token endpoint is required")
+        token = session.scalar(
+            select(WalletAccessToken).where(
+                WalletAccessToken.token_hash == secret_hash(access_token)
+            )
+        )
+        if token is None:
+            raise InvalidToken("unknown access token")
+        return token
+
+    def _deliverable(self, record: CredentialRecord) -> bool:
+        """Issued or approved records are signed at once; a record still waiting for
+        approval is deferred (DESIGN.md "Wallet bridge": deferred issuance)."""
+        if record.state in (RecordState.ISSUED, RecordState.APPROVED):
+            return True
+        return record.state == RecordState.PREPARED and not self._require_approval
+
+    def _issue(
+        self,
+        session: Session,
+        record: CredentialRecord,
+        configuration_id: str,
+        holders: Sequence[HolderKey],
+        now: datetime,
+    ) -> list[str | dict[str, Any]]:
+        """One holder-bound copy per key, stored as ``signed_copy`` rows of the record (so
+        the anchor worker picks them up, DESIGN.md "Anchoring")."""
+        fmt = FORMATS[configuration_id]
+        if record.state != RecordState.ISSUED:
+            record.state = RecordState.ISSUED.value
+            record.issued_at = now.replace(microsecond=0)
+        issued_at = record.issued_at or now.replace(microsecond=0)
+        out: list[str | dict[str, Any]] = []
+        for holder in holders:
+            job = SigningJob(record.id, record.claims, holder.did, issued_at, (fmt,))
+            (copy,) = self._signer.sign(job)
+            self._store(session, record.id, copy)
+            out.append(
+                copy.content if fmt is CredentialFormat.JWT_VC_JSON else json.loads(copy.content)
+            )
+        return out
+
+    @staticmethod
+    def _store(session: Session, record_id: str, copy: SignedCopyData) -> None:
+        # The same holder asking twice for the same record gets the same bytes: one row.
+        exists = session.scalar(
+            select(SignedCopy.id).where(SignedCopy.leaf_digest == copy.leaf_digest)
+        )
+        if exists is None:
+            session.add(
+                SignedCopy(
+                    record_id=record_id,
+                    format=copy.format.value,
+                    content=copy.content,
+                    leaf_digest=copy.leaf_digest,
+                )
+            )
+            session.flush()
+
+
+class _DbNonces:
+    """:class:`wallet_bridge.proof.NonceStore` over ``wallet_nonce``: one conditional UPDATE."""
+
+    def __init__(self, session: Session, now: datetime) -> None:
+        self._session = session
+        self._now = now
+
+    def consume(self, nonce: str) -> bool:
+        result = self._session.execute(
+            update(WalletNonce)
+            .where(
+                WalletNonce.nonce_hash == secret_hash(nonce),
+                WalletNonce.used_at.is_(None),
+                WalletNonce.expires_at >= self._now,
+            )
+            .values(used_at=self._now)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _mail_body(uri: str, pin: str | None, expires_at: datetime) -> str:
+    lines = [
+        "Your micro-credential can now be added to your wallet.",
+        "",
+        "Open this link on the device with your wallet, or scan the QR code we showed you:",
+        uri,
+        "",
+    ]
+    if pin is not None:
+        lines += [f"Your PIN (transaction code): {pin}", ""]
+    lines.append(f"The offer is valid until {expires_at.strftime('%Y-%m-%d %H:%M UTC')}.")
+    return "\n".join(lines)
+
+
+def data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")

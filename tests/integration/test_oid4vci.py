@@ -1,0 +1,226 @@
+"""OpenID4VCI issuer endpoints in process, on SQLite and PostgreSQL (the real wallet client
+drives a `credreg serve` process in tests/e2e/test_wallet.py)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from sqlalchemy import func, select
+
+from node.credentials.examples import example_claims
+from node.db.models import MailOutbox, SignedCopy
+from node.vc.did import did_key_for
+from node.vc.jose import decode_jws
+from node.vc.multikey import public_key_to_jwk
+from node.vc.signer import Ed25519Signer, P256Signer
+from tests.conftest import RunningNode, make_settings, start_node
+from wallet_bridge.metadata import PRE_AUTHORIZED_GRANT
+
+ISSUER = "https://uni-a.example"
+JWT_ID = "MicroCredential_jwt_vc_json"
+LDP_ID = "MicroCredential_ldp_vc"
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def proof(key: Any, nonce: str, *, aud: str = ISSUER, header: dict[str, Any] | None = None) -> str:
+    alg = "EdDSA" if isinstance(key, ed25519.Ed25519PrivateKey) else "ES256"
+    h = {"typ": "openid4vci-proof+jwt", "alg": alg}
+    h.update(header or {"jwk": public_key_to_jwk(key.public_key())})
+    payload = {"aud": aud, "iat": int(time.time()), "nonce": nonce}
+    signing_input = _b64(json.dumps(h).encode()) + "." + _b64(json.dumps(payload).encode())
+    signer = Ed25519Signer("k", key) if alg == "EdDSA" else P256Signer("k", key)
+    return signing_input + "." + _b64(signer.sign(signing_input.encode()))
+
+
+def _record(node: RunningNode, *, issue: bool = True) -> str:
+    response = node.client.post(
+        "/admin/credentials",
+        json={"claims": example_claims(1), "issue": issue, "formats": ["jwt_vc_json"]},
+        headers=node.auth(),
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def _offer(node: RunningNode, record_id: str, **extra: Any) -> dict[str, Any]:
+    response = node.client.post(
+        f"/admin/credentials/{record_id}/offers",
+        json={"email": "learner@example.org", **extra},
+        headers=node.auth(),
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def _code(offer: dict[str, Any]) -> str:
+    query = parse_qs(urlsplit(offer["credential_offer_uri"]).query)
+    grants = json.loads(query["credential_offer"][0])["grants"]
+    return str(grants[PRE_AUTHORIZED_GRANT]["pre-authorized_code"])
+
+
+def _token(node: RunningNode, code: str, tx_code: str | None) -> Any:
+    form = {"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": code}
+    if tx_code is not None:
+        form["tx_code"] = tx_code
+    return node.client.post("/token", data=form)
+
+
+def _credential(node: RunningNode, token: str, body: dict[str, Any]) -> Any:
+    return node.client.post("/credential", json=body, headers={"Authorization": f"Bearer {token}"})
+
+
+def test_metadata(node: RunningNode) -> None:
+    metadata = node.client.get("/.well-known/openid-credential-issuer").json()
+    assert metadata["credential_issuer"] == ISSUER
+    assert set(metadata["credential_configurations_supported"]) >= {JWT_ID, LDP_ID}
+    server = node.client.get("/.well-known/oauth-authorization-server").json()
+    assert server["token_endpoint"] == ISSUER + "/token"
+    logo = node.client.get("/oid4vci/logo.svg")
+    assert logo.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_pre_authorized_flow_batch_and_anchoring_rows(node: RunningNode) -> None:
+    record_id = _record(node)
+    offer = _offer(node, record_id)
+    assert offer["qr_png"].startswith("data:image/png;base64,")
+    assert offer["qr_svg"].lstrip().startswith("<svg")
+    assert len(offer["tx_code"]) == 6 and not offer["deferred"]
+    runtime = node.client.app.state.runtime  # type: ignore[attr-defined]
+    with runtime.sessions() as session:
+        mail = session.scalars(select(MailOutbox)).one()
+        assert offer["tx_code"] in mail.body and mail.recipient == "learner@example.org"
+
+    token = _token(node, _code(offer), offer["tx_code"])
+    assert token.status_code == 200, token.text
+    assert token.headers["cache-control"] == "no-store"
+    access, c_nonce = token.json()["access_token"], token.json()["c_nonce"]
+
+    keys = [ec.generate_private_key(ec.SECP256R1()), ed25519.Ed25519PrivateKey.generate()]
+    did_key, vm = did_key_for(keys[1].public_key())
+    proofs = [proof(keys[0], c_nonce), proof(keys[1], c_nonce, header={"kid": vm})]
+    response = _credential(
+        node, access, {"credential_configuration_id": JWT_ID, "proofs": {"jwt": proofs}}
+    )
+    assert response.status_code == 200, response.text
+    credentials = [c["credential"] for c in response.json()["credentials"]]
+    subjects = [decode_jws(c)[1]["sub"] for c in credentials]
+    assert subjects[0].startswith("did:jwk:") and subjects[1] == did_key
+
+    # Replaying the request: the nonce is spent.
+    replay = _credential(
+        node, access, {"credential_configuration_id": JWT_ID, "proofs": {"jwt": proofs}}
+    )
+    assert replay.status_code == 400 and replay.json()["error"] == "invalid_nonce"
+
+    # Draft 15: the single `proof`, ldp_vc by format, with a fresh nonce.
+    nonce = node.client.post("/nonce").json()["c_nonce"]
+    legacy = _credential(
+        node,
+        access,
+        {"format": "ldp_vc", "proof": {"proof_type": "jwt", "jwt": proof(keys[0], nonce)}},
+    )
+    assert legacy.status_code == 200, legacy.text
+    ldp = legacy.json()["credentials"][0]["credential"]
+    assert ldp["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert ldp["credentialSubject"]["id"] == subjects[0]
+    verified = node.client.post("/api/verify", json={"credential": ldp})
+    assert verified.status_code == 200, verified.text
+
+    with runtime.sessions() as session:
+        pending = session.scalar(
+            select(func.count())
+            .select_from(SignedCopy)
+            .where(SignedCopy.record_id == record_id, SignedCopy.batch_id.is_(None))
+        )
+    assert pending == 4  # the admin's copy + three wallet copies, all awaiting anchoring
+
+    # The code was single use.
+    again = _token(node, _code(offer), offer["tx_code"])
+    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+
+
+def test_wrong_pin_limited_attempts(node: RunningNode) -> None:
+    offer = _offer(node, _record(node))
+    code = _code(offer)
+    wrong = "000000" if offer["tx_code"] != "000000" else "111111"
+    missing = _token(node, code, None)
+    assert missing.status_code == 400 and missing.json()["error"] == "invalid_request"
+    for _ in range(5):
+        response = _token(node, code, wrong)
+        assert response.status_code == 400
+        assert response.json() == {
+            "error": "invalid_grant",
+            "error_description": "the tx_code is wrong",
+        }
+    exhausted = _token(node, code, offer["tx_code"])
+    assert exhausted.status_code == 400 and exhausted.json()["error"] == "invalid_grant"
+    assert "attempts" in exhausted.json()["error_description"]
+
+
+def test_proof_errors(node: RunningNode) -> None:
+    offer = _offer(node, _record(node), configuration_ids=[JWT_ID])
+    token = _token(node, _code(offer), offer["tx_code"]).json()
+    access, nonce = token["access_token"], token["c_nonce"]
+    key = ec.generate_private_key(ec.SECP256R1())
+    other = ec.generate_private_key(ec.SECP256R1())
+
+    def ask(jwt: str, config: str = JWT_ID) -> Any:
+        return _credential(
+            node, access, {"credential_configuration_id": config, "proofs": {"jwt": [jwt]}}
+        )
+
+    wrong_key = proof(key, nonce, header={"jwk": public_key_to_jwk(other.public_key())})
+    assert ask(wrong_key).json()["error"] == "invalid_proof"
+    assert ask(proof(key, nonce, aud="https://evil.example")).json()["error"] == "invalid_proof"
+    assert ask(proof(key, "never-issued")).json()["error"] == "invalid_nonce"
+    assert ask(proof(key, nonce), LDP_ID).json()["error"] == "credential_request_denied"
+    assert ask(proof(key, nonce), "nope").json()["error"] == "unknown_credential_configuration"
+    unauth = node.client.post("/credential", json={})
+    assert unauth.status_code == 401 and unauth.json()["error"] == "invalid_token"
+    assert ask(proof(key, nonce)).status_code == 200
+
+
+def test_deferred_until_approved(tmp_path: Any, database_url: str) -> None:
+    settings = make_settings(tmp_path / "data", database_url, require_approval=True)
+    node = start_node(settings)
+    with node.client:
+        record_id = _record(node, issue=False)
+        offer = _offer(node, record_id, configuration_ids=[LDP_ID])
+        assert offer["deferred"]
+        token = _token(node, _code(offer), offer["tx_code"]).json()
+        key = ed25519.Ed25519PrivateKey.generate()
+        body = {
+            "credential_configuration_id": LDP_ID,
+            "proofs": {"jwt": [proof(key, token["c_nonce"])]},
+        }
+        pending = _credential(node, token["access_token"], body)
+        assert pending.status_code == 202, pending.text
+        transaction_id = pending.json()["transaction_id"]
+        auth = {"Authorization": f"Bearer {token['access_token']}"}
+        waiting = node.client.post(
+            "/deferred_credential", json={"transaction_id": transaction_id}, headers=auth
+        )
+        assert waiting.status_code == 202
+        approved = node.client.post(
+            f"/admin/credentials/{record_id}/approve", headers=node.auth(node.admin_token)
+        )
+        assert approved.status_code == 200, approved.text
+        done = node.client.post(
+            "/deferred_credential", json={"transaction_id": transaction_id}, headers=auth
+        )
+        assert done.status_code == 200, done.text
+        credential = done.json()["credentials"][0]["credential"]
+        assert credential["credentialSubject"]["id"].startswith("did:jwk:")
+        twice = node.client.post(
+            "/deferred_credential", json={"transaction_id": transaction_id}, headers=auth
+        )
+        assert twice.json()["error"] == "invalid_transaction_id"
+    node.client.app.state.runtime.close()  # type: ignore[attr-defined]
