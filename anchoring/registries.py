@@ -218,8 +218,15 @@ class StatusRegistry(_Binding):
         return int(self._call("latestVersion", list_id))
 
     def version(self, list_id: bytes, n: int) -> tuple[bytes, int]:
+        """(SHA-256 of the signed list, block time) of version ``n``."""
         digest, timestamp = self._call("version", list_id, n)
         return bytes(digest), int(timestamp)
+
+    def version_at(self, list_id: bytes, timestamp: int) -> tuple[int, bytes, int] | None:
+        """The version in force at ``timestamp``: (n, SHA-256, published at); None before
+        the first version."""
+        n, digest, published = self._call("versionAt", list_id, timestamp)
+        return None if n == 0 else (int(n), bytes(digest), int(published))
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from node.api import (
     routes_anchor,
     routes_oid4vci,
     routes_public,
+    routes_status,
     routes_verify,
 )
 from node.keys.keystore import KeyStore
@@ -58,6 +59,8 @@ def create_app(
     app.include_router(routes_verify.router)
     app.include_router(routes_anchor.router)
     app.include_router(routes_oid4vci.router)
+    app.include_router(routes_status.admin)
+    app.include_router(routes_status.public)
     if settings.vc_api_enabled:
         from node.api import routes_vcapi  # the generic VC API is off unless enabled
 

@@ -262,11 +262,13 @@ def anchor_worker(
     settings = _settings(data_dir)
     runtime = open_runtime(settings, _passphrase(settings))
     try:
-        worker = runtime.anchor_worker()
         if once:
-            confirmed = worker.run_once(force=force)
-            console.print(f"anchored {confirmed} credentials")
+            runtime.status().publish_changed()
+            confirmed = runtime.anchor_worker().run_once(force=force)
+            versions = runtime.status_anchorer().run_once()
+            console.print(f"anchored {confirmed} credentials, {versions} status list versions")
             return
+        worker = runtime.ledger_rounds()
         service = AnchorService(lambda: worker)
         stopped = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stopped.set())
@@ -278,6 +280,62 @@ def anchor_worker(
         raise _fail(str(exc)) from None
     finally:
         runtime.close()
+
+
+def _change_status(
+    action: str, ids: list[str] | None, reason: str, file: Path | None, data_dir: Path | None
+) -> None:
+    record_ids = list(ids or [])
+    if file is not None:
+        if not file.is_file():
+            raise _fail(f"no such file: {file}")
+        record_ids += [line.strip() for line in file.read_text("utf-8").splitlines()]
+    record_ids = [r for r in record_ids if r and not r.startswith("#")]
+    if not record_ids:
+        raise _fail("give credential ids as arguments or with --file")
+    settings = _settings(data_dir)
+    runtime = open_runtime(settings, _passphrase(settings))
+    try:
+        results = runtime.status().change(record_ids, action, reason, None, strict=False)  # type: ignore[arg-type]
+    except (NodeError, KeyStoreError) as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        runtime.close()
+    refused = [r for r in results if not r.ok]
+    console.print(f"{action}: {len(results) - len(refused)} changed, {len(refused)} refused")
+    for result in refused:
+        console.print(f"  {result.record_id}: {result.problem}")
+    if refused:
+        raise typer.Exit(code=2)
+
+
+RecordIds = Annotated[list[str] | None, typer.Argument(help="Credential record ids")]
+Reason = Annotated[str, typer.Option(help="Why (kept in the audit trail)")]
+IdFile = Annotated[Path | None, typer.Option("--file", help="A file of ids, one a line")]
+
+
+@app.command()
+def revoke(
+    ids: RecordIds = None, reason: Reason = "", file: IdFile = None, data_dir: DataDir = None
+) -> None:
+    """Revoke credentials (final); one new status list version per list."""
+    _change_status("revoke", ids, reason, file, data_dir)
+
+
+@app.command()
+def suspend(
+    ids: RecordIds = None, reason: Reason = "", file: IdFile = None, data_dir: DataDir = None
+) -> None:
+    """Suspend credentials (reinstate undoes it)."""
+    _change_status("suspend", ids, reason, file, data_dir)
+
+
+@app.command()
+def reinstate(
+    ids: RecordIds = None, reason: Reason = "", file: IdFile = None, data_dir: DataDir = None
+) -> None:
+    """Reinstate suspended credentials."""
+    _change_status("reinstate", ids, reason, file, data_dir)
 
 
 DEMO_PASSPHRASE = "demo-only-passphrase"

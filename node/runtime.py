@@ -35,11 +35,15 @@ from node.issuance.signing import SigningPool, issuer_keys
 from node.keys.keystore import FileKeyStore, KeyStore, KeyStoreError
 from node.ledger.connection import Ledger, open_ledger
 from node.ledger.network import anchoring_account
-from node.ledger.service import AnchorService
+from node.ledger.service import AnchorService, Rounds
+from node.ledger.status_anchor import StatusAnchorer
 from node.ledger.trust import LedgerTrust, UnreachableTrust
 from node.ledger.worker import AnchorWorker, WorkerSettings
 from node.settings import Settings
+from node.status.allocation import StatusAllocator
+from node.status.service import StatusService
 from node.vc.did import StaticDidResolver
+from node.vc.signer import Ed25519Signer
 from node.verification.pipeline import Verifier
 
 if TYPE_CHECKING:
@@ -59,6 +63,7 @@ class NodeRuntime:
     _vcapi: VcApiService | None = field(default=None, init=False)
     _verifier: Verifier | None = field(default=None, init=False)
     _ledger: Ledger | None = field(default=None, init=False)
+    _status: StatusService | None = field(default=None, init=False)
     _ledger_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     anchor_service: AnchorService | None = field(default=None, init=False)
 
@@ -99,6 +104,7 @@ class NodeRuntime:
                 self.sessions,
                 self._pool,
                 self.settings.profile,
+                StatusAllocator(self.sessions),
                 require_approval=self.settings.require_approval,
             )
         return self._issuance
@@ -125,9 +131,19 @@ class NodeRuntime:
         except (ChainError, NodeError) as exc:
             unreachable = UnreachableTrust(str(exc))
             return Verifier(resolver, missing_elements=missing_elements, trust=unreachable)
-        trust = LedgerTrust(self.sessions, ledger)
+        trust = LedgerTrust(self.sessions, ledger, identity.origin)
         self._verifier = Verifier(resolver, missing_elements=missing_elements, trust=trust)
         return self._verifier
+
+    def status(self) -> StatusService:
+        """Revocation, suspension and the status lists (signed with the institution's key)."""
+        if self._status is None:
+            identity = self.identity()
+            key = self.keystore.private_key(ED25519_KEY_NAME)
+            assert isinstance(key, ed25519.Ed25519PrivateKey)
+            signer = Ed25519Signer(identity.ed25519_vm, key)
+            self._status = StatusService(self.sessions, signer, identity.did, identity.origin)
+        return self._status
 
     def anchoring_account(self) -> LocalAccount:
         return anchoring_account(self.keystore.private_key(ANCHORING_KEY_NAME))
@@ -150,13 +166,24 @@ class NodeRuntime:
         )
         return AnchorWorker(self.sessions, ledger.chain, ledger.anchors, ledger.account, settings)
 
+    def ledger_rounds(self) -> Rounds:
+        """One round of ledger work: publish changed status lists, anchor credential
+        batches, anchor status list versions."""
+        return Rounds([_Publisher(self.status()), self.anchor_worker(), self.status_anchorer()])
+
+    def status_anchorer(self) -> StatusAnchorer:
+        ledger = self.ledger()
+        return StatusAnchorer(
+            self.sessions, ledger.chain, ledger.statuses, ledger.account, self.identity().origin
+        )
+
     def start_anchor_service(self) -> AnchorService | None:
         """Anchor in the background of this process (the embedded chain's only owner)."""
         if self.settings.chain == "off":
             return None
         if self.settings.chain == "rpc" and not self.settings.anchor_worker:
             return None
-        self.anchor_service = AnchorService(self.anchor_worker)
+        self.anchor_service = AnchorService(self.ledger_rounds)
         self.anchor_service.start()
         return self.anchor_service
 
@@ -169,7 +196,10 @@ class NodeRuntime:
             p256 = self.keystore.private_key(VCAPI_P256_KEY_NAME)
             assert isinstance(ed, ed25519.Ed25519PrivateKey)
             assert isinstance(p256, ec.EllipticCurvePrivateKey)
-            self._vcapi = VcApiService(ed, p256)
+            # Its status lists (owner "vcapi") are served under {origin}/vc-api/status/.
+            self._vcapi = VcApiService(
+                ed, p256, sessions=self.sessions, origin=self.identity().origin
+            )
         return self._vcapi
 
     def close(self) -> None:
@@ -206,3 +236,13 @@ def build_runtime(
 def open_runtime(settings: Settings, passphrase: str) -> NodeRuntime:
     """A runtime for CLI commands, with the key store opened by ``passphrase``."""
     return build_runtime(settings, lambda: FileKeyStore(settings.key_dir, passphrase))
+
+
+@dataclass(frozen=True)
+class _Publisher:
+    """Publishes new versions of changed lists (e.g. the first version of a new list)."""
+
+    status: StatusService
+
+    def run_once(self) -> int:
+        return len(self.status.publish_changed())

@@ -5,19 +5,27 @@ Served only when ``vc_api_enabled``. Issuing needs a bearer token with role ``vc
 (per-endpoint ``headers``). Verifying is public, like the node's own ``/api/verify``.
 The suites read status codes: issue answers 201, verification 200 when verified and 400
 when not, and bad input 400 (422 when the body does not even have the documented shape).
+
+Status (W3C Bitstring Status List): ``options.credentialStatus`` ``{"type":
+"BitstringStatusListEntry", "statusPurpose": ...}`` on the Data Integrity issue endpoints adds
+entries from the VC API issuer's own lists, served at ``GET /vc-api/status/{id}``;
+``POST /credentials/status`` (VC API "Update Status") revokes, suspends or reinstates, and
+``/credentials/verify`` answers 400 for a revoked or suspended credential.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from node.api.deps import Runtime, VcApiToken
 from node.api.errors import ERROR_RESPONSES, ErrorOut, ProblemOut
+from node.errors import InvalidInput, NotFound, Problem
 from node.vcapi.service import Format, Outcome
+from node.vcapi.status import PURPOSES, VcApiStatus
 
 router = APIRouter(tags=["W3C VC API"])
 
@@ -26,7 +34,8 @@ _ISSUE_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {
         "model": ErrorOut,
         "description": "Not a valid VCDM 2.0 credential, wrong issuer, undefined JSON-LD "
-        "terms, or an option not supported (e.g. `credentialStatus`)",
+        "terms, or an option not supported (`credentialStatus` of another type or "
+        "purpose, or on the vc+jwt endpoint)",
     },
 }
 
@@ -40,7 +49,10 @@ class IssueOptions(_Open):
     challenge: str | None = None
     domain: str | None = None
     credentialStatus: dict[str, Any] | None = Field(
-        default=None, description="Not supported yet: status lists come later (400)"
+        default=None,
+        description='`{"type": "BitstringStatusListEntry", "statusPurpose": "revocation" | '
+        '"suspension" | [both]}`: add status entries (both purposes when none is named). '
+        "Data Integrity endpoints only.",
     )
 
 
@@ -111,9 +123,10 @@ _ENDPOINTS: dict[str, Format] = {
 }
 
 
-def _issue(runtime: Runtime, body: IssueIn, fmt: Format) -> IssueOut:
+def _issue(runtime: Runtime, body: IssueIn, fmt: Format, token_id: int) -> IssueOut:
     options = body.options.model_dump(exclude_none=True)
-    return IssueOut(verifiableCredential=runtime.vcapi().issue(body.credential, options, fmt))
+    issued = runtime.vcapi().issue(body.credential, options, fmt, token_id=token_id)
+    return IssueOut(verifiableCredential=issued)
 
 
 @router.post(
@@ -122,8 +135,8 @@ def _issue(runtime: Runtime, body: IssueIn, fmt: Format) -> IssueOut:
     summary="Issue a credential (Data Integrity, eddsa-rdfc-2022)",
     responses=_ISSUE_ERRORS,
 )
-def issue(body: IssueIn, runtime: Runtime, _token: VcApiToken) -> IssueOut:
-    return _issue(runtime, body, "eddsa-rdfc-2022")
+def issue(body: IssueIn, runtime: Runtime, token: VcApiToken) -> IssueOut:
+    return _issue(runtime, body, "eddsa-rdfc-2022", token.id)
 
 
 @router.post(
@@ -132,8 +145,8 @@ def issue(body: IssueIn, runtime: Runtime, _token: VcApiToken) -> IssueOut:
     summary="Issue a credential (Data Integrity, eddsa-rdfc-2022)",
     responses=_ISSUE_ERRORS,
 )
-def issue_rdfc(body: IssueIn, runtime: Runtime, _token: VcApiToken) -> IssueOut:
-    return _issue(runtime, body, "eddsa-rdfc-2022")
+def issue_rdfc(body: IssueIn, runtime: Runtime, token: VcApiToken) -> IssueOut:
+    return _issue(runtime, body, "eddsa-rdfc-2022", token.id)
 
 
 @router.post(
@@ -142,8 +155,8 @@ def issue_rdfc(body: IssueIn, runtime: Runtime, _token: VcApiToken) -> IssueOut:
     summary="Issue a credential (Data Integrity, eddsa-jcs-2022)",
     responses=_ISSUE_ERRORS,
 )
-def issue_jcs(body: IssueIn, runtime: Runtime, _token: VcApiToken) -> IssueOut:
-    return _issue(runtime, body, "eddsa-jcs-2022")
+def issue_jcs(body: IssueIn, runtime: Runtime, token: VcApiToken) -> IssueOut:
+    return _issue(runtime, body, "eddsa-jcs-2022", token.id)
 
 
 @router.post(
@@ -155,8 +168,8 @@ def issue_jcs(body: IssueIn, runtime: Runtime, _token: VcApiToken) -> IssueOut:
     "`data:application/vc+jwt,<jwt>`.",
     responses=_ISSUE_ERRORS,
 )
-def issue_vc_jwt(body: IssueIn, runtime: Runtime, _token: VcApiToken) -> IssueOut:
-    return _issue(runtime, body, "vc+jwt")
+def issue_vc_jwt(body: IssueIn, runtime: Runtime, token: VcApiToken) -> IssueOut:
+    return _issue(runtime, body, "vc+jwt", token.id)
 
 
 @router.get(
@@ -212,3 +225,157 @@ def verify_presentation(body: VerifyPresentationIn, runtime: Runtime) -> VerifyO
         domain=body.options.domain,
     )
     return _answer(outcome)
+
+
+# -- status (W3C Bitstring Status List; VC API "Update Status") --------------------------------
+
+
+class StatusEntryIn(_Open):
+    type: str | None = Field(default=None, description="BitstringStatusListEntry")
+    statusPurpose: str = Field(description="`revocation` or `suspension`")
+    status: bool | str = Field(
+        default=True,
+        description="true (set: revoke / suspend) or false (clear: reinstate); revocation is "
+        'final. Also accepted: "revoked", "suspended", "active".',
+    )
+
+
+class UpdateStatusIn(_Open):
+    credentialId: str | None = Field(
+        default=None, description="The `id` of a credential issued with `credentialStatus`"
+    )
+    credential: dict[str, Any] | None = Field(
+        default=None,
+        description="Or the issued credential itself (found by its status entries), for "
+        "credentials without an `id`",
+    )
+    credentialStatus: StatusEntryIn | list[StatusEntryIn]
+    reason: str = Field(default="VC API status update", max_length=2000)
+
+
+class UpdateStatusOut(BaseModel):
+    credentialId: str | None
+    state: str = Field(description="issued, suspended or revoked")
+
+
+_STATUS_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    404: {"model": ErrorOut, "description": "No credential with status from this issuer"},
+    409: {"model": ErrorOut, "description": "Revocation cannot be undone"},
+}
+
+
+def _status(runtime: Runtime) -> VcApiStatus:
+    service = runtime.vcapi().status
+    if service is None:
+        raise NotFound("this VC API issuer has no status lists")
+    return service
+
+
+_WORDS = {
+    "revoked": ("revocation", True),
+    "suspended": ("suspension", True),
+    "active": ("suspension", False),
+    "reinstated": ("suspension", False),
+}
+
+
+def _wanted(entry: StatusEntryIn) -> tuple[str, bool]:
+    if entry.type not in (None, "BitstringStatusListEntry"):
+        raise InvalidInput(
+            f"credentialStatus.type {entry.type!r} is not supported",
+            [Problem("credentialStatus.type", "BitstringStatusListEntry")],
+        )
+    if entry.statusPurpose not in PURPOSES:
+        raise InvalidInput(
+            f"statusPurpose {entry.statusPurpose!r} is not supported",
+            [Problem("credentialStatus.statusPurpose", "revocation or suspension")],
+        )
+    value = entry.status
+    if isinstance(value, str):
+        lowered = value.lower()
+        if lowered in ("true", "false"):
+            return entry.statusPurpose, lowered == "true"
+        if lowered not in _WORDS or (
+            lowered != "active" and _WORDS[lowered][0] != entry.statusPurpose
+        ):
+            raise InvalidInput(
+                f"status {value!r} does not fit statusPurpose {entry.statusPurpose}",
+                [Problem("credentialStatus.status", "true or false")],
+            )
+        if lowered == "active":
+            return entry.statusPurpose, False
+        return _WORDS[lowered]
+    return entry.statusPurpose, value
+
+
+@router.post(
+    "/credentials/status",
+    summary="Update the status of a credential (revoke, suspend, reinstate)",
+    description='VC API "Update Status": sets (`status: true`) or clears the bit of the '
+    "given purpose and publishes a new version of the list. Revocation is final (clearing "
+    "it is 409); setting a bit that is already set is a no-op.",
+    responses=_STATUS_ERRORS,
+)
+def update_status(body: UpdateStatusIn, runtime: Runtime, token: VcApiToken) -> UpdateStatusOut:
+    service = _status(runtime)
+    if body.credentialId is None and body.credential is None:
+        raise InvalidInput("give credentialId or credential", [Problem("credentialId", "required")])
+    record_id = service.find(body.credentialId, body.credential)
+    entries = (
+        body.credentialStatus
+        if isinstance(body.credentialStatus, list)
+        else [body.credentialStatus]
+    )
+    wanted = [_wanted(entry) for entry in entries]
+    state = ""
+    for purpose, value in wanted:
+        state = service.change(record_id, purpose, value, body.reason, token.id).state or ""
+    return UpdateStatusOut(credentialId=body.credentialId, state=state)
+
+
+@router.get(
+    "/vc-api/status/{list_id}",
+    summary="A status list credential of the VC API issuer (latest, or ?version=N)",
+    description="BitstringStatusListCredential signed (eddsa-rdfc-2022) by the VC API's "
+    "Ed25519 did:key; ETag is the SHA-256 of the exact bytes. Every version stays "
+    "retrievable.",
+    responses={
+        200: {"content": {"application/vc+ld+json": {}}},
+        304: {"description": "Not modified (If-None-Match)"},
+        404: {"model": ErrorOut, "description": "No such list or version"},
+    },
+)
+def status_list(
+    list_id: int,
+    runtime: Runtime,
+    version: Annotated[int | None, Query(ge=1)] = None,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    published = _status(runtime).version(list_id, version)
+    etag = f'"{published.sha256}"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": "public, max-age=31536000, immutable"
+        if version is not None
+        else "public, max-age=30",
+        "X-Status-List-Version": str(published.version),
+    }
+    if if_none_match == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(published.content, media_type="application/vc+ld+json", headers=headers)
+
+
+@router.post(
+    "/vc-api/status/{list_id}/publish",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Publish pending changes of the VC API issuer's lists",
+    description="Changes are published when they are made; this re-publishes any list "
+    "still marked changed (the W3C suite's helper calls it after an update).",
+    responses=_STATUS_ERRORS,
+)
+def publish_status_list(list_id: int, runtime: Runtime, _token: VcApiToken) -> Response:
+    service = _status(runtime)
+    service.version(list_id)  # 404 for a list that is not the VC API issuer's
+    service.lists.publish_changed()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from node.api.deps import Runtime
 from node.api.errors import ErrorOut
@@ -16,6 +16,12 @@ router = APIRouter(prefix="/api", tags=["verification"])
 class VerifyIn(BaseModel):
     credential: dict[str, Any] | str = Field(
         description="A Data Integrity credential (JSON object) or a compact JWT credential"
+    )
+    valid_at: AwareDatetime | None = Field(
+        default=None,
+        alias="validAt",
+        description='Answer "was it valid on that date?": validity window and status as '
+        "of then, from the anchored status list history",
     )
 
 
@@ -38,5 +44,5 @@ class ReportOut(BaseModel):
     responses={422: {"model": ErrorOut, "description": "Not a credential"}},
 )
 def verify(body: VerifyIn, runtime: Runtime) -> ReportOut:
-    report = runtime.verifier().verify(body.credential)
+    report = runtime.verifier().verify(body.credential, body.valid_at)
     return ReportOut.model_validate(report.as_dict())

@@ -15,6 +15,7 @@ is in JSON-LD language maps.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -27,6 +28,7 @@ VCDM2_CONTEXT: Final = "https://www.w3.org/ns/credentials/v2"
 VCDM11_CONTEXT: Final = "https://www.w3.org/2018/credentials/v1"
 OB3_CONTEXT: Final = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 MICROCREDENTIAL_CONTEXT: Final = "https://w3id.org/credreg/contexts/microcredential/v1"
+STATUS_CONTEXT: Final = "https://www.w3.org/ns/credentials/status/v1"
 CREDENTIAL_TYPES: Final = ("VerifiableCredential", "OpenBadgeCredential")
 
 _IDENTITY_TYPES: Final = {
@@ -56,10 +58,16 @@ def to_vcdm2(
     issuer: IssuerInfo,
     valid_from: datetime,
     subject_id: str | None = None,
+    credential_status: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The unsigned VCDM 2.0 credential (Open Badges 3.0 ``OpenBadgeCredential``)."""
+    """The unsigned VCDM 2.0 credential (Open Badges 3.0 ``OpenBadgeCredential``).
+
+    ``credential_status``: BitstringStatusListEntry objects (the v2 context defines them).
+    """
     credential = _credential(claims, credential_id, issuer, subject_id)
     credential["validFrom"] = _timestamp(valid_from)
+    if credential_status:
+        credential["credentialStatus"] = [dict(entry) for entry in credential_status]
     return {"@context": [VCDM2_CONTEXT, OB3_CONTEXT, MICROCREDENTIAL_CONTEXT], **credential}
 
 
@@ -70,11 +78,19 @@ def to_vcdm11_claims(
     issuer: IssuerInfo,
     valid_from: datetime,
     subject_id: str | None = None,
+    credential_status: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The same credential as VCDM 1.1 (the ``vc`` claim of a ``jwt_vc_json`` credential)."""
+    """The same credential as VCDM 1.1 (the ``vc`` claim of a ``jwt_vc_json`` credential).
+
+    Under VCDM 1.1 the status entry types come from the Bitstring Status List context.
+    """
     credential = _credential(claims, credential_id, issuer, subject_id)
     credential["issuanceDate"] = _timestamp(valid_from)
-    return {"@context": [VCDM11_CONTEXT, OB3_CONTEXT, MICROCREDENTIAL_CONTEXT], **credential}
+    contexts = [VCDM11_CONTEXT, OB3_CONTEXT, MICROCREDENTIAL_CONTEXT]
+    if credential_status:
+        credential["credentialStatus"] = [dict(entry) for entry in credential_status]
+        contexts.insert(1, STATUS_CONTEXT)
+    return {"@context": contexts, **credential}
 
 
 def _credential(

@@ -104,12 +104,18 @@ class RecordState(enum.StrEnum):
     PREPARED = "prepared"
     APPROVED = "approved"
     ISSUED = "issued"
+    SUSPENDED = "suspended"  # reversible: reinstating makes it issued again
+    REVOKED = "revoked"  # final
 
 
 class CredentialRecord(Base):
     """One micro-credential awarded to one learner; may yield several signed copies."""
 
     __tablename__ = "credential_record"
+    __table_args__ = (
+        UniqueConstraint("revocation_list_id", "revocation_index", name="uq_record_revocation"),
+        UniqueConstraint("suspension_list_id", "suspension_index", name="uq_record_suspension"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
@@ -119,6 +125,15 @@ class CredentialRecord(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     issued_at: Mapped[datetime | None] = mapped_column(default=None)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))
+    # One revocation and one suspension bit, shared by every signed copy (DESIGN.md, Status).
+    revocation_list_id: Mapped[int | None] = mapped_column(
+        ForeignKey("status_list.id", name="fk_record_revocation_list"), default=None
+    )
+    revocation_index: Mapped[int | None] = mapped_column(default=None)
+    suspension_list_id: Mapped[int | None] = mapped_column(
+        ForeignKey("status_list.id", name="fk_record_suspension_list"), default=None
+    )
+    suspension_index: Mapped[int | None] = mapped_column(default=None)
 
     copies: Mapped[list[SignedCopy]] = relationship(back_populates="record")
 
@@ -270,3 +285,61 @@ class MailOutbox(Base):
     offer_id: Mapped[str | None] = mapped_column(ForeignKey("wallet_offer.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+# --- status lists (W3C Bitstring Status List; DESIGN.md "Status") -----------------------------
+
+
+class StatusList(Base):
+    """One status list (revocation or suspension) of 131,072+ entries, served at
+    ``/status/{id}``; its bits are the states of the records whose index it holds."""
+
+    __tablename__ = "status_list"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Whose lists: the institution's, or the generic W3C VC API issuer's (its own did:key).
+    owner: Mapped[str] = mapped_column(String(20), default="institution")
+    purpose: Mapped[str] = mapped_column(String(20))  # revocation | suspension
+    size: Mapped[int]
+    allocated: Mapped[int] = mapped_column(default=0)
+    changed: Mapped[bool] = mapped_column(default=True)  # bits differ from the last version
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StatusAllocation(Base):
+    """An index handed out (at random, never twice) in a list; the key makes it unique."""
+
+    __tablename__ = "status_allocation"
+
+    list_id: Mapped[int] = mapped_column(ForeignKey("status_list.id"), primary_key=True)
+    index: Mapped[int] = mapped_column(primary_key=True)
+
+
+class StatusListVersion(Base):
+    """A published, signed version of a list; its SHA-256 is anchored in StatusRegistry and
+    the anchor's block time is the version's time."""
+
+    __tablename__ = "status_list_version"
+
+    list_id: Mapped[int] = mapped_column(ForeignKey("status_list.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(primary_key=True)
+    content: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(20), index=True)  # built|submitted|confirmed
+    tx_hash: Mapped[str | None] = mapped_column(String(66), default=None)
+    block_number: Mapped[int | None] = mapped_column(default=None)
+    block_time: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StatusEvent(Base):
+    """The audit trail: who revoked, suspended or reinstated what, when and why."""
+
+    __tablename__ = "status_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("credential_record.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))  # revoke | suspend | reinstate
+    reason: Mapped[str] = mapped_column(Text)
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"), default=None)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, Literal
@@ -32,6 +32,7 @@ from node.issuance.signing import (
     ValidationJob,
     validate_request,
 )
+from node.status.allocation import StatusAllocator, StatusAssignment
 
 CHUNK = 500
 _POOL_THRESHOLD = 200  # below this many credentials, signing in-process is faster
@@ -82,12 +83,14 @@ class IssuanceService:
         sessions: sessionmaker[Session],
         signing: SigningPool,
         profile: RequirementProfile,
+        allocator: StatusAllocator,
         *,
         require_approval: bool = False,
     ) -> None:
         self._sessions = sessions
         self._signing = signing
         self._profile = profile
+        self._allocator = allocator
         self._require_approval = require_approval
 
     # -- single records -------------------------------------------------------------------
@@ -142,10 +145,14 @@ class IssuanceService:
                     f"record {record_id} is {record.state}; issuing needs one of {sorted(allowed)}"
                 )
             issued_at = datetime.now(UTC).replace(microsecond=0)
-            job = SigningJob(record.id, record.claims, record.subject_id, issued_at, tuple(formats))
+            (status,) = self._allocator.allocate(1)
+            job = SigningJob(
+                record.id, record.claims, record.subject_id, issued_at, tuple(formats), status
+            )
             copies = self._signing.sign_one(job)
             record.state = RecordState.ISSUED.value
             record.issued_at = issued_at
+            _assign_status(record, status)
             session.add_all(_copy_rows(record.id, copies))
             session.commit()
             return record, copies
@@ -211,6 +218,10 @@ class IssuanceService:
                         tuple(formats),
                     )
                 )
+            # Status indexes are reserved (committed) before signing: the credentials embed
+            # them. An index of a request that turns out invalid is simply never used.
+            statuses = self._allocator.allocate(len(items))
+            items = [replace(item, status=st) for item, st in zip(items, statuses, strict=True)]
             return (outcomes, chunk), items
 
         def settle(
@@ -300,6 +311,7 @@ class IssuanceService:
                                 "issued_at": job.issued_at,
                                 "created_at": job.issued_at,
                                 "created_by": token_id,
+                                **_status_columns(job.status),
                             }
                             for job, _ in remaining
                         ],
@@ -356,6 +368,22 @@ class IssuanceService:
         if record is None:
             raise NotFound(f"no credential record {record_id}")
         return record
+
+
+def _status_columns(status: StatusAssignment | None) -> dict[str, int | None]:
+    revocation = status.revocation if status else (None, None)
+    suspension = status.suspension if status else (None, None)
+    return {
+        "revocation_list_id": revocation[0],
+        "revocation_index": revocation[1],
+        "suspension_list_id": suspension[0],
+        "suspension_index": suspension[1],
+    }
+
+
+def _assign_status(record: CredentialRecord, status: StatusAssignment) -> None:
+    for column, value in _status_columns(status).items():
+        setattr(record, column, value)
 
 
 def _copy_dict(record_id: str, copy: SignedCopyData, created_at: datetime) -> dict[str, Any]:

@@ -27,6 +27,8 @@ from node.credentials.vocab import LegalStatus
 from node.db.models import CredentialFormat
 from node.errors import Problem
 from node.identity import InstitutionIdentity
+from node.status.allocation import StatusAssignment
+from node.status.entries import status_entries
 from node.vc import data_integrity, jose
 from node.vc.digest import jwt_digest
 from node.vc.signer import Ed25519Signer, P256Signer
@@ -47,6 +49,7 @@ class SigningJob:
     subject_id: str | None
     issued_at: datetime
     formats: tuple[CredentialFormat, ...]
+    status: StatusAssignment | None = None  # reserved before signing: the credential embeds it
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class ValidationJob:
     subject_id: str | None
     issued_at: datetime
     formats: tuple[CredentialFormat, ...]
+    status: StatusAssignment | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,7 @@ class CredentialSigner:
             url=keys.origin,
         )
         self._did = keys.did
+        self._origin = keys.origin
         self._ed = Ed25519Signer(
             keys.ed25519_vm, ed25519.Ed25519PrivateKey.from_private_bytes(keys.ed25519_raw)
         )
@@ -133,6 +138,7 @@ class CredentialSigner:
             item.subject_id,
             item.issued_at,
             item.formats,
+            item.status,
         )
         # Rendering reads the validated model: the same claims model_validate(job.claims)
         # would rebuild (model_dump is lossless for the model), without validating again.
@@ -140,6 +146,7 @@ class CredentialSigner:
 
     def _sign(self, job: SigningJob, claims: MicroCredentialClaims) -> list[SignedCopyData]:
         credential_id = f"urn:uuid:{job.record_id}"
+        status = status_entries(self._origin, job.status) if job.status else []
         copies = []
         for fmt in job.formats:
             if fmt is CredentialFormat.JWT_VC_JSON:
@@ -149,6 +156,7 @@ class CredentialSigner:
                     issuer=self._issuer,
                     valid_from=job.issued_at,
                     subject_id=job.subject_id,
+                    credential_status=status,
                 )
                 token = jose.sign_jwt_vc_json(
                     vc11,
@@ -166,6 +174,7 @@ class CredentialSigner:
                 issuer=self._issuer,
                 valid_from=job.issued_at,
                 subject_id=job.subject_id,
+                credential_status=status,
             )
             suite = data_integrity.RDFC if fmt is CredentialFormat.LDP_RDFC else data_integrity.JCS
             created = job.issued_at.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -4,16 +4,31 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from anchoring.errors import ChainError, ChainUnavailable
 from node.errors import NodeError
-from node.ledger.worker import AnchorWorker
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 60.0
+
+
+class Round(Protocol):
+    def run_once(self) -> int:
+        """Do one round of work; return how much was done."""
+
+
+@dataclass(frozen=True)
+class Rounds:
+    """Several kinds of ledger work done one after the other in each round."""
+
+    parts: Sequence[Round]
+
+    def run_once(self) -> int:
+        return sum(part.run_once() for part in self.parts)
 
 
 @dataclass
@@ -30,7 +45,7 @@ class AnchorService:
     worker catches up when the chain answers again (nothing is lost, DESIGN.md).
     """
 
-    def __init__(self, open_worker: Callable[[], AnchorWorker], poll: float = 1.0) -> None:
+    def __init__(self, open_worker: Callable[[], Round], poll: float = 1.0) -> None:
         self._open_worker = open_worker
         self._poll = poll
         self._stop = threading.Event()
@@ -47,7 +62,7 @@ class AnchorService:
             self._thread.join(timeout)
 
     def run(self) -> None:
-        worker: AnchorWorker | None = None
+        worker: Round | None = None
         backoff = self._poll
         while not self._stop.is_set():
             try:

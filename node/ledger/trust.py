@@ -8,11 +8,11 @@ never from an issuer's web server.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +22,7 @@ from anchoring.merkle import verify_inclusion
 from anchoring.registries import KeyInfo, MemberInfo, MemberStatus, RegistryError
 from node.db.models import AnchorBatch, BatchState, SignedCopy
 from node.ledger.connection import Ledger
+from node.ledger.status_check import StatusChecker
 from node.vc.errors import KeyResolutionError, VCError
 from node.vc.multikey import public_key_from_multibase
 from node.vc.signer import VerificationKey
@@ -58,13 +59,16 @@ class LedgerTrust:
         self,
         sessions: sessionmaker[Session],
         ledger: Ledger,
+        origin: str,
         *,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._sessions = sessions
         self._ledger = ledger
+        self._origin = origin
         self._clock = clock
         self._cache: dict[tuple[object, ...], tuple[float, object]] = {}
+        self._status = StatusChecker(sessions, ledger, origin, self._key_at, self._member_id)
 
     def _cached(self, key: tuple[object, ...], load: Callable[[], T]) -> T:
         now = time.monotonic()
@@ -106,6 +110,13 @@ class LedgerTrust:
         """Is the issuer an accredited member (now, or at least when it anchored)?"""
         with _chain_errors():
             return self._membership(did, at)
+
+    def status(
+        self, entries: Sequence[Mapping[str, Any]], issuer: str | None, at: int | None
+    ) -> tuple[bool | None, str]:
+        """Revoked or suspended — now, or at ``at`` (from the anchored version history)?"""
+        with _chain_errors():
+            return self._status.check(entries, issuer, at)
 
     def _anchor(self, leaf_digest: bytes, issuer: str | None) -> AnchorFacts:
         with self._sessions() as session:
@@ -191,4 +202,9 @@ class UnreachableTrust:
         raise TrustUnavailable(self._reason)
 
     def membership(self, did: str | None, at: int | None) -> tuple[bool, str]:
+        raise TrustUnavailable(self._reason)
+
+    def status(
+        self, entries: Sequence[Mapping[str, Any]], issuer: str | None, at: int | None
+    ) -> tuple[bool | None, str]:
         raise TrustUnavailable(self._reason)

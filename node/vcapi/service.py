@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from sqlalchemy.orm import Session, sessionmaker
 
 from node.errors import Problem
 from node.vc import data_integrity, jose
@@ -23,6 +24,7 @@ from node.vc.errors import MalformedError, VCError
 from node.vc.signer import Ed25519Signer, P256Signer
 from node.vcapi import envelope
 from node.vcapi.errors import VcApiInvalidInput, VcApiNotSupported
+from node.vcapi.status import ENTRY_TYPE, VcApiStatus, entry_problem, requested_purposes
 from node.vcapi.structure import (
     as_list,
     credential_problems,
@@ -66,7 +68,11 @@ def _structure_failure(problems: list[Problem]) -> Outcome:
 
 
 class VcApiService:
-    """Issues with the VC API keys; verifies with did:key / did:jwk resolution."""
+    """Issues with the VC API keys; verifies with did:key / did:jwk resolution.
+
+    With ``sessions`` and ``origin`` it has status lists (:mod:`node.vcapi.status`):
+    ``options.credentialStatus`` is honoured and verification checks the status bits.
+    """
 
     def __init__(
         self,
@@ -74,6 +80,8 @@ class VcApiService:
         p256_private_key: ec.EllipticCurvePrivateKey,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sessions: sessionmaker[Session] | None = None,
+        origin: str | None = None,
     ) -> None:
         self.did, ed_vm = did_key_for(ed25519_private_key.public_key())
         self.jwt_did, p256_vm = did_key_for(p256_private_key.public_key())
@@ -83,6 +91,9 @@ class VcApiService:
         # No elements check: generic credentials carry no EU elements (DESIGN.md).
         self._verifier = Verifier(self._resolver, clock=clock)
         self._clock = clock
+        self.status: VcApiStatus | None = None
+        if sessions is not None and origin is not None:
+            self.status = VcApiStatus(sessions, self._ed_signer, self.did, origin, self._resolver)
 
     def issuer_for(self, fmt: Format) -> str:
         """The DID a credential must name as its issuer on the endpoint for ``fmt``."""
@@ -90,20 +101,69 @@ class VcApiService:
 
     # -- issuing ---------------------------------------------------------------------------
 
-    def issue(self, credential: Any, options: Mapping[str, Any], fmt: Format) -> dict[str, Any]:
-        """Sign ``credential`` (VC API §3.3.1); for ``vc+jwt`` return it enveloped."""
-        if options.get("credentialStatus") is not None:
-            raise VcApiNotSupported(
-                "options.credentialStatus is not supported yet: this issuer has no status list",
-                [Problem("options.credentialStatus", "status lists are not available yet")],
-            )
+    def issue(
+        self,
+        credential: Any,
+        options: Mapping[str, Any],
+        fmt: Format,
+        *,
+        token_id: int | None = None,
+    ) -> dict[str, Any]:
+        """Sign ``credential`` (VC API §3.3.1); for ``vc+jwt`` return it enveloped.
+
+        ``options.credentialStatus`` (type BitstringStatusListEntry) adds status entries
+        for its ``statusPurpose`` (both revocation and suspension when it names none).
+        """
+        purposes = self._status_purposes(options.get("credentialStatus"), fmt, credential)
         problems = credential_problems(credential)
         expected = self.issuer_for(fmt)
         issuer = issuer_id(credential) if isinstance(credential, Mapping) else None
         if issuer is not None and issuer != expected:
             problems.append(Problem("issuer", f"this endpoint issues as {expected}, not {issuer}"))
+        if isinstance(credential, Mapping):
+            for entry in as_list(credential.get("credentialStatus")):
+                if isinstance(entry, Mapping) and entry.get("type") == ENTRY_TYPE:
+                    problem = entry_problem(entry)
+                    if problem:  # Bitstring Status List §3.1 MALFORMED_VALUE_ERROR
+                        problems.append(Problem("credentialStatus", problem))
         if problems:
             raise VcApiInvalidInput("the credential is not a valid VCDM 2.0 credential", problems)
+        if not purposes:
+            return self._sign(credential, options, fmt)
+        assert self.status is not None
+        credential = dict(credential)
+        created = self.status.attach(credential, purposes, token_id)
+        try:
+            return self._sign(credential, options, fmt)
+        except BaseException:
+            if created is not None:
+                self.status.discard(created)
+            raise
+
+    def _status_purposes(self, option: Any, fmt: Format, credential: Any) -> tuple[str, ...]:
+        if option is None:
+            return ()
+        purposes = requested_purposes(option)
+        if self.status is None:
+            raise VcApiNotSupported(
+                "options.credentialStatus is not supported: this issuer has no status list",
+                [Problem("options.credentialStatus", "status lists are not available")],
+            )
+        if fmt == "vc+jwt":
+            raise VcApiNotSupported(
+                "status entries are offered on the Data Integrity endpoints only: the lists "
+                "are signed by the Ed25519 did:key, and a list's issuer must be the "
+                "credential's",
+                [Problem("options.credentialStatus", "not on the vc+jwt endpoint")],
+            )
+        if isinstance(credential, Mapping) and is_vcdm11(credential):
+            raise VcApiNotSupported(
+                "status entries are added to VCDM 2.0 credentials only",
+                [Problem("options.credentialStatus", "the credential is VCDM 1.1")],
+            )
+        return purposes
+
+    def _sign(self, credential: Any, options: Mapping[str, Any], fmt: Format) -> dict[str, Any]:
         if fmt == "vc+jwt":
             if is_vcdm11(credential):
                 raise VcApiInvalidInput(
@@ -165,10 +225,15 @@ class VcApiService:
             report = self._verifier.verify(subject)
         except VCError as exc:
             return _structure_failure([Problem("credential", str(exc))])
+        pipeline_status = next(
+            (c for c in report.checks if c.name == "status"), Check("status", None, "not checked")
+        )
         checks = [
             self._validity(document) if check.name == "validity" else check
             for check in report.checks
+            if check.name != "status"
         ]
+        checks.append(self._status_check(document, pipeline_status))
         failed = [Problem(c.name, c.detail) for c in checks if c.ok is False]
         return Outcome(checks, failed)
 
@@ -189,7 +254,14 @@ class VcApiService:
             checks.append(Check("validity", False, f"expired at {until.isoformat()}"))
         else:
             checks.append(Check("validity", True, "not expired"))
+        checks.append(self._status_check(credential, Check("status", None, "not checked")))
         return Outcome(checks, [Problem(c.name, c.detail) for c in checks if c.ok is False])
+
+    def _status_check(self, credential: Mapping[str, Any], fallback: Check) -> Check:
+        """Bitstring Status List entries of this issuer's lists (read from the database)."""
+        if self.status is None:
+            return fallback
+        return self.status.check(credential)
 
     def _validity(self, credential: Mapping[str, Any]) -> Check:
         """VCDM 2.0 §4.9: both dates are optional for a generic credential."""

@@ -9,7 +9,7 @@ raises (:class:`~node.vc.errors.MalformedError`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -104,6 +104,10 @@ class Trust(Protocol):
 
     def membership(self, did: str | None, at: int | None) -> tuple[bool, str]: ...
 
+    def status(
+        self, entries: Sequence[Mapping[str, Any]], issuer: str | None, at: int | None
+    ) -> tuple[bool | None, str]: ...
+
 
 _ANCHOR_OK = {
     "confirmed": True,
@@ -138,7 +142,9 @@ class Verifier:
         self._trust = trust
         self._clock = clock
 
-    def verify(self, credential: Mapping[str, Any] | str) -> Report:
+    def verify(self, credential: Mapping[str, Any] | str, when: datetime | None = None) -> Report:
+        """Verify now, or — given ``when`` — answer "was it valid on that date?" (validity
+        window and status as of then)."""
         view = view_of(credential)  # raises MalformedError for non-credentials
         report = Report()
         structure = self._structure(view)
@@ -152,9 +158,9 @@ class Verifier:
         key_check = self._issuer_key(view, resolve)
         report.checks.append(key_check)
         report.checks.append(self._signature(view, key_check, structure, resolve))
-        report.checks.append(self._validity(view))
+        report.checks.append(self._validity(view, when))
         report.checks.append(self._membership(view, at))
-        report.checks.append(Check("status", None, _NOT_YET["status"]))
+        report.checks.append(self._status(view, when))
         report.checks.append(self._anchor(anchor))
         report.checks.append(Check("holder_binding", None, _NOT_YET["holder_binding"]))
         return report
@@ -254,8 +260,22 @@ class Verifier:
             return Check("anchor", None, _NOT_YET["anchor"])
         return Check("anchor", _ANCHOR_OK.get(facts.state, False), facts.detail)
 
-    def _validity(self, view: CredentialView) -> Check:
-        now = self._clock()
+    def _status(self, view: CredentialView, when: datetime | None) -> Check:
+        if self._trust is None:
+            return Check("status", None, _NOT_YET["status"])
+        raw = view.credential.get("credentialStatus", [])
+        entries = [raw] if isinstance(raw, Mapping) else raw if isinstance(raw, list) else []
+        if any(not isinstance(entry, Mapping) for entry in entries):
+            return Check("status", False, "malformed credentialStatus")
+        timestamp = int(when.timestamp()) if when is not None else None
+        try:
+            ok, detail = self._trust.status(entries, view.issuer, timestamp)
+        except TrustUnavailable as exc:
+            return Check("status", None, f"cannot be checked now: {exc}")
+        return Check("status", ok, detail)
+
+    def _validity(self, view: CredentialView, when: datetime | None = None) -> Check:
+        now = when or self._clock()
         if view.valid_from is None:
             return Check("validity", False, "no validFrom / nbf date")
         if view.valid_from - CLOCK_SKEW > now:

@@ -161,3 +161,24 @@ def test_killed_mid_batch_leaves_whole_records_and_rerun_completes(
     rerun = credreg("issue", "--csv", str(csv_file), env=cli_env)
     assert f"issued {good - records}, skipped as already issued {records}" in rerun.stderr
     assert _counts(database_url) == (good, good)
+
+
+def test_revoke_from_the_command_line(cli_env: dict[str, str], database_url: str) -> None:
+    assert (
+        credreg(
+            "init", "--name", "U", "--country", "FI", "--origin", "https://u.example", env=cli_env
+        ).returncode
+        == 0
+    )
+    credreg("issue", "--csv", str(SAMPLE), env=cli_env)
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        ids = list(connection.scalars(select(CredentialRecord.id)))
+    engine.dispose()
+    no_reason = credreg("revoke", ids[0], env=cli_env)
+    assert no_reason.returncode == 1 and "reason" in no_reason.stderr
+    done = credreg("revoke", ids[0], "nope", "--reason", "withdrawn", env=cli_env)
+    assert done.returncode == 2, done.stderr
+    assert "revoke: 1 changed, 1 refused" in done.stderr
+    again = credreg("reinstate", ids[0], "--reason", "x", env=cli_env)
+    assert "cannot reinstate a credential that is revoked" in again.stderr

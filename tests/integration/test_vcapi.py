@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import copy
+import json
+import uuid
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from node.status.bitstring import MIN_ENTRIES, Bitstring
 from node.vc import data_integrity
-from node.vc.did import did_key_for
+from node.vc.did import StaticDidResolver, did_key_for
 from node.vc.multikey import public_key_from_multibase, public_key_to_jwk
 from node.vc.signer import Ed25519Signer
 from tests.conftest import RunningNode
@@ -168,10 +171,240 @@ def test_vc_jwt_issuer_is_the_p256_did_key(node: RunningNode) -> None:
     assert response.status_code == 400
 
 
-def test_credential_status_option_is_not_supported_yet(node: RunningNode) -> None:
-    response = _issue(node, RDFC, credentialStatus={"type": "BitstringStatusListEntry"})
-    assert response.status_code == 400
-    assert response.json()["error"] == "not_supported"
+# -- status (W3C Bitstring Status List) -------------------------------------------------------
+
+STATUS = "/credentials/status"
+ENTRY = "BitstringStatusListEntry"
+
+
+def _with_status(
+    node: RunningNode, path: str = RDFC, purpose: Any = None, **extra: Any
+) -> dict[str, Any]:
+    option: dict[str, Any] = {"type": ENTRY}
+    if purpose is not None:
+        option["statusPurpose"] = purpose
+    credential = _credential(_issuers(node)[path], id=f"urn:uuid:{uuid.uuid4()}", **extra)
+    response = _issue(node, path, credential, credentialStatus=option)
+    assert response.status_code == 201, response.text
+    issued: dict[str, Any] = response.json()["verifiableCredential"]
+    return issued
+
+
+def _list_path(entry: dict[str, Any]) -> str:
+    url: str = entry["statusListCredential"]
+    assert url.startswith("https://uni-a.example/vc-api/status/"), url
+    return url.removeprefix("https://uni-a.example")
+
+
+def _served_list(node: RunningNode, entry: dict[str, Any]) -> dict[str, Any]:
+    response = node.client.get(_list_path(entry))
+    assert response.status_code == 200, response.text
+    document: dict[str, Any] = json.loads(response.content)
+    return document
+
+
+def _set_status(node: RunningNode, credential_id: str, purpose: str, status: Any = True) -> Any:
+    body = {
+        "credentialId": credential_id,
+        "credentialStatus": {"type": ENTRY, "statusPurpose": purpose, "status": status},
+    }
+    return node.client.post(STATUS, json=body, headers=node.auth(node.vcapi_token))
+
+
+@pytest.mark.parametrize("path", [RDFC, JCS])
+def test_credential_status_option_adds_the_requested_entry(node: RunningNode, path: str) -> None:
+    issuers = _issuers(node)
+    credential = _with_status(node, path, "revocation")
+    (entry,) = credential["credentialStatus"]
+    assert entry["type"] == ENTRY
+    assert entry["statusPurpose"] == "revocation"
+    assert (
+        entry["statusListIndex"].isdigit()
+        and str(int(entry["statusListIndex"])) == entry["statusListIndex"]
+    ), "a base-10 string"
+    assert entry["id"] != entry["statusListCredential"]
+
+    listed = _served_list(node, entry)
+    assert listed["issuer"] == issuers[path], "a string, the credential's issuer"
+    assert "BitstringStatusListCredential" in listed["type"]
+    subject = listed["credentialSubject"]
+    assert subject["type"] == "BitstringStatusList"
+    assert subject["statusPurpose"] == "revocation"
+    assert subject["encodedList"].startswith("u")
+    bits = Bitstring.decode(subject["encodedList"])
+    assert bits.size >= MIN_ENTRIES
+    assert not bits.get(int(entry["statusListIndex"]))
+    assert data_integrity.verify(listed, StaticDidResolver()).ok
+
+    assert _verify(node, credential).status_code == 200
+
+
+def test_both_purposes_when_none_is_named(node: RunningNode) -> None:
+    credential = _with_status(node)
+    purposes = sorted(e["statusPurpose"] for e in credential["credentialStatus"])
+    assert purposes == ["revocation", "suspension"]
+    both = _with_status(node, purpose=["suspension", "revocation"])
+    assert len(both["credentialStatus"]) == 2
+
+
+def test_vcapi_lists_are_not_the_institutions(node: RunningNode) -> None:
+    entry = _with_status(node, purpose="revocation")["credentialStatus"][0]
+    list_id = entry["statusListCredential"].rsplit("/", 1)[1]
+    assert node.client.get(f"/status/{list_id}").status_code == 404
+    response = node.client.get(_list_path(entry))
+    etag = response.headers["ETag"]
+    assert response.headers["Cache-Control"].startswith("public")
+    again = node.client.get(_list_path(entry), headers={"If-None-Match": etag})
+    assert again.status_code == 304
+
+
+def test_revoked_credential_fails_verification(node: RunningNode) -> None:
+    credential = _with_status(node, purpose="revocation")
+    entry = credential["credentialStatus"][0]
+    assert _verify(node, credential).status_code == 200
+
+    response = _set_status(node, credential["id"], "revocation")
+    assert response.status_code == 200, response.text
+    assert response.json()["state"] == "revoked"
+
+    subject = _served_list(node, entry)["credentialSubject"]
+    assert Bitstring.decode(subject["encodedList"]).get(int(entry["statusListIndex"]))
+    failed = _verify(node, credential)
+    assert failed.status_code == 400
+    assert failed.json()["verified"] is False
+    assert any(r["name"] == "status" and r["ok"] is False for r in failed.json()["results"])
+    assert "revoked" in failed.json()["message"]
+
+    # final: clearing the revocation bit is refused; setting it again is a no-op
+    assert _set_status(node, credential["id"], "revocation", False).status_code == 409
+    assert _set_status(node, credential["id"], "revocation").status_code == 200
+
+
+def test_suspend_and_reinstate_round_trip(node: RunningNode) -> None:
+    credential = _with_status(node, JCS, "suspension")
+    assert _set_status(node, credential["id"], "suspension").json()["state"] == "suspended"
+    failed = _verify(node, credential)
+    assert failed.status_code == 400
+    assert "suspended" in failed.json()["message"]
+
+    assert _set_status(node, credential["id"], "suspension", False).json()["state"] == "issued"
+    assert _verify(node, credential).status_code == 200
+    assert _set_status(node, credential["id"], "suspension", "suspended").status_code == 200
+    assert _verify(node, credential).status_code == 400
+
+
+def test_a_revoked_credential_in_a_presentation_fails(node: RunningNode) -> None:
+    credential = _with_status(node, purpose="revocation")
+    _set_status(node, credential["id"], "revocation")
+    key = Ed25519PrivateKey.generate()
+    holder, vm = did_key_for(key.public_key())
+    presentation = data_integrity.sign(
+        {
+            "@context": [V2],
+            "type": ["VerifiablePresentation"],
+            "holder": holder,
+            "verifiableCredential": [credential],
+        },
+        Ed25519Signer(vm, key),
+        cryptosuite=data_integrity.JCS,
+        proof_purpose="authentication",
+        challenge="c-1",
+    )
+    response = node.client.post(
+        "/presentations/verify",
+        json={"verifiablePresentation": presentation, "options": {"challenge": "c-1"}},
+    )
+    assert response.status_code == 400, response.text
+
+
+def test_status_found_by_the_credential_itself(node: RunningNode) -> None:
+    issuer = _issuers(node)[RDFC]
+    response = _issue(node, RDFC, _credential(issuer), credentialStatus={"type": ENTRY})
+    credential = response.json()["verifiableCredential"]
+    assert "id" not in credential
+    body = {
+        "credential": credential,
+        "credentialStatus": [{"type": ENTRY, "statusPurpose": "revocation"}],
+    }
+    answer = node.client.post(STATUS, json=body, headers=node.auth(node.vcapi_token))
+    assert answer.status_code == 200, answer.text
+    assert _verify(node, credential).status_code == 400
+
+
+def test_same_credential_id_keeps_its_status_entries(node: RunningNode) -> None:
+    first = _with_status(node, purpose="revocation")
+    issuer = _issuers(node)[RDFC]
+    again = _issue(
+        node,
+        RDFC,
+        _credential(issuer, id=first["id"]),
+        credentialStatus={"type": ENTRY, "statusPurpose": "revocation"},
+    ).json()["verifiableCredential"]
+    assert again["credentialStatus"] == first["credentialStatus"]
+
+
+def test_status_update_needs_a_vcapi_token_and_a_known_credential(node: RunningNode) -> None:
+    credential = _with_status(node, purpose="revocation")
+    body = {
+        "credentialId": credential["id"],
+        "credentialStatus": {"type": ENTRY, "statusPurpose": "revocation"},
+    }
+    assert node.client.post(STATUS, json=body).status_code == 401
+    assert node.client.post(STATUS, json=body, headers=node.auth()).status_code == 403
+    assert _set_status(node, "urn:uuid:unknown", "revocation").status_code == 404
+    assert _set_status(node, credential["id"], "message").status_code in (400, 422)
+    publish = _list_path(credential["credentialStatus"][0]) + "/publish"
+    assert node.client.post(publish, json={}).status_code == 401
+    answer = node.client.post(publish, json={}, headers=node.auth(node.vcapi_token))
+    assert answer.status_code == 204
+    assert _verify(node, credential).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "option"),
+    [
+        (RDFC, {"type": "StatusList2021Entry"}),
+        (RDFC, {"type": ENTRY, "statusPurpose": "message"}),
+        (RDFC, {"type": ENTRY, "statusPurpose": 5}),
+        (RDFC, "BitstringStatusListEntry"),
+        (JWT, {"type": ENTRY}),
+    ],
+)
+def test_unsupported_status_options_are_400(node: RunningNode, path: str, option: Any) -> None:
+    response = _issue(node, path, credentialStatus=option)
+    assert response.status_code in (400, 422), response.text
+
+
+def test_malformed_status_entry_is_refused_on_issue(node: RunningNode) -> None:
+    """The bitstring suite's MALFORMED_VALUE_ERROR test: statusListIndex must be a string."""
+    credential = _credential(
+        _issuers(node)[RDFC],
+        credentialStatus={
+            "type": ENTRY,
+            "statusListIndex": True,
+            "statusListCredential": "https://example.com",
+        },
+    )
+    assert _issue(node, RDFC, credential).status_code == 400
+
+
+def test_foreign_status_list_is_not_fetched(node: RunningNode) -> None:
+    credential = _credential(
+        _issuers(node)[RDFC],
+        credentialStatus={
+            "id": "https://elsewhere.example/status/1#5",
+            "type": ENTRY,
+            "statusPurpose": "revocation",
+            "statusListIndex": "5",
+            "statusListCredential": "https://elsewhere.example/status/1",
+        },
+    )
+    response = _issue(node, RDFC, credential)
+    assert response.status_code == 201, response.text
+    answer = _verify(node, response.json()["verifiableCredential"])
+    assert answer.status_code == 200
+    (status,) = [r for r in answer.json()["results"] if r["name"] == "status"]
+    assert status["ok"] is None and "not served here" in status["detail"]
 
 
 def test_issue_needs_a_vcapi_token(node: RunningNode) -> None:

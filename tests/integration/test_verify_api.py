@@ -62,10 +62,14 @@ def test_anchored_credential_reports_block_and_time(
 ) -> None:
     runtime = node.client.app.state.runtime  # type: ignore[attr-defined]
     assert runtime.anchor_worker().run_once(force=True) == len(FORMATS)
+    runtime.ledger_rounds().run_once()  # publish and anchor the status lists' first versions
     report = _verify(node, issued[fmt])
     anchor = next(c for c in report["checks"] if c["name"] == "anchor")
     assert anchor["ok"] is True, report
     assert "block" in anchor["detail"]
+    status = next(c for c in report["checks"] if c["name"] == "status")
+    assert status["ok"] is True, report
+    assert "not yet anchored" not in status["detail"]
     assert report["verified"] is True
 
 

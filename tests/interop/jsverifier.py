@@ -1,7 +1,8 @@
 """Python client for the independent JavaScript verifier (``verify.mjs``).
 
 The verifier runs third-party npm packages (``@digitalbazaar/vc`` with the
-``eddsa-rdfc-2022`` / ``eddsa-jcs-2022`` Data Integrity cryptosuites, and
+``eddsa-rdfc-2022`` / ``eddsa-jcs-2022`` Data Integrity cryptosuites,
+``@digitalbazaar/vc-bitstring-status-list`` for ``credentialStatus``, and
 ``jose``), pinned in ``package-lock.json`` beside this file. One ``node``
 process is kept open and fed JSON lines, so many verifications cost one
 start-up.
@@ -9,6 +10,10 @@ start-up.
     with JsVerifier() as verifier:
         result = verifier.verify_ldp(credential, documents={did: did_document})
         assert result["verified"], result["error"]
+
+Status lists are never fetched: pass each list credential in ``documents``
+under its ``statusListCredential`` URL; ``result["statuses"]`` then maps each
+``statusPurpose`` to its bit (``{"revocation": True, ...}`` = revoked).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, NotRequired, TypedDict
@@ -35,7 +41,22 @@ class VerifyResult(TypedDict):
     verified: bool
     error: str | None
     warnings: list[str]
+    # statusPurpose -> bit (True: revoked / suspended); present when status was checked
+    statuses: NotRequired[dict[str, bool]]
     id: NotRequired[int]
+
+
+def status_list_documents(
+    credential: Mapping[str, Any], fetch: Callable[[str], Any]
+) -> dict[str, Any]:
+    """``{statusListCredential URL: list credential}`` for every status entry of
+    ``credential`` (a JSON credential or the ``vc`` claim of a JWT), ``fetch`` giving the
+    exact JSON served at a URL (e.g. through a TestClient)."""
+    entries = credential.get("credentialStatus") or []
+    if isinstance(entries, Mapping):
+        entries = [entries]
+    urls = {e["statusListCredential"] for e in entries if isinstance(e, Mapping)}
+    return {url: fetch(url) for url in sorted(urls)}
 
 
 class JsVerifierError(RuntimeError):
@@ -209,7 +230,9 @@ class JsVerifier:
         check_issuer: bool = True,
         ignore_status: bool = False,
     ) -> VerifyResult:
-        """Data Integrity (eddsa-rdfc-2022 / eddsa-jcs-2022) via @digitalbazaar/vc."""
+        """Data Integrity (eddsa-rdfc-2022 / eddsa-jcs-2022) via @digitalbazaar/vc; the
+        ``credentialStatus`` via @digitalbazaar/vc-bitstring-status-list (lists from
+        ``documents``) unless ``ignore_status``."""
         return self.verify(
             "ldp",
             credential,
@@ -226,9 +249,11 @@ class JsVerifier:
         jwk: dict[str, Any] | None = None,
         documents: dict[str, Any] | None = None,
         algorithms: list[str] | None = None,
+        ignore_status: bool = False,
     ) -> VerifyResult:
-        """A compact JWS credential via jose (``jwk``, or the header ``kid`` in ``documents``)."""
-        options: dict[str, Any] = {}
+        """A compact JWS credential via jose (``jwk``, or the header ``kid`` in ``documents``);
+        a ``credentialStatus`` in it is checked against the lists in ``documents``."""
+        options: dict[str, Any] = {"ignoreStatus": ignore_status}
         if algorithms is not None:
             options["algorithms"] = algorithms
         return self.verify(kind, token, documents=documents, jwk=jwk, **options)

@@ -16,11 +16,23 @@
 //            "documents": {url-or-DID: JSON document},     (optional)
 //            "jwk": <public JWK>,            (JWT kinds; else header kid)
 //            "algorithms": ["ES256"],        (JWT kinds; optional)
-//            "ignoreStatus": false,          (ldp; optional)
+//            "ignoreStatus": false,          (optional, see below)
 //            "checkIssuer": true,            (ldp; optional, see below)
 //            "id": <anything>}               (optional, echoed back)
 // Response: {"verified": bool, "error": string|null, "warnings": [string],
+//            "statuses": {purpose: bool},    (when status was checked)
 //            "id": <echoed when given>}
+//
+// Status: a credential with `credentialStatus` (ldp, and the `vc` claim of
+// jwt_vc_json / the vc+jwt payload) is checked with
+// @digitalbazaar/vc-bitstring-status-list's `checkStatus`: every
+// BitstringStatusListEntry's list credential is loaded from `documents`
+// (keyed by its `statusListCredential` URL; nothing is fetched), its Data
+// Integrity proof verified, its issuer matched with the credential's, and
+// the bit read. `statuses` maps each statusPurpose to its bit (true = set,
+// i.e. revoked / suspended); any bit set makes `verified` false. A list that
+// is missing, unsigned, tampered or of another purpose fails verification.
+// `"ignoreStatus": true` skips all this (with a warning).
 //
 // Offline: the document loader serves only the request's `documents`, the
 // JSON-LD contexts bundled with the Python package (node/vc/contexts and
@@ -47,6 +59,8 @@ import {cryptosuite as eddsaRdfc2022} from
 import {createVerifyCryptosuite as eddsaJcs2022VerifySuite} from
   '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
+import {checkStatus as checkBitstringStatus} from
+  '@digitalbazaar/vc-bitstring-status-list';
 import jsigs from 'jsonld-signatures';
 import * as jose from 'jose';
 
@@ -303,20 +317,18 @@ async function verifyLdp(req) {
   const suiteJcs = new DataIntegrityProof({
     cryptosuite: eddsaJcs2022VerifySuite(),
   });
-  // No status lists yet: checkStatus only runs when `credentialStatus` is
-  // present, and then fails unless the caller explicitly ignores status.
+  let statuses;
   const checkStatus = async ({credential: c}) => {
-    const types = [].concat(c.credentialStatus).map(s => s && s.type);
     if(req.ignoreStatus) {
+      const types = [].concat(c.credentialStatus).map(s => s && s.type);
       warnings.push(`credentialStatus (${types.join(', ')}) not checked`);
       return {verified: true};
     }
-    return {
-      verified: false,
-      error: new Error(
-        `credentialStatus present (${types.join(', ')}): status checking ` +
-        'is not supported by this verifier (pass "ignoreStatus": true)'),
-    };
+    const checked = await statusCheck({
+      credential: c, documentLoader, suite: [suite, suiteJcs],
+    });
+    statuses = checked.statuses;
+    return checked;
   };
   const options = {
     credential,
@@ -329,11 +341,74 @@ async function verifyLdp(req) {
     warnings.push('issuer not bound to the verification method controller');
   }
   const result = await vc.verifyCredential(options);
-  return {
+  const response = {
     verified: result.verified === true,
     error: result.verified === true ? null : collectLdpErrors(result),
     warnings,
   };
+  if(statuses) {
+    response.statuses = statuses;
+  }
+  return response;
+}
+
+// ---------------------------------------------------------------- status
+
+// The library's `checkStatus` answers `verified: true` for a list it could
+// load and verify, whatever the bit says (the bit is in `results[].status`):
+// here a set bit fails the credential, and the bits are reported by purpose.
+async function statusCheck({credential, documentLoader, suite}) {
+  const result = await checkBitstringStatus({
+    credential, documentLoader, suite,
+    verifyBitstringStatusListCredential: true,
+    verifyMatchingIssuers: true,
+  });
+  if(!result.verified) {
+    const reason = errorMessages(result.error).join('; ') || 'unknown error';
+    return {
+      verified: false,
+      error: new Error(`credentialStatus could not be checked: ${reason}`),
+    };
+  }
+  const statuses = {};
+  for(const {credentialStatus, status} of result.results) {
+    const purpose = credentialStatus.statusPurpose;
+    statuses[purpose] = (statuses[purpose] || false) || status === true;
+  }
+  const set = Object.keys(statuses).filter(purpose => statuses[purpose]);
+  if(set.length) {
+    const labels = {revocation: 'revoked', suspension: 'suspended'};
+    const words = set.map(purpose => labels[purpose] || `${purpose} bit set`);
+    return {
+      verified: false, statuses, results: result.results,
+      error: new Error(`credentialStatus: ${words.join(', ')}`),
+    };
+  }
+  return {verified: true, statuses, results: result.results};
+}
+
+// Status of a JWT-secured credential (the `vc` claim of jwt_vc_json, or the
+// vc+jwt payload): the same library check, the list being a Data Integrity
+// credential. The library reads the entries and the issuer as plain JSON, so
+// a VCDM 1.1 `vc` claim works as well as a VCDM 2.0 credential.
+async function jwtStatus(req, credential, warnings) {
+  if(!credential.credentialStatus) {
+    return {verified: true};
+  }
+  if(req.ignoreStatus) {
+    const types = [].concat(credential.credentialStatus).map(s => s && s.type);
+    warnings.push(`credentialStatus (${types.join(', ')}) not checked`);
+    return {verified: true};
+  }
+  const suites = [
+    new DataIntegrityProof({cryptosuite: eddsaRdfc2022}),
+    new DataIntegrityProof({cryptosuite: eddsaJcs2022VerifySuite()}),
+  ];
+  return statusCheck({
+    credential,
+    documentLoader: makeDocumentLoader(req.documents || {}),
+    suite: suites,
+  });
 }
 
 // ---------------------------------------------------------------- JWT
@@ -395,6 +470,7 @@ async function verifyJwt(req) {
   const {payload} = await jose.jwtVerify(token, key, {
     algorithms, typ: expectedTyp,
   });
+  let credential = payload;
   if(req.kind === 'jwt_vc_json') {
     checkCredentialShape(payload.vc, CREDENTIALS_V1, '"vc" claim');
     const issuer = idOf(payload.vc.issuer);
@@ -409,6 +485,7 @@ async function verifyJwt(req) {
       throw new Error(`"sub" (${payload.sub}) does not match ` +
         `vc.credentialSubject.id (${subject})`);
     }
+    credential = payload.vc;
   } else {
     checkCredentialShape(payload, CREDENTIALS_V2, 'vc+jwt payload');
     if(payload['@context'][0] !== CREDENTIALS_V2) {
@@ -416,7 +493,18 @@ async function verifyJwt(req) {
         `"${CREDENTIALS_V2}"`);
     }
   }
-  return {verified: true, error: null, warnings: []};
+  const warnings = [];
+  const status = await jwtStatus(req, credential, warnings);
+  const response = {
+    verified: status.verified === true,
+    error: status.verified === true ? null :
+      errorMessages(status.error).join('; ') || 'status check failed',
+    warnings,
+  };
+  if(status.statuses) {
+    response.statuses = status.statuses;
+  }
+  return response;
 }
 
 // ---------------------------------------------------------------- main

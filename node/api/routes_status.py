@@ -1,0 +1,145 @@
+"""Revocation and suspension (admin), and the status lists themselves (public)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from node.api.deps import IssuerToken, Runtime
+from node.api.errors import ERROR_RESPONSES, ErrorOut
+from node.status.service import StatusChange
+
+admin = APIRouter(prefix="/admin", tags=["status"], responses=ERROR_RESPONSES)
+public = APIRouter(tags=["status"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "No such credential record"},
+    409: {"model": ErrorOut, "description": "The credential's state does not allow it"},
+}
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class ReasonIn(_Wire):
+    reason: str = Field(min_length=1, max_length=2000, description="Recorded in the audit trail")
+
+
+class BulkIn(_Wire):
+    action: Literal["revoke", "suspend", "reinstate"]
+    credential_ids: list[str] = Field(min_length=1, max_length=100_000)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ChangeOut(_Wire):
+    record_id: str
+    ok: bool
+    state: str | None
+    problem: str | None
+
+    @classmethod
+    def of(cls, change: StatusChange) -> ChangeOut:
+        return cls(
+            record_id=change.record_id, ok=change.ok, state=change.state, problem=change.problem
+        )
+
+
+class BulkOut(_Wire):
+    changed: int
+    refused: int
+    results: list[ChangeOut]
+
+
+class EventOut(_Wire):
+    action: str
+    reason: str
+    token_id: int | None
+    at: datetime
+
+
+def _one(runtime: Runtime, record_id: str, action: str, body: ReasonIn, token_id: int) -> ChangeOut:
+    (change,) = runtime.status().change([record_id], action, body.reason, token_id)  # type: ignore[arg-type]
+    return ChangeOut.of(change)
+
+
+@admin.post("/credentials/{record_id}/revoke", summary="Revoke (final)", responses=_ERRORS)
+def revoke(record_id: str, body: ReasonIn, runtime: Runtime, token: IssuerToken) -> ChangeOut:
+    return _one(runtime, record_id, "revoke", body, token.id)
+
+
+@admin.post("/credentials/{record_id}/suspend", summary="Suspend", responses=_ERRORS)
+def suspend(record_id: str, body: ReasonIn, runtime: Runtime, token: IssuerToken) -> ChangeOut:
+    return _one(runtime, record_id, "suspend", body, token.id)
+
+
+@admin.post(
+    "/credentials/{record_id}/reinstate", summary="Reinstate a suspended one", responses=_ERRORS
+)
+def reinstate(record_id: str, body: ReasonIn, runtime: Runtime, token: IssuerToken) -> ChangeOut:
+    return _one(runtime, record_id, "reinstate", body, token.id)
+
+
+@admin.post(
+    "/status/bulk",
+    summary="Revoke, suspend or reinstate many credentials (one new list version per list)",
+    description="Applies to every credential that can change; the others are listed as "
+    "refused with the reason.",
+)
+def bulk(body: BulkIn, runtime: Runtime, token: IssuerToken) -> BulkOut:
+    results = runtime.status().change(
+        body.credential_ids, body.action, body.reason, token.id, strict=False
+    )
+    changed = sum(r.ok for r in results)
+    return BulkOut(
+        changed=changed, refused=len(results) - changed, results=[ChangeOut.of(r) for r in results]
+    )
+
+
+@admin.get(
+    "/credentials/{record_id}/status-events",
+    summary="The audit trail of a credential's status changes",
+    responses=_ERRORS,
+)
+def events(record_id: str, runtime: Runtime, _token: IssuerToken) -> list[EventOut]:
+    runtime.issuance().get(record_id)  # 404 for an unknown record
+    return [
+        EventOut(action=e.action, reason=e.reason, token_id=e.token_id, at=e.at)
+        for e in runtime.status().events(record_id)
+    ]
+
+
+@public.get(
+    "/status/{list_id}",
+    summary="A status list credential (latest, or ?version=N)",
+    description="Signed BitstringStatusListCredential; ETag is the SHA-256 of the exact bytes, "
+    "the value anchored in StatusRegistry. Every version stays retrievable.",
+    responses={
+        200: {"content": {"application/vc+ld+json": {}}},
+        304: {"description": "Not modified (If-None-Match)"},
+        404: {"model": ErrorOut, "description": "No such list or version"},
+    },
+)
+def status_list(
+    list_id: int,
+    runtime: Runtime,
+    version: Annotated[int | None, Query(ge=1)] = None,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    published = runtime.status().version(list_id, version)
+    etag = f'"{published.sha256}"'
+    headers = {
+        "ETag": etag,
+        # A fixed version never changes; the latest may change with the next revocation.
+        "Cache-Control": "public, max-age=31536000, immutable"
+        if version is not None
+        else "public, max-age=30",
+        "X-Status-List-Version": str(published.version),
+    }
+    if if_none_match == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(published.content, media_type="application/vc+ld+json", headers=headers)

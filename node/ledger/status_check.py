@@ -1,0 +1,229 @@
+"""The status check of the verifier: is a credential revoked or suspended — now, or at a date?
+
+A list version counts when its signature verifies with the issuer's key from the chain and
+the SHA-256 of its exact bytes is the version StatusRegistry holds for that list, published
+by the issuing member. A list whose bytes do not match the anchored hash is reported as
+tampered. Lists of other nodes are not fetched yet: their status "cannot be checked".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from node.db.models import StatusListVersion
+from node.ledger.connection import Ledger
+from node.ledger.status_anchor import chain_list_id
+from node.status.bitstring import Bitstring
+from node.vc import data_integrity
+from node.vc.signer import VerificationKey
+
+_LATEST_SECONDS = 5.0
+
+
+class _Tampered(Exception):
+    pass
+
+
+class _Contents:
+    """A list's stored versions by number; each content is read when first asked for."""
+
+    def __init__(self, sessions: sessionmaker[Session], list_id: int, numbers: list[int]):
+        self._sessions = sessions
+        self._list_id = list_id
+        self._numbers = set(numbers)
+
+    def __contains__(self, number: object) -> bool:
+        return number in self._numbers
+
+    def __getitem__(self, number: int) -> str:
+        with self._sessions() as session:
+            row = session.get_one(StatusListVersion, (self._list_id, number))
+            return row.content
+
+
+@dataclass(frozen=True)
+class _Version:
+    number: int
+    content: str
+    anchored: bool
+
+
+class StatusChecker:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        ledger: Ledger,
+        origin: str,
+        key: Callable[[str, int | None], VerificationKey],
+        member_of_did: Callable[[str], int],
+    ) -> None:
+        self._sessions = sessions
+        self._ledger = ledger
+        self._prefix = f"{origin}/status/"
+        self._key = key
+        self._member_of_did = member_of_did
+        self._owners: dict[bytes, int] = {}
+        self._latest: dict[bytes, tuple[float, int]] = {}
+        self._hashes: dict[tuple[bytes, int], bytes] = {}
+        self._lists: dict[tuple[bytes, Any, str | None], Bitstring | str] = {}
+
+    def check(
+        self, entries: Sequence[Mapping[str, Any]], issuer: str | None, at: int | None
+    ) -> tuple[bool | None, str]:
+        if not entries:
+            return None, "the credential has no credentialStatus"
+        findings: list[str] = []
+        unknown: list[str] = []
+        for entry in entries:
+            verdict, detail = self._entry(entry, issuer, at)
+            if verdict is False:
+                return False, detail
+            (unknown if verdict is None else findings).append(detail)
+        if unknown:
+            return None, "; ".join(unknown)
+        when = "now" if at is None else "at that date"
+        return True, f"neither revoked nor suspended {when} ({'; '.join(findings)})"
+
+    def _entry(
+        self, entry: Mapping[str, Any], issuer: str | None, at: int | None
+    ) -> tuple[bool | None, str]:
+        purpose = entry.get("statusPurpose")
+        url = entry.get("statusListCredential")
+        raw_index = entry.get("statusListIndex")
+        if not isinstance(url, str) or not isinstance(raw_index, str) or not raw_index.isdigit():
+            return False, "malformed credentialStatus entry"
+        if not url.startswith(self._prefix) or not url[len(self._prefix) :].isdigit():
+            return None, f"the {purpose} list of another node cannot be checked here yet"
+        list_id, index = int(url[len(self._prefix) :]), int(raw_index)
+        key = chain_list_id(url)
+        if issuer is None or self._owner(key) not in (
+            0,
+            self._member_of_did(issuer),
+        ):
+            return False, f"the {purpose} list is anchored by another member than the issuer"
+        try:
+            versions = self._versions(list_id, key, at)
+        except _Tampered as exc:
+            return False, str(exc)
+        if isinstance(versions, str):
+            return None, versions
+        states = []
+        for version in versions:
+            bit = self._bit(version, purpose, index, issuer, at)
+            if isinstance(bit, str):
+                return False, bit
+            states.append(bit)
+        latest = versions[-1]
+        label = f"{purpose} list v{latest.number}" + (
+            "" if latest.anchored else ", not yet anchored"
+        )
+        if any(states):
+            verb = "revoked" if purpose == "revocation" else "suspended"
+            return False, f"{verb} ({label})"
+        return True, label
+
+    def _versions(self, list_id: int, key: bytes, at: int | None) -> list[_Version] | str:
+        """The versions to read: at a date, the anchored one in force; now, the latest
+        anchored one and any newer signed one (a revocation counts before it is anchored)."""
+        statuses = self._ledger.statuses
+        with self._sessions() as session:
+            numbers = list(
+                session.scalars(
+                    select(StatusListVersion.version).where(StatusListVersion.list_id == list_id)
+                )
+            )
+        rows = _Contents(self._sessions, list_id, numbers)
+        if at is not None:
+            found = statuses.version_at(key, at)
+            if found is None:
+                return "no version of the list was anchored before that date"
+            number = found[0]
+            if number not in rows:
+                return f"version {number} of the list is not available"
+            return [self._checked(key, number, rows[number])]
+        if not numbers:
+            return "the list has no published version"
+        anchored = self._latest_anchored(key)
+        chosen = [self._checked(key, anchored, rows[anchored])] if anchored in rows else []
+        latest = max(numbers)
+        if latest > anchored:
+            chosen.append(_Version(latest, rows[latest], anchored=False))
+        return chosen
+
+    # -- chain facts, cached: a version's hash never changes, an owner neither; only the
+    # latest anchored version moves (briefly cached; newer versions are read from the DB).
+
+    def _owner(self, key: bytes) -> int:
+        owner = self._owners.get(key)
+        if owner is None:
+            owner = self._ledger.statuses.owner_of(key)
+            if owner:
+                self._owners[key] = owner
+        return owner
+
+    def _latest_anchored(self, key: bytes) -> int:
+        now = time.monotonic()
+        hit = self._latest.get(key)
+        if hit is not None and now - hit[0] < _LATEST_SECONDS:
+            return hit[1]
+        latest = self._ledger.statuses.latest_version(key)
+        self._latest[key] = (now, latest)
+        return latest
+
+    def _anchored_hash(self, key: bytes, number: int) -> bytes:
+        digest = self._hashes.get((key, number))
+        if digest is None:
+            digest = self._ledger.statuses.version(key, number)[0]
+            self._hashes[(key, number)] = digest
+        return digest
+
+    def _checked(self, key: bytes, number: int, content: str) -> _Version:
+        """An anchored version whose bytes must hash to what the chain holds."""
+        on_chain = self._anchored_hash(key, number)
+        if hashlib.sha256(content.encode("utf-8")).digest() != on_chain:
+            raise _Tampered(f"status list v{number} does not match its anchored hash: tampered")
+        return _Version(number, content, anchored=True)
+
+    def _bit(
+        self, version: _Version, purpose: Any, index: int, issuer: str | None, at: int | None
+    ) -> bool | str:
+        # A verified list is cached by the hash of its exact bytes: changed bytes (a newer
+        # version, or tampering) are verified afresh.
+        cache_key = (hashlib.sha256(version.content.encode("utf-8")).digest(), purpose, issuer)
+        bits = self._lists.get(cache_key)
+        if bits is None:
+            bits = self._verified_bits(version, purpose, issuer, at)
+            if isinstance(bits, Bitstring):
+                self._lists[cache_key] = bits
+        if isinstance(bits, str):
+            return bits
+        try:
+            return bits.get(index)
+        except IndexError as exc:
+            return f"status list v{version.number}: {exc}"
+
+    def _verified_bits(
+        self, version: _Version, purpose: Any, issuer: str | None, at: int | None
+    ) -> Bitstring | str:
+        try:
+            document = json.loads(version.content)
+        except ValueError:
+            return f"status list v{version.number} is not JSON: tampered"
+        result = data_integrity.verify(document, lambda vm: self._key(vm, at))
+        if not result.ok or document.get("issuer") != issuer:
+            return f"status list v{version.number} is not signed by the issuer: tampered"
+        subject = document.get("credentialSubject", {})
+        if subject.get("statusPurpose") != purpose:
+            return f"status list v{version.number} is for another purpose"
+        try:
+            return Bitstring.decode(str(subject.get("encodedList", "")))
+        except ValueError as exc:
+            return f"status list v{version.number} is unreadable: {exc}"

@@ -1,0 +1,1 @@
+"""Revocation and suspension: Bitstring Status Lists whose every version is anchored."""

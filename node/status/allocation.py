@@ -1,0 +1,112 @@
+"""Random, never-reused status indexes (Bitstring Status List v1.0 §6.1, herd privacy).
+
+Indexes are reserved in their own committed transaction *before* a credential is signed
+(the credential embeds them): the primary key of ``status_allocation`` makes each index
+unique even under concurrent issuance from several processes (SQLite or PostgreSQL), and a
+process that dies after reserving only leaves unused bits behind — never a reused index.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from node.db.models import StatusAllocation, StatusList
+from node.status.bitstring import MIN_ENTRIES
+
+PURPOSES = ("revocation", "suspension")
+_RANDOM = secrets.SystemRandom()
+_ATTEMPTS = 20
+
+
+@dataclass(frozen=True)
+class StatusAssignment:
+    """Where one record's bits live: (list id, index) for each purpose."""
+
+    revocation: tuple[int, int]
+    suspension: tuple[int, int]
+
+
+class StatusAllocator:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        list_size: int = MIN_ENTRIES,
+        owner: str = "institution",
+    ) -> None:
+        self._sessions = sessions
+        self._size = list_size
+        self._owner = owner
+
+    def allocate(self, count: int) -> list[StatusAssignment]:
+        if count == 0:
+            return []
+        revocation = self._reserve("revocation", count)
+        suspension = self._reserve("suspension", count)
+        return [StatusAssignment(r, s) for r, s in zip(revocation, suspension, strict=True)]
+
+    def _reserve(self, purpose: str, count: int) -> list[tuple[int, int]]:
+        if count > self._size:
+            return self._reserve(purpose, self._size) + self._reserve(purpose, count - self._size)
+        for _attempt in range(_ATTEMPTS):
+            try:
+                with self._sessions() as session, session.begin():
+                    status_list = self._current_list(session, purpose, count)
+                    used = set(
+                        session.scalars(
+                            select(StatusAllocation.index).where(
+                                StatusAllocation.list_id == status_list.id
+                            )
+                        )
+                    )
+                    picks = _pick(self._size, used, count)
+                    session.execute(
+                        insert(StatusAllocation),
+                        [{"list_id": status_list.id, "index": i} for i in picks],
+                    )
+                    session.execute(
+                        update(StatusList)
+                        .where(StatusList.id == status_list.id)
+                        .values(allocated=StatusList.allocated + count)
+                    )
+                    return [(status_list.id, i) for i in picks]
+            except IntegrityError:
+                continue  # another process took one of these indexes at the same moment
+        raise RuntimeError(f"could not reserve {count} {purpose} indexes")
+
+    def _current_list(self, session: Session, purpose: str, count: int) -> StatusList:
+        """The newest list of ``purpose`` with room for ``count`` more; a new one if none."""
+        current = session.scalar(
+            select(StatusList)
+            .where(StatusList.owner == self._owner, StatusList.purpose == purpose)
+            .where(StatusList.allocated + count <= StatusList.size)
+            .order_by(StatusList.id.desc())
+            .limit(1)
+            .with_for_update()
+        )
+        if current is None:
+            current = StatusList(
+                owner=self._owner, purpose=purpose, size=self._size, allocated=0, changed=True
+            )
+            session.add(current)
+            session.flush()
+        return current
+
+
+def _pick(size: int, used: set[int], count: int) -> Sequence[int]:
+    free = size - len(used)
+    if count > free:
+        raise RuntimeError("the status list has no room left")
+    if len(used) + count <= size // 2:
+        picks: set[int] = set()
+        while len(picks) < count:  # sparse list: rejection sampling is cheap
+            index = _RANDOM.randrange(size)
+            if index not in used:
+                picks.add(index)
+        return sorted(picks)
+    return sorted(_RANDOM.sample([i for i in range(size) if i not in used], count))
