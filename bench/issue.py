@@ -137,33 +137,11 @@ def _format_of(name: str) -> Any:
     }[name]
 
 
-@contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
+def postgres_database(admin_url: str) -> Any:
     """A database created for this run, dropped afterwards (even on failure)."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    from node.db.scratch import scratch_database
 
-    url = make_url(admin_url)
-    name = f"credreg_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def _reset_postgres(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    return scratch_database(admin_url, "credreg_bench")
 
 
 @contextmanager
@@ -364,7 +342,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 for fmt_name in formats:
                     n = args.n_rdfc if fmt_name == "eddsa-rdfc-2022" else args.n
                     if pg_url is not None:
-                        _reset_postgres(pg_url)
+                        from node.db.scratch import reset_schema
+
+                        reset_schema(pg_url)
                         url = pg_url
                     else:
                         url = f"sqlite:///{root / f'{fmt_name}.db'}"

@@ -8,18 +8,16 @@ the server's maintenance database; each test session creates and drops its own d
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from node.app import create_app
 from node.db.models import Role
+from node.db.scratch import reset_schema, scratch_database
 from node.settings import Settings
 from node.setup import create_institution
 from node.tokens import create_token
@@ -42,31 +40,15 @@ def anvil_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, dropped afterwards."""
-    admin_url = make_url(os.environ.get("CREDREG_TEST_POSTGRES_URL", DEFAULT_PG))
-    name = f"credreg_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def _reset_postgres(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    admin_url = os.environ.get("CREDREG_TEST_POSTGRES_URL", DEFAULT_PG)
+    with scratch_database(admin_url, "credreg_test") as url:
+        yield url
 
 
 @pytest.fixture
 def database_url_postgresql(postgres_server_url: str) -> str:
     """An empty PostgreSQL database (the session's, reset)."""
-    _reset_postgres(postgres_server_url)
+    reset_schema(postgres_server_url)
     return postgres_server_url
 
 

@@ -11,6 +11,7 @@ from pydantic.alias_generators import to_camel
 
 from node.api.deps import IssuerToken, Runtime
 from node.api.errors import ERROR_RESPONSES, ErrorOut
+from node.api.status_list_http import status_list_response
 from node.status.service import StatusChange
 
 admin = APIRouter(prefix="/admin", tags=["status"], responses=ERROR_RESPONSES)
@@ -131,15 +132,4 @@ def status_list(
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     published = runtime.status().version(list_id, version)
-    etag = f'"{published.sha256}"'
-    headers = {
-        "ETag": etag,
-        # A fixed version never changes; the latest may change with the next revocation.
-        "Cache-Control": "public, max-age=31536000, immutable"
-        if version is not None
-        else "public, max-age=30",
-        "X-Status-List-Version": str(published.version),
-    }
-    if if_none_match == etag:
-        return Response(status_code=304, headers=headers)
-    return Response(published.content, media_type="application/vc+ld+json", headers=headers)
+    return status_list_response(published, version is not None, if_none_match)

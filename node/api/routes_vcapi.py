@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from node.api.deps import Runtime, VcApiToken
 from node.api.errors import ERROR_RESPONSES, ErrorOut, ProblemOut
+from node.api.status_list_http import status_list_response
 from node.errors import InvalidInput, NotFound, Problem
 from node.vcapi.service import Format, Outcome
 from node.vcapi.status import PURPOSES, VcApiStatus
@@ -353,17 +354,7 @@ def status_list(
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     published = _status(runtime).version(list_id, version)
-    etag = f'"{published.sha256}"'
-    headers = {
-        "ETag": etag,
-        "Cache-Control": "public, max-age=31536000, immutable"
-        if version is not None
-        else "public, max-age=30",
-        "X-Status-List-Version": str(published.version),
-    }
-    if if_none_match == etag:
-        return Response(status_code=304, headers=headers)
-    return Response(published.content, media_type="application/vc+ld+json", headers=headers)
+    return status_list_response(published, version is not None, if_none_match)
 
 
 @router.post(
