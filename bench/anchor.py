@@ -16,8 +16,9 @@ keys, contracts deployed as genesis member) and the real :class:`AnchorWorker`:
 2. **gas per credential**: ``gasUsed`` of each ``anchorRoot`` transaction / its leaf count;
 3. **issue → confirmed anchor**: leaves arrive at ``--rate`` per second (default: the best
    bulk-issuance rate in bench/README.md, jwt_vc_json on SQLite) for ``--seconds`` while the
-   worker runs ``run_forever`` with a batch window of ``--window`` seconds; for every leaf, the
-   time from its insertion to its batch's ``confirmed_at``. Target ≤ window + 2 blocks.
+   worker runs in the node's ``AnchorService`` with a batch window of ``--window`` seconds;
+   for every leaf, the time from its insertion to its batch's ``confirmed_at``. Target ≤
+   window + 2 blocks.
 
 Merkle tree + proof generation alone is bench/merkle.py. Ratios printed: anchoring rate / bulk
 issuance rate (anchoring must never be the bottleneck), EBSI's ≈189k gas per anchored hash /
@@ -32,7 +33,6 @@ import secrets
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -46,6 +46,7 @@ from sqlalchemy import func, insert, select
 from node.db.models import AnchorBatch, BatchState, CredentialRecord, SignedCopy
 from node.ledger.connection import open_chain
 from node.ledger.network import deploy_as_genesis
+from node.ledger.service import AnchorService
 from node.ledger.worker import AnchorWorker, WorkerSettings
 from node.runtime import NodeRuntime, build_runtime
 from node.settings import Settings
@@ -214,9 +215,8 @@ def latency(
     )
     with runtime.sessions() as session:
         first_new = int(session.scalar(select(func.max(SignedCopy.id))) or 0)
-    stop = threading.Event()
-    thread = threading.Thread(target=worker.run_forever, args=(stop,), kwargs={"poll": 0.1})
-    thread.start()
+    service = AnchorService(lambda: worker, poll=0.1)
+    service.start()
     progress(f"  {rate:,.0f} leaves/s for {seconds:.0f} s, window {window:.0f} s")
     try:
         t0 = time.monotonic()
@@ -233,8 +233,7 @@ def latency(
         if unconfirmed(runtime):
             raise RuntimeError("leaves left unconfirmed")
     finally:
-        stop.set()
-        thread.join(timeout=300)
+        service.stop(timeout=300)
     with runtime.sessions() as session:
         rows = session.execute(
             select(SignedCopy.created_at, AnchorBatch.confirmed_at)

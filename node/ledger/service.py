@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from anchoring.errors import ChainError, ChainUnavailable
+from anchoring.registries import RegistryError
 from node.errors import NodeError
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,18 @@ class Rounds:
     parts: Sequence[Round]
 
     def run_once(self) -> int:
-        return sum(part.run_once() for part in self.parts)
+        # Every part runs even when an earlier one fails (a suspended member's anchors are
+        # refused, but its status list versions must still be anchored); the first error
+        # is raised afterwards.
+        done, first_error = 0, None
+        for part in self.parts:
+            try:
+                done += part.run_once()
+            except (ChainError, NodeError) as exc:
+                first_error = first_error or exc
+        if first_error is not None:
+            raise first_error
+        return done
 
 
 @dataclass
@@ -56,6 +68,10 @@ class AnchorService:
         self._thread = threading.Thread(target=self.run, name="anchor-worker", daemon=True)
         self._thread.start()
 
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def stop(self, timeout: float = 30.0) -> None:
         self._stop.set()
         if self._thread is not None:
@@ -71,7 +87,10 @@ class AnchorService:
                 self.health = ChainHealth("ok", "anchoring", datetime.now(UTC))
                 backoff = self._poll
             except (ChainError, NodeError) as exc:
-                if not isinstance(exc, ChainUnavailable):
+                if isinstance(exc, RegistryError):
+                    # The contract refused (e.g. NotMemberAccount): no retry fixes that alone.
+                    log.error("anchoring refused by the contract: %s", exc)
+                elif not isinstance(exc, ChainUnavailable):
                     log.warning("anchoring failed: %s", exc)
                 self.health = ChainHealth("degraded", str(exc), self.health.last_ok)
                 backoff = min(backoff * 2, MAX_BACKOFF)

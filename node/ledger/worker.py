@@ -11,7 +11,6 @@ Named fault points (:mod:`node.faults`): ``after_build``, ``after_send``, ``befo
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,7 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from anchoring.chain import ChainClient
-from anchoring.errors import ChainError, ChainUnavailable, ReceiptTimeout, TransactionFailed
+from anchoring.errors import ReceiptTimeout, TransactionFailed
 from anchoring.merkle import MerkleTree
 from anchoring.registries import AnchorRegistry, RegistryError, RootInfo
 from node import faults
@@ -73,27 +72,6 @@ class AnchorWorker:
         if built is not None:
             confirmed += self._advance(built)
         return confirmed
-
-    def run_forever(self, stop: threading.Event, poll: float = 1.0) -> None:
-        """Anchor until ``stop`` is set; back off while the chain is unreachable."""
-        backoff = poll
-        while not stop.is_set():
-            try:
-                self.run_once()
-                backoff = poll
-            except ChainUnavailable as exc:
-                log.warning("chain unreachable, retrying in %.0f s: %s", backoff, exc)
-                backoff = min(backoff * 2, 60.0)
-            except RegistryError as exc:
-                # The contract refused (e.g. NotMemberAccount): no retry fixes that by itself.
-                log.error(
-                    "anchoring refused by AnchorRegistry, retrying in %.0f s: %s", backoff, exc
-                )
-                backoff = min(backoff * 2, 60.0)
-            except ChainError:
-                log.exception("anchoring failed; retrying")
-                backoff = min(backoff * 2, 60.0)
-            stop.wait(backoff)
 
     # -- steps -------------------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ ends with the same check as the crash tests: each credential anchored exactly on
 from __future__ import annotations
 
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -23,6 +22,7 @@ from anchoring.registries import RegistryError
 from node.db.models import AnchorBatch, BatchState, SignedCopy
 from node.ledger.connection import open_chain
 from node.ledger.network import deploy_as_genesis, store_deployment, stored_deployment
+from node.ledger.service import AnchorService
 from node.ledger.worker import AnchorWorker, WorkerSettings
 from node.runtime import build_runtime
 from node.setup import create_institution
@@ -315,8 +315,7 @@ def test_issuance_goes_on_while_the_chain_is_down_and_anchoring_catches_up(
 ) -> None:
     process, url = start_anvil()
     node = make_node(tmp_path, url)
-    stop = threading.Event()
-    thread: threading.Thread | None = None
+    service: AnchorService | None = None
     try:
         worker = worker_for(node, window=timedelta(seconds=0.2))
         node.issue(2)
@@ -325,8 +324,8 @@ def test_issuance_goes_on_while_the_chain_is_down_and_anchoring_catches_up(
         anvil.stop(process)
         with pytest.raises(Exception, match=r"(?i)unavailable|refused|connect"):
             node.runtime.ledger().chain.block()
-        thread = threading.Thread(target=worker.run_forever, args=(stop,), kwargs={"poll": 0.1})
-        thread.start()
+        service = AnchorService(lambda: worker, poll=0.1)
+        service.start()
         for round_ in range(3):  # issuance never touches the chain
             node.issue(3, start=100 + 10 * round_)
             time.sleep(0.4)
@@ -338,14 +337,12 @@ def test_issuance_goes_on_while_the_chain_is_down_and_anchoring_catches_up(
         while _unconfirmed_copies(node) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert _unconfirmed_copies(node) == 0, "the worker did not catch up"
-        stop.set()
-        thread.join(timeout=30)
-        assert not thread.is_alive()
+        service.stop()
+        assert not service.running
         assert _check_all_anchored_once(node) >= 2
     finally:
-        stop.set()
-        if thread is not None:
-            thread.join(timeout=30)
+        if service is not None:
+            service.stop()
         node.runtime.close()
         anvil.stop(process)
 
@@ -390,14 +387,14 @@ def test_account_that_is_not_a_member_gets_a_clear_error_and_loses_nothing(
             copies = session.scalars(select(SignedCopy.batch_id)).all()
         assert copies == [batch.id] * 4, "every copy kept, in the built batch"
         assert nonce(url, address, "pending") == 0, "nothing was sent"
-        # run_forever reports it and keeps going (no crash, nothing confirmed).
-        stop = threading.Event()
-        thread = threading.Thread(target=worker.run_forever, args=(stop,), kwargs={"poll": 0.05})
-        thread.start()
+        # The anchor service reports it and keeps going (no crash, nothing confirmed).
+        service = AnchorService(lambda: worker, poll=0.05)
+        service.start()
         time.sleep(0.3)
-        stop.set()
-        thread.join(timeout=10)
-        assert not thread.is_alive()
+        assert service.running
+        assert service.health.state == "degraded" and "NotMemberAccount" in service.health.detail
+        service.stop()
+        assert not service.running
         assert [b.state for b in batches(outsider)] == [BatchState.BUILT]
     finally:
         outsider.runtime.close()
