@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/pip install -q --disable-pip-version-check -c requirements/constraints.txt
 
-.PHONY: run test lint typecheck contracts-check contracts pytest bench constraints clean
+.PHONY: run test lint typecheck contracts-check contracts pytest bench constraints clean chromium
 
 $(VENV)/.installed: pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,12 @@ run: $(VENV)/.installed
 	$(BIN)/credreg demo
 
 ## test: install what the tests need, then lint, type-check and run every suite
-test: $(VENV)/.installed-dev $(NODE_DEPS) lint typecheck contracts-check pytest
+test: $(VENV)/.installed-dev $(NODE_DEPS) chromium lint typecheck contracts-check pytest
+
+## chromium: Debian's Chromium for the browser tests (Playwright drives it; CI runs as root)
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 lint:
 	$(BIN)/ruff check .

@@ -12,12 +12,15 @@ from node.api import (
     errors,
     routes_admin,
     routes_anchor,
+    routes_lookup,
     routes_oid4vci,
     routes_public,
     routes_status,
     routes_verify,
+    routes_web,
 )
 from node.keys.keystore import KeyStore
+from node.lookup.limits import PublicLimits, RateLimiter
 from node.runtime import build_runtime
 from node.settings import Settings
 
@@ -61,6 +64,14 @@ def create_app(
     app.include_router(routes_oid4vci.router)
     app.include_router(routes_status.admin)
     app.include_router(routes_status.public)
+    app.include_router(routes_lookup.public)
+    app.include_router(routes_lookup.admin)
+    app.include_router(routes_web.router)
+    app.add_middleware(
+        PublicLimits,
+        limiter=RateLimiter(settings.public_rate_limit, settings.public_rate_window_seconds),
+        max_body=settings.public_max_body_bytes,
+    )
     if settings.vc_api_enabled:
         from node.api import routes_vcapi  # the generic VC API is off unless enabled
 

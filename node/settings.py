@@ -97,6 +97,18 @@ class Settings(BaseSettings):
     sign_workers: int = Field(
         default=0, description="Processes for bulk signing; 0 means one per CPU core."
     )
+    public_rate_limit: int = Field(
+        default=120,
+        ge=0,
+        description="Requests per client per window on the public verification endpoints "
+        "(/api/verify, /api/lookup, /verify, /v/, print pages); 0: no limit (benchmarks)",
+    )
+    public_rate_window_seconds: float = Field(
+        default=60.0, gt=0, description="The rate limit's window"
+    )
+    public_max_body_bytes: int = Field(
+        default=1_000_000, gt=0, description="Largest request body the public endpoints take (413)"
+    )
 
     @field_validator("origin")
     @classmethod

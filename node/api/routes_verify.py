@@ -9,13 +9,15 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from node.api.deps import Runtime
 from node.api.errors import ErrorOut
+from node.lookup.service import verify_input
 
 router = APIRouter(prefix="/api", tags=["verification"])
 
 
 class VerifyIn(BaseModel):
     credential: dict[str, Any] | str = Field(
-        description="A Data Integrity credential (JSON object) or a compact JWT credential"
+        description="A Data Integrity credential (JSON object), a compact JWT credential, or "
+        "a verifiable presentation (JSON-LD or JWT) carrying one of them"
     )
     valid_at: AwareDatetime | None = Field(
         default=None,
@@ -33,7 +35,12 @@ class CheckOut(BaseModel):
 
 class ReportOut(BaseModel):
     verified: bool
+    verdict: str = Field(description="valid | invalid | revoked | suspended | cannot_check")
     checks: list[CheckOut]
+    credential: dict[str, Any] = Field(
+        description="What the credential says, for a person (learner, title, awarding body, "
+        "country, date, outcomes, ECTS, EQF, assessment, participation, QA, grade)"
+    )
 
 
 @router.post(
@@ -44,5 +51,7 @@ class ReportOut(BaseModel):
     responses={422: {"model": ErrorOut, "description": "Not a credential"}},
 )
 def verify(body: VerifyIn, runtime: Runtime) -> ReportOut:
-    report = runtime.verifier().verify(body.credential, body.valid_at)
-    return ReportOut.model_validate(report.as_dict())
+    outcome = verify_input(runtime.verifier(), body.credential, body.valid_at)
+    return ReportOut.model_validate(
+        {**outcome.report.as_dict(), "verdict": outcome.verdict, "credential": outcome.summary()}
+    )

@@ -343,3 +343,21 @@ class StatusEvent(Base):
     reason: Mapped[str] = mapped_column(Text)
     token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"), default=None)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- share links
+
+
+class ShareLink(Base):
+    """A verification link a learner hands to an employer: ``/v/{token}`` shows the
+    credential's content and its verification. Only the token's SHA-256 is stored."""
+
+    __tablename__ = "share_link"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("credential_record.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"), default=None)

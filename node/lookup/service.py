@@ -1,0 +1,205 @@
+"""Verify whatever an employer hands over, and answer hash lookups without personal data."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from node.db.models import AnchorBatch, CredentialRecord, RecordState, SignedCopy
+from node.errors import InvalidInput, NotFound
+from node.lookup.summary import credential_summary
+from node.verification.pipeline import Check, Report, Verifier
+from node.verification.shapes import view_of
+
+HEX_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+
+# The verdict a person reads first (the web page words each in four languages).
+VALID, INVALID, REVOKED, SUSPENDED, UNCHECKABLE = (
+    "valid",
+    "invalid",
+    "revoked",
+    "suspended",
+    "cannot_check",
+)
+
+
+@dataclass
+class Outcome:
+    report: Report
+    kind: str  # Data Integrity | jwt_vc_json | vc+jwt
+    credential: dict[str, Any]  # the credential body (for jwt_vc_json: the vc claim)
+    presentation: bool = False
+    summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def verdict(self) -> str:
+        return verdict_of(self.report)
+
+    def summary(self, lang: str = "en") -> dict[str, Any]:
+        if lang not in self.summaries:
+            self.summaries[lang] = credential_summary(self.credential, lang)
+        return self.summaries[lang]
+
+
+def verdict_of(report: Report) -> str:
+    """valid / revoked / suspended / not valid / cannot be checked (in that precedence)."""
+    if report.verified:
+        return VALID
+    status = next((c for c in report.checks if c.name == "status"), None)
+    if status is not None and status.ok is False:
+        if status.detail.startswith("revoked"):
+            return REVOKED
+        if status.detail.startswith("suspended"):
+            return SUSPENDED
+    if any(c.ok is False for c in report.checks):
+        return INVALID
+    return UNCHECKABLE  # nothing failed, but a core check could not run (chain down)
+
+
+def _b64url_json(segment: str) -> Any:
+    try:
+        return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _unwrap_presentation(item: Mapping[str, Any] | str) -> tuple[Mapping[str, Any] | str, bool]:
+    """The one credential inside a verifiable presentation (JSON-LD or ``vp`` JWT claim);
+    anything else is returned as it is."""
+    inner: Any = None
+    if isinstance(item, str):
+        parts = item.strip().split(".")
+        payload = _b64url_json(parts[1]) if len(parts) == 3 else None
+        if isinstance(payload, dict) and isinstance(payload.get("vp"), Mapping):
+            inner = payload["vp"].get("verifiableCredential")
+        else:
+            return item, False
+    else:
+        types = item.get("type")
+        types = types if isinstance(types, list) else [types]
+        if "VerifiablePresentation" not in types:
+            return item, False
+        inner = item.get("verifiableCredential")
+    credentials = inner if isinstance(inner, list) else [inner] if inner else []
+    if len(credentials) != 1:
+        raise InvalidInput(
+            f"a presentation must carry exactly one credential here, not {len(credentials)}"
+        )
+    credential = credentials[0]
+    if (
+        isinstance(credential, Mapping)
+        and credential.get("type") == "EnvelopedVerifiableCredential"
+    ):
+        data = credential.get("id")
+        if isinstance(data, str) and data.startswith("data:") and "," in data:
+            credential = data.split(",", 1)[1]
+    if not isinstance(credential, Mapping | str):
+        raise InvalidInput("the presentation's credential is neither JSON nor a JWT")
+    return credential, True
+
+
+def parse_text(text: str) -> Mapping[str, Any] | str:
+    """Pasted or uploaded text: a JSON credential / presentation, or a compact JWT."""
+    stripped = text.strip().lstrip("\ufeff")
+    if not stripped:
+        raise InvalidInput("nothing to verify: paste a credential or choose a file")
+    if stripped.startswith("{"):
+        try:
+            value = json.loads(stripped)
+        except ValueError as exc:
+            raise InvalidInput(f"not valid JSON: {exc}") from exc
+        if not isinstance(value, dict):
+            raise InvalidInput("a credential is a JSON object")
+        return value
+    if stripped.startswith('"') and stripped.endswith('"'):
+        stripped = stripped[1:-1]
+    return "".join(stripped.split())  # a JWT wrapped over lines
+
+
+def verify_input(
+    verifier: Verifier, item: Mapping[str, Any] | str, when: datetime | None = None
+) -> Outcome:
+    """Verify a credential or a one-credential presentation. Raises InvalidInput /
+    MalformedError (both 422) for input that is not a credential at all."""
+    if isinstance(item, str) and "~" in item:
+        raise InvalidInput(
+            "SD-JWT VCs are not issued by this network yet: send the JSON-LD or JWT credential"
+        )
+    credential, presented = _unwrap_presentation(item)
+    if isinstance(credential, str) and "~" in credential:
+        raise InvalidInput("SD-JWT VCs are not issued by this network yet")
+    view = view_of(credential)  # MalformedError (422) for what is no credential at all
+    report = verifier.verify(credential, when)
+    if presented:
+        report.checks = [
+            Check(
+                "holder_binding",
+                None,
+                "not checked: the presentation's holder proof is not verified yet",
+            )
+            if c.name == "holder_binding"
+            else c
+            for c in report.checks
+        ]
+    return Outcome(report, view.kind, view.credential, presented)
+
+
+# ---- hash lookup --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    leaf_digest: str
+    format: str
+    issuer: str  # the issuing member's DID
+    anchor_state: str  # pending | built | submitted | confirmed
+    block_number: int | None
+    block_time: datetime | None
+    tx_hash: str | None
+    chain_id: int | None
+    revoked: bool
+    suspended: bool
+
+
+def normalise_digest(value: str) -> str:
+    digest = value.strip().lower()
+    if digest.startswith("0x"):
+        digest = digest[2:]
+    if not HEX_DIGEST.fullmatch(digest):
+        raise InvalidInput("a credential hash is 64 hexadecimal digits (SHA-256)")
+    return digest
+
+
+def lookup_digest(sessions: sessionmaker[Session], digest: str, issuer_did: str) -> LookupResult:
+    """Chain facts and status of one signed copy by its leaf digest — no personal data."""
+    digest = normalise_digest(digest)
+    with sessions() as session:
+        row = session.execute(
+            select(SignedCopy.format, CredentialRecord.state, AnchorBatch)
+            .join(CredentialRecord, SignedCopy.record_id == CredentialRecord.id)
+            .join(AnchorBatch, SignedCopy.batch_id == AnchorBatch.id, isouter=True)
+            .where(SignedCopy.leaf_digest == digest)
+        ).first()
+    if row is None:
+        raise NotFound("no credential with this hash is known to this node")
+    fmt, state, batch = row
+    return LookupResult(
+        leaf_digest=digest,
+        format=fmt,
+        issuer=issuer_did,
+        anchor_state=batch.state if batch is not None else "pending",
+        block_number=batch.block_number if batch is not None else None,
+        block_time=batch.block_time if batch is not None else None,
+        tx_hash=batch.tx_hash if batch is not None else None,
+        chain_id=batch.chain_id if batch is not None else None,
+        revoked=state == RecordState.REVOKED,
+        suspended=state == RecordState.SUSPENDED,
+    )

@@ -1,0 +1,128 @@
+"""The employer's verification page in headless Chromium (JavaScript off): each kind of
+credential shows the right verdict, the language switch works, the printable copy's QR code
+decodes to the verification link."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+import zxingcpp
+from playwright.sync_api import Browser, Page
+
+from tests.browser.conftest import Node
+from tests.browser.png import to_grey
+
+CASES = [
+    ("valid", "valid", "Valid"),
+    ("tampered", "invalid", "Not valid"),
+    ("revoked", "revoked", "Revoked"),
+    ("suspended", "suspended", "Suspended"),
+    ("unknown_issuer", "invalid", "Not valid"),
+]
+
+
+def _submit(page: Page, node: Node, credential: object) -> None:
+    page.goto(f"{node.url}/verify?lang=en")
+    page.get_by_label("Paste the credential").fill(json.dumps(credential))
+    page.get_by_role("button", name="Verify").click()
+    page.wait_for_load_state()
+
+
+@pytest.mark.parametrize(("name", "verdict", "heading"), CASES)
+def test_each_credential_shows_its_verdict(
+    page: Page, node: Node, name: str, verdict: str, heading: str
+) -> None:
+    _submit(page, node, node.credentials[name])
+    box = page.locator("#verdict")
+    assert box.get_attribute("data-verdict") == verdict
+    assert box.locator("h2").inner_text() == heading
+    # The credential as a person reads it, and each check with its detail folded away.
+    assert page.locator('dd[data-field="learner"]').inner_text()
+    assert page.locator("li[data-check]").count() == 9
+    detail = page.locator('li[data-check="signature"] details')
+    assert detail.get_attribute("open") is None
+    if name == "valid":
+        membership = page.locator('li[data-check="membership"]').inner_text()
+        assert "active accredited network member (since 20" in membership
+    if name == "tampered":
+        assert page.locator('li[data-check="signature"]').get_attribute("data-ok") == "fail"
+    if name == "unknown_issuer":
+        assert page.locator('li[data-check="membership"]').get_attribute("data-ok") == "fail"
+
+
+def test_verdict_is_reached_by_keyboard_alone(page: Page, node: Node) -> None:
+    page.goto(f"{node.url}/verify?lang=en")
+    page.keyboard.press("Tab")  # the language links come first
+    for _ in range(10):
+        if page.evaluate("document.activeElement.id") == "credential":
+            break
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "credential"
+    page.keyboard.insert_text(json.dumps(node.credentials["valid"]))
+    page.keyboard.press("Tab")  # the file input
+    page.keyboard.press("Tab")  # the Verify button
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert page.locator("#verdict").get_attribute("data-verdict") == "valid"
+
+
+def test_language_follows_the_browser_and_switches(browser: Browser, node: Node) -> None:
+    context = browser.new_context(locale="de-DE", java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{node.url}/verify")
+        assert page.locator("html").get_attribute("lang") == "de"
+        assert page.locator("h1").inner_text() == "Micro-Credential prüfen"
+        page.get_by_role("link", name="Suomi").click()
+        assert page.locator("html").get_attribute("lang") == "fi"
+        assert page.locator("h1").inner_text() == "Tarkista mikrotodistus"
+        # On a result page the switch re-posts the credential: the result stays.
+        page.get_by_label("Liitä todistus").fill(json.dumps(node.credentials["revoked"]))
+        page.get_by_role("button", name="Tarkista", exact=True).click()
+        assert page.locator("#verdict h2").inner_text() == "Peruttu"
+        page.get_by_role("button", name="Español").click()
+        assert page.locator("html").get_attribute("lang") == "es"
+        assert page.locator("#verdict h2").inner_text() == "Revocada"
+        assert page.locator("#verdict").get_attribute("data-verdict") == "revoked"
+    finally:
+        context.close()
+
+
+def test_printable_copy_qr_decodes_to_the_verification_link(page: Page, node: Node) -> None:
+    expires = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+    created = httpx.post(
+        f"{node.url}/admin/credentials/{node.records['valid']}/share-links",
+        json={"expiresAt": expires},
+        headers=node.headers(),
+        timeout=30,
+    )
+    assert created.status_code == 201, created.text
+    link = created.json()
+    page.goto(link["printUrl"])
+    png = page.locator(".qr svg").screenshot()
+    width, height, grey = to_grey(png)
+    found = zxingcpp.read_barcodes(memoryview(grey).cast("B", (height, width)))
+    assert [code.text for code in found] == [link["url"]]
+    # The link opens the credential's content and its verification.
+    page.goto(found[0].text)
+    assert page.locator("#verdict").get_attribute("data-verdict") == "valid"
+    assert page.locator('dd[data-field="title"]').inner_text()
+    # Revoked by the learner (here: the admin API): the link says so.
+    httpx.delete(
+        f"{node.url}/admin/credentials/{node.records['valid']}/share-links/{link['id']}",
+        headers=node.headers(),
+        timeout=30,
+    ).raise_for_status()
+    page.goto(link["url"])
+    assert page.locator("#notice").is_visible()
+    assert page.locator("#verdict").count() == 0
+
+
+def test_page_loads_nothing_from_outside(page: Page, node: Node) -> None:
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    _submit(page, node, node.credentials["valid"])
+    assert requested and all(url.startswith(node.url) for url in requested), requested
