@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/pip install -q --disable-pip-version-check -c requirements/constraints.txt
 
-.PHONY: run test lint typecheck contracts-check contracts pytest bench constraints clean chromium
+.PHONY: run test lint typecheck contracts-check contracts compose-check pytest bench constraints clean chromium
 
 $(VENV)/.installed: pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ run: $(VENV)/.installed
 	$(BIN)/credreg demo
 
 ## test: install what the tests need, then lint, type-check and run every suite
-test: $(VENV)/.installed-dev $(NODE_DEPS) chromium lint typecheck contracts-check pytest
+test: $(VENV)/.installed-dev $(NODE_DEPS) chromium lint typecheck contracts-check compose-check pytest
 
 ## chromium: Debian's Chromium for the browser tests (Playwright drives it; CI runs as root)
 chromium:
@@ -51,6 +51,12 @@ contracts-check: contracts/node_modules/.package-lock.json
 ## contracts: recompile and rewrite contracts/artifacts
 contracts: contracts/node_modules/.package-lock.json
 	cd contracts && node build.mjs
+
+## compose-check: parse docker/docker-compose.yml (Debian's docker-compose; no engine needed)
+compose-check:
+	@command -v docker-compose >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; }
+	docker-compose -f docker/docker-compose.yml --env-file docker/.env.example config -q
 
 pytest:
 	$(BIN)/pytest

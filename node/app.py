@@ -13,6 +13,7 @@ from node.api import (
     routes_admin,
     routes_anchor,
     routes_lookup,
+    routes_network,
     routes_oid4vci,
     routes_public,
     routes_status,
@@ -72,6 +73,7 @@ def create_app(
         limiter=RateLimiter(settings.public_rate_limit, settings.public_rate_window_seconds),
         max_body=settings.public_max_body_bytes,
     )
+    app.include_router(routes_network.router)
     if settings.vc_api_enabled:
         from node.api import routes_vcapi  # the generic VC API is off unless enabled
 

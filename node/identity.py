@@ -37,10 +37,15 @@ class InstitutionIdentity:
     origin: str
     ed25519: PublicKey
     p256: PublicKey
+    # Key rotation: the current Ed25519 key's fragment, and earlier keys (fragment, key) that
+    # stay in the DID document so that credentials they signed still resolve (the chain's
+    # NetworkRegistry says when each was valid).
+    ed25519_key_id: str = "ed25519-1"
+    previous_ed25519: tuple[tuple[str, PublicKey], ...] = ()
 
     @property
     def ed25519_vm(self) -> str:
-        return f"{self.did}#ed25519-1"
+        return f"{self.did}#{self.ed25519_key_id}"
 
     @property
     def p256_vm(self) -> str:
@@ -54,7 +59,11 @@ class InstitutionIdentity:
                 "controller": self.did,
                 "publicKeyMultibase": public_key_to_multibase(key),
             }
-            for vm, key in ((self.ed25519_vm, self.ed25519), (self.p256_vm, self.p256))
+            for vm, key in (
+                (self.ed25519_vm, self.ed25519),
+                *((f"{self.did}#{kid}", key) for kid, key in self.previous_ed25519),
+                (self.p256_vm, self.p256),
+            )
         ]
         vm_ids = [m["id"] for m in methods]
         return {

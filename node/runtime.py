@@ -24,7 +24,6 @@ from node.db.models import Institution
 from node.errors import NodeError, NotInitialised
 from node.identity import (
     ANCHORING_KEY_NAME,
-    ED25519_KEY_NAME,
     P256_KEY_NAME,
     VCAPI_ED25519_KEY_NAME,
     VCAPI_P256_KEY_NAME,
@@ -39,6 +38,9 @@ from node.ledger.service import AnchorService, Rounds
 from node.ledger.status_anchor import StatusAnchorer
 from node.ledger.trust import LedgerTrust, UnreachableTrust
 from node.ledger.worker import AnchorWorker, WorkerSettings
+from node.network.keys import key_name, signing_keys
+from node.network.mirror import StatusMirror
+from node.network.proofs import SuppliedProofs
 from node.settings import Settings
 from node.status.allocation import StatusAllocator
 from node.status.service import StatusService
@@ -80,22 +82,39 @@ class NodeRuntime:
                 row = session.scalar(select(Institution))
             if row is None:
                 raise NotInitialised("no institution yet: run `credreg init` first")
+            keys = signing_keys(self.settings.data_dir, self.keystore)
             self._identity = InstitutionIdentity(
                 did=row.did,
                 name=row.name,
                 country=row.country,
                 legal_status=row.legal_status,
                 origin=row.origin,
-                ed25519=self.keystore.public_key(ED25519_KEY_NAME),
+                ed25519=keys.current,
                 p256=self.keystore.public_key(P256_KEY_NAME),
+                ed25519_key_id=keys.current_id,
+                previous_ed25519=keys.previous,
             )
         return self._identity
 
+    def _ed25519_private(self) -> ed25519.Ed25519PrivateKey:
+        key = self.keystore.private_key(key_name(self.identity().ed25519_key_id))
+        assert isinstance(key, ed25519.Ed25519PrivateKey)
+        return key
+
+    def reload_identity(self) -> None:
+        """Forget the identity and what signs with it (after a key rotation switched keys)."""
+        if self._pool is not None:
+            self._pool.close()
+        self._pool = None
+        self._issuance = None
+        self._status = None
+        self._verifier = None
+        self._identity = None
+
     def issuance(self) -> IssuanceService:
         if self._issuance is None:
-            ed = self.keystore.private_key(ED25519_KEY_NAME)
+            ed = self._ed25519_private()
             p256 = self.keystore.private_key(P256_KEY_NAME)
-            assert isinstance(ed, ed25519.Ed25519PrivateKey)
             assert isinstance(p256, ec.EllipticCurvePrivateKey)
             self._pool = SigningPool(
                 issuer_keys(self.identity(), ed, p256), self.settings.sign_workers
@@ -131,7 +150,15 @@ class NodeRuntime:
         except (ChainError, NodeError) as exc:
             unreachable = UnreachableTrust(str(exc))
             return Verifier(resolver, missing_elements=missing_elements, trust=unreachable)
-        trust = LedgerTrust(self.sessions, ledger, identity.origin)
+        proofs = SuppliedProofs(self.settings.data_dir)  # holders' proofs of peers' anchors
+        mirror = StatusMirror(self.settings.data_dir, ledger)  # peers' status lists
+        trust = LedgerTrust(
+            self.sessions,
+            ledger,
+            identity.origin,
+            supplied_proof=proofs.lookup,
+            foreign_status=mirror.get,
+        )
         self._verifier = Verifier(resolver, missing_elements=missing_elements, trust=trust)
         return self._verifier
 
@@ -139,9 +166,7 @@ class NodeRuntime:
         """Revocation, suspension and the status lists (signed with the institution's key)."""
         if self._status is None:
             identity = self.identity()
-            key = self.keystore.private_key(ED25519_KEY_NAME)
-            assert isinstance(key, ed25519.Ed25519PrivateKey)
-            signer = Ed25519Signer(identity.ed25519_vm, key)
+            signer = Ed25519Signer(identity.ed25519_vm, self._ed25519_private())
             self._status = StatusService(self.sessions, signer, identity.did, identity.origin)
         return self._status
 
@@ -169,7 +194,10 @@ class NodeRuntime:
     def ledger_rounds(self) -> Rounds:
         """One round of ledger work: publish changed status lists, anchor credential
         batches, anchor status list versions."""
-        return Rounds([_Publisher(self.status()), self.anchor_worker(), self.status_anchorer()])
+        mirror = StatusMirror(self.settings.data_dir, self.ledger())
+        return Rounds(
+            [_Publisher(self.status()), self.anchor_worker(), self.status_anchorer(), mirror]
+        )
 
     def status_anchorer(self) -> StatusAnchorer:
         ledger = self.ledger()

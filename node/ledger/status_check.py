@@ -3,7 +3,8 @@
 A list version counts when its signature verifies with the issuer's key from the chain and
 the SHA-256 of its exact bytes is the version StatusRegistry holds for that list, published
 by the issuing member. A list whose bytes do not match the anchored hash is reported as
-tampered. Lists of other nodes are not fetched yet: their status "cannot be checked".
+tampered. Lists of other members come from a mirror (``foreign``: node.network.mirror),
+hash-checked against the chain the same way; without one they "cannot be checked".
 """
 
 from __future__ import annotations
@@ -64,7 +65,9 @@ class StatusChecker:
         origin: str,
         key: Callable[[str, int | None], VerificationKey],
         member_of_did: Callable[[str], int],
+        foreign: Callable[[str, str, int], str | None] | None = None,
     ) -> None:
+        self._foreign = foreign  # (list URL, issuer DID, version) → its bytes, if mirrored
         self._sessions = sessions
         self._ledger = ledger
         self._prefix = f"{origin}/status/"
@@ -100,17 +103,21 @@ class StatusChecker:
         raw_index = entry.get("statusListIndex")
         if not isinstance(url, str) or not isinstance(raw_index, str) or not raw_index.isdigit():
             return False, "malformed credentialStatus entry"
-        if not url.startswith(self._prefix) or not url[len(self._prefix) :].isdigit():
-            return None, f"the {purpose} list of another node cannot be checked here yet"
-        list_id, index = int(url[len(self._prefix) :]), int(raw_index)
+        index = int(raw_index)
         key = chain_list_id(url)
-        if issuer is None or self._owner(key) not in (
-            0,
-            self._member_of_did(issuer),
-        ):
+        own = url.startswith(self._prefix) and url[len(self._prefix) :].isdigit()
+        if not own and self._foreign is None:
+            return None, f"the {purpose} list of another node cannot be checked here yet"
+        owner = self._owner(key)
+        if not own and owner == 0:
+            return None, f"the {purpose} list has no anchored version yet"
+        if issuer is None or owner not in (0, self._member_of_did(issuer)):
             return False, f"the {purpose} list is anchored by another member than the issuer"
         try:
-            versions = self._versions(list_id, key, at)
+            if own:
+                versions = self._versions(int(url[len(self._prefix) :]), key, at)
+            else:
+                versions = self._foreign_versions(url, issuer, key, at)
         except _Tampered as exc:
             return False, str(exc)
         if isinstance(versions, str):
@@ -129,6 +136,26 @@ class StatusChecker:
             verb = "revoked" if purpose == "revocation" else "suspended"
             return False, f"{verb} ({label})"
         return True, label
+
+    def _foreign_versions(
+        self, url: str, issuer: str, key: bytes, at: int | None
+    ) -> list[_Version] | str:
+        """Another member's list: the anchored version (latest, or in force at ``at``) from
+        a mirrored copy (node.network.mirror) whose bytes must hash to the chain's value."""
+        assert self._foreign is not None
+        if at is not None:
+            found = self._ledger.statuses.version_at(key, at)
+            if found is None:
+                return "no version of the list was anchored before that date"
+            number = found[0]
+        else:
+            number = self._latest_anchored(key)
+            if number == 0:
+                return "the list has no anchored version yet"
+        content = self._foreign(url, issuer, number)
+        if content is None:
+            return f"no copy of version {number} of the list (its node is unreachable)"
+        return [self._checked(key, number, content)]
 
     def _versions(self, list_id: int, key: bytes, at: int | None) -> list[_Version] | str:
         """The versions to read: at a date, the anchored one in force; now, the latest

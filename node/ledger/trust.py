@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from anchoring.errors import ChainError
 from anchoring.merkle import verify_inclusion
-from anchoring.registries import KeyInfo, MemberInfo, MemberStatus, RegistryError
+from anchoring.registries import KeyInfo, MemberInfo, MemberStatus, RegistryError, RootInfo
 from node.db.models import AnchorBatch, BatchState, SignedCopy
 from node.ledger.connection import Ledger
 from node.ledger.status_check import StatusChecker
@@ -29,6 +29,8 @@ from node.vc.signer import VerificationKey
 from node.verification.pipeline import TrustUnavailable
 
 T = TypeVar("T")
+# A holder-supplied inclusion proof: (leaf index, tree size, path, root).
+SuppliedProof = tuple[int, int, bytes, bytes]
 _CACHE_SECONDS = 30.0  # registry facts change by governance votes, not per request
 
 
@@ -62,13 +64,19 @@ class LedgerTrust:
         origin: str,
         *,
         clock: Callable[[], float] = time.time,
+        supplied_proof: Callable[[bytes], SuppliedProof | None] | None = None,
+        foreign_status: Callable[[str, str, int], str | None] | None = None,
     ) -> None:
+        self._supplied_proof = supplied_proof
         self._sessions = sessions
         self._ledger = ledger
         self._origin = origin
         self._clock = clock
         self._cache: dict[tuple[object, ...], tuple[float, object]] = {}
-        self._status = StatusChecker(sessions, ledger, origin, self._key_at, self._member_id)
+        self._roots: dict[bytes, RootInfo] = {}
+        self._status = StatusChecker(
+            sessions, ledger, origin, self._key_at, self._member_id, foreign_status
+        )
 
     def _cached(self, key: tuple[object, ...], load: Callable[[], T]) -> T:
         now = time.monotonic()
@@ -81,6 +89,16 @@ class LedgerTrust:
 
     def _member_id(self, did: str) -> int:
         return self._cached(("did", did), lambda: self._ledger.network.member_of_did(did))
+
+    def _root_info(self, root: bytes) -> RootInfo | None:
+        """A root's anchor facts; once found they never change (the batch is confirmed to
+        the node's depth), so they are kept — an absent root is asked again next time."""
+        info = self._roots.get(root)
+        if info is None:
+            info = self._ledger.anchors.root_info(root)
+            if info is not None:
+                self._roots[root] = info
+        return info
 
     def _member(self, member_id: int) -> MemberInfo:
         return self._cached(("member", member_id), lambda: self._ledger.network.member(member_id))
@@ -126,16 +144,30 @@ class LedgerTrust:
                 .where(SignedCopy.leaf_digest == leaf_digest.hex())
             ).first()
         if row is None:
-            return AnchorFacts("unknown", "no inclusion proof known to this node")
-        index, proof, batch = row
-        if batch is None or batch.state != BatchState.CONFIRMED or proof is None or index is None:
-            return AnchorFacts("pending", "pending: the batch is not confirmed on the chain yet")
-        root = bytes.fromhex(batch.root)
-        if not verify_inclusion(leaf_digest, index, batch.leaf_count, proof, root):
+            # Another member's credential: a proof its holder supplied ahead of time
+            # (node.network.proofs), else none.
+            supplied = self._supplied_proof(leaf_digest) if self._supplied_proof else None
+            if supplied is None:
+                return AnchorFacts("unknown", "no inclusion proof known to this node")
+            index, leaf_count, proof, root = supplied
+        else:
+            stored_index, stored_proof, batch = row
+            if (
+                batch is None
+                or batch.state != BatchState.CONFIRMED
+                or stored_proof is None
+                or stored_index is None
+            ):
+                return AnchorFacts(
+                    "pending", "pending: the batch is not confirmed on the chain yet"
+                )
+            index, proof = stored_index, stored_proof
+            root, leaf_count = bytes.fromhex(batch.root), batch.leaf_count
+        if not verify_inclusion(leaf_digest, index, leaf_count, proof, root):
             return AnchorFacts("mismatch", "the inclusion proof does not lead to the batch root")
-        info = self._ledger.anchors.root_info(root)
+        info = self._root_info(root)
         if info is None:
-            return AnchorFacts("mismatch", f"root {batch.root} is not on the chain")
+            return AnchorFacts("mismatch", f"root {root.hex()} is not on the chain")
         if issuer is not None and info.member != self._member_id(issuer):
             return AnchorFacts("mismatch", f"anchored by member {info.member}, not by the issuer")
         return AnchorFacts(
