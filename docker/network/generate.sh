@@ -27,10 +27,10 @@ if [ -e "$OUT" ]; then
 fi
 mkdir -p "$OUT"
 
-docker run --rm --user "$(id -u):$(id -g)" -v "$HERE:/work" -w /work "$BESU_IMAGE" \
+docker run --rm --user "$(id -u):$(id -g)" -v "$HERE:/network" -w /network "$BESU_IMAGE" \
     operator generate-blockchain-config \
-    --config-file=/work/qbftConfigFile.json \
-    --to=/work/generated/raw \
+    --config-file=/network/qbftConfigFile.json \
+    --to=/network/generated/raw \
     --private-key-file-name=key
 
 cp "$OUT/raw/genesis.json" "$OUT/genesis.json"
