@@ -11,6 +11,7 @@ from pydantic.alias_generators import to_camel
 
 from node.api.deps import IssuerToken, Runtime
 from node.api.errors import ERROR_RESPONSES, ErrorOut
+from node.api.status_list_http import RESPONSES as STATUS_LIST_RESPONSES
 from node.api.status_list_http import status_list_response
 from node.status.service import StatusChange
 
@@ -119,11 +120,7 @@ def events(record_id: str, runtime: Runtime, _token: IssuerToken) -> list[EventO
     summary="A status list credential (latest, or ?version=N)",
     description="Signed BitstringStatusListCredential; ETag is the SHA-256 of the exact bytes, "
     "the value anchored in StatusRegistry. Every version stays retrievable.",
-    responses={
-        200: {"content": {"application/vc+ld+json": {}}},
-        304: {"description": "Not modified (If-None-Match)"},
-        404: {"model": ErrorOut, "description": "No such list or version"},
-    },
+    responses=STATUS_LIST_RESPONSES,
 )
 def status_list(
     list_id: int,

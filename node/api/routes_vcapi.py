@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from node.api.deps import Runtime, VcApiToken
 from node.api.errors import ERROR_RESPONSES, ErrorOut, ProblemOut
+from node.api.status_list_http import RESPONSES as STATUS_LIST_RESPONSES
 from node.api.status_list_http import status_list_response
 from node.errors import InvalidInput, NotFound, Problem
 from node.vcapi.service import Format, Outcome
@@ -341,11 +342,7 @@ def update_status(body: UpdateStatusIn, runtime: Runtime, token: VcApiToken) -> 
     description="BitstringStatusListCredential signed (eddsa-rdfc-2022) by the VC API's "
     "Ed25519 did:key; ETag is the SHA-256 of the exact bytes. Every version stays "
     "retrievable.",
-    responses={
-        200: {"content": {"application/vc+ld+json": {}}},
-        304: {"description": "Not modified (If-None-Match)"},
-        404: {"model": ErrorOut, "description": "No such list or version"},
-    },
+    responses=STATUS_LIST_RESPONSES,
 )
 def status_list(
     list_id: int,

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Response
 
+from node.api.errors import ErrorOut
 from node.status.service import PublishedList
 
 MEDIA_TYPE = "application/vc+ld+json"
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {MEDIA_TYPE: {}}},
+    304: {"description": "Not modified (If-None-Match)"},
+    404: {"model": ErrorOut, "description": "No such list or version"},
+}
 
 
 def status_list_response(
