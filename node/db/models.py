@@ -238,7 +238,15 @@ class WalletAccessToken(Base):
     __tablename__ = "wallet_access_token"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    offer_id: Mapped[str] = mapped_column(ForeignKey("wallet_offer.id"), index=True)
+    # Exactly one of offer_id (pre-authorized code) and authorization_id (authorization code).
+    offer_id: Mapped[str | None] = mapped_column(
+        ForeignKey("wallet_offer.id"), index=True, default=None
+    )
+    authorization_id: Mapped[str | None] = mapped_column(
+        ForeignKey("wallet_authorization.id", name="fk_wallet_access_token_authorization"),
+        index=True,
+        default=None,
+    )
     record_id: Mapped[str] = mapped_column(ForeignKey("credential_record.id"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime]
@@ -359,5 +367,108 @@ class ShareLink(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"), default=None)
+    # Set when the learner created the link from their account (created_by is then None).
+    learner_id: Mapped[str | None] = mapped_column(
+        ForeignKey("learner_account.id", name="fk_share_link_learner"), index=True, default=None
+    )
+
+
+# --- learner accounts (authorization code flow, learner-created share links)
+
+
+class LearnerAccount(Base):
+    """A learner the institution provisioned; signs in with a password or a one-time link."""
+
+    __tablename__ = "learner_account"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lower-cased
+    name: Mapped[str] = mapped_column(String(300))
+    password_hash: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"), default=None)
+
+
+class LearnerCredential(Base):
+    """Which credential records belong to which learner account."""
+
+    __tablename__ = "learner_credential"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("learner_account.id"), primary_key=True)
+    record_id: Mapped[str] = mapped_column(
+        ForeignKey("credential_record.id"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LearnerLoginLink(Base):
+    """A single-use sign-in link mailed to the learner; only the token's SHA-256 is stored."""
+
+    __tablename__ = "learner_login_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("learner_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LearnerSession(Base):
+    """A signed-in learner's browser session (cookie); only the token's SHA-256 is stored."""
+
+    __tablename__ = "learner_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("learner_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WalletAuthorization(Base):
+    """An OpenID4VCI authorization request (code flow with PKCE, S256 only): pending until
+    the learner signs in and approves one of their credentials, then a single-use code."""
+
+    __tablename__ = "wallet_authorization"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(400))
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    state: Mapped[str | None] = mapped_column(Text, default=None)  # the wallet's, echoed back
+    code_challenge: Mapped[str] = mapped_column(String(128))
+    configuration_ids: Mapped[list[str]] = mapped_column(JSON)
+    account_id: Mapped[str | None] = mapped_column(
+        ForeignKey("learner_account.id"), index=True, default=None
+    )
+    record_id: Mapped[str | None] = mapped_column(ForeignKey("credential_record.id"), default=None)
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    expires_at: Mapped[datetime]
+    approved_at: Mapped[datetime | None] = mapped_column(default=None)
+    redeemed_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- OpenID4VP
+
+
+class PresentationRequest(Base):
+    """A relying party's OpenID4VP request (DCQL query); the wallet fetches the signed request
+    object by request_uri and answers by direct_post; only the verification result is kept."""
+
+    __tablename__ = "presentation_request"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64))
+    dcql_query: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    expires_at: Mapped[datetime]
+    fetched_at: Mapped[datetime | None] = mapped_column(default=None)
+    answered_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"), default=None)
