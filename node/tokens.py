@@ -35,5 +35,6 @@ def authenticate(session: Session, token: str, allowed: set[Role]) -> ApiToken:
     role = Role(row.role)
     # An admin may do whatever an issuer may; the VC API role is separate by design.
     if role not in allowed and not (role is Role.ADMIN and Role.ISSUER in allowed):
-        raise Forbidden(f"a '{role}' token may not do this; needs one of {sorted(allowed)}")
+        needed = ", ".join(sorted(r.value for r in allowed))
+        raise Forbidden(f"a '{role}' token may not do this; needs the role {needed}")
     return row

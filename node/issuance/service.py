@@ -365,7 +365,9 @@ class IssuanceService:
         if lock:
             query = query.with_for_update()
         record = session.scalar(query)
-        if record is None:
+        # The VC API issuer keeps status records in the same table (claims {"vcapi": …});
+        # they are not the institution's micro-credentials.
+        if record is None or "vcapi" in record.claims:
             raise NotFound(f"no credential record {record_id}")
         return record
 

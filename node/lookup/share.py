@@ -71,7 +71,7 @@ def create_link(
     token = secrets.token_urlsafe(32)
     with sessions() as session:
         record = session.get(CredentialRecord, record_id)
-        if record is None or record.state not in (
+        if record is None or "vcapi" in record.claims or record.state not in (
             RecordState.ISSUED,
             RecordState.SUSPENDED,
             RecordState.REVOKED,

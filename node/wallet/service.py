@@ -212,7 +212,7 @@ class WalletService:
         expires_at = _now() + ttl
         with self._sessions() as session:
             record = session.get(CredentialRecord, record_id)
-            if record is None:
+            if record is None or "vcapi" in record.claims:  # VC API status records: not ours
                 raise NotFound(f"no credential record {record_id}")
             session.add(
                 WalletOffer(

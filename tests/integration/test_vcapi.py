@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from node.vc import data_integrity
 from node.vc.did import StaticDidResolver, did_key_for
 from node.vc.multikey import public_key_from_multibase, public_key_to_jwk
 from node.vc.signer import Ed25519Signer
+from node.vcapi.status import record_id_for
 from tests.conftest import RunningNode
 from tests.interop.conftest import js_verifier
 from tests.interop.jsverifier import JsVerifier
@@ -256,6 +258,21 @@ def test_vcapi_lists_are_not_the_institutions(node: RunningNode) -> None:
     assert response.headers["Cache-Control"].startswith("public")
     again = node.client.get(_list_path(entry), headers={"If-None-Match": etag})
     assert again.status_code == 304
+
+
+def test_vcapi_status_records_are_not_institution_records(node: RunningNode) -> None:
+    credential = _with_status(node, purpose="revocation")
+    record_id = record_id_for(credential["id"])
+    for method, path in (
+        ("GET", f"/admin/credentials/{record_id}"),
+        ("POST", f"/admin/credentials/{record_id}/issue"),
+        ("POST", f"/admin/credentials/{record_id}/offers"),
+        ("POST", f"/admin/credentials/{record_id}/share-links"),
+    ):
+        soon = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+        body = {"expiresAt": soon} if path.endswith("share-links") else {}
+        response = node.client.request(method, path, headers=node.auth(), json=body)
+        assert response.status_code == 404, (path, response.text)
 
 
 def test_revoked_credential_fails_verification(node: RunningNode) -> None:
