@@ -77,6 +77,10 @@ class StatusAllocator:
                     return [(status_list.id, i) for i in picks]
             except IntegrityError:
                 continue  # another process took one of these indexes at the same moment
+            except _ListFull:
+                # Another process filled the list between our reads (SQLite has no row
+                # locks: FOR UPDATE is a no-op there); the next attempt picks a list with room.
+                continue
         raise RuntimeError(f"could not reserve {count} {purpose} indexes")
 
     def _current_list(self, session: Session, purpose: str, count: int) -> StatusList:
@@ -98,10 +102,14 @@ class StatusAllocator:
         return current
 
 
+class _ListFull(Exception):
+    """The list chosen for a reservation filled up concurrently."""
+
+
 def _pick(size: int, used: set[int], count: int) -> Sequence[int]:
     free = size - len(used)
     if count > free:
-        raise RuntimeError("the status list has no room left")
+        raise _ListFull
     if len(used) + count <= size // 2:
         picks: set[int] = set()
         while len(picks) < count:  # sparse list: rejection sampling is cheap
