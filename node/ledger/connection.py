@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from eth_account.signers.local import LocalAccount
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,6 +30,78 @@ class ChainMismatch(NodeError):
     code = "chain_mismatch"
 
 
+# How often the chain head is read at most: registry facts are cached per block, and this
+# bounds the extra `eth_getBlockByNumber` traffic that costs.
+HEAD_REFRESH_SECONDS = 1.0
+
+
+class ChainHead:
+    """The chain's latest block number, read at most once per ``interval`` seconds.
+
+    Caches of chain facts key on it: a fact read at block N is reused until the head moves.
+    Thread-safe; the hot path (a fresh head) takes no lock and makes no call.
+    """
+
+    def __init__(
+        self,
+        chain: ChainClient,
+        interval: float = HEAD_REFRESH_SECONDS,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._chain = chain
+        self._interval = interval
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._seen: tuple[float, int] | None = None  # (when read, block number)
+
+    def number(self) -> int:
+        """The latest block number (at most ``interval`` old); raises ChainError."""
+        seen = self._seen
+        if seen is not None and self._clock() - seen[0] < self._interval:
+            return seen[1]
+        with self._lock:
+            seen = self._seen
+            now = self._clock()
+            if seen is None or now - seen[0] >= self._interval:
+                seen = (now, self._chain.block().number)
+                self._seen = seen
+            return seen[1]
+
+
+class RegistryWatch:
+    """The last block in which NetworkRegistry changed — emitted any event (an admission,
+    a vote, a suspension, a key added or retired, …) — up to the chain head.
+
+    Registry facts read at one value of :meth:`epoch` stay true until it moves, so caches key
+    on it: a governance change is seen on the next block, and nothing is re-read while the
+    registry is quiet. Costs one ``eth_getLogs`` per new head (heads: :class:`ChainHead`).
+    A head lower than one already scanned (a dev chain's reorganisation) resets the epoch.
+    """
+
+    def __init__(self, chain: ChainClient, address: str, head: ChainHead) -> None:
+        self._chain = chain
+        self._address = address
+        self._head = head
+        self._lock = threading.Lock()
+        self._state: tuple[int, int] | None = None  # (scanned up to block, epoch)
+
+    def epoch(self) -> int:
+        head = self._head.number()
+        state = self._state
+        if state is not None and state[0] == head:
+            return state[1]
+        with self._lock:
+            state = self._state
+            if state is None or head < state[0]:
+                state = (head, head)  # nothing cached can predate this
+            elif head > state[0]:
+                logs = self._chain.logs(self._address, [None], state[0] + 1, head)
+                state = (head, max((log.block_number for log in logs), default=state[1]))
+            self._state = state
+            return state[1]
+
+
 @dataclass
 class Ledger:
     chain: ChainClient
@@ -35,6 +110,12 @@ class Ledger:
     anchors: AnchorRegistry
     network: NetworkRegistry
     statuses: StatusRegistry
+    head: ChainHead = field(init=False)  # shared by every cache of this connection
+    registry: RegistryWatch = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.head = ChainHead(self.chain)
+        self.registry = RegistryWatch(self.chain, self.deployment.network_registry, self.head)
 
     def close(self) -> None:
         self.chain.close()

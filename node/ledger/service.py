@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,25 +23,67 @@ class Round(Protocol):
         """Do one round of work; return how much was done."""
 
 
-@dataclass(frozen=True)
-class Rounds:
-    """Several kinds of ledger work done one after the other in each round."""
+class PartsFailed(Exception):
+    """Parts of a :class:`Rounds` failed (or still back off after failing); each waits out
+    its own backoff, the others go on at the service's pace. ``cause``: the first failure;
+    ``fresh``: the failures of this round (the others were already reported)."""
 
-    parts: Sequence[Round]
+    def __init__(
+        self, cause: ChainError | NodeError, fresh: Sequence[ChainError | NodeError]
+    ) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.fresh = tuple(fresh)
+
+
+class Rounds:
+    """Several kinds of ledger work done one after the other in each round.
+
+    Every part runs even when another fails, and a failing part backs off on its own
+    (doubling up to ``MAX_BACKOFF``): a suspended member's refused credential batches must
+    not delay the anchoring of its status list versions — it must still be able to revoke.
+    """
+
+    def __init__(
+        self,
+        parts: Sequence[Round],
+        *,
+        poll: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.parts = tuple(parts)
+        self._poll = poll
+        self._clock = clock
+        self._backoff = [0.0] * len(self.parts)  # 0: healthy
+        self._due = [0.0] * len(self.parts)
+        self._errors: list[ChainError | NodeError | None] = [None] * len(self.parts)
 
     def run_once(self) -> int:
-        # Every part runs even when an earlier one fails (a suspended member's anchors are
-        # refused, but its status list versions must still be anchored); the first error
-        # is raised afterwards.
-        done, first_error = 0, None
-        for part in self.parts:
+        done, fresh = 0, []
+        for n, part in enumerate(self.parts):
+            if self._clock() < self._due[n]:
+                continue  # still backing off after a failure
             try:
                 done += part.run_once()
             except (ChainError, NodeError) as exc:
-                first_error = first_error or exc
+                fresh.append(exc)
+                self._errors[n] = exc
+                self._backoff[n] = min(max(self._backoff[n] * 2, self._poll), MAX_BACKOFF)
+                self._due[n] = self._clock() + self._backoff[n]
+            else:
+                self._errors[n], self._backoff[n], self._due[n] = None, 0.0, 0.0
+        first_error = next((e for e in self._errors if e is not None), None)
         if first_error is not None:
-            raise first_error
+            raise PartsFailed(first_error, fresh)
         return done
+
+
+def _report(exc: ChainError | NodeError) -> None:
+    if isinstance(exc, RegistryError):
+        # The contract refused (e.g. NotMemberAccount): no retry fixes that alone.
+        log.error("anchoring refused by the contract: %s", exc)
+    elif not isinstance(exc, ChainUnavailable):
+        log.warning("anchoring failed: %s", exc)
 
 
 @dataclass
@@ -86,12 +129,13 @@ class AnchorService:
                 worker.run_once()
                 self.health = ChainHealth("ok", "anchoring", datetime.now(UTC))
                 backoff = self._poll
+            except PartsFailed as exc:  # Rounds back off part by part
+                for error in exc.fresh:
+                    _report(error)
+                self.health = ChainHealth("degraded", str(exc.cause), self.health.last_ok)
+                backoff = self._poll
             except (ChainError, NodeError) as exc:
-                if isinstance(exc, RegistryError):
-                    # The contract refused (e.g. NotMemberAccount): no retry fixes that alone.
-                    log.error("anchoring refused by the contract: %s", exc)
-                elif not isinstance(exc, ChainUnavailable):
-                    log.warning("anchoring failed: %s", exc)
+                _report(exc)
                 self.health = ChainHealth("degraded", str(exc), self.health.last_ok)
                 backoff = min(backoff * 2, MAX_BACKOFF)
             except Exception:  # a bug must not silently end anchoring for the process

@@ -1,15 +1,15 @@
 """Discovery: the network's members and their endpoints, read from the chain.
 
-The member list is cached and re-read when the chain has a new block (checked at most every
-``refresh_seconds``), so a page of members costs one ``eth_blockNumber`` most of the time.
+The member list is cached and re-read on the first block that changes NetworkRegistry (the
+head is checked at most once a second, node-wide; one ``eth_getLogs`` per new head), so a
+page of members costs no chain call most of the time.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,9 +21,10 @@ from node.network.governance import ChainDown
 
 @dataclass(frozen=True)
 class Directory:
-    block_number: int
+    block_number: int  # the head when the list was last known current
     read_at: float
     members: tuple[MemberInfo, ...]
+    epoch: int = 0  # the registry's last change (RegistryWatch) the list includes
 
 
 def _iso(timestamp: int) -> str:
@@ -49,41 +50,37 @@ def member_json(member: MemberInfo) -> dict[str, Any]:
 
 
 class MemberDirectory:
-    """Members from NetworkRegistry, cached until the next block. Thread-safe."""
+    """Members from NetworkRegistry, cached until a block changes the registry. Thread-safe.
 
-    def __init__(
-        self,
-        ledger: Ledger,
-        *,
-        refresh_seconds: float = 2.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    The ledger's shared :class:`~node.ledger.connection.ChainHead` is read at most once a
+    second for the whole node, and the list is re-read only when a new block holds a
+    NetworkRegistry event (:class:`~node.ledger.connection.RegistryWatch`).
+    """
+
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
-        self._refresh = refresh_seconds
-        self._clock = clock
         self._lock = threading.Lock()
         self._current: Directory | None = None
-        self._checked = 0.0
 
     def directory(self) -> Directory:
-        with self._lock:
-            now = self._clock()
-            current = self._current
-            if current is not None and now - self._checked < self._refresh:
-                return current
-            try:
-                head = self._ledger.chain.block().number
-                if current is None or head != current.block_number:
+        current = self._current
+        try:
+            epoch = self._ledger.registry.epoch()
+            head = self._ledger.head.number()
+            with self._lock:
+                current = self._current
+                if current is None or current.epoch != epoch:
                     network = self._ledger.network
                     members = tuple(network.member(m) for m in network.member_ids())
-                    current = Directory(head, time.time(), members)
-            except ChainError as exc:
-                if current is not None:
-                    return current  # stale beats nothing; the next call retries
-                raise ChainDown(f"the chain cannot be read: {exc}") from exc
-            self._current = current
-            self._checked = now
-            return current
+                    current = Directory(head, time.time(), members, epoch)
+                elif current.block_number != head:
+                    current = replace(current, block_number=head)
+                self._current = current
+                return current
+        except ChainError as exc:
+            if current is not None:
+                return current  # stale beats nothing; the next call retries
+            raise ChainDown(f"the chain cannot be read: {exc}") from exc
 
     def members(self) -> tuple[MemberInfo, ...]:
         return self.directory().members

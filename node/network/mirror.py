@@ -2,38 +2,61 @@
 the issuer's node offline.
 
 A copy is fetched from the issuer's node (``{list URL}?version=N``) only when the URL lies
-under the issuer member's service endpoint as the chain lists it, and kept only when its
-SHA-256 is the version StatusRegistry holds — so the mirror can neither be pointed at
-arbitrary hosts nor poisoned. Copies live under ``<data_dir>/status-mirror/``; versions never
-change, so a copy is never fetched twice. ``run_once`` (one round of the anchor service)
-fetches the latest anchored version of every list seen so far.
+under ``{endpoint}/status/`` of the issuer member's service endpoint as the chain lists it
+(node.network.fetch: same scheme, host and port; time and size limits; no redirects), and
+kept only when its SHA-256 is the version StatusRegistry holds — so the mirror can neither
+be pointed at arbitrary hosts nor poisoned. A URL outside the endpoint is refused with
+:class:`StatusListRefused` (the verifier reports the status as "cannot be checked" and
+why); a failed fetch is not retried for ``RETRY_SECONDS``. Copies live under
+``<data_dir>/status-mirror/``; versions never change, so a copy is never fetched twice.
+``run_once`` (one round of the anchor service) fetches the latest anchored version of every
+list seen so far.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+import time
 from pathlib import Path
-
-import httpx
 
 from anchoring.errors import ChainError
 from node.errors import NodeError
 from node.ledger.connection import Ledger
 from node.ledger.status_anchor import chain_list_id
 from node.network.discovery import MemberDirectory
+from node.network.fetch import PeerFetchError, PeerLimits, fetch, refusal
+from node.settings import Settings
+from node.verification.pipeline import TrustUnavailable
 
 log = logging.getLogger(__name__)
-FETCH_TIMEOUT = 5.0
+RETRY_SECONDS = 30.0  # a version that could not be fetched is not asked for again before
+
+
+class StatusListRefused(TrustUnavailable):
+    """The list URL lies outside the issuer's registered endpoint: never fetched."""
 
 
 class StatusMirror:
     def __init__(
-        self, data_dir: Path, ledger: Ledger, *, directory: MemberDirectory | None = None
+        self,
+        data_dir: Path,
+        ledger: Ledger,
+        *,
+        directory: MemberDirectory | None = None,
+        limits: PeerLimits | None = None,
     ) -> None:
         self._dir = data_dir / "status-mirror"
         self._ledger = ledger
         self._members = directory or MemberDirectory(ledger)
+        self._limits = limits or PeerLimits()
+        self._failed: dict[tuple[str, int], float] = {}  # (url, version) → when it failed
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, ledger: Ledger) -> StatusMirror:
+        return cls(settings.data_dir, ledger, limits=PeerLimits.from_settings(settings))
 
     def _folder(self, url: str) -> Path:
         return self._dir / hashlib.sha256(url.encode("utf-8")).hexdigest()[:32]
@@ -48,32 +71,44 @@ class StatusMirror:
             endpoint = self._members.endpoint_of(issuer)
         except (ChainError, NodeError):
             return None
-        if endpoint is None or not url.startswith(endpoint.rstrip("/") + "/status/"):
+        if endpoint is None:
             return None
-        return self._fetch(url, issuer, version)
+        refused = refusal(url, endpoint.rstrip("/") + "/status/")
+        if refused is not None:
+            log.warning("status list of %s not fetched: %s", issuer, refused)
+            raise StatusListRefused(f"status list not fetched: {refused}")
+        with self._lock:
+            failed = self._failed.get((url, version))
+        if failed is not None and time.monotonic() - failed < RETRY_SECONDS:
+            return None
+        content = self._fetch(url, issuer, version)
+        with self._lock:
+            if content is None:
+                self._failed[(url, version)] = time.monotonic()
+            else:
+                self._failed.pop((url, version), None)
+        return content
 
     def _fetch(self, url: str, issuer: str, version: int) -> str | None:
         try:
-            reply = httpx.get(url, params={"version": version}, timeout=FETCH_TIMEOUT)
-        except httpx.HTTPError as exc:
+            content = fetch(url, {"version": version}, self._limits)
+        except PeerFetchError as exc:
             log.info("status list %s v%d not fetched: %s", url, version, exc)
-            return None
-        if reply.status_code != 200:
             return None
         try:
             expected = self._ledger.statuses.version(chain_list_id(url), version)[0]
         except ChainError:
             return None
-        if hashlib.sha256(reply.content).digest() != expected:
+        if hashlib.sha256(content).digest() != expected:
             log.warning("status list %s v%d does not match its anchored hash", url, version)
             return None
         folder = self._folder(url)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "url").write_text(f"{url}\n{issuer}\n", "utf-8")
         temporary = folder / f"{version}.tmp"
-        temporary.write_bytes(reply.content)
+        temporary.write_bytes(content)
         temporary.replace(folder / f"{version}.json")
-        return reply.content.decode("utf-8")
+        return content.decode("utf-8", errors="replace")
 
     def run_once(self) -> int:
         """Fetch the latest anchored version of every list mirrored so far."""
@@ -90,5 +125,8 @@ class StatusMirror:
             except ChainError:
                 continue
             if latest and not (folder / f"{latest}.json").is_file():
-                fetched += self.get(url, issuer, latest) is not None
+                try:
+                    fetched += self.get(url, issuer, latest) is not None
+                except StatusListRefused:
+                    continue  # the member's endpoint changed since: no longer fetched
         return fetched

@@ -199,7 +199,7 @@ def test_admission_suspension_and_key_rotation(network: list[RunningNode]) -> No
     assert revoke.status_code == 200, revoke.text
     runtime_c.status().publish_changed()
     assert runtime_c.status_anchorer().run_once() >= 1
-    # LedgerTrust caches registry facts for 30 s: start the verifiers afresh.
+    # The status check caches a list's latest anchored version for 5 s: verifiers afresh.
     for node in network:
         _runtime(node).reload_identity()
     report = _verify(c, old)  # C holds the anchor proof: issued while C was active
