@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -13,7 +14,10 @@ from node.api.deps import IssuerToken, Runtime
 from node.api.errors import ERROR_RESPONSES, ErrorOut
 from node.api.status_list_http import RESPONSES as STATUS_LIST_RESPONSES
 from node.api.status_list_http import status_list_response
+from node.identity import P256_KEY_NAME
+from node.status import token_status
 from node.status.service import StatusChange
+from node.vc.signer import P256Signer
 
 admin = APIRouter(prefix="/admin", tags=["status"], responses=ERROR_RESPONSES)
 public = APIRouter(tags=["status"])
@@ -127,6 +131,56 @@ def status_list(
     runtime: Runtime,
     version: Annotated[int | None, Query(ge=1)] = None,
     if_none_match: Annotated[str | None, Header()] = None,
+    accept: Annotated[str | None, Header()] = None,
 ) -> Response:
+    if accept is not None and token_status.MEDIA_TYPE in accept:
+        return _token_response(runtime, list_id, version, if_none_match)
     published = runtime.status().version(list_id, version)
     return status_list_response(published, version is not None, if_none_match)
+
+
+_TOKEN_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {token_status.MEDIA_TYPE: {}}},
+    304: {"description": "Not modified (If-None-Match)"},
+    404: {"model": ErrorOut, "description": "No such list or version"},
+}
+
+
+@public.get(
+    "/status/{list_id}/token",
+    summary="The same list as an IETF Token Status List (statuslist+jwt), for SD-JWT VCs",
+    description="An exact re-encoding of the W3C list version (latest, or ?version=N) signed "
+    "with the institution's P-256 key; its claim w3c_status_list names that version and the "
+    "SHA-256 anchored in StatusRegistry. Revocation lists: 1 bit (1 = INVALID); suspension "
+    "lists: 2 bits (2 = SUSPENDED).",
+    responses=_TOKEN_RESPONSES,
+)
+def token_status_list(
+    list_id: int,
+    runtime: Runtime,
+    version: Annotated[int | None, Query(ge=1)] = None,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    return _token_response(runtime, list_id, version, if_none_match)
+
+
+def _token_response(
+    runtime: Runtime, list_id: int, version: int | None, if_none_match: str | None
+) -> Response:
+    identity = runtime.identity()
+    key = runtime.keystore.private_key(P256_KEY_NAME)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    signed = token_status.token_list(
+        runtime.status(), identity.origin, P256Signer(identity.p256_vm, key), list_id, version
+    )
+    # Each signing differs (iat, ECDSA); the bits are those of the W3C version: a weak ETag.
+    etag = f'W/"{signed.sha256}"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": f"public, max-age={token_status.TTL_SECONDS}",
+        "X-Status-List-Version": str(signed.version),
+        "Vary": "Accept",
+    }
+    if if_none_match == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(signed.token, media_type=token_status.MEDIA_TYPE, headers=headers)

@@ -248,6 +248,181 @@ def _outcome(outcome: LearningOutcome) -> dict[str, Any]:
     return node
 
 
+# ---- SD-JWT VC (dc+sd-jwt) -------------------------------------------------------------------
+
+SD_JWT_VCT_PATH: Final = "/vct/microcredential/v1"
+# Flat claim names (docs/credential-model.md, "SD-JWT VC"), aligned with the EUDI learning
+# credential (issuing_authority, issuing_country, date_of_issuance) and PID (given_name,
+# family_name, birthdate) where they overlap.
+SD_JWT_SELECTIVE: Final = (
+    "given_name",
+    "family_name",
+    "birthdate",
+    "learner_identifier",
+    "learner_identifier_type",
+    "grade",
+    "grade_description",
+    "grading_standard",
+    "supervision_verification",
+)
+
+
+def to_sd_jwt_vc(
+    claims: MicroCredentialClaims,
+    *,
+    credential_id: str,
+    issuer: IssuerInfo,
+    valid_from: datetime,
+    vct: str,
+    holder_jwk: Mapping[str, Any] | None = None,
+    status: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The SD-JWT VC payload as (always disclosed, selectively disclosable) claims.
+
+    Always disclosed: the issuer, title, awarding body, dates, learning outcomes, workload,
+    EQF level, assessment type, participation form, quality assurance and ``status``;
+    selectively disclosable (:data:`SD_JWT_SELECTIVE`): the learner's names, date of birth
+    and identifier, the grade and the assessment details.
+    """
+    if valid_from.tzinfo is None:
+        raise ValueError("valid_from must be timezone-aware")
+    lang = claims.primary()
+    seconds = int(valid_from.timestamp())
+    always: dict[str, Any] = {
+        "iss": issuer.id,
+        "jti": credential_id,
+        "iat": seconds,
+        "nbf": seconds,
+        "vct": vct,
+    }
+    if holder_jwk is not None:
+        always["cnf"] = {"jwk": dict(holder_jwk)}
+    if status is not None:
+        always["status"] = dict(status)
+    always["issuing_authority"] = issuer.name
+    always["issuing_country"] = claims.issuer_countries[0]
+    always["issuing_countries"] = list(claims.issuer_countries)
+    always["date_of_issuance"] = claims.date_of_issuing.isoformat()
+    always["achievement_title"] = pick(claims.title, lang)
+    always["language"] = lang
+    always["awarding_body"] = [
+        _put_all(
+            {
+                "name": pick(body.name, lang),
+                "country": body.address.country,
+                "locality": body.address.locality,
+                "legal_status": vocab.concept_iri(body.legal_status),
+            },
+            id=body.id,
+            deqar_id=body.deqar_id,
+        )
+        for body in claims.awarding_bodies
+    ]
+    always["learning_outcomes"] = [pick(o.text, lang) for o in claims.learning_outcomes]
+    _put(always, "ects_points", claims.workload.ects)
+    _put(always, "certified_hours", claims.workload.certified_hours)
+    _put(always, "eqf_level", claims.level.eqf)
+    always["assessment_type"] = [vocab.concept_iri(a) for a in claims.assessment_types]
+    always["participation_form"] = vocab.concept_iri(claims.participation_form)
+    always["quality_assurance"] = [vocab.concept_iri(t) for t in claims.quality_assurance.types]
+    learner = claims.learner
+    selective: dict[str, Any] = {
+        "given_name": learner.given_name,
+        "family_name": learner.family_name,
+        "birthdate": learner.date_of_birth.isoformat(),
+        "learner_identifier": learner.identifier,
+        "learner_identifier_type": _IDENTITY_TYPES[learner.identifier_type],
+    }
+    if claims.grade is not None:
+        selective["grade"] = claims.grade.value
+        if claims.grade.description:
+            selective["grade_description"] = pick(claims.grade.description, lang)
+    if claims.grading_standard is not None:
+        selective["grading_standard"] = vocab.concept_iri(claims.grading_standard)
+    if claims.supervision_verification is not None:
+        selective["supervision_verification"] = vocab.concept_iri(claims.supervision_verification)
+    return always, selective
+
+
+def sd_jwt_vc_as_vcdm(claims: Mapping[str, Any]) -> dict[str, Any]:
+    """The disclosed claims of an SD-JWT VC in the subject shape of the other renderings, so
+    the elements check and the human-readable summary read every format alike. Only what
+    is disclosed appears; nothing here is trusted (the caller checks the signature)."""
+    subject: dict[str, Any] = {"type": ["AchievementSubject"]}
+    for source, target in (
+        ("given_name", "givenName"),
+        ("family_name", "familyName"),
+        ("birthdate", "dateOfBirth"),
+        ("grade", "grade"),
+        ("grade_description", "gradeDescription"),
+        ("date_of_issuance", "dateOfIssuing"),
+    ):
+        if source in claims:
+            subject[target] = claims[source]
+    bodies = claims.get("awarding_body")
+    if isinstance(bodies, list):
+        subject["awardingBody"] = [
+            {
+                "type": ["Profile"],
+                "name": body.get("name"),
+                "address": {"type": ["Address"], "addressCountryCode": body.get("country")},
+                "legalStatus": body.get("legal_status"),
+            }
+            for body in bodies
+            if isinstance(body, Mapping)
+        ]
+    countries = claims.get("issuing_countries", claims.get("issuing_country"))
+    if countries:
+        subject["issuerCountry"] = countries if isinstance(countries, list) else [countries]
+    achievement: dict[str, Any] = {"type": ["Achievement"], "achievementType": "MicroCredential"}
+    if "achievement_title" in claims:
+        achievement["title"] = claims["achievement_title"]
+    outcomes = claims.get("learning_outcomes")
+    if isinstance(outcomes, list):
+        achievement["learningOutcome"] = [
+            {"type": "LearningOutcome", "title": text} for text in outcomes
+        ]
+    ects = claims.get("ects_points")
+    if isinstance(ects, int | float) and not isinstance(ects, bool):
+        subject["creditsEarned"] = ects
+        achievement["creditPoint"] = {
+            "type": "CreditPoint",
+            "framework": vocab.ECTS_FRAMEWORK,
+            "point": f"{ects:g}",
+        }
+    hours = claims.get("certified_hours")
+    if isinstance(hours, int | float) and not isinstance(hours, bool):
+        achievement["volumeOfLearning"] = _hours(float(hours))
+    eqf = claims.get("eqf_level")
+    if isinstance(eqf, int) and eqf in vocab.EQF_LEVELS:
+        achievement["EQFLevel"] = vocab.eqf_iri(eqf)
+    for source, target in (
+        ("assessment_type", "assessmentType"),
+        ("participation_form", "mode"),
+        ("quality_assurance", "qualityAssuranceType"),
+        ("grading_standard", "gradingStandard"),
+        ("supervision_verification", "supervisionVerification"),
+    ):
+        if source in claims:
+            achievement[target] = claims[source]
+    subject["achievement"] = achievement
+    issuer: dict[str, Any] = {"id": claims.get("iss"), "type": ["Profile"]}
+    if "issuing_authority" in claims:
+        issuer["name"] = claims["issuing_authority"]
+    return {
+        "id": claims.get("jti"),
+        "type": ["VerifiableCredential", "MicroCredential"],
+        "issuer": issuer,
+        "credentialSubject": subject,
+    }
+
+
+def _put_all(node: dict[str, Any], **optional: Any) -> dict[str, Any]:
+    for key, value in optional.items():
+        _put(node, key, value)
+    return node
+
+
 # ---- summary -------------------------------------------------------------------------------
 
 

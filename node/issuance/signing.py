@@ -22,15 +22,22 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from node.credentials.model import MicroCredentialClaims
 from node.credentials.profile import ClaimsInvalid, RequirementProfile, validate_claims
-from node.credentials.render import IssuerInfo, to_vcdm2, to_vcdm11_claims
+from node.credentials.render import (
+    SD_JWT_VCT_PATH,
+    IssuerInfo,
+    to_sd_jwt_vc,
+    to_vcdm2,
+    to_vcdm11_claims,
+)
 from node.credentials.vocab import LegalStatus
 from node.db.models import CredentialFormat
 from node.errors import Problem
 from node.identity import InstitutionIdentity
 from node.status.allocation import StatusAssignment
-from node.status.entries import status_entries
-from node.vc import data_integrity, jose
-from node.vc.digest import jwt_digest
+from node.status.entries import status_entries, status_list_url
+from node.status.token_status import status_claim
+from node.vc import data_integrity, jose, sdjwt
+from node.vc.digest import jwt_digest, sd_jwt_digest
 from node.vc.signer import Ed25519Signer, P256Signer
 from node.vc.terms import expand_strict_memoised
 
@@ -38,7 +45,7 @@ from node.vc.terms import expand_strict_memoised
 @dataclass(frozen=True)
 class SignedCopyData:
     format: CredentialFormat
-    content: str  # JSON text (Data Integrity) or compact JWS (JWT)
+    content: str  # JSON text (Data Integrity), compact JWS (JWT) or SD-JWT (dc+sd-jwt)
     leaf_digest: str  # hex SHA-256, DESIGN.md "Anchoring"
 
 
@@ -149,6 +156,10 @@ class CredentialSigner:
         status = status_entries(self._origin, job.status) if job.status else []
         copies = []
         for fmt in job.formats:
+            if fmt is CredentialFormat.SD_JWT_VC:
+                token = self._sd_jwt_vc(job, claims, credential_id)
+                copies.append(SignedCopyData(fmt, token, sd_jwt_digest(token).hex()))
+                continue
             if fmt is CredentialFormat.JWT_VC_JSON:
                 vc11 = to_vcdm11_claims(
                     claims,
@@ -188,6 +199,32 @@ class CredentialSigner:
             content = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
             copies.append(SignedCopyData(fmt, content, digest.hex()))
         return copies
+
+    def _sd_jwt_vc(self, job: SigningJob, claims: MicroCredentialClaims, credential_id: str) -> str:
+        """An SD-JWT VC (ES256, the same P-256 key as jwt_vc_json): the holder's key from
+        its DID in ``cnf.jwk``, both status references in ``status``."""
+        status = None
+        if job.status is not None:
+            revocation, suspension = job.status.revocation, job.status.suspension
+            status = status_claim(
+                (status_list_url(self._origin, revocation[0]), revocation[1]),
+                (status_list_url(self._origin, suspension[0]), suspension[1]),
+            )
+        always, selective = to_sd_jwt_vc(
+            claims,
+            credential_id=credential_id,
+            issuer=self._issuer,
+            valid_from=job.issued_at,
+            vct=self._origin + SD_JWT_VCT_PATH,
+            holder_jwk=sdjwt.holder_jwk(job.subject_id) if job.subject_id else None,
+            status=status,
+        )
+        return sdjwt.issue(always, selective, self._p256, decoys=_SD_DECOYS)
+
+
+# Decoy digests in every SD-JWT VC: the number of withholdable claims varies with the record
+# (grade or not, …); a few decoys keep it from showing (RFC 9901 §4.2.5).
+_SD_DECOYS = 3
 
 
 def _check_terms(document: Mapping[str, Any]) -> None:

@@ -34,7 +34,7 @@ INTEROP_DIR = Path(__file__).resolve().parent
 SCRIPT = INTEROP_DIR / "verify.mjs"
 NODE_MODULES = INTEROP_DIR / "node_modules"
 
-Kind = Literal["ldp", "jwt_vc_json", "vc+jwt"]
+Kind = Literal["ldp", "jwt_vc_json", "vc+jwt", "dc+sd-jwt"]
 
 
 class VerifyResult(TypedDict):
@@ -42,7 +42,9 @@ class VerifyResult(TypedDict):
     error: str | None
     warnings: list[str]
     # statusPurpose -> bit (True: revoked / suspended); present when status was checked
-    statuses: NotRequired[dict[str, bool]]
+    # (dc+sd-jwt: the Token Status List values read, 0 = VALID)
+    statuses: NotRequired[dict[str, Any]]
+    claims: NotRequired[dict[str, Any]]  # dc+sd-jwt: the disclosed claims
     id: NotRequired[int]
 
 
@@ -257,3 +259,22 @@ class JsVerifier:
         if algorithms is not None:
             options["algorithms"] = algorithms
         return self.verify(kind, token, documents=documents, jwk=jwk, **options)
+
+    def verify_sd_jwt(
+        self,
+        sd_jwt: str,
+        *,
+        jwk: dict[str, Any],
+        status_lists: dict[str, str] | None = None,
+        key_binding: dict[str, str] | None = None,
+        required_claims: list[str] | None = None,
+    ) -> VerifyResult:
+        """An SD-JWT VC via @sd-jwt/sd-jwt-vc: issuer signature (``jwk``), disclosures,
+        key binding (``{"nonce", "aud"}``), and both Token Status List references against
+        ``status_lists`` (URI → statuslist+jwt, read with @sd-jwt/jwt-status-list)."""
+        options: dict[str, Any] = {"statusLists": status_lists or {}}
+        if key_binding is not None:
+            options["keyBinding"] = key_binding
+        if required_claims is not None:
+            options["requiredClaims"] = required_claims
+        return self.verify("dc+sd-jwt", sd_jwt, jwk=jwk, **options)

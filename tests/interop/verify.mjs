@@ -11,7 +11,8 @@
 //   node verify.mjs --lines    JSON-lines: one request per line, one result
 //                              line per request, in order, until EOF
 //
-// Request:  {"kind": "ldp" | "jwt_vc_json" | "vc+jwt",
+// Request:  {"kind": "ldp" | "jwt_vc_json" | "vc+jwt" | "dc+sd-jwt" (see
+//            verifySdJwt below for its members),
 //            "credential": <object, or compact JWS string for JWT kinds>,
 //            "documents": {url-or-DID: JSON document},     (optional)
 //            "jwk": <public JWK>,            (JWT kinds; else header kid)
@@ -63,6 +64,10 @@ import {checkStatus as checkBitstringStatus} from
   '@digitalbazaar/vc-bitstring-status-list';
 import jsigs from 'jsonld-signatures';
 import * as jose from 'jose';
+import {createPublicKey, verify as cryptoVerify} from 'node:crypto';
+import {SDJwtVcInstance} from '@sd-jwt/sd-jwt-vc';
+import {digest as sdDigest} from '@sd-jwt/crypto-nodejs';
+import {getListFromStatusListJWT} from '@sd-jwt/jwt-status-list';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..', '..');
@@ -507,6 +512,106 @@ async function verifyJwt(req) {
   return response;
 }
 
+// ---------------------------------------------------------------- SD-JWT VC
+
+// kind "dc+sd-jwt" (@sd-jwt/sd-jwt-vc): the issuer signature with `jwk`, every
+// disclosure against the signed digests, the key binding JWT when
+// `keyBinding: {nonce, aud}` is given (signed by cnf.jwk), `requiredClaims`
+// present, and the status: `statusLists` maps each Token Status List URI to
+// its statuslist+jwt (nothing is fetched). The library checks
+// `status.status_list` (signature with `jwk`, the value at idx); the
+// `suspension_status_list` member is read with @sd-jwt/jwt-status-list the
+// same way. `statuses` reports {revocation, suspension} as the values read;
+// any non-zero value fails verification. Response also has `claims` (what
+// was disclosed) and `header`.
+function es256Verifier(jwk) {
+  const key = createPublicKey({key: jwk, format: 'jwk'});
+  return async (data, signature) => cryptoVerify(
+    'sha256', Buffer.from(data), {key, dsaEncoding: 'ieee-p1363'},
+    Buffer.from(signature, 'base64url'));
+}
+
+async function verifySdJwt(req) {
+  if(typeof req.credential !== 'string' || !req.jwk) {
+    throw new Error('"credential" (SD-JWT) and "jwk" (issuer key) are required');
+  }
+  const lists = req.statusLists || {};
+  const statuses = {};
+  const issuerVerifier = es256Verifier(req.jwk);
+  const readList = async (uri, idx, purpose) => {
+    const token = lists[uri];
+    if(token === undefined) {
+      throw new Error(`no status list given for ${uri}`);
+    }
+    const [h, p] = token.split('.');
+    const header = JSON.parse(Buffer.from(h, 'base64url'));
+    if(header.typ !== 'statuslist+jwt') {
+      throw new Error(`status list typ is ${header.typ}`);
+    }
+    const [data, sig] = [token.slice(0, token.lastIndexOf('.')),
+      token.slice(token.lastIndexOf('.') + 1)];
+    if(!(await issuerVerifier(data, sig))) {
+      throw new Error('status list signature does not verify');
+    }
+    const payload = JSON.parse(Buffer.from(p, 'base64url'));
+    if(payload.sub !== uri) {
+      throw new Error(`status list sub ${payload.sub} is not ${uri}`);
+    }
+    statuses[purpose] = getListFromStatusListJWT(token).getStatus(idx);
+    return statuses[purpose];
+  };
+  let current = null;
+  const sdjwt = new SDJwtVcInstance({
+    hasher: sdDigest,
+    verifier: issuerVerifier,
+    kbVerifier: async (data, sig, payload) => es256Verifier(payload.cnf.jwk)(data, sig),
+    statusListFetcher: async uri => {
+      const token = lists[uri];
+      if(token === undefined) {
+        throw new Error(`no status list given for ${uri}`);
+      }
+      current = uri;
+      return token;
+    },
+    statusValidator: async status => {
+      statuses.revocation = status;
+      if(status !== 0) {
+        throw new Error(`status_list value ${status} at ${current}`);
+      }
+    },
+  });
+  const options = {};
+  if(req.requiredClaims) {
+    options.requiredClaimKeys = req.requiredClaims;
+  }
+  if(req.keyBinding) {
+    options.keyBindingNonce = req.keyBinding.nonce;
+  }
+  const warnings = [];
+  let result;
+  try {
+    result = await sdjwt.verify(req.credential, options);
+  } catch(e) {
+    return {verified: false, error: e.message || String(e), warnings, statuses};
+  }
+  if(result.header.typ !== 'dc+sd-jwt') {
+    throw new Error(`typ is ${result.header.typ}, expected dc+sd-jwt`);
+  }
+  if(req.keyBinding && result.kb?.payload?.aud !== req.keyBinding.aud) {
+    throw new Error('key binding aud does not match');
+  }
+  const suspension = result.payload.status?.suspension_status_list;
+  if(suspension) {
+    const value = await readList(suspension.uri, suspension.idx, 'suspension');
+    if(value !== 0) {
+      return {verified: false, error: `suspended (status value ${value})`, warnings,
+        statuses, claims: result.payload};
+    }
+  }
+  return {verified: true, error: null, warnings, statuses,
+    claims: result.payload, header: result.header};
+}
+
 // ---------------------------------------------------------------- main
 
 async function handle(req) {
@@ -520,6 +625,8 @@ async function handle(req) {
       res = await verifyLdp(req);
     } else if(req.kind === 'jwt_vc_json' || req.kind === 'vc+jwt') {
       res = await verifyJwt(req);
+    } else if(req.kind === 'dc+sd-jwt') {
+      res = await verifySdJwt(req);
     } else {
       res = {verified: false,
         error: `unknown kind ${JSON.stringify(req.kind)}`, warnings: []};
