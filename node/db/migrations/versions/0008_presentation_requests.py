@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("nonce", sa.String(length=64), nullable=False),
         sa.Column("dcql_query", sa.JSON(), nullable=False),
+        sa.Column("with_summary", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("result", sa.JSON(), nullable=True),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),

@@ -1,0 +1,1 @@
+"""OpenID4VP verifier: relying parties' presentation requests and their results."""
