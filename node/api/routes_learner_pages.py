@@ -1,0 +1,310 @@
+"""The learner's pages: sign-in (password or one-time link), my credentials, share links.
+
+HTTP only: the services are node/learners/*."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from node.api.deps import Runtime
+from node.api.learner_http import (
+    COOKIE_PATH,
+    SESSION_COOKIE,
+    CurrentLearner,
+    LearnerServices,
+    client_of,
+    csrf_failed,
+    html,
+    lang_of,
+    redirect,
+    safe_next,
+    session_csrf_ok,
+    set_session,
+    to_sign_in,
+)
+from node.db.models import RecordState
+from node.errors import InvalidInput, NotFound
+from node.learners import csrf, links
+from node.learners.errors import SignInFailed, TooManyAttempts
+from node.learners.service import Learners
+from node.learners.signin import Learner
+from node.web import learner_pages as lp
+from node.web.i18n import t
+
+router = APIRouter(include_in_schema=False)
+Text = Annotated[str, Form(max_length=2000)]
+
+
+def _sign_in_page(
+    request: Request,
+    learners: Learners,
+    lang: str,
+    next_path: str,
+    *,
+    message: str = "",
+    email: str = "",
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    token = csrf.new_form_token()
+    body = lp.sign_in(lang, token, next_path, message=message, email=email)
+    response = html(
+        lang, t(lang, "l.sign_in"), body, status_code=status_code, path="/learner/sign-in"
+    )
+    response.headers.update(headers or {})
+    response.set_cookie(
+        csrf.FORM_COOKIE,
+        token,
+        path=COOKIE_PATH,
+        secure=learners.secure_cookies,
+        httponly=True,
+        samesite="strict",
+    )
+    return response
+
+
+@router.get("/learner")
+def learner_home(request: Request) -> RedirectResponse:
+    return redirect(f"/learner/credentials?lang={lang_of(request)}")
+
+
+@router.get("/learner/sign-in", response_class=HTMLResponse)
+def sign_in_form(
+    request: Request, learners: LearnerServices, learner: CurrentLearner, next: str = ""
+) -> Response:
+    lang = lang_of(request)
+    if learner is not None:
+        return redirect(safe_next(next))
+    return _sign_in_page(request, learners, lang, safe_next(next))
+
+
+@router.post("/learner/sign-in", response_class=HTMLResponse)
+def sign_in(
+    request: Request,
+    learners: LearnerServices,
+    email: Text = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    csrf_token: Annotated[str, Form(alias="csrf")] = "",
+    next: Text = "",
+    lang: Annotated[str | None, Form()] = None,
+) -> Response:
+    language = lang_of(request, lang)
+    if not csrf.same(csrf_token, request.cookies.get(csrf.FORM_COOKIE)):
+        return csrf_failed(language)
+    try:
+        signed = learners.sign_in.with_password(email, password, client_of(request))
+    except SignInFailed:
+        message = t(language, "l.failed")
+        return _sign_in_page(
+            request,
+            learners,
+            language,
+            safe_next(next),
+            message=message,
+            email=email,
+            status_code=401,
+        )
+    except TooManyAttempts as exc:
+        message = t(language, "l.too_many")
+        return _sign_in_page(
+            request,
+            learners,
+            language,
+            safe_next(next),
+            message=message,
+            email=email,
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+    response = redirect(safe_next(next))
+    set_session(response, learners, signed)
+    return response
+
+
+@router.post("/learner/sign-in/link", response_class=HTMLResponse)
+def send_sign_in_link(
+    request: Request,
+    learners: LearnerServices,
+    email: Text = "",
+    csrf_token: Annotated[str, Form(alias="csrf")] = "",
+    lang: Annotated[str | None, Form()] = None,
+) -> Response:
+    language = lang_of(request, lang)
+    if not csrf.same(csrf_token, request.cookies.get(csrf.FORM_COOKIE)):
+        return csrf_failed(language)
+    try:
+        learners.sign_in.send_link(email, client_of(request))
+    except TooManyAttempts as exc:
+        body = lp.message(language, "l.sign_in", t(language, "l.too_many"))
+        response = html(language, t(language, "l.sign_in"), body, status_code=429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    # The same answer whether or not the address has an account: nothing to enumerate.
+    body = lp.message(language, "l.sign_in", t(language, "l.link_sent"), alert=False)
+    return html(language, t(language, "l.sign_in"), body)
+
+
+@router.get("/learner/link/{token}", response_class=HTMLResponse)
+def sign_in_link_form(token: str, request: Request, learners: LearnerServices) -> Response:
+    """A page with a button, not a sign-in on GET: mail scanners that fetch links must not
+    spend the single-use link."""
+    lang = lang_of(request)
+    form_token = csrf.new_form_token()
+    response = html(lang, t(lang, "l.sign_in"), lp.link_confirm(lang, token, form_token))
+    response.set_cookie(
+        csrf.FORM_COOKIE,
+        form_token,
+        path=COOKIE_PATH,
+        secure=learners.secure_cookies,
+        httponly=True,
+        samesite="strict",
+    )
+    return response
+
+
+@router.post("/learner/link/{token}", response_class=HTMLResponse)
+def sign_in_with_link(
+    token: str,
+    request: Request,
+    learners: LearnerServices,
+    csrf_token: Annotated[str, Form(alias="csrf")] = "",
+    lang: Annotated[str | None, Form()] = None,
+) -> Response:
+    language = lang_of(request, lang)
+    if not csrf.same(csrf_token, request.cookies.get(csrf.FORM_COOKIE)):
+        return csrf_failed(language)
+    try:
+        signed = learners.sign_in.with_link(token)
+    except SignInFailed:
+        body = lp.message(language, "l.sign_in", t(language, "l.link_failed"))
+        return html(language, t(language, "l.sign_in"), body, status_code=410)
+    response = redirect(f"/learner/credentials?lang={language}")
+    set_session(response, learners, signed)
+    return response
+
+
+@router.post("/learner/sign-out")
+def sign_out(
+    request: Request,
+    learners: LearnerServices,
+    learner: CurrentLearner,
+    csrf_token: Annotated[str, Form(alias="csrf")] = "",
+    lang: Annotated[str | None, Form()] = None,
+) -> Response:
+    language = lang_of(request, lang)
+    if learner is None:
+        return to_sign_in(language, "/learner/credentials")
+    if not session_csrf_ok(learner, csrf_token):
+        return csrf_failed(language)
+    learners.sign_in.sign_out(learner.session_token)
+    response = redirect(f"/learner/sign-in?lang={language}")
+    response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
+    return response
+
+
+@router.get("/learner/credentials", response_class=HTMLResponse)
+def my_credentials(
+    request: Request, learners: LearnerServices, learner: CurrentLearner
+) -> Response:
+    lang = lang_of(request)
+    if learner is None:
+        return to_sign_in(lang, "/learner/credentials")
+    views = learners.accounts.credentials(learner.account_id, lang)
+    body = lp.credentials(lang, learner, views, csrf.session_token(learner.session_token))
+    return html(lang, t(lang, "l.my_credentials"), body, path="/learner/credentials")
+
+
+_SHAREABLE = (RecordState.ISSUED, RecordState.SUSPENDED, RecordState.REVOKED)
+
+
+def _credential_page(
+    learners: Learners,
+    learner: Learner,
+    record_id: str,
+    lang: str,
+    *,
+    created: tuple[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    try:
+        view = learners.accounts.credential(learner.account_id, record_id, lang)
+    except NotFound:
+        body = lp.message(lang, "l.my_credentials", t(lang, "l.not_found"))
+        return html(lang, t(lang, "l.my_credentials"), body, status_code=404)
+    own = links.list_own(learners.sessions, learner.account_id, record_id)
+    body = lp.credential(
+        lang,
+        learner,
+        view,
+        own,
+        csrf.session_token(learner.session_token),
+        datetime.now(UTC),
+        created=created,
+        shareable=view.state in _SHAREABLE,
+    )
+    path = None if created else f"/learner/credentials/{record_id}"
+    return html(lang, view.title, body, status_code=status_code, path=path)
+
+
+@router.get("/learner/credentials/{record_id}", response_class=HTMLResponse)
+def my_credential(
+    record_id: str, request: Request, learners: LearnerServices, learner: CurrentLearner
+) -> Response:
+    lang = lang_of(request)
+    if learner is None:
+        return to_sign_in(lang, f"/learner/credentials/{record_id}")
+    return _credential_page(learners, learner, record_id, lang)
+
+
+@router.post("/learner/credentials/{record_id}/share-links", response_class=HTMLResponse)
+def create_share_link(
+    record_id: str,
+    request: Request,
+    runtime: Runtime,
+    learners: LearnerServices,
+    learner: CurrentLearner,
+    days: Annotated[int, Form()] = 30,
+    csrf_token: Annotated[str, Form(alias="csrf")] = "",
+    lang: Annotated[str | None, Form()] = None,
+) -> Response:
+    language = lang_of(request, lang)
+    if learner is None:
+        return to_sign_in(language, f"/learner/credentials/{record_id}")
+    if not session_csrf_ok(learner, csrf_token):
+        return csrf_failed(language)
+    try:
+        created = links.create(learners.sessions, learner.account_id, record_id, days)
+    except (NotFound, InvalidInput):
+        return _credential_page(learners, learner, record_id, language, status_code=422)
+    origin = runtime.settings.origin
+    urls = (
+        f"{origin}/v/{created.token}",
+        f"{origin}/credentials/{record_id}/print?token={created.token}&lang={language}",
+    )
+    return _credential_page(learners, learner, record_id, language, created=urls, status_code=201)
+
+
+@router.post("/learner/share-links/{link_id}/revoke")
+def revoke_share_link(
+    link_id: str,
+    request: Request,
+    learners: LearnerServices,
+    learner: CurrentLearner,
+    csrf_token: Annotated[str, Form(alias="csrf")] = "",
+    lang: Annotated[str | None, Form()] = None,
+) -> Response:
+    language = lang_of(request, lang)
+    if learner is None:
+        return to_sign_in(language, "/learner/credentials")
+    if not session_csrf_ok(learner, csrf_token):
+        return csrf_failed(language)
+    try:
+        record_id = links.revoke(learners.sessions, learner.account_id, link_id)
+    except NotFound:
+        body = lp.message(language, "l.my_credentials", t(language, "l.not_found"))
+        return html(language, t(language, "l.my_credentials"), body, status_code=404)
+    return redirect(f"/learner/credentials/{record_id}?lang={language}")

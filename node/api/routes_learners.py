@@ -1,0 +1,115 @@
+"""Learner accounts, the admin API: provision, attach credentials, list, send a sign-in link."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, Field
+
+from node.api.deps import IssuerToken
+from node.api.errors import ERROR_RESPONSES, ErrorOut
+from node.api.learner_http import (
+    LearnerServices,
+)
+from node.learners.accounts import Account
+
+router = APIRouter(prefix="/admin/learners", tags=["learner accounts"], responses=ERROR_RESPONSES)
+
+
+class LearnerIn(BaseModel):
+    email: str = Field(max_length=320, description="The learner's address (their sign-in name)")
+    name: str = Field(max_length=300)
+    password: str | None = Field(
+        default=None, max_length=1024, description="Initial password (at least 10 characters)"
+    )
+    send_sign_in_link: bool = Field(
+        default=False, description="Mail a one-time sign-in link (mail outbox)"
+    )
+    record_ids: list[str] = Field(default_factory=list, description="Credential records to attach")
+
+
+class LearnerOut(BaseModel):
+    id: str
+    email: str
+    name: str
+    has_password: bool
+    disabled: bool
+    created_at: datetime
+    record_ids: list[str]
+    outbox_id: int | None = Field(default=None, description="The sign-in mail, when one was sent")
+
+
+class AttachIn(BaseModel):
+    record_ids: list[str] = Field(min_length=1, max_length=1000)
+
+
+class SignInLinkOut(BaseModel):
+    outbox_id: int
+
+
+def _out(account: Account, outbox_id: int | None = None) -> LearnerOut:
+    return LearnerOut(
+        id=account.id,
+        email=account.email,
+        name=account.name,
+        has_password=account.has_password,
+        disabled=account.disabled,
+        created_at=account.created_at,
+        record_ids=list(account.record_ids),
+        outbox_id=outbox_id,
+    )
+
+
+_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorOut, "description": "An account with this e-mail exists"}
+}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "No such account or record"}
+}
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Provision a learner account",
+    responses=_CONFLICT | _NOT_FOUND,
+)
+def provision(body: LearnerIn, learners: LearnerServices, token: IssuerToken) -> LearnerOut:
+    account = learners.accounts.provision(
+        body.email, body.name, body.password, token.id, body.record_ids
+    )
+    outbox_id = learners.sign_in.send_link_to(account.id) if body.send_sign_in_link else None
+    return _out(account, outbox_id)
+
+
+@router.get("", summary="The learner accounts")
+def list_learners(learners: LearnerServices, token: IssuerToken) -> list[LearnerOut]:
+    return [_out(a) for a in learners.accounts.all()]
+
+
+@router.get("/{account_id}", summary="One learner account", responses=_NOT_FOUND)
+def get_learner(account_id: str, learners: LearnerServices, token: IssuerToken) -> LearnerOut:
+    return _out(learners.accounts.get(account_id))
+
+
+@router.post(
+    "/{account_id}/credentials",
+    summary="Attach credential records to a learner account",
+    responses=_NOT_FOUND,
+)
+def attach(
+    account_id: str, body: AttachIn, learners: LearnerServices, token: IssuerToken
+) -> LearnerOut:
+    return _out(learners.accounts.attach(account_id, body.record_ids))
+
+
+@router.post(
+    "/{account_id}/sign-in-links",
+    status_code=status.HTTP_201_CREATED,
+    summary="Mail the learner a one-time sign-in link (15 minutes)",
+    responses=_NOT_FOUND,
+)
+def send_link(account_id: str, learners: LearnerServices, token: IssuerToken) -> SignInLinkOut:
+    return SignInLinkOut(outbox_id=learners.sign_in.send_link_to(account_id))

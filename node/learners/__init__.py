@@ -1,0 +1,1 @@
+"""Learner accounts: sign-in (password or one-time link), sessions, CSRF, share links."""

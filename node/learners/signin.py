@@ -1,0 +1,197 @@
+"""Signing in: password or a one-time link (mailed through ``mail_outbox``), sessions.
+
+Only SHA-256 digests of link and session tokens are stored; a link works once (conditional
+UPDATE) for 15 minutes. Attempts are rate-limited per client address and per e-mail
+address; a wrong address and a wrong password get the same answer, after the same work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from node.db.models import LearnerAccount, LearnerLoginLink, LearnerSession, MailOutbox
+from node.errors import NotFound
+from node.learners.errors import SignInFailed, TooManyAttempts
+from node.learners.passwords import verify_password
+from node.lookup.limits import RateLimiter
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class SignInSettings:
+    link_ttl: timedelta = timedelta(minutes=15)
+    session_ttl: timedelta = timedelta(hours=12)
+    attempts: int = 10  # per client address and per e-mail address …
+    window_seconds: float = 300.0  # … in this window
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A new session: ``token`` goes into the cookie, never into the database."""
+
+    token: str
+    account_id: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Learner:
+    """The learner a session cookie belongs to."""
+
+    account_id: str
+    name: str
+    email: str
+    session_token: str
+
+
+class SignIn:
+    def __init__(
+        self, sessions: sessionmaker[Session], origin: str, settings: SignInSettings | None = None
+    ) -> None:
+        self._sessions = sessions
+        self._origin = origin
+        self.settings = settings or SignInSettings()
+        self._by_client = RateLimiter(self.settings.attempts, self.settings.window_seconds)
+        self._by_email = RateLimiter(self.settings.attempts, self.settings.window_seconds)
+
+    def _limit(self, client: str, email: str) -> None:
+        for limiter, key in ((self._by_client, client), (self._by_email, email)):
+            retry = limiter.hit(key)
+            if retry is not None:
+                raise TooManyAttempts(max(1, int(retry + 0.999)))
+
+    def with_password(self, email: str, password: str, client: str) -> SignedIn:
+        email = email.strip().lower()
+        self._limit(client, email)
+        with self._sessions() as session:
+            account = session.scalar(select(LearnerAccount).where(LearnerAccount.email == email))
+            stored = account.password_hash if account is not None else None
+            good = verify_password(password, stored)  # the same work for an unknown address
+            if account is None or not good or account.disabled_at is not None:
+                raise SignInFailed("wrong e-mail address or password")
+            signed_in = self._open(session, account.id)
+            session.commit()
+            return signed_in
+
+    def send_link(self, email: str, client: str) -> int | None:
+        """Mail a sign-in link if the address has an account (the caller says the same
+        thing either way). Returns the outbox row id, or None."""
+        email = email.strip().lower()
+        self._limit(client, email)
+        with self._sessions() as session:
+            account = session.scalar(select(LearnerAccount).where(LearnerAccount.email == email))
+            if account is None or account.disabled_at is not None:
+                return None
+            return self._mail_link(session, account)
+
+    def send_link_to(self, account_id: str) -> int:
+        """The institution sends a sign-in link (admin API, no rate limit)."""
+        with self._sessions() as session:
+            account = session.get(LearnerAccount, account_id)
+            if account is None:
+                raise NotFound(f"no learner account {account_id}")
+            return self._mail_link(session, account)
+
+    def _mail_link(self, session: Session, account: LearnerAccount) -> int:
+        token = secrets.token_urlsafe(32)
+        expires_at = _now() + self.settings.link_ttl
+        session.add(
+            LearnerLoginLink(
+                account_id=account.id, token_hash=token_hash(token), expires_at=expires_at
+            )
+        )
+        minutes = int(self.settings.link_ttl.total_seconds() // 60)
+        mail = MailOutbox(
+            recipient=account.email,
+            subject="Your sign-in link",
+            body="\n".join(
+                [
+                    f"Hello {account.name},",
+                    "",
+                    "Open this link to sign in to your learner account:",
+                    f"{self._origin}/learner/link/{token}",
+                    "",
+                    f"It works once, for {minutes} minutes. If you did not ask for it, "
+                    "ignore this message.",
+                ]
+            ),
+        )
+        session.add(mail)
+        session.commit()
+        return mail.id
+
+    def with_link(self, token: str) -> SignedIn:
+        """Links are 256-bit random: guessing is hopeless, so no rate limit here."""
+        now = _now()
+        with self._sessions() as session:
+            link = session.scalar(
+                select(LearnerLoginLink).where(LearnerLoginLink.token_hash == token_hash(token))
+            )
+            if link is None:
+                raise SignInFailed("this sign-in link is not valid, or was used, or expired")
+            used = session.execute(
+                update(LearnerLoginLink)
+                .where(
+                    LearnerLoginLink.id == link.id,
+                    LearnerLoginLink.used_at.is_(None),
+                    LearnerLoginLink.expires_at > now,
+                )
+                .values(used_at=now)
+            )
+            account = session.get(LearnerAccount, link.account_id)
+            spent = used.rowcount == 1  # type: ignore[attr-defined]
+            if not spent or account is None or account.disabled_at is not None:
+                session.rollback()
+                raise SignInFailed("this sign-in link is not valid, or was used, or expired")
+            signed_in = self._open(session, account.id)
+            session.commit()
+            return signed_in
+
+    def _open(self, session: Session, account_id: str) -> SignedIn:
+        token = secrets.token_urlsafe(32)
+        expires_at = _now() + self.settings.session_ttl
+        session.add(
+            LearnerSession(
+                account_id=account_id, token_hash=token_hash(token), expires_at=expires_at
+            )
+        )
+        return SignedIn(token, account_id, expires_at)
+
+    def learner(self, session_token: str | None) -> Learner | None:
+        if not session_token or len(session_token) > 200:
+            return None
+        with self._sessions() as session:
+            row = session.scalar(
+                select(LearnerSession).where(LearnerSession.token_hash == token_hash(session_token))
+            )
+            if row is None or row.revoked_at is not None or row.expires_at <= _now():
+                return None
+            account = session.get(LearnerAccount, row.account_id)
+            if account is None or account.disabled_at is not None:
+                return None
+            return Learner(account.id, account.name, account.email, session_token)
+
+    def sign_out(self, session_token: str) -> None:
+        with self._sessions() as session:
+            session.execute(
+                update(LearnerSession)
+                .where(
+                    LearnerSession.token_hash == token_hash(session_token),
+                    LearnerSession.revoked_at.is_(None),
+                )
+                .values(revoked_at=_now())
+            )
+            session.commit()
