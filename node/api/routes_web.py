@@ -7,12 +7,13 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 import segno
-from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from node.api.deps import Runtime
 from node.errors import InvalidInput
 from node.lookup import share
+from node.lookup.qr import QrError, read_upload
 from node.lookup.service import Outcome, parse_text, verify_input
 from node.vc.errors import VCError
 from node.web import pages
@@ -53,14 +54,25 @@ def verify_submit(
     runtime: Runtime,
     credential: Annotated[str | None, Form(max_length=_MAX_TEXT)] = None,
     file: Annotated[UploadFile | None, File()] = None,
+    qr: Annotated[UploadFile | None, File()] = None,
     lang: Annotated[str | None, Form()] = None,
-) -> HTMLResponse:
+) -> Response:
     language = _lang(request, lang)
     text = credential or ""
     if file is not None and file.filename:
         raw = file.file.read(_MAX_TEXT + 1)
         if raw.strip():
             text = raw.decode("utf-8", errors="replace")
+    if qr is not None and qr.filename:
+        try:
+            text, content = read_upload(qr.file.read(), runtime.settings.origin)
+        except QrError as exc:
+            body = pages.qr_error_body(language, exc.key, exc.message)
+            body += pages.verify_form(language, heading=False)
+            page = pages.page(language, t(language, "result"), body, switch="")
+            return _html(page, 422)
+        if content.share_token is not None:  # the printable copy's QR: its share link
+            return RedirectResponse(f"/v/{content.share_token}?lang={language}", 303)
     switch = pages.form_switch(language, text)
     try:
         outcome = verify_input(runtime.verifier(), parse_text(text))

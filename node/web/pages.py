@@ -72,6 +72,8 @@ def verify_form(lang: str, *, heading: bool = True) -> str:
         "</textarea>\n"
         f'<label for="file">{_e(t(lang, "upload"))}</label>\n'
         '<input id="file" name="file" type="file" accept=".json,.jwt,.txt,application/json">\n'
+        f'<label for="qr">{_e(t(lang, "upload_qr"))}</label>\n'
+        '<input id="qr" name="qr" type="file" accept="image/png,image/jpeg">\n'
         f'<div><button class="primary" type="submit">{_e(t(lang, "submit"))}</button></div>\n'
         "</form>"
     )
@@ -163,6 +165,16 @@ def error_body(lang: str, message: str) -> str:
     return (
         f'<section id="verdict" class="verdict cannot_check" data-verdict="not_a_credential"'
         f' role="alert"><h2>{_e(t(lang, "not_credential"))}</h2><p>{_e(message)}</p></section>'
+    )
+
+
+def qr_error_body(lang: str, key: str, message: str) -> str:
+    """An uploaded QR image that yields nothing to verify: why, in the page's language."""
+    return (
+        f'<section id="verdict" class="verdict cannot_check" data-verdict="qr_unreadable"'
+        f' role="alert"><h2>{_e(t(lang, "qr.problem"))}</h2><p>{_e(t(lang, key))}</p>'
+        f"<details><summary>{_e(t(lang, 'technical'))}</summary><code>{_e(message)}</code>"
+        "</details></section>"
     )
 
 

@@ -5,12 +5,14 @@ decodes to the verification link."""
 from __future__ import annotations
 
 import json
+import struct
+import zlib
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 import zxingcpp
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, FilePayload, Page
 
 from tests.browser.conftest import Node
 from tests.browser.png import to_grey
@@ -63,6 +65,7 @@ def test_verdict_is_reached_by_keyboard_alone(page: Page, node: Node) -> None:
     assert page.evaluate("document.activeElement.id") == "credential"
     page.keyboard.insert_text(json.dumps(node.credentials["valid"]))
     page.keyboard.press("Tab")  # the file input
+    page.keyboard.press("Tab")  # the QR image input
     page.keyboard.press("Tab")  # the Verify button
     page.keyboard.press("Enter")
     page.wait_for_load_state()
@@ -119,6 +122,53 @@ def test_printable_copy_qr_decodes_to_the_verification_link(page: Page, node: No
     page.goto(link["url"])
     assert page.locator("#notice").is_visible()
     assert page.locator("#verdict").count() == 0
+
+
+def test_uploaded_photo_of_the_printed_qr_shows_the_verdict(page: Page, node: Node) -> None:
+    """The employer has only the paper copy: a picture of its QR code, uploaded on /verify
+    (no JavaScript), opens the credential's verification."""
+    expires = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+    created = httpx.post(
+        f"{node.url}/admin/credentials/{node.records['revoked']}/share-links",
+        json={"expiresAt": expires},
+        headers=node.headers(),
+        timeout=30,
+    )
+    assert created.status_code == 201, created.text
+    page.goto(created.json()["printUrl"])
+    png = page.locator(".qr svg").screenshot()
+    page.goto(f"{node.url}/verify?lang=de")
+    page.get_by_label("QR-Codes hochladen").set_input_files(
+        files=FilePayload(name="foto.png", mimeType="image/png", buffer=png)
+    )
+    page.get_by_role("button", name="Prüfen", exact=True).click()
+    page.wait_for_load_state()
+    assert page.url.startswith(f"{node.url}/v/")
+    assert page.locator("html").get_attribute("lang") == "de"
+    assert page.locator("#verdict").get_attribute("data-verdict") == "revoked"
+    assert page.locator("#verdict h2").inner_text() == "Widerrufen"
+    assert page.locator('dd[data-field="learner"]').inner_text()
+    # A picture without a QR code: a clear message on the page, and the form again.
+    page.goto(f"{node.url}/verify?lang=en")
+    page.get_by_label("QR code").set_input_files(
+        files=FilePayload(name="blank.png", mimeType="image/png", buffer=_white_png())
+    )
+    page.get_by_role("button", name="Verify", exact=True).click()
+    page.wait_for_load_state()
+    assert page.locator("#verdict").get_attribute("data-verdict") == "qr_unreadable"
+    assert "No QR code was found" in page.locator("#verdict").inner_text()
+    assert page.get_by_label("QR code").count() == 1
+
+
+def _white_png() -> bytes:
+    raw = zlib.compress(b"".join(b"\x00" + b"\xff" * 64 for _ in range(64)))
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", 64, 64, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
 
 
 def test_page_loads_nothing_from_outside(page: Page, node: Node) -> None:
