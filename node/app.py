@@ -12,9 +12,13 @@ from node.api import (
     errors,
     routes_admin,
     routes_anchor,
+    routes_authorize,
+    routes_learner_pages,
+    routes_learners,
     routes_lookup,
     routes_network,
     routes_oid4vci,
+    routes_oid4vp,
     routes_public,
     routes_status,
     routes_verify,
@@ -63,11 +67,15 @@ def create_app(
     app.include_router(routes_verify.router)
     app.include_router(routes_anchor.router)
     app.include_router(routes_oid4vci.router)
+    app.include_router(routes_oid4vp.router)
     app.include_router(routes_status.admin)
     app.include_router(routes_status.public)
     app.include_router(routes_lookup.public)
     app.include_router(routes_lookup.admin)
     app.include_router(routes_web.router)
+    app.include_router(routes_learner_pages.router)
+    app.include_router(routes_authorize.router)
+    app.include_router(routes_learners.router)
     app.add_middleware(
         PublicLimits,
         limiter=RateLimiter(settings.public_rate_limit, settings.public_rate_window_seconds),

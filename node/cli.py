@@ -7,7 +7,7 @@ import os
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -22,6 +22,9 @@ from node.errors import NodeError
 from node.keys.keystore import FileKeyStore, KeyStoreError
 from node.runtime import open_runtime
 from node.settings import Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 # No locals in tracebacks: they could hold the key store passphrase or tokens.
 app = typer.Typer(
@@ -118,18 +121,65 @@ def token_create(
 
 
 @app.command()
-def serve(data_dir: DataDir = None) -> None:
+def serve(
+    data_dir: DataDir = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            envvar="CREDREG_WORKERS",
+            min=1,
+            help="HTTP worker processes (more than 1 needs chain = rpc or off: the embedded "
+            "chain is owned by one process; anchoring then runs in this supervising process)",
+        ),
+    ] = 1,
+) -> None:
     """Run the node's HTTP service."""
     import uvicorn
 
     from node.app import create_app
+    from node.logs import uvicorn_log_config
 
     settings = _settings(data_dir)
     if settings.key_passphrase is None:
         os.environ["CREDREG_KEY_PASSPHRASE"] = _passphrase(settings)
         settings = _settings(data_dir)
-    app_ = create_app(settings, start_anchoring=True)
-    uvicorn.run(app_, host=settings.host, port=settings.port, log_level="info")
+    if workers == 1:
+        app_ = create_app(settings, start_anchoring=True)
+        uvicorn.run(
+            app_,
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+            log_config=uvicorn_log_config(),
+        )
+        return
+    if settings.chain == "embedded":
+        raise _fail("--workers > 1 needs chain = rpc or off: the embedded chain has one owner")
+    os.environ["CREDREG_DATA_DIR"] = str(settings.data_dir)  # the workers read the same
+    runtime = open_runtime(settings, _passphrase(settings))
+    try:
+        runtime.start_anchor_service()  # one anchoring loop, here, not one per worker
+        uvicorn.run(
+            "node.cli:worker_app",
+            factory=True,
+            workers=workers,
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+            log_config=uvicorn_log_config(),
+        )
+    finally:
+        if runtime.anchor_service is not None:
+            runtime.anchor_service.stop()
+        runtime.close()
+
+
+def worker_app() -> FastAPI:
+    """The app of one `credreg serve --workers N` process (uvicorn's factory)."""
+    from node.app import create_app
+
+    return create_app(Settings(), start_anchoring=False)
 
 
 @app.command()
@@ -359,6 +409,7 @@ def demo(
     from node.app import create_app
     from node.credentials.examples import example_claims
     from node.issuance.service import IssueRequest
+    from node.logs import uvicorn_log_config
     from node.setup import create_institution
     from node.tokens import create_token
 
@@ -385,7 +436,52 @@ def demo(
         session.commit()
     console.print(f"issuer token (demo): [bold]{token}[/bold]")
     console.print(f"API docs: {settings.origin}/docs   DID: {settings.origin}/.well-known/did.json")
-    uvicorn.run(app_, host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(
+        app_,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        log_config=uvicorn_log_config(),
+    )
+
+
+learner_app = typer.Typer(help="Learner accounts (docs/learners.md).", no_args_is_help=True)
+app.add_typer(learner_app, name="learner")
+
+
+@learner_app.command("add")
+def learner_add(
+    email: Annotated[str, typer.Option(help="The learner's e-mail address")],
+    name: Annotated[str, typer.Option(help="The learner's name")],
+    record: Annotated[
+        list[str] | None, typer.Option(help="A credential record id to attach (repeatable)")
+    ] = None,
+    password: Annotated[
+        bool, typer.Option("--password", help="Prompt for an initial password")
+    ] = False,
+    send_link: Annotated[
+        bool, typer.Option("--send-link", help="Mail a one-time sign-in link (mail outbox)")
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Provision a learner account; prints its id."""
+    from node.learners.service import Learners
+
+    settings = _settings(data_dir)
+    secret = getpass.getpass("Learner's initial password: ") if password else None
+    engine = make_engine(settings.effective_database_url)
+    migrate(engine)
+    learners = Learners.build(session_factory(engine), settings.origin)
+    try:
+        account = learners.accounts.provision(email, name, secret, None, record or [])
+        if send_link:
+            learners.sign_in.send_link_to(account.id)
+    except NodeError as exc:
+        reasons = "; ".join(f"{p.element}: {p.reason}" for p in exc.problems)
+        raise _fail(f"{exc.message}{' (' + reasons + ')' if reasons else ''}") from None
+    finally:
+        engine.dispose()
+    typer.echo(account.id)
 
 
 def main() -> None:

@@ -151,7 +151,7 @@ class NodeRuntime:
             unreachable = UnreachableTrust(str(exc))
             return Verifier(resolver, missing_elements=missing_elements, trust=unreachable)
         proofs = SuppliedProofs(self.settings.data_dir)  # holders' proofs of peers' anchors
-        mirror = StatusMirror(self.settings.data_dir, ledger)  # peers' status lists
+        mirror = StatusMirror.from_settings(self.settings, ledger)  # peers' status lists
         trust = LedgerTrust(
             self.sessions,
             ledger,
@@ -194,7 +194,7 @@ class NodeRuntime:
     def ledger_rounds(self) -> Rounds:
         """One round of ledger work: publish changed status lists, anchor credential
         batches, anchor status list versions."""
-        mirror = StatusMirror(self.settings.data_dir, self.ledger())
+        mirror = StatusMirror.from_settings(self.settings, self.ledger())
         return Rounds(
             [_Publisher(self.status()), self.anchor_worker(), self.status_anchorer(), mirror]
         )

@@ -109,6 +109,21 @@ class Settings(BaseSettings):
     public_max_body_bytes: int = Field(
         default=1_000_000, gt=0, description="Largest request body the public endpoints take (413)"
     )
+    presentation_request_seconds: int = Field(
+        default=600, gt=0, description="Lifetime of an OpenID4VP presentation request"
+    )
+    peer_connect_timeout_seconds: float = Field(
+        default=3.0,
+        gt=0,
+        description="Time to connect to another member's node (status list mirroring); only "
+        "URLs under a member's endpoint registered on chain are ever fetched",
+    )
+    peer_read_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="Time for a peer's whole answer once connected"
+    )
+    peer_max_response_bytes: int = Field(
+        default=2_000_000, gt=0, description="Largest answer taken from a peer (decoded bytes)"
+    )
 
     @field_validator("origin")
     @classmethod

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from node.app import create_app
 from node.db.models import Role
 from node.db.scratch import reset_schema, scratch_database
+from node.runtime import NodeRuntime
 from node.settings import Settings
 from node.setup import create_institution
 from node.tokens import create_token
@@ -70,6 +71,16 @@ class RunningNode:
 
     def auth(self, token: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {token or self.issuer_token}"}
+
+    @property
+    def runtime(self) -> NodeRuntime:
+        runtime: NodeRuntime = self.client.app.state.runtime  # type: ignore[attr-defined]
+        return runtime
+
+    def anchor_all(self) -> None:
+        """Anchor every pending credential and status list version now."""
+        self.runtime.anchor_worker().run_once(force=True)
+        self.runtime.ledger_rounds().run_once()
 
 
 def make_settings(data_dir: Path, database_url: str, **overrides: object) -> Settings:

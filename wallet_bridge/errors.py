@@ -94,3 +94,10 @@ class InvalidTransactionId(OAuthError):
     """OpenID4VCI 1.0 §9.3: unknown or already answered ``transaction_id``."""
 
     code = "invalid_transaction_id"
+
+
+class UnknownPresentationRequest(OAuthError):
+    """OpenID4VP: the request_uri / response_uri names no presentation request."""
+
+    code = "invalid_request"
+    status_code = 404

@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 LDP_VC: Literal["ldp_vc"] = "ldp_vc"
 JWT_VC_JSON: Literal["jwt_vc_json"] = "jwt_vc_json"
+DC_SD_JWT: Literal["dc+sd-jwt"] = "dc+sd-jwt"  # SD-JWT VC (Appendix A.3)
+LEGACY_SD_JWT_FORMATS = ("vc+sd-jwt",)  # what draft wallets call dc+sd-jwt
 
 # OpenID4VCI 1.0 Appendix F.1: the binding methods a wallet key may use.
 BINDING_METHODS = ("did:key", "did:jwk", "jwk")
@@ -73,21 +75,25 @@ class CredentialConfiguration:
     """One entry of ``credential_configurations_supported`` (Appendix A.1.1 / A.1.2)."""
 
     id: str
-    format: Literal["ldp_vc", "jwt_vc_json"]
-    types: tuple[str, ...]
+    format: Literal["ldp_vc", "jwt_vc_json", "dc+sd-jwt"]
+    types: tuple[str, ...]  # dc+sd-jwt: empty (the type is ``vct``)
     signing_algs: tuple[str, ...]  # JOSE algs (jwt_vc_json) or cryptosuites (ldp_vc)
     display: Display
     claims: tuple[Claim, ...] = ()
     contexts: tuple[str, ...] = ()  # ldp_vc only
     scope: str | None = None
+    vct: str | None = None  # dc+sd-jwt only (Appendix A.3.1)
 
     def as_json(self) -> dict[str, Any]:
         definition: dict[str, Any] = {"type": list(self.types)}
         if self.format == LDP_VC:
             definition = {"@context": list(self.contexts), **definition}
+        kind: dict[str, Any] = (
+            {"vct": self.vct} if self.format == DC_SD_JWT else {"credential_definition": definition}
+        )
         out: dict[str, Any] = {
             "format": self.format,
-            "credential_definition": definition,
+            **kind,
             "cryptographic_binding_methods_supported": list(BINDING_METHODS),
             "credential_signing_alg_values_supported": list(self.signing_algs),
             "proof_types_supported": {
@@ -128,6 +134,10 @@ class IssuerEndpoints:
     def deferred_credential(self) -> str:
         return self._url("/deferred_credential")
 
+    @property
+    def authorization(self) -> str:
+        return self._url("/authorize")
+
 
 def issuer_metadata(
     endpoints: IssuerEndpoints,
@@ -151,13 +161,19 @@ def issuer_metadata(
 
 def authorization_server_metadata(endpoints: IssuerEndpoints) -> dict[str, Any]:
     """RFC 8414 §2 metadata; the pre-authorized grant needs no client authentication
-    (OpenID4VCI 1.0 §12.3: ``pre-authorized_grant_anonymous_access_supported``)."""
+    (OpenID4VCI 1.0 §12.3: ``pre-authorized_grant_anonymous_access_supported``); the
+    authorization code grant is for public clients with PKCE S256 (RFC 7636) and answers
+    with ``iss`` (RFC 9207)."""
     return {
         "issuer": endpoints.credential_issuer,
+        "authorization_endpoint": endpoints.authorization,
         "token_endpoint": endpoints.token,
-        "grant_types_supported": [PRE_AUTHORIZED_GRANT],
+        "grant_types_supported": ["authorization_code", PRE_AUTHORIZED_GRANT],
         "token_endpoint_auth_methods_supported": ["none"],
-        "response_types_supported": [],
+        "response_types_supported": ["code"],
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": True,
+        "authorization_details_types_supported": ["openid_credential"],
         "pre-authorized_grant_anonymous_access_supported": True,
     }
 

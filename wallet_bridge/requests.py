@@ -18,7 +18,12 @@ from wallet_bridge.errors import (
     UnsupportedCredentialFormat,
     UnsupportedGrantType,
 )
-from wallet_bridge.metadata import PRE_AUTHORIZED_GRANT, CredentialConfiguration
+from wallet_bridge.metadata import (
+    DC_SD_JWT,
+    LEGACY_SD_JWT_FORMATS,
+    PRE_AUTHORIZED_GRANT,
+    CredentialConfiguration,
+)
 
 
 @dataclass(frozen=True)
@@ -73,9 +78,17 @@ def _configuration_for_format(
 ) -> CredentialConfiguration:
     # Draft 15 §8.2 (and older) name the credential by format + credential_definition.type.
     fmt = body.get("format")
+    if fmt in LEGACY_SD_JWT_FORMATS:
+        fmt = DC_SD_JWT  # older wallets' name of the same format
     matching = [c for c in configurations if c.format == fmt]
     if not matching:
         raise UnsupportedCredentialFormat(f"format {fmt!r} is not offered")
+    if fmt == DC_SD_JWT:  # SD-JWT VC requests name the type by vct
+        vct = body.get("vct")
+        matching = [c for c in matching if vct is None or c.vct == vct]
+        if not matching:
+            raise UnknownCredentialConfiguration(f"no {fmt} credential of vct {vct!r}")
+        return matching[0]
     definition = body.get("credential_definition")
     wanted = definition.get("type") if isinstance(definition, Mapping) else None
     if isinstance(wanted, list):
@@ -119,10 +132,14 @@ def parse_credential_request(
         raise InvalidCredentialRequest("the credential request must be a JSON object")
     if body.get("credential_response_encryption") is not None:
         raise InvalidCredentialRequest("credential response encryption is not supported")
-    if body.get("credential_identifier") is not None:
-        # We return no authorization_details from the token endpoint, hence no identifiers.
-        raise InvalidCredentialRequest("use credential_configuration_id; no identifiers issued")
-    configuration_id = body.get("credential_configuration_id")
+    identifier = body.get("credential_identifier")
+    if identifier is not None and body.get("credential_configuration_id") is not None:
+        raise InvalidCredentialRequest(
+            "give credential_identifier or credential_configuration_id, not both"
+        )
+    # The token response's credential_identifiers (authorization code flow with
+    # authorization_details) are the configuration ids: one dataset per configuration.
+    configuration_id = body.get("credential_configuration_id", identifier)
     if configuration_id is not None:
         found = next((c for c in configurations if c.id == configuration_id), None)
         if found is None:

@@ -20,8 +20,10 @@ from pydantic import BaseModel, Field
 
 from node.api.deps import IssuerToken, Runtime
 from node.api.errors import ERROR_RESPONSES
+from node.credentials.render import SD_JWT_VCT_PATH
 from node.identity import ED25519_KEY_NAME, P256_KEY_NAME
 from node.issuance.signing import CredentialSigner, issuer_keys
+from node.status.allocation import StatusAllocator
 from node.wallet.service import LOGO_PATH, Answer, WalletService, data_url
 from wallet_bridge.errors import InvalidCredentialRequest, InvalidRequest
 
@@ -46,6 +48,7 @@ def _wallet(request: Request, runtime: Runtime) -> WalletService:
                 origin=runtime.settings.origin,
                 institution_name=identity.name,
                 require_approval=runtime.settings.require_approval,
+                allocator=StatusAllocator(runtime.sessions),
             )
             request.app.state.wallet = service
     return service
@@ -84,6 +87,11 @@ def credential_issuer_metadata(wallet: Wallet) -> dict[str, Any]:
 @public.get("/.well-known/oauth-authorization-server", summary="Authorization server metadata")
 def authorization_server_metadata(wallet: Wallet) -> dict[str, Any]:
     return wallet.authorization_server_metadata()
+
+
+@public.get(SD_JWT_VCT_PATH, summary="SD-JWT VC Type Metadata of the micro-credential (vct)")
+def vct_metadata(wallet: Wallet) -> dict[str, Any]:
+    return wallet.vct_metadata()
 
 
 @public.post("/token", summary="Token endpoint: pre-authorized code (+ tx_code)")

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from fastapi import APIRouter
+from anyio import CapacityLimiter, to_thread
+from fastapi import APIRouter, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
-from node.api.deps import Runtime
 from node.api.errors import ErrorOut
-from node.lookup.service import verify_input
+from node.lookup.service import Outcome, verify_input
+from node.runtime import NodeRuntime
 
 router = APIRouter(prefix="/api", tags=["verification"])
+VERIFY_THREADS = 4  # verifications at once per process (see _verifications)
 
 
 class VerifyIn(BaseModel):
     credential: dict[str, Any] | str = Field(
         description="A Data Integrity credential (JSON object), a compact JWT credential, or "
-        "a verifiable presentation (JSON-LD or JWT) carrying one of them"
+        "a verifiable presentation (JSON-LD with a Data Integrity proof, or a JWT) carrying "
+        "one or more of them"
     )
     valid_at: AwareDatetime | None = Field(
         default=None,
@@ -33,13 +37,35 @@ class CheckOut(BaseModel):
     detail: str
 
 
-class ReportOut(BaseModel):
+class PresentedOut(BaseModel):
     verified: bool
-    verdict: str = Field(description="valid | invalid | revoked | suspended | cannot_check")
+    verdict: str
     checks: list[CheckOut]
+    credential: dict[str, Any] = Field(description="The human-readable summary")
+
+
+class PresentationOut(BaseModel):
+    kind: str = Field(description="ldp_vp | jwt_vp | dc+sd-jwt")
+    holder: str | None = Field(description="The DID whose proof verified")
+    checks: list[CheckOut] = Field(
+        description="structure, holder_proof, nonce, audience (no nonce or audience is "
+        "expected here: freshness is reported as not checked)"
+    )
+    credentials: list[PresentedOut] = Field(description="One report per credential, in order")
+
+
+class ReportOut(BaseModel):
+    verified: bool = Field(
+        description="For a presentation: no presentation check failed and every credential verified"
+    )
+    verdict: str = Field(description="valid | invalid | revoked | suspended | cannot_check")
+    checks: list[CheckOut] = Field(description="The (first) credential's checks")
     credential: dict[str, Any] = Field(
         description="What the credential says, for a person (learner, title, awarding body, "
         "country, date, outcomes, ECTS, EQF, assessment, participation, QA, grade)"
+    )
+    presentation: PresentationOut | None = Field(
+        default=None, description="Set when the input is a verifiable presentation"
     )
 
 
@@ -50,8 +76,27 @@ class ReportOut(BaseModel):
     "input that is not a credential at all.",
     responses={422: {"model": ErrorOut, "description": "Not a credential"}},
 )
-def verify(body: VerifyIn, runtime: Runtime) -> ReportOut:
-    outcome = verify_input(runtime.verifier(), body.credential, body.valid_at)
+async def verify(body: VerifyIn, request: Request) -> ReportOut:
+    runtime: NodeRuntime = request.app.state.runtime
+
+    def run() -> Outcome:
+        return verify_input(runtime.verifier(), body.credential, body.valid_at)
+
+    outcome = await to_thread.run_sync(run, limiter=_verifications())
     return ReportOut.model_validate(
-        {**outcome.report.as_dict(), "verdict": outcome.verdict, "credential": outcome.summary()}
+        {
+            **outcome.report.as_dict(),
+            "verified": outcome.verified,
+            "verdict": outcome.verdict,
+            "credential": outcome.summary(),
+            "presentation": outcome.presentation_dict(),
+        }
     )
+
+
+@cache
+def _verifications() -> CapacityLimiter:
+    """Verifications running at once in this process. They are CPU-bound under the GIL: more
+    threads than this only wait for it, and overflow the database pool (a new connection
+    per request). Other requests keep the default thread pool."""
+    return CapacityLimiter(VERIFY_THREADS)

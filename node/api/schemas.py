@@ -52,12 +52,15 @@ class BatchIn(_Wire):
 
 class CopyOut(_Wire):
     format: CredentialFormat
-    credential: Any = Field(description="JSON-LD object, or compact JWS for jwt_vc_json")
+    credential: Any = Field(
+        description="JSON-LD object, compact JWS for jwt_vc_json, SD-JWT for dc+sd-jwt"
+    )
     leaf_digest: str = Field(description="Hex SHA-256 anchoring leaf (DESIGN.md, Anchoring)")
 
     @classmethod
     def of(cls, fmt: str, content: str, digest: str) -> CopyOut:
-        body: Any = content if fmt == CredentialFormat.JWT_VC_JSON else json.loads(content)
+        compact = (CredentialFormat.JWT_VC_JSON, CredentialFormat.SD_JWT_VC)
+        body: Any = content if fmt in compact else json.loads(content)
         return cls(format=CredentialFormat(fmt), credential=body, leaf_digest=digest)
 
 

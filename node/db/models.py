@@ -144,6 +144,7 @@ class CredentialFormat(enum.StrEnum):
     LDP_RDFC = "ldp_vc+eddsa-rdfc-2022"
     LDP_JCS = "ldp_vc+eddsa-jcs-2022"
     JWT_VC_JSON = "jwt_vc_json"
+    SD_JWT_VC = "dc+sd-jwt"  # SD-JWT VC, holder-bound copies for wallets (OpenID4VCI)
 
 
 class SignedCopy(Base):
@@ -442,6 +443,11 @@ class WalletAuthorization(Base):
     state: Mapped[str | None] = mapped_column(Text, default=None)  # the wallet's, echoed back
     code_challenge: Mapped[str] = mapped_column(String(128))
     configuration_ids: Mapped[list[str]] = mapped_column(JSON)
+    # The request's authorization_details (normalised), echoed with credential_identifiers in
+    # the token response; None when the wallet asked by scope.
+    authorization_details: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
+    # The offer named by issuer_state: the learner then chooses only that offer's record.
+    offer_id: Mapped[str | None] = mapped_column(ForeignKey("wallet_offer.id"), default=None)
     account_id: Mapped[str | None] = mapped_column(
         ForeignKey("learner_account.id"), index=True, default=None
     )
@@ -465,6 +471,8 @@ class PresentationRequest(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     nonce: Mapped[str] = mapped_column(String(64))
     dcql_query: Mapped[dict[str, Any]]
+    # The relying party also wants each credential's human-readable summary kept.
+    with_summary: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(20), index=True)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     expires_at: Mapped[datetime]

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, bindparam, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from node.db.models import StatusListVersion
@@ -25,29 +25,16 @@ from node.ledger.status_anchor import chain_list_id
 from node.status.bitstring import Bitstring
 from node.vc import data_integrity
 from node.vc.signer import VerificationKey
+from node.verification.pipeline import TrustUnavailable
 
 _LATEST_SECONDS = 5.0
 
 
+NO_STATUS = "the credential has no credentialStatus"
+
+
 class _Tampered(Exception):
     pass
-
-
-class _Contents:
-    """A list's stored versions by number; each content is read when first asked for."""
-
-    def __init__(self, sessions: sessionmaker[Session], list_id: int, numbers: list[int]):
-        self._sessions = sessions
-        self._list_id = list_id
-        self._numbers = set(numbers)
-
-    def __contains__(self, number: object) -> bool:
-        return number in self._numbers
-
-    def __getitem__(self, number: int) -> str:
-        with self._sessions() as session:
-            row = session.get_one(StatusListVersion, (self._list_id, number))
-            return row.content
 
 
 @dataclass(frozen=True)
@@ -55,6 +42,32 @@ class _Version:
     number: int
     content: str
     anchored: bool
+    sha256: bytes  # of the exact bytes: what the chain holds for an anchored version
+
+
+def _version(number: int, content: str, anchored: bool) -> _Version:
+    return _Version(number, content, anchored, hashlib.sha256(content.encode("utf-8")).digest())
+
+
+_TABLE = StatusListVersion.__table__
+_NEWEST = (
+    select(func.max(_TABLE.c.version))
+    .where(_TABLE.c.list_id == bindparam("list_id"))
+    .scalar_subquery()
+)
+# One statement per entry (the hot path of every verification): the given version (the
+# latest anchored one, or the one in force at a date) and the newest version of the list.
+_READ = select(_TABLE.c.version, _TABLE.c.content).where(
+    _TABLE.c.list_id == bindparam("list_id"),
+    or_(_TABLE.c.version == bindparam("number"), _TABLE.c.version == _NEWEST),
+)
+
+
+def engine_of(sessions: sessionmaker[Session]) -> Engine:
+    bind = sessions.kw.get("bind")
+    if not isinstance(bind, Engine):
+        raise TypeError("the session factory must be bound to an engine")
+    return bind
 
 
 class StatusChecker:
@@ -68,7 +81,7 @@ class StatusChecker:
         foreign: Callable[[str, str, int], str | None] | None = None,
     ) -> None:
         self._foreign = foreign  # (list URL, issuer DID, version) → its bytes, if mirrored
-        self._sessions = sessions
+        self._engine = engine_of(sessions)
         self._ledger = ledger
         self._prefix = f"{origin}/status/"
         self._key = key
@@ -82,7 +95,7 @@ class StatusChecker:
         self, entries: Sequence[Mapping[str, Any]], issuer: str | None, at: int | None
     ) -> tuple[bool | None, str]:
         if not entries:
-            return None, "the credential has no credentialStatus"
+            return None, NO_STATUS
         findings: list[str] = []
         unknown: list[str] = []
         for entry in entries:
@@ -152,38 +165,46 @@ class StatusChecker:
             number = self._latest_anchored(key)
             if number == 0:
                 return "the list has no anchored version yet"
-        content = self._foreign(url, issuer, number)
+        try:
+            content = self._foreign(url, issuer, number)
+        except TrustUnavailable as exc:  # e.g. a URL off the issuer's endpoint: not fetched
+            return f"cannot be checked now: {exc}"  # this entry only; the others are read
         if content is None:
             return f"no copy of version {number} of the list (its node is unreachable)"
         return [self._checked(key, number, content)]
 
     def _versions(self, list_id: int, key: bytes, at: int | None) -> list[_Version] | str:
         """The versions to read: at a date, the anchored one in force; now, the latest
-        anchored one and any newer signed one (a revocation counts before it is anchored)."""
-        statuses = self._ledger.statuses
-        with self._sessions() as session:
-            numbers = list(
-                session.scalars(
-                    select(StatusListVersion.version).where(StatusListVersion.list_id == list_id)
-                )
-            )
-        rows = _Contents(self._sessions, list_id, numbers)
+        anchored one and any newer signed one (a revocation counts before it is anchored).
+
+        The bytes are read from the database on every check (one statement), so a store
+        changed after an earlier check is still caught by the hash comparison."""
         if at is not None:
-            found = statuses.version_at(key, at)
+            found = self._ledger.statuses.version_at(key, at)
             if found is None:
                 return "no version of the list was anchored before that date"
             number = found[0]
+            rows = self._read(list_id, number)
             if number not in rows:
                 return f"version {number} of the list is not available"
             return [self._checked(key, number, rows[number])]
-        if not numbers:
-            return "the list has no published version"
         anchored = self._latest_anchored(key)
+        rows = self._read(list_id, anchored)
+        if not rows:
+            return "the list has no published version"
         chosen = [self._checked(key, anchored, rows[anchored])] if anchored in rows else []
-        latest = max(numbers)
+        latest = max(rows)
         if latest > anchored:
-            chosen.append(_Version(latest, rows[latest], anchored=False))
+            chosen.append(_version(latest, rows[latest], anchored=False))
+        if not chosen:
+            return f"version {anchored} of the list is not available"
         return chosen
+
+    def _read(self, list_id: int, number: int) -> dict[int, str]:
+        """Version ``number`` and the newest version of a list: {version: content}."""
+        with self._engine.connect() as connection:
+            result = connection.execute(_READ, {"list_id": list_id, "number": number})
+            return {version: content for version, content in result}
 
     # -- chain facts, cached: a version's hash never changes, an owner neither; only the
     # latest anchored version moves (briefly cached; newer versions are read from the DB).
@@ -215,16 +236,17 @@ class StatusChecker:
     def _checked(self, key: bytes, number: int, content: str) -> _Version:
         """An anchored version whose bytes must hash to what the chain holds."""
         on_chain = self._anchored_hash(key, number)
-        if hashlib.sha256(content.encode("utf-8")).digest() != on_chain:
+        version = _version(number, content, anchored=True)
+        if version.sha256 != on_chain:
             raise _Tampered(f"status list v{number} does not match its anchored hash: tampered")
-        return _Version(number, content, anchored=True)
+        return version
 
     def _bit(
         self, version: _Version, purpose: Any, index: int, issuer: str | None, at: int | None
     ) -> bool | str:
         # A verified list is cached by the hash of its exact bytes: changed bytes (a newer
         # version, or tampering) are verified afresh.
-        cache_key = (hashlib.sha256(version.content.encode("utf-8")).digest(), purpose, issuer)
+        cache_key = (version.sha256, purpose, issuer)
         bits = self._lists.get(cache_key)
         if bits is None:
             bits = self._verified_bits(version, purpose, issuer, at)

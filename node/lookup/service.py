@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from node.db.models import AnchorBatch, CredentialRecord, RecordState, SignedCopy
 from node.errors import InvalidInput, NotFound
+from node.ledger.status_check import NO_STATUS
 from node.lookup.summary import credential_summary
 from node.verification.pipeline import Check, Report, Verifier
+from node.verification.presentation import PresentationReport, is_presentation, verify_presentation
 from node.verification.shapes import view_of
 
 HEX_DIGEST = re.compile(r"^[0-9a-f]{64}$")
@@ -38,22 +40,58 @@ class Outcome:
     credential: dict[str, Any]  # the credential body (for jwt_vc_json: the vc claim)
     presentation: bool = False
     summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # A verified presentation: its checks (holder proof, nonce, audience) and one outcome per
+    # credential in it (this outcome is the first).
+    holder_proof: PresentationReport | None = None
+    presented: list[Outcome] = field(default_factory=list)
+
+    @property
+    def verified(self) -> bool:
+        if self.holder_proof is not None:
+            return self.holder_proof.verified
+        return self.report.verified
 
     @property
     def verdict(self) -> str:
-        return verdict_of(self.report)
+        verdict = verdict_of(self.report)
+        return INVALID if verdict == VALID and not self.verified else verdict
 
     def summary(self, lang: str = "en") -> dict[str, Any]:
         if lang not in self.summaries:
             self.summaries[lang] = credential_summary(self.credential, lang)
         return self.summaries[lang]
 
+    def presentation_dict(self, lang: str = "en") -> dict[str, Any] | None:
+        """The presentation's checks and one report per credential (None: no presentation)."""
+        if self.holder_proof is None:
+            return None
+        return {
+            "kind": self.holder_proof.kind,
+            "holder": self.holder_proof.holder,
+            "checks": [
+                {"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.holder_proof.checks
+            ],
+            "credentials": [
+                {
+                    **o.report.as_dict(),
+                    "verdict": verdict_of(o.report),
+                    "credential": o.summary(lang),
+                }
+                for o in self.presented
+            ],
+        }
+
 
 def verdict_of(report: Report) -> str:
-    """valid / revoked / suspended / not valid / cannot be checked (in that precedence)."""
-    if report.verified:
-        return VALID
+    """valid / revoked / suspended / not valid / cannot be checked (in that precedence).
+
+    A credential that carries a status entry is only "valid" once its status was read: a
+    list that cannot be fetched or checked now makes the verdict "cannot be checked"."""
     status = next((c for c in report.checks if c.name == "status"), None)
+    if report.verified:
+        if status is not None and status.ok is None and status.detail != NO_STATUS:
+            return UNCHECKABLE
+        return VALID
     if status is not None and status.ok is False:
         if status.detail.startswith("revoked"):
             return REVOKED
@@ -129,13 +167,17 @@ def verify_input(
 ) -> Outcome:
     """Verify a credential or a one-credential presentation. Raises InvalidInput /
     MalformedError (both 422) for input that is not a credential at all."""
+    if not (isinstance(item, str) and "~" in item) and is_presentation(item):
+        return _presentation(verifier, item, when)
     if isinstance(item, str) and "~" in item:
-        raise InvalidInput(
-            "SD-JWT VCs are not issued by this network yet: send the JSON-LD or JWT credential"
-        )
-    credential, presented = _unwrap_presentation(item)
-    if isinstance(credential, str) and "~" in credential:
-        raise InvalidInput("SD-JWT VCs are not issued by this network yet")
+        # An SD-JWT VC (…~disclosure~…~[KB-JWT]): the credential itself, with what its
+        # holder disclosed (node.verification.shapes).
+        credential: Mapping[str, Any] | str = item
+        presented = False
+    else:
+        credential, presented = _unwrap_presentation(item)
+    if isinstance(credential, str) and "~" in credential and presented:
+        raise InvalidInput("an SD-JWT VC is verified on its own, not inside a presentation")
     view = view_of(credential)  # MalformedError (422) for what is no credential at all
     report = verifier.verify(credential, when)
     if presented:
@@ -150,6 +192,19 @@ def verify_input(
             for c in report.checks
         ]
     return Outcome(report, view.kind, view.credential, presented)
+
+
+def _presentation(
+    verifier: Verifier, item: Mapping[str, Any] | str, when: datetime | None
+) -> Outcome:
+    """A presentation (node.verification.presentation): no nonce or audience is expected
+    here, so the holder's proof is checked and its freshness is reported as not checked."""
+    checked = verify_presentation(verifier, item, when=when)
+    outcomes = [Outcome(c.report, c.kind, c.body, presentation=True) for c in checked.credentials]
+    first = outcomes[0]
+    first.holder_proof = checked
+    first.presented = outcomes
+    return first
 
 
 # ---- hash lookup --------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Share links: ``/v/{token}`` opens the verification of one credential, with its content.
 
-Created (until learners can log in) through the admin API, with an expiry; revocable. Only
+Created by the learner from their account (node/learners/links.py) or through the admin
+API, with an expiry; revocable. Only
 the token's SHA-256 is stored, so a database leak reveals no working link. A token is 32
 random bytes: links cannot be enumerated.
 """
@@ -60,6 +61,7 @@ def create_link(
     token_id: int | None,
     *,
     now: datetime | None = None,
+    learner_id: str | None = None,
 ) -> CreatedLink:
     now = now or datetime.now(UTC)
     if expires_at.tzinfo is None:
@@ -71,10 +73,15 @@ def create_link(
     token = secrets.token_urlsafe(32)
     with sessions() as session:
         record = session.get(CredentialRecord, record_id)
-        if record is None or "vcapi" in record.claims or record.state not in (
-            RecordState.ISSUED,
-            RecordState.SUSPENDED,
-            RecordState.REVOKED,
+        if (
+            record is None
+            or "vcapi" in record.claims
+            or record.state
+            not in (
+                RecordState.ISSUED,
+                RecordState.SUSPENDED,
+                RecordState.REVOKED,
+            )
         ):
             raise NotFound(f"no issued credential {record_id}")
         link = ShareLink(
@@ -83,6 +90,7 @@ def create_link(
             token_hash=token_hash(token),
             expires_at=expires_at,
             created_by=token_id,
+            learner_id=learner_id,
         )
         session.add(link)
         session.commit()

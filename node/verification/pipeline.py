@@ -162,7 +162,7 @@ class Verifier:
         report.checks.append(self._membership(view, at))
         report.checks.append(self._status(view, when))
         report.checks.append(self._anchor(anchor))
-        report.checks.append(Check("holder_binding", None, _NOT_YET["holder_binding"]))
+        report.checks.append(self._holder_binding(view))
         return report
 
     def _resolver(self, at: int | None) -> KeyResolver:
@@ -201,8 +201,17 @@ class Verifier:
         if self._missing_elements is None:
             return Check("elements", None, "not checked: generic credential")
         missing = self._missing_elements(view.credential)
+        withheld = [name for name in missing if name in view.withheld_elements]
+        missing = [name for name in missing if name not in view.withheld_elements]
         if missing:
             return Check("elements", False, "missing EU elements: " + ", ".join(missing))
+        if withheld:  # SD-JWT VC: the holder withheld them; the credential is bound to its key
+            return Check(
+                "elements",
+                True,
+                "all EU Council mandatory elements present or bound to the holder key "
+                f"(not disclosed: {', '.join(withheld)})",
+            )
         return Check("elements", True, "all EU Council mandatory elements present")
 
     def _issuer_key(self, view: CredentialView, resolve: KeyResolver) -> Check:
@@ -234,8 +243,15 @@ class Verifier:
             return Check("signature", False, "not verified: the issuer key is not established")
         if view.jws is not None:
             result = jose.verify_jwt(view.jws, resolve)
-            if not result.ok:
-                return Check("signature", False, "; ".join(result.problems))
+            problems = result.problems + view.signature_problems  # SD-JWT: disclosures
+            if problems:
+                return Check("signature", False, "; ".join(problems))
+            if view.kind == "dc+sd-jwt":
+                return Check(
+                    "signature",
+                    True,
+                    f"ES256 signature by {view.key_id}; every disclosure matches a signed digest",
+                )
             return Check("signature", True, f"ES256 signature by {view.key_id}")
         assert view.jsonld is not None
         di = data_integrity.verify(
@@ -245,6 +261,12 @@ class Verifier:
             return Check("signature", False, "; ".join(di.problems))
         suites = ", ".join(sorted({p.get("cryptosuite", "?") for p in view.proofs}))
         return Check("signature", True, f"Data Integrity proof ({suites}) by {view.key_id}")
+
+    def _holder_binding(self, view: CredentialView) -> Check:
+        if view.holder_binding is None:
+            return Check("holder_binding", None, _NOT_YET["holder_binding"])
+        ok, detail = view.holder_binding
+        return Check("holder_binding", ok, detail)
 
     def _membership(self, view: CredentialView, at: int | None) -> Check:
         if self._trust is None:

@@ -1,5 +1,7 @@
 """One view over the credential shapes the node accepts: Data Integrity JSON-LD, the
-OpenID4VCI ``jwt_vc_json`` JWT (VCDM 1.1 in a ``vc`` claim) and VC-JOSE ``vc+jwt``."""
+OpenID4VCI ``jwt_vc_json`` JWT (VCDM 1.1 in a ``vc`` claim), VC-JOSE ``vc+jwt`` and the
+SD-JWT VC (``dc+sd-jwt``: its disclosed claims seen in the subject shape of the others, its
+``status`` references as the W3C entries they view, node.status.token_status)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from node.credentials.render import sd_jwt_vc_as_vcdm
+from node.status.token_status import w3c_entries
+from node.vc import sdjwt
 from node.vc.errors import MalformedError
 
 CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
@@ -28,6 +33,12 @@ class CredentialView:
     valid_until: datetime | None = None
     proofs: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # SD-JWT VC: disclosures not covered by the issuer's signature (a failed signature check)
+    signature_problems: list[str] = field(default_factory=list)
+    # SD-JWT VC: mandatory elements the holder withheld (bound to the holder key instead)
+    withheld_elements: tuple[str, ...] = ()
+    # SD-JWT VC with a KB-JWT: (ok, detail) of its holder binding (no nonce/aud expected here)
+    holder_binding: tuple[bool, str] | None = None
 
 
 def _b64url_json(segment: str) -> Any:
@@ -75,6 +86,8 @@ def _common(credential: Mapping[str, Any], contexts: tuple[str, ...], problems: 
 
 def view_of(credential: Mapping[str, Any] | str) -> CredentialView:
     if isinstance(credential, str):
+        if "~" in credential:
+            return _sd_jwt_view(credential.strip())
         return _jwt_view(credential.strip())
     if not isinstance(credential, Mapping):
         raise MalformedError("a credential is a JSON object or a compact JWT string")
@@ -141,4 +154,51 @@ def _jwt_view(token: str) -> CredentialView:
         valid_from=_parse_date(credential.get("validFrom"), "validFrom", problems),
         valid_until=_parse_date(credential.get("validUntil"), "validUntil", problems),
         problems=problems,
+    )
+
+
+def _sd_jwt_view(token: str) -> CredentialView:
+    parsed = sdjwt.parse(token)  # MalformedError for what is no SD-JWT
+    header, claims = parsed.header, parsed.claims
+    if header.get("typ") not in (sdjwt.SD_JWT_VC_TYP, sdjwt.LEGACY_SD_JWT_VC_TYP):
+        # Another SD-JWT (an ID token, …) is no credential at all: 422, not a report.
+        raise MalformedError(f"an SD-JWT VC has typ {sdjwt.SD_JWT_VC_TYP!r}")
+    problems: list[str] = []
+    if header.get("alg") != "ES256":
+        problems.append(f"alg must be ES256, not {header.get('alg')!r}")
+    if not isinstance(claims.get("vct"), str):
+        problems.append("vct is missing")
+    issuer = claims.get("iss")
+    if not isinstance(issuer, str):
+        problems.append("iss is missing")
+        issuer = None
+    credential = sd_jwt_vc_as_vcdm(claims)
+    entries = w3c_entries(claims.get("status"))
+    if entries:
+        credential["credentialStatus"] = entries
+    withheld = () if {"given_name", "family_name"} <= set(claims) else ("learner",)
+    binding = None
+    if parsed.kb_jwt is not None:
+        kb_problems = sdjwt.holder_key_problems(parsed, expected_nonce=None, expected_aud=None)
+        binding = (
+            (False, "; ".join(kb_problems))
+            if kb_problems
+            else (
+                True,
+                "key binding JWT signed by the holder key (cnf.jwk); nonce and "
+                "audience are checked by the presentation's verifier",
+            )
+        )
+    return CredentialView(
+        kind="dc+sd-jwt",
+        credential=credential,
+        jws=parsed.jwt,
+        issuer=issuer,
+        key_id=header.get("kid"),
+        valid_from=_parse_date(claims.get("nbf", claims.get("iat")), "nbf", problems),
+        valid_until=_parse_date(claims.get("exp"), "exp", problems),
+        problems=problems,
+        signature_problems=parsed.problems,
+        withheld_elements=withheld,
+        holder_binding=binding,
     )

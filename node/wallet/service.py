@@ -12,7 +12,7 @@ import io
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from node.credentials.render import (
     CREDENTIAL_TYPES,
     MICROCREDENTIAL_CONTEXT,
     OB3_CONTEXT,
+    SD_JWT_VCT_PATH,
     VCDM2_CONTEXT,
 )
 from node.db.models import (
@@ -39,7 +40,15 @@ from node.db.models import (
 )
 from node.errors import InvalidInput, NotFound, Problem
 from node.issuance.signing import CredentialSigner, SignedCopyData, SigningJob
+from node.status.allocation import StatusAllocator, StatusAssignment
+from node.wallet.authorization import (
+    AuthorizationService,
+    AuthorizationSettings,
+    granted_configurations,
+    offer_with_grants,
+)
 from wallet_bridge import catalogue
+from wallet_bridge.authorization import AUTHORIZATION_CODE_GRANT
 from wallet_bridge.errors import (
     CredentialRequestDenied,
     InvalidGrant,
@@ -54,7 +63,6 @@ from wallet_bridge.metadata import (
     issuer_metadata,
 )
 from wallet_bridge.offer import (
-    CredentialOffer,
     TxCode,
     new_secret,
     new_tx_code,
@@ -77,6 +85,7 @@ FORMATS: dict[str, CredentialFormat] = {
     catalogue.LDP_RDFC_ID: CredentialFormat.LDP_RDFC,
     catalogue.LDP_JCS_ID: CredentialFormat.LDP_JCS,
     catalogue.JWT_VC_JSON_ID: CredentialFormat.JWT_VC_JSON,
+    catalogue.SD_JWT_ID: CredentialFormat.SD_JWT_VC,
 }
 LOGO_PATH = "/oid4vci/logo.svg"
 
@@ -142,22 +151,36 @@ class WalletService:
         institution_name: str,
         require_approval: bool,
         settings: WalletSettings | None = None,
+        allocator: StatusAllocator | None = None,
     ) -> None:
         self._sessions = sessions
         self._signer = signer
+        self._allocator = allocator
         self._require_approval = require_approval
         self.settings = settings or WalletSettings()
         self.endpoints = IssuerEndpoints(origin)
         self.logo_uri = origin + LOGO_PATH
+        self.vct = origin + SD_JWT_VCT_PATH
         self.configurations: tuple[CredentialConfiguration, ...] = (
             catalogue.micro_credential_configurations(
                 ldp_contexts=[VCDM2_CONTEXT, OB3_CONTEXT, MICROCREDENTIAL_CONTEXT],
                 ldp_types=CREDENTIAL_TYPES,
                 jwt_types=CREDENTIAL_TYPES,
                 logo_uri=self.logo_uri,
+                vct=self.vct,
             )
         )
         self._institution_name = institution_name
+        # Each configuration can be asked for by scope (authorization code flow): its id.
+        self.configurations = tuple(replace(c, scope=c.scope or c.id) for c in self.configurations)
+        self.authorizations = AuthorizationService(
+            sessions,
+            self.endpoints,
+            self.configurations,
+            AuthorizationSettings(
+                access_token_ttl=self.settings.access_token_ttl, nonce_ttl=self.settings.nonce_ttl
+            ),
+        )
 
     # -- metadata --------------------------------------------------------------------------
 
@@ -166,6 +189,10 @@ class WalletService:
         return issuer_metadata(
             self.endpoints, display, self.configurations, batch_size=self.settings.batch_size
         )
+
+    def vct_metadata(self) -> dict[str, Any]:
+        """SD-JWT VC Type Metadata of the micro-credential, served at its ``vct`` URL."""
+        return catalogue.sd_jwt_type_metadata(self.vct, self.logo_uri)
 
     def authorization_server_metadata(self) -> dict[str, Any]:
         return authorization_server_metadata(self.endpoints)
@@ -207,13 +234,14 @@ class WalletService:
             if pin is not None
             else None
         )
-        offer = CredentialOffer(self.endpoints.credential_issuer, ids, code, tx)
-        uri = offer.uri()
         expires_at = _now() + ttl
         with self._sessions() as session:
             record = session.get(CredentialRecord, record_id)
             if record is None or "vcapi" in record.claims:  # VC API status records: not ours
                 raise NotFound(f"no credential record {record_id}")
+            uri = offer_with_grants(
+                session, self.endpoints.credential_issuer, offer_id, record_id, ids, code, tx
+            ).uri()
             session.add(
                 WalletOffer(
                     id=offer_id,
@@ -229,7 +257,7 @@ class WalletService:
             mail = MailOutbox(
                 recipient=email or "",
                 subject="Your micro-credential is ready for your wallet",
-                body=_mail_body(uri, pin, expires_at),
+                body=_mail_body(uri, pin, expires_at, self.offer_page_url(offer_id, code)),
                 offer_id=offer_id,
             )
             session.add(mail)
@@ -240,6 +268,10 @@ class WalletService:
             offer_id, record_id, uri, pin, expires_at, deferred, qr_png(uri), qr_svg(uri), outbox_id
         )
 
+    def offer_page_url(self, offer_id: str, code: str) -> str:
+        """The page the institution mails: title, QR code, wallet link (node/wallet/offer_page)."""
+        return f"{self.endpoints.credential_issuer}/offer/{offer_id}?code={code}"
+
     def outbox(self, offer_id: str) -> list[MailOutbox]:
         with self._sessions() as session:
             return list(session.scalars(select(MailOutbox).where(MailOutbox.offer_id == offer_id)))
@@ -247,6 +279,8 @@ class WalletService:
     # -- token endpoint --------------------------------------------------------------------
 
     def token(self, form: Mapping[str, str]) -> Answer:
+        if form.get("grant_type") == AUTHORIZATION_CODE_GRANT:
+            return Answer(200, self.authorizations.token(form))
         request = parse_token_request(form)
         now = _now()
         with self._sessions() as session:
@@ -327,12 +361,10 @@ class WalletService:
             token = self._token(session, access_token)
             if token.expires_at < now:
                 raise InvalidToken("the access token has expired")
-            offer = session.get(WalletOffer, token.offer_id)
-            assert offer is not None
             request = parse_credential_request(
                 body, self.configurations, batch_size=self.settings.batch_size
             )
-            if request.configuration.id not in offer.configuration_ids:
+            if request.configuration.id not in granted_configurations(session, token):
                 raise CredentialRequestDenied(
                     f"{request.configuration.id} was not offered with this access token"
                 )
@@ -344,6 +376,7 @@ class WalletService:
                 nonces=_DbNonces(session, now),
             )
             session.commit()  # the nonce is spent, whatever happens next
+            reserved = self._reserve_status(token.record_id)
             record = session.get(CredentialRecord, token.record_id, with_for_update=True)
             assert record is not None
             if not self._deliverable(record):
@@ -362,7 +395,9 @@ class WalletService:
                 return Answer(
                     202, deferred_response(transaction_id, self.settings.deferred_interval_seconds)
                 )
-            credentials = self._issue(session, record, request.configuration.id, holders, now)
+            credentials = self._issue(
+                session, record, request.configuration.id, holders, now, reserved
+            )
             session.commit()
         return Answer(200, credential_response(credentials))
 
@@ -381,6 +416,7 @@ class WalletService:
             )
             if deferred is None or deferred.delivered_at is not None or deferred.expires_at < now:
                 raise InvalidTransactionId("unknown, expired or already answered transaction_id")
+            reserved = self._reserve_status(deferred.record_id)
             record = session.get(CredentialRecord, deferred.record_id, with_for_update=True)
             assert record is not None
             if not self._deliverable(record):
@@ -395,11 +431,26 @@ class WalletService:
             if claimed.rowcount != 1:  # type: ignore[attr-defined]
                 raise InvalidTransactionId("unknown, expired or already answered transaction_id")
             holders = [HolderKey(did=did, key_id="", nonce="") for did in deferred.holder_ids]
-            credentials = self._issue(session, record, deferred.configuration_id, holders, now)
+            credentials = self._issue(
+                session, record, deferred.configuration_id, holders, now, reserved
+            )
             session.commit()
         return Answer(200, credential_response(credentials))
 
     # -- internals -------------------------------------------------------------------------
+
+    def _reserve_status(self, record_id: str) -> StatusAssignment | None:
+        """Status bits for a record signed first through the wallet (approved, never issued
+        by the admin API), reserved in their own committed transaction before the wallet's
+        write (as bulk issuance does). A lost race leaves the indexes unused, never reused."""
+        if self._allocator is None:
+            return None
+        with self._sessions() as session:
+            record = session.get(CredentialRecord, record_id)
+            if record is None or _status_of(record) is not None or not self._deliverable(record):
+                return None
+        (status,) = self._allocator.allocate(1)
+        return status
 
     def _token(self, session: Session, access_token: str | None) -> WalletAccessToken:
         if not access_token:
@@ -427,22 +478,27 @@ class WalletService:
         configuration_id: str,
         holders: Sequence[HolderKey],
         now: datetime,
+        reserved: StatusAssignment | None,
     ) -> list[str | dict[str, Any]]:
         """One holder-bound copy per key, stored as ``signed_copy`` rows of the record (so
-        the anchor worker picks them up, DESIGN.md "Anchoring")."""
+        the anchor worker picks them up, DESIGN.md "Anchoring"). Every copy carries the
+        record's one revocation and one suspension entry (SD-JWT VC: the Token Status List
+        view of the same bits)."""
         fmt = FORMATS[configuration_id]
         if record.state != RecordState.ISSUED:
             record.state = RecordState.ISSUED.value
             record.issued_at = now.replace(microsecond=0)
+        if _status_of(record) is None and reserved is not None:
+            record.revocation_list_id, record.revocation_index = reserved.revocation
+            record.suspension_list_id, record.suspension_index = reserved.suspension
         issued_at = record.issued_at or now.replace(microsecond=0)
+        status = _status_of(record)
         out: list[str | dict[str, Any]] = []
         for holder in holders:
-            job = SigningJob(record.id, record.claims, holder.did, issued_at, (fmt,))
+            job = SigningJob(record.id, record.claims, holder.did, issued_at, (fmt,), status)
             (copy,) = self._signer.sign(job)
             self._store(session, record.id, copy)
-            out.append(
-                copy.content if fmt is CredentialFormat.JWT_VC_JSON else json.loads(copy.content)
-            )
+            out.append(copy.content if fmt in _COMPACT_FORMATS else json.loads(copy.content))
         return out
 
     @staticmethod
@@ -483,9 +539,30 @@ class _DbNonces:
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def _mail_body(uri: str, pin: str | None, expires_at: datetime) -> str:
+_COMPACT_FORMATS = (CredentialFormat.JWT_VC_JSON, CredentialFormat.SD_JWT_VC)
+
+
+def _status_of(record: CredentialRecord) -> StatusAssignment | None:
+    """The record's revocation and suspension bits (None: no status lists assigned)."""
+    if (
+        record.revocation_list_id is None
+        or record.revocation_index is None
+        or record.suspension_list_id is None
+        or record.suspension_index is None
+    ):
+        return None
+    return StatusAssignment(
+        (record.revocation_list_id, record.revocation_index),
+        (record.suspension_list_id, record.suspension_index),
+    )
+
+
+def _mail_body(uri: str, pin: str | None, expires_at: datetime, page_url: str) -> str:
     lines = [
         "Your micro-credential can now be added to your wallet.",
+        "",
+        "Open this page to see it and its QR code:",
+        page_url,
         "",
         "Open this link on the device with your wallet, or scan the QR code we showed you:",
         uri,

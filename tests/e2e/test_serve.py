@@ -71,25 +71,37 @@ def _wait(predicate: Callable[[], bool], timeout: float, message: str) -> None:
         time.sleep(0.2)
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[Server, str]]:
+def init_node(
+    directory: Path, name: str, roles: tuple[str, ...] = ("issuer",), **settings: str
+) -> tuple[Server, dict[str, str]]:
+    """A fresh node in ``directory`` (`credreg init`, one API token per role in ``roles``),
+    ready to start as `credreg serve`; ``settings`` are extra ``CREDREG_*`` variables."""
+    port = free_port()
     env = {
         **os.environ,
-        "CREDREG_DATA_DIR": str(tmp_path / "data"),
+        "CREDREG_DATA_DIR": str(directory / "data"),
         "CREDREG_KEY_PASSPHRASE": PASSPHRASE,
-        "CREDREG_PORT": str(free_port()),
+        "CREDREG_PORT": str(port),
+        "CREDREG_ORIGIN": f"http://127.0.0.1:{port}",
         "CREDREG_ANCHOR_WINDOW_SECONDS": "1",
+        **{f"CREDREG_{key.upper()}": value for key, value in settings.items()},
     }
-    env["CREDREG_ORIGIN"] = f"http://127.0.0.1:{env['CREDREG_PORT']}"
     init = _credreg(
-        env, "init", "--name", "E2E U", "--country", "FI", "--origin", env["CREDREG_ORIGIN"]
+        env, "init", "--name", name, "--country", "FI", "--origin", env["CREDREG_ORIGIN"]
     )
     assert init.returncode == 0, init.stderr
-    token = _credreg(env, "token", "create", "--role", "issuer").stdout.strip()
-    node = Server(env, tmp_path / "serve.log")
+    tokens = {
+        role: _credreg(env, "token", "create", "--role", role).stdout.strip() for role in roles
+    }
+    return Server(env, directory / "serve.log"), tokens
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[Server, str]]:
+    node, tokens = init_node(tmp_path, "E2E U")
     node.start()
     try:
-        yield node, token
+        yield node, tokens["issuer"]
     finally:
         node.stop()
 

@@ -9,7 +9,6 @@ jose) and by the node's own /api/verify. The wallet copies are anchored like any
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -23,12 +22,11 @@ from sqlalchemy import create_engine, update
 
 from node.credentials.examples import example_claims
 from node.db.models import WalletNonce
+from node.vc import sdjwt
 from node.vc.jose import decode_jws
 from node.vc.multikey import public_key_from_multibase, public_key_to_jwk
-from tests.anvil import free_port
-from tests.conftest import PASSPHRASE
-from tests.e2e.test_serve import Server, _credreg, _wait
-from tests.interop.jsverifier import JsVerifier
+from tests.e2e.test_serve import Server, _wait, init_node
+from tests.interop.jsverifier import JsVerifier, status_list_documents
 from tests.interop.jsverifier import ensure_installed as ensure_verifier
 
 WALLET_DIR = Path(__file__).resolve().parent.parent / "wallet"
@@ -119,23 +117,8 @@ class Node:
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     _ensure_wallet_installed()
     tmp = tmp_path_factory.mktemp("wallet-node")
-    port = free_port()
-    env = {
-        **os.environ,
-        "CREDREG_DATA_DIR": str(tmp / "data"),
-        "CREDREG_KEY_PASSPHRASE": PASSPHRASE,
-        "CREDREG_PORT": str(port),
-        "CREDREG_ORIGIN": f"http://127.0.0.1:{port}",
-        "CREDREG_ANCHOR_WINDOW_SECONDS": "1",
-        "CREDREG_REQUIRE_APPROVAL": "true",
-    }
-    init = _credreg(
-        env, "init", "--name", "Wallet U", "--country", "FI", "--origin", env["CREDREG_ORIGIN"]
-    )
-    assert init.returncode == 0, init.stderr
-    issuer = _credreg(env, "token", "create", "--role", "issuer").stdout.strip()
-    admin = _credreg(env, "token", "create", "--role", "admin").stdout.strip()
-    server = Server(env, tmp / "serve.log")
+    server, tokens = init_node(tmp, "Wallet U", ("issuer", "admin"), require_approval="true")
+    issuer, admin = tokens["issuer"], tokens["admin"]
     server.start()
     try:
         yield Node(server, issuer, admin)
@@ -155,6 +138,16 @@ def js_verifier() -> Iterator[JsVerifier]:
 def _did_documents(node: Node) -> dict[str, Any]:
     document = httpx.get(f"{node.url}/.well-known/did.json", timeout=5).json()
     return {document["id"]: document}
+
+
+def status_documents(credential: dict[str, Any]) -> dict[str, Any]:
+    """The status lists a wallet copy points at, as the node serves them: the independent
+    verifier checks the copy's revocation and suspension bits with them."""
+    return status_list_documents(credential, lambda url: httpx.get(url, timeout=5).json())
+
+
+def _documents(node: Node, credential: dict[str, Any]) -> dict[str, Any]:
+    return {**_did_documents(node), **status_documents(credential)}
 
 
 def test_jwt_vc_json_batch_with_tx_code(node: Node, js_verifier: JsVerifier) -> None:
@@ -177,8 +170,10 @@ def test_jwt_vc_json_batch_with_tx_code(node: Node, js_verifier: JsVerifier) -> 
         assert payload["sub"].startswith("did:jwk:")
         assert json.loads(_b64decode(payload["sub"].removeprefix("did:jwk:"))) == jwk
         issuer_jwk = public_key_to_jwk(public_key_from_multibase(p256["publicKeyMultibase"]))
-        independent = js_verifier.verify_jwt(token, jwk=issuer_jwk)
+        documents = _documents(node, payload["vc"])
+        independent = js_verifier.verify_jwt(token, jwk=issuer_jwk, documents=documents)
         assert independent["verified"], independent
+        assert independent["statuses"] == {"revocation": False, "suspension": False}
         report = node.verify(token)
         checks = {c["name"]: c["ok"] for c in report["checks"]}
         assert checks["signature"] is True and checks["structure"] is True, report
@@ -227,7 +222,7 @@ def test_ldp_vc(node: Node, js_verifier: JsVerifier, configuration: str, alg: st
     (entry,) = result["credentialResponse"]["credentials"]
     credential = entry["credential"]
     assert credential["credentialSubject"]["id"].startswith("did:jwk:")
-    independent = js_verifier.verify_ldp(credential, documents=_did_documents(node))
+    independent = js_verifier.verify_ldp(credential, documents=_documents(node, credential))
     assert independent["verified"], independent
     checks = {c["name"]: c["ok"] for c in node.verify(credential)["checks"]}
     assert checks["signature"] is True and checks["elements"] is True
@@ -312,4 +307,55 @@ def test_deferred_until_approved(node: Node, js_verifier: JsVerifier) -> None:
     )
     assert done["ok"], done
     credential = done["deferred"]["credentials"][0]["credential"]
-    assert js_verifier.verify_ldp(credential, documents=_did_documents(node))["verified"]
+    assert js_verifier.verify_ldp(credential, documents=_documents(node, credential))["verified"]
+
+
+SD_JWT_ID = "MicroCredential_dc_sd_jwt"
+
+
+def test_dc_sd_jwt_with_tx_code(node: Node, js_verifier: JsVerifier) -> None:
+    """The wallet receives an SD-JWT VC; @sd-jwt/sd-jwt-vc verifies it with the issuer's
+    JWK and its Token Status Lists as the node serves them; the node verifies what the
+    holder chooses to disclose."""
+    record_id = node.record()
+    issued = httpx.post(
+        f"{node.url}/admin/credentials/{record_id}/issue",
+        json={"formats": ["jwt_vc_json"]},
+        headers=node.issuer,
+        timeout=30,
+    )
+    assert issued.status_code == 200, issued.text  # the record now has its status bits
+    offer = node.offer(record_id, configuration_ids=[SD_JWT_ID])
+    result = wallet(
+        offer=offer["credential_offer_uri"], txCode=offer["tx_code"], configurationId=SD_JWT_ID
+    )
+    assert result["ok"], result
+    (entry,) = result["credentialResponse"]["credentials"]
+    token = entry["credential"]
+    header, payload, _, _ = decode_jws(token.split("~")[0])
+    assert header["typ"] == "dc+sd-jwt"
+    assert payload["cnf"] == {"jwk": result["holderJwks"][0]}
+    document = httpx.get(f"{node.url}/.well-known/did.json", timeout=5).json()
+    p256 = next(m for m in document["verificationMethod"] if m["id"].endswith("#p256-1"))
+    issuer_jwk = public_key_to_jwk(public_key_from_multibase(p256["publicKeyMultibase"]))
+    lists = {
+        reference["uri"]: httpx.get(
+            reference["uri"], headers={"Accept": "application/statuslist+jwt"}, timeout=5
+        ).text
+        for reference in payload["status"].values()
+    }
+    independent = js_verifier.verify_sd_jwt(token, jwk=issuer_jwk, status_lists=lists)
+    assert independent["verified"], independent
+    assert independent["statuses"] == {"revocation": 0, "suspension": 0}
+
+    def anchored() -> bool:
+        copies = httpx.get(f"{node.url}/credentials/{record_id}/anchor", timeout=5).json()
+        return len(copies["copies"]) == 2 and all(
+            c["state"] == "confirmed" for c in copies["copies"]
+        )
+
+    _wait(anchored, 60, "the SD-JWT copy was not anchored")
+    withheld = sdjwt.present(token, ["given_name", "family_name"])
+    report = node.verify(withheld)
+    assert report["verified"] is True, report
+    assert "grade" not in report["credential"]

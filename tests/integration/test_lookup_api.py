@@ -52,12 +52,6 @@ def _verify(node: RunningNode, credential: Any) -> dict[str, Any]:
     return body
 
 
-def _anchor_all(node: RunningNode) -> None:
-    runtime = _runtime(node)
-    runtime.anchor_worker().run_once(force=True)
-    runtime.ledger_rounds().run_once()
-
-
 # ---- POST /api/verify ---------------------------------------------------------------------
 
 
@@ -66,7 +60,7 @@ def test_verify_returns_a_human_readable_summary(
     node: RunningNode, issued: dict[str, Any], fmt: str
 ) -> None:
     claims = example_claims(61)
-    _anchor_all(node)
+    node.anchor_all()
     report = _verify(node, issued[fmt])
     assert report["verified"] is True and report["verdict"] == "valid", report
     summary = report["credential"]
@@ -128,7 +122,7 @@ def test_tampered_credential_is_200_not_valid(node: RunningNode, issued: dict[st
 def test_revoked_and_suspended_verdicts(
     node: RunningNode, issued: dict[str, Any], action: str, verdict: str
 ) -> None:
-    _anchor_all(node)
+    node.anchor_all()
     response = node.client.post(
         f"/admin/credentials/{issued['id']}/{action}", json={"reason": "t"}, headers=node.auth()
     )
@@ -164,7 +158,7 @@ def test_lookup_answers_chain_facts_and_status_without_personal_data(
     pending = node.client.get(f"/api/lookup/{digest}")
     assert pending.status_code == 200, pending.text
     assert pending.json()["anchor"]["state"] == "pending"
-    _anchor_all(node)
+    node.anchor_all()
     body = node.client.get(f"/api/lookup/{digest.upper()}").json()
     assert body["leafDigest"] == digest
     assert body["anchor"]["state"] == "confirmed"

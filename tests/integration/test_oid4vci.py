@@ -223,4 +223,14 @@ def test_deferred_until_approved(tmp_path: Any, database_url: str) -> None:
             "/deferred_credential", json={"transaction_id": transaction_id}, headers=auth
         )
         assert twice.json()["error"] == "invalid_transaction_id"
+        # First signed through the wallet, the record still got its status bits: revoking
+        # it reaches the wallet's copy.
+        purposes = sorted(e["statusPurpose"] for e in credential["credentialStatus"])
+        assert purposes == ["revocation", "suspension"]
+        revoked = node.client.post(
+            f"/admin/credentials/{record_id}/revoke", json={"reason": "r"}, headers=node.auth()
+        )
+        assert revoked.status_code == 200, revoked.text
+        report = node.client.post("/api/verify", json={"credential": credential}).json()
+        assert report["verdict"] == "revoked", report
     node.client.app.state.runtime.close()  # type: ignore[attr-defined]
