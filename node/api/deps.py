@@ -15,7 +15,7 @@ from node.runtime import NodeRuntime
 from node.tokens import authenticate
 
 
-def _runtime(request: Request) -> NodeRuntime:
+async def _runtime(request: Request) -> NodeRuntime:  # async: no thread hop per request
     runtime: NodeRuntime = request.app.state.runtime
     return runtime
 

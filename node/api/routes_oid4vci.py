@@ -30,7 +30,7 @@ from wallet_bridge.errors import InvalidCredentialRequest, InvalidRequest
 _lock = threading.Lock()
 
 
-def _wallet(request: Request, runtime: Runtime) -> WalletService:
+async def _wallet(request: Request, runtime: Runtime) -> WalletService:
     service: WalletService | None = getattr(request.app.state, "wallet", None)
     if service is not None:
         return service
@@ -63,6 +63,10 @@ def _answer(answer: Answer) -> JSONResponse:
     return JSONResponse(answer.body, status_code=answer.status, headers=_NO_STORE)
 
 
+def _json(content: bytes) -> Response:
+    return Response(content, media_type="application/json")
+
+
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
@@ -80,18 +84,18 @@ public = APIRouter(tags=["wallet (OpenID4VCI)"])
 
 
 @public.get("/.well-known/openid-credential-issuer", summary="Credential issuer metadata")
-def credential_issuer_metadata(wallet: Wallet) -> dict[str, Any]:
-    return wallet.issuer_metadata()
+async def credential_issuer_metadata(wallet: Wallet) -> Response:
+    return _json(wallet.published("issuer"))
 
 
 @public.get("/.well-known/oauth-authorization-server", summary="Authorization server metadata")
-def authorization_server_metadata(wallet: Wallet) -> dict[str, Any]:
-    return wallet.authorization_server_metadata()
+async def authorization_server_metadata(wallet: Wallet) -> Response:
+    return _json(wallet.published("authorization_server"))
 
 
 @public.get(SD_JWT_VCT_PATH, summary="SD-JWT VC Type Metadata of the micro-credential (vct)")
-def vct_metadata(wallet: Wallet) -> dict[str, Any]:
-    return wallet.vct_metadata()
+async def vct_metadata(wallet: Wallet) -> Response:
+    return _json(wallet.published("vct"))
 
 
 @public.post("/token", summary="Token endpoint: pre-authorized code (+ tx_code)")
@@ -103,8 +107,11 @@ async def token(request: Request, wallet: Wallet) -> JSONResponse:
     return _answer(wallet.token(fields))
 
 
+# The wallet endpoints run on the event loop, like /token and /credential: their database
+# work is short, and on SQLite writers from pool threads would only wait on each other
+# (SQLite's busy handler sleeps).
 @public.post("/nonce", summary="Nonce endpoint: a fresh c_nonce")
-def nonce(wallet: Wallet) -> JSONResponse:
+async def nonce(wallet: Wallet) -> JSONResponse:
     return _answer(wallet.nonce())
 
 

@@ -21,7 +21,7 @@ from node.db.models import Role
 from node.identity import P256_KEY_NAME
 from node.presentations.service import PresentationService
 from node.vc.signer import P256Signer
-from node.wallet.service import data_url, qr_png, qr_svg
+from node.wallet.service import data_url, qr_images
 from wallet_bridge.errors import InvalidRequest
 from wallet_bridge.presentation import REQUEST_OBJECT_MEDIA_TYPE
 
@@ -126,14 +126,15 @@ def create_request(
         with_summary=body.summary,
         expires_in=timedelta(seconds=body.expires_in) if body.expires_in else None,
     )
+    png, svg = qr_images(created.link)
     return PresentationRequestOut(
         id=created.id,
         client_id=created.client_id,
         request_uri=created.request_uri,
         authorization_request=created.link,
         haip_authorization_request=created.haip_link,
-        qr_png=data_url(qr_png(created.link)),
-        qr_svg=qr_svg(created.link),
+        qr_png=data_url(png),
+        qr_svg=svg,
         expires_at=created.expires_at.isoformat(),
     )
 

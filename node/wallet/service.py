@@ -129,16 +129,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def qr_png(uri: str) -> bytes:
-    out = io.BytesIO()
-    segno.make(uri, error="m").save(out, kind="png", scale=4, border=2)
-    return out.getvalue()
-
-
-def qr_svg(uri: str) -> str:
-    out = io.BytesIO()
-    segno.make(uri, error="m").save(out, kind="svg", scale=4, border=2, xmldecl=False)
-    return out.getvalue().decode("utf-8")
+def qr_images(uri: str) -> tuple[bytes, str]:
+    """The QR code of ``uri`` as PNG and as SVG: encoded once (choosing the mask is most of
+    the cost), written twice."""
+    code = segno.make(uri, error="m")
+    png, svg = io.BytesIO(), io.BytesIO()
+    code.save(png, kind="png", scale=4, border=2)
+    code.save(svg, kind="svg", scale=4, border=2, xmldecl=False)
+    return png.getvalue(), svg.getvalue().decode("utf-8")
 
 
 class WalletService:
@@ -156,6 +154,7 @@ class WalletService:
         self._sessions = sessions
         self._signer = signer
         self._allocator = allocator
+        self._published: dict[str, bytes] = {}
         self._require_approval = require_approval
         self.settings = settings or WalletSettings()
         self.endpoints = IssuerEndpoints(origin)
@@ -196,6 +195,21 @@ class WalletService:
 
     def authorization_server_metadata(self) -> dict[str, Any]:
         return authorization_server_metadata(self.endpoints)
+
+    def published(self, document: str) -> bytes:
+        """A metadata document (``issuer``, ``authorization_server``, ``vct``) as served:
+        they do not change while the process runs, so each is encoded once (every wallet
+        fetches them at the start of every flow)."""
+        encoded = self._published.get(document)
+        if encoded is None:
+            build = {
+                "issuer": self.issuer_metadata,
+                "authorization_server": self.authorization_server_metadata,
+                "vct": self.vct_metadata,
+            }[document]
+            encoded = json.dumps(build(), ensure_ascii=False, separators=(",", ":")).encode()
+            self._published[document] = encoded
+        return encoded
 
     # -- offers (admin) --------------------------------------------------------------------
 
@@ -265,7 +279,7 @@ class WalletService:
             deferred = not self._deliverable(record)
             outbox_id = mail.id
         return OfferCreated(
-            offer_id, record_id, uri, pin, expires_at, deferred, qr_png(uri), qr_svg(uri), outbox_id
+            offer_id, record_id, uri, pin, expires_at, deferred, *qr_images(uri), outbox_id
         )
 
     def offer_page_url(self, offer_id: str, code: str) -> str:
@@ -376,7 +390,6 @@ class WalletService:
                 nonces=_DbNonces(session, now),
             )
             session.commit()  # the nonce is spent, whatever happens next
-            reserved = self._reserve_status(token.record_id)
             record = session.get(CredentialRecord, token.record_id, with_for_update=True)
             assert record is not None
             if not self._deliverable(record):
@@ -395,9 +408,8 @@ class WalletService:
                 return Answer(
                     202, deferred_response(transaction_id, self.settings.deferred_interval_seconds)
                 )
-            credentials = self._issue(
-                session, record, request.configuration.id, holders, now, reserved
-            )
+            self._give_status(session, record)  # before this transaction writes (SQLite)
+            credentials = self._issue(session, record, request.configuration.id, holders, now)
             session.commit()
         return Answer(200, credential_response(credentials))
 
@@ -416,13 +428,13 @@ class WalletService:
             )
             if deferred is None or deferred.delivered_at is not None or deferred.expires_at < now:
                 raise InvalidTransactionId("unknown, expired or already answered transaction_id")
-            reserved = self._reserve_status(deferred.record_id)
             record = session.get(CredentialRecord, deferred.record_id, with_for_update=True)
             assert record is not None
             if not self._deliverable(record):
                 return Answer(
                     202, deferred_response(transaction_id, self.settings.deferred_interval_seconds)
                 )
+            self._give_status(session, record)  # before this transaction writes (SQLite)
             claimed = session.execute(
                 update(WalletDeferred)
                 .where(WalletDeferred.id == deferred.id, WalletDeferred.delivered_at.is_(None))
@@ -431,26 +443,32 @@ class WalletService:
             if claimed.rowcount != 1:  # type: ignore[attr-defined]
                 raise InvalidTransactionId("unknown, expired or already answered transaction_id")
             holders = [HolderKey(did=did, key_id="", nonce="") for did in deferred.holder_ids]
-            credentials = self._issue(
-                session, record, deferred.configuration_id, holders, now, reserved
-            )
+            credentials = self._issue(session, record, deferred.configuration_id, holders, now)
             session.commit()
         return Answer(200, credential_response(credentials))
 
     # -- internals -------------------------------------------------------------------------
 
-    def _reserve_status(self, record_id: str) -> StatusAssignment | None:
+    def _give_status(self, session: Session, record: CredentialRecord) -> None:
         """Status bits for a record signed first through the wallet (approved, never issued
-        by the admin API), reserved in their own committed transaction before the wallet's
-        write (as bulk issuance does). A lost race leaves the indexes unused, never reused."""
-        if self._allocator is None:
-            return None
-        with self._sessions() as session:
-            record = session.get(CredentialRecord, record_id)
-            if record is None or _status_of(record) is not None or not self._deliverable(record):
-                return None
+        by the admin API). They are reserved in their own committed transaction, as bulk
+        issuance does, and set only if no concurrent request set them first (the row is
+        locked on PostgreSQL; the conditional UPDATE covers SQLite). A lost race leaves the
+        reserved indexes unused, never reused."""
+        if self._allocator is None or _status_of(record) is not None:
+            return
         (status,) = self._allocator.allocate(1)
-        return status
+        session.execute(
+            update(CredentialRecord)
+            .where(CredentialRecord.id == record.id, CredentialRecord.revocation_list_id.is_(None))
+            .values(
+                revocation_list_id=status.revocation[0],
+                revocation_index=status.revocation[1],
+                suspension_list_id=status.suspension[0],
+                suspension_index=status.suspension[1],
+            )
+        )
+        session.refresh(record)
 
     def _token(self, session: Session, access_token: str | None) -> WalletAccessToken:
         if not access_token:
@@ -478,7 +496,6 @@ class WalletService:
         configuration_id: str,
         holders: Sequence[HolderKey],
         now: datetime,
-        reserved: StatusAssignment | None,
     ) -> list[str | dict[str, Any]]:
         """One holder-bound copy per key, stored as ``signed_copy`` rows of the record (so
         the anchor worker picks them up, DESIGN.md "Anchoring"). Every copy carries the
@@ -488,9 +505,6 @@ class WalletService:
         if record.state != RecordState.ISSUED:
             record.state = RecordState.ISSUED.value
             record.issued_at = now.replace(microsecond=0)
-        if _status_of(record) is None and reserved is not None:
-            record.revocation_list_id, record.revocation_index = reserved.revocation
-            record.suspension_list_id, record.suspension_index = reserved.suspension
         issued_at = record.issued_at or now.replace(microsecond=0)
         status = _status_of(record)
         out: list[str | dict[str, Any]] = []
