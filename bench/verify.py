@@ -264,7 +264,13 @@ async def open_loop(port: int, requests: list[bytes], rate: float, seconds: floa
 
     async def one(request: bytes, scheduled: float) -> None:
         connection = idle.pop() if idle else await Connection.open(port)
-        status, body = await connection.send(request)
+        try:
+            status, body = await connection.send(request)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            # the server closed this idle keep-alive connection: a new one, as browsers do
+            connection.close()
+            connection = await Connection.open(port)
+            status, body = await connection.send(request)
         latencies.append((loop.time() - scheduled) * 1000)
         idle.append(connection)
         _check(status, body)

@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from anchoring.errors import ChainError
@@ -25,7 +26,7 @@ from node.ledger.connection import Ledger
 from node.ledger.status_check import StatusChecker, engine_of
 from node.vc.errors import KeyResolutionError, VCError
 from node.vc.multikey import public_key_from_multibase
-from node.vc.signer import VerificationKey
+from node.vc.signer import PublicKey, VerificationKey
 from node.verification.pipeline import TrustUnavailable
 
 T = TypeVar("T")
@@ -39,6 +40,27 @@ class AnchorFacts:
     detail: str
     block_number: int | None = None
     timestamp: int | None = None  # the anchor's block time: "when" for key validity
+
+
+# A credential's anchor: columns through a plain connection (entity loading cost ~0.5 ms,
+# bench/verify.py), the statement built once.
+_ANCHOR_OF = (
+    select(
+        SignedCopy.leaf_index,
+        SignedCopy.proof,
+        AnchorBatch.state,
+        AnchorBatch.root,
+        AnchorBatch.leaf_count,
+    )
+    .join(AnchorBatch, SignedCopy.batch_id == AnchorBatch.id, isouter=True)
+    .where(SignedCopy.leaf_digest == bindparam("digest"))
+)
+
+
+@lru_cache(maxsize=1024)
+def _public_key(multibase: str) -> PublicKey:
+    """Registered keys are immutable strings: each is decoded once."""
+    return public_key_from_multibase(multibase)
 
 
 @contextmanager
@@ -139,20 +161,8 @@ class LedgerTrust:
             return self._status.check(entries, issuer, at)
 
     def _anchor(self, leaf_digest: bytes, issuer: str | None) -> AnchorFacts:
-        # Columns through a plain connection: the ORM's entity loading cost ~0.5 ms here,
-        # on every verification (bench/verify.py).
         with self._engine.connect() as connection:
-            row = connection.execute(
-                select(
-                    SignedCopy.leaf_index,
-                    SignedCopy.proof,
-                    AnchorBatch.state,
-                    AnchorBatch.root,
-                    AnchorBatch.leaf_count,
-                )
-                .join(AnchorBatch, SignedCopy.batch_id == AnchorBatch.id, isouter=True)
-                .where(SignedCopy.leaf_digest == leaf_digest.hex())
-            ).first()
+            row = connection.execute(_ANCHOR_OF, {"digest": leaf_digest.hex()}).first()
         if row is None:
             # Another member's credential: a proof its holder supplied ahead of time
             # (node.network.proofs), else none.
@@ -206,7 +216,7 @@ class LedgerTrust:
                 + (" (retired)" if key.retired else "")
             )
         try:
-            public_key = public_key_from_multibase(key.public_key_multibase)
+            public_key = _public_key(key.public_key_multibase)
         except (VCError, ValueError) as exc:
             raise KeyResolutionError(f"key {fragment} of {did} is unreadable: {exc}") from exc
         return VerificationKey(vm_id, did, public_key, frozenset({"assertionMethod"}))

@@ -179,7 +179,7 @@ def verify_input(
     if isinstance(credential, str) and "~" in credential and presented:
         raise InvalidInput("an SD-JWT VC is verified on its own, not inside a presentation")
     view = view_of(credential)  # MalformedError (422) for what is no credential at all
-    report = verifier.verify(credential, when)
+    report = verifier.verify_view(view, when)
     if presented:
         report.checks = [
             Check(

@@ -145,7 +145,10 @@ class Verifier:
     def verify(self, credential: Mapping[str, Any] | str, when: datetime | None = None) -> Report:
         """Verify now, or — given ``when`` — answer "was it valid on that date?" (validity
         window and status as of then)."""
-        view = view_of(credential)  # raises MalformedError for non-credentials
+        return self.verify_view(view_of(credential), when)  # MalformedError: no credential
+
+    def verify_view(self, view: CredentialView, when: datetime | None = None) -> Report:
+        """:meth:`verify` for a credential already parsed by :func:`view_of`."""
         report = Report()
         structure = self._structure(view)
         anchor = self._anchor_facts(view)
