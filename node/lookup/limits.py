@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-PUBLIC_PREFIXES = ("/api/verify", "/api/lookup/", "/verify", "/v/")
+PUBLIC_PREFIXES = ("/api/verify", "/api/lookup/", "/verify", "/v/", "/oid4vp/responses/")
 
 
 def is_public(path: str) -> bool:

@@ -338,3 +338,11 @@ def test_request_body_limit_answers_413(limited: RunningNode) -> None:
         "/api/verify", content=chunks(), headers={"Content-Type": "application/json"}
     )
     assert streamed.status_code == 413
+
+
+def test_presentation_responses_are_size_limited(limited: RunningNode) -> None:
+    # A wallet's direct_post answer is public input too (OpenID4VP).
+    response = limited.client.post(
+        f"/oid4vp/responses/{'0' * 36}", data={"vp_token": "x" * 5_000, "state": "s"}
+    )
+    assert response.status_code == 413
