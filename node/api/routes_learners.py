@@ -113,3 +113,19 @@ def attach(
 )
 def send_link(account_id: str, learners: LearnerServices, token: IssuerToken) -> SignInLinkOut:
     return SignInLinkOut(outbox_id=learners.sign_in.send_link_to(account_id))
+
+
+@router.post(
+    "/{account_id}/disable",
+    summary="Disable a learner account (no sign-in; open sessions end)",
+    responses=_NOT_FOUND,
+)
+def disable(account_id: str, learners: LearnerServices, token: IssuerToken) -> LearnerOut:
+    return _out(learners.accounts.set_disabled(account_id, True))
+
+
+@router.post(
+    "/{account_id}/enable", summary="Enable a disabled learner account", responses=_NOT_FOUND
+)
+def enable(account_id: str, learners: LearnerServices, token: IssuerToken) -> LearnerOut:
+    return _out(learners.accounts.set_disabled(account_id, False))

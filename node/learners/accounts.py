@@ -6,14 +6,20 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from node.db.models import CredentialRecord, LearnerAccount, LearnerCredential, RecordState
+from node.db.models import (
+    CredentialRecord,
+    LearnerAccount,
+    LearnerCredential,
+    LearnerSession,
+    RecordState,
+)
 from node.errors import Conflict, InvalidInput, NotFound, Problem
 from node.learners.passwords import hash_password
 
@@ -128,6 +134,24 @@ class LearnerAccounts:
                     raise NotFound(f"no credential record {record_id}")
                 if record_id not in have:
                     session.add(LearnerCredential(account_id=account_id, record_id=record_id))
+            session.commit()
+            return self._account(session, account)
+
+    def set_disabled(self, account_id: str, disabled: bool) -> Account:
+        """Disable (no sign-in; open sessions end) or enable an account again."""
+        now = datetime.now(UTC)
+        with self._sessions() as session:
+            account = self._get(session, account_id)
+            account.disabled_at = (account.disabled_at or now) if disabled else None
+            if disabled:
+                session.execute(
+                    update(LearnerSession)
+                    .where(
+                        LearnerSession.account_id == account_id,
+                        LearnerSession.revoked_at.is_(None),
+                    )
+                    .values(revoked_at=now)
+                )
             session.commit()
             return self._account(session, account)
 

@@ -160,6 +160,23 @@ def test_password_sign_in_session_cookie_csrf_and_sign_out(
     assert replay.get("/learner/credentials").status_code == 303
 
 
+def test_disabled_account_ends_sessions_and_cannot_sign_in(
+    node: RunningNode, browser: Browser
+) -> None:
+    account_id = provision(node, "leaver@example.org", [record(node)], password=PASSWORD)
+    assert browser.sign_in("leaver@example.org").status_code == 303
+    assert browser.client.get("/learner/credentials").status_code == 200
+    disabled = node.client.post(f"/admin/learners/{account_id}/disable", headers=node.auth())
+    assert disabled.status_code == 200 and disabled.json()["disabled"] is True
+    assert browser.client.get("/learner/credentials").status_code == 303  # session ended
+    assert browser.sign_in("leaver@example.org").status_code == 401
+    enabled = node.client.post(f"/admin/learners/{account_id}/enable", headers=node.auth())
+    assert enabled.json()["disabled"] is False
+    assert browser.sign_in("leaver@example.org").status_code == 303
+    unknown = node.client.post(f"/admin/learners/{'0' * 36}/disable", headers=node.auth())
+    assert unknown.status_code == 404
+
+
 def test_sign_in_link_single_use_and_no_enumeration(node: RunningNode, browser: Browser) -> None:
     provision(node, "learner@example.org", [record(node)])
     token = browser.page_csrf("/learner/sign-in")
