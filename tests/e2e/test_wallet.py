@@ -57,9 +57,10 @@ def _ensure_wallet_installed() -> None:
     assert done.returncode == 0, done.stderr[-4000:]
 
 
-def wallet(**scenario: Any) -> dict[str, Any]:
+def run_wallet_script(script: str, scenario: dict[str, Any]) -> dict[str, Any]:
+    """Run one of the npm wallet scripts in tests/wallet; its last output line is JSON."""
     done = subprocess.run(
-        ["node", str(WALLET_DIR / "wallet.mjs"), json.dumps(scenario)],
+        ["node", str(WALLET_DIR / script), json.dumps(scenario)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -68,6 +69,10 @@ def wallet(**scenario: Any) -> dict[str, Any]:
     assert done.returncode == 0, done.stderr[-4000:]
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def wallet(**scenario: Any) -> dict[str, Any]:
+    return run_wallet_script("wallet.mjs", scenario)
 
 
 class Node:

@@ -7,9 +7,7 @@ part (sign-in and approval as plain HTTP form posts), the client checks the redi
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -21,7 +19,11 @@ from node.credentials.examples import example_claims
 from node.vc.jose import decode_jws
 from node.vc.multikey import public_key_from_multibase, public_key_to_jwk
 from tests.e2e.test_serve import Server, init_node
-from tests.e2e.test_wallet import WALLET_DIR, _ensure_wallet_installed, status_documents
+from tests.e2e.test_wallet import (
+    _ensure_wallet_installed,
+    run_wallet_script,
+    status_documents,
+)
 from tests.interop.jsverifier import JsVerifier
 from tests.interop.jsverifier import ensure_installed as ensure_verifier
 
@@ -33,16 +35,7 @@ _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
 def authcode(**scenario: Any) -> dict[str, Any]:
-    done = subprocess.run(
-        ["node", str(WALLET_DIR / "authcode.mjs"), json.dumps(scenario)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return run_wallet_script("authcode.mjs", scenario)
 
 
 class Node:

@@ -8,8 +8,6 @@ jwt_vc_json credential the node issued to the wallet's did:jwk, and posts it by 
 from __future__ import annotations
 
 import base64
-import json
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,7 +19,7 @@ from node.credentials.examples import example_claims
 from node.vc.did import did_jwk_for
 from node.vc.multikey import public_key_to_jwk
 from tests.e2e.test_serve import Server, init_node
-from tests.e2e.test_wallet import WALLET_DIR, _ensure_wallet_installed
+from tests.e2e.test_wallet import _ensure_wallet_installed, run_wallet_script
 
 TYPES = ["VerifiableCredential", "OpenBadgeCredential"]
 
@@ -45,16 +43,7 @@ class Wallet:
             "holderDid": self.did,
             **extra,
         }
-        done = subprocess.run(
-            ["node", str(WALLET_DIR / "vp.mjs"), json.dumps(scenario)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr[-4000:]
-        result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-        return result
+        return run_wallet_script("vp.mjs", scenario)
 
 
 def _b64(data: bytes) -> str:
