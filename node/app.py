@@ -21,6 +21,7 @@ from node.api import (
     routes_oid4vp,
     routes_public,
     routes_status,
+    routes_tokens,
     routes_verify,
     routes_web,
 )
@@ -76,6 +77,7 @@ def create_app(
     app.include_router(routes_learner_pages.router)
     app.include_router(routes_authorize.router)
     app.include_router(routes_learners.router)
+    app.include_router(routes_tokens.router)
     app.add_middleware(
         PublicLimits,
         limiter=RateLimiter(settings.public_rate_limit, settings.public_rate_window_seconds),

@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from anchoring.errors import ChainError
 from node.cli_network import network_app
+from node.cli_tokens import token_app
 from node.credentials.vocab import LegalStatus
 from node.db.engine import make_engine, migrate, session_factory
 from node.db.models import CredentialFormat, Role
@@ -32,7 +33,6 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 chain_app = typer.Typer(help="The network's chain and contracts.", no_args_is_help=True)
 app.add_typer(chain_app, name="chain")
@@ -100,24 +100,6 @@ def init(
     except (NodeError, KeyStoreError, ValueError) as exc:
         raise _fail(str(exc)) from None
     console.print(f"institution created: [bold]{institution.name}[/bold] ({institution.did})")
-
-
-@token_app.command("create")
-def token_create(
-    role: Annotated[Role, typer.Option(help="issuer, admin or vcapi")],
-    name: Annotated[str, typer.Option(help="What the token is for")] = "cli",
-    data_dir: DataDir = None,
-) -> None:
-    """Create an API token and print it once (only its hash is stored)."""
-    from node.tokens import create_token
-
-    settings = _settings(data_dir)
-    engine = make_engine(settings.effective_database_url)
-    migrate(engine)
-    with session_factory(engine)() as session:
-        token = create_token(session, role, name)
-        session.commit()
-    typer.echo(token)
 
 
 @app.command()
