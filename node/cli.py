@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from anchoring.errors import ChainError
 from node.cli_network import network_app
 from node.cli_tokens import token_app
-from node.credentials.vocab import LegalStatus
+from node.credentials.vocab import LearnerIdType, LegalStatus
 from node.db.engine import make_engine, migrate, session_factory
 from node.db.models import CredentialFormat, Role
 from node.errors import NodeError
@@ -438,6 +438,16 @@ def learner_add(
     record: Annotated[
         list[str] | None, typer.Option(help="A credential record id to attach (repeatable)")
     ] = None,
+    identifier: Annotated[
+        str | None,
+        typer.Option(
+            help="The learner's identifier as their credentials name it (e.g. student number); "
+            "default: taken from the records attached"
+        ),
+    ] = None,
+    identifier_type: Annotated[
+        LearnerIdType, typer.Option(help="What kind of identifier it is")
+    ] = LearnerIdType.STUDENT_NUMBER,
     password: Annotated[
         bool, typer.Option("--password", help="Prompt for an initial password")
     ] = False,
@@ -455,7 +465,9 @@ def learner_add(
     migrate(engine)
     learners = Learners.build(session_factory(engine), settings.origin)
     try:
-        account = learners.accounts.provision(email, name, secret, None, record or [])
+        account = learners.accounts.provision(
+            email, name, secret, None, record or [], identifier, identifier_type.value
+        )
         if send_link:
             learners.sign_in.send_link_to(account.id)
     except NodeError as exc:

@@ -389,7 +389,8 @@ class LearnerAccount(Base):
 
     __tablename__ = "learner_account"
     __table_args__ = (
-        UniqueConstraint("identifier_type", "identifier", name="uq_learner_account_identifier"),
+        # An index, not a table constraint: SQLite adds it without rebuilding a referenced table.
+        Index("uq_learner_account_identifier", "identifier_type", "identifier", unique=True),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -87,17 +87,21 @@ def _follow_the_rule() -> None:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("api_token") as batch:
-        batch.add_column(sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True))
-    with op.batch_alter_table("learner_account") as batch:
-        batch.add_column(sa.Column("identifier_type", sa.String(length=20), nullable=True))
-        batch.add_column(sa.Column("identifier", sa.String(length=500), nullable=True))
+    # Plain ADD COLUMN and unique indexes: SQLite does them in place, without rebuilding
+    # tables that others reference (which foreign keys would refuse once rows exist).
+    op.add_column("api_token", sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("api_token", sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column(
+        "learner_account", sa.Column("identifier_type", sa.String(length=20), nullable=True)
+    )
+    op.add_column("learner_account", sa.Column("identifier", sa.String(length=500), nullable=True))
     _follow_the_rule()
-    with op.batch_alter_table("learner_account") as batch:
-        batch.create_unique_constraint(
-            "uq_learner_account_identifier", ["identifier_type", "identifier"]
-        )
+    op.create_index(
+        "uq_learner_account_identifier",
+        "learner_account",
+        ["identifier_type", "identifier"],
+        unique=True,
+    )
     op.drop_index("ix_learner_credential_record_id", table_name="learner_credential")
     op.create_index(
         "ix_learner_credential_record_id", "learner_credential", ["record_id"], unique=True
@@ -107,8 +111,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_learner_credential_record_id", table_name="learner_credential")
     op.create_index("ix_learner_credential_record_id", "learner_credential", ["record_id"])
+    op.drop_index("uq_learner_account_identifier", table_name="learner_account")
     with op.batch_alter_table("learner_account") as batch:
-        batch.drop_constraint("uq_learner_account_identifier", type_="unique")
         batch.drop_column("identifier")
         batch.drop_column("identifier_type")
     with op.batch_alter_table("api_token") as batch:
