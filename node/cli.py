@@ -463,7 +463,7 @@ def learner_add(
     secret = getpass.getpass("Learner's initial password: ") if password else None
     engine = make_engine(settings.effective_database_url)
     migrate(engine)
-    learners = Learners.build(session_factory(engine), settings.origin)
+    learners = Learners.build(session_factory(engine), settings)
     try:
         account = learners.accounts.provision(
             email, name, secret, None, record or [], identifier, identifier_type.value

@@ -33,7 +33,7 @@ def learner_services(request: Request, runtime: Runtime) -> Learners:
         with _lock:
             found = getattr(request.app.state, "learners", None)
             if found is None:
-                found = Learners.build(runtime.sessions, runtime.settings.origin)
+                found = Learners.build(runtime.sessions, runtime.settings)
                 request.app.state.learners = found
     return found
 

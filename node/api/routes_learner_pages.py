@@ -29,7 +29,7 @@ from node.api.learner_http import (
 from node.db.models import RecordState
 from node.errors import InvalidInput, NotFound
 from node.learners import csrf, links
-from node.learners.errors import SignInFailed, TooManyAttempts
+from node.learners.errors import PasswordPaused, SignInFailed, TooManyAttempts
 from node.learners.service import Learners
 from node.learners.signin import Learner
 from node.web import learner_pages as lp
@@ -109,7 +109,8 @@ def sign_in(
             status_code=401,
         )
     except TooManyAttempts as exc:
-        message = t(language, "l.too_many")
+        paused = isinstance(exc, PasswordPaused)  # this account: the link still works
+        message = t(language, "l.password_paused" if paused else "l.too_many")
         return _sign_in_page(
             request,
             learners,

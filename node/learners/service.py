@@ -7,7 +7,21 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from node.learners.accounts import LearnerAccounts
+from node.learners.limits import LimitSettings
 from node.learners.signin import SignIn, SignInSettings
+from node.settings import Settings
+
+
+def sign_in_settings(settings: Settings) -> SignInSettings:
+    return SignInSettings(
+        limits=LimitSettings(
+            window_seconds=settings.learner_sign_in_window_seconds,
+            per_client=settings.learner_sign_in_per_client,
+            per_account_client=settings.learner_sign_in_per_account_client,
+            per_account=settings.learner_sign_in_per_account,
+            links_per_account=settings.learner_sign_in_mails_per_account,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -18,12 +32,11 @@ class Learners:
     secure_cookies: bool  # the origin is https
 
     @classmethod
-    def build(
-        cls, sessions: sessionmaker[Session], origin: str, settings: SignInSettings | None = None
-    ) -> Learners:
+    def build(cls, sessions: sessionmaker[Session], settings: Settings) -> Learners:
+        origin = settings.origin
         return cls(
             sessions,
             LearnerAccounts(sessions),
-            SignIn(sessions, origin, settings),
+            SignIn(sessions, origin, sign_in_settings(settings)),
             origin.startswith("https://"),
         )

@@ -67,11 +67,14 @@ def provision(node: RunningNode, email: str, record_ids: list[str], **extra: Any
 
 class Browser:
     """The learner's browser: https (the node's origin is https, so cookies are Secure),
-    cookies kept, redirects not followed."""
+    cookies kept, redirects not followed, requests from ``address``."""
 
-    def __init__(self, node: RunningNode) -> None:
+    def __init__(self, node: RunningNode, address: str = "198.51.100.1") -> None:
         self.client = TestClient(
-            node.client.app, base_url="https://testserver", follow_redirects=False
+            node.client.app,
+            base_url="https://testserver",
+            follow_redirects=False,
+            client=(address, 50000),
         )
 
     def csrf(self, html: str) -> str:
