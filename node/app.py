@@ -26,6 +26,7 @@ from node.api import (
     routes_web,
 )
 from node.keys.keystore import KeyStore
+from node.learners.service import Learners
 from node.lookup.limits import PublicLimits, RateLimiter
 from node.runtime import build_runtime
 from node.settings import Settings
@@ -62,6 +63,7 @@ def create_app(
         "`{error, message, problems:[{element, reason}]}`.",
     )
     app.state.runtime = runtime
+    app.state.learners = Learners.build(runtime.sessions, settings)
     errors.install(app)
     app.include_router(routes_public.router)
     app.include_router(routes_admin.router)
