@@ -21,10 +21,12 @@ from node.api import (
     routes_oid4vp,
     routes_public,
     routes_status,
+    routes_tokens,
     routes_verify,
     routes_web,
 )
 from node.keys.keystore import KeyStore
+from node.learners.service import Learners
 from node.lookup.limits import PublicLimits, RateLimiter
 from node.runtime import build_runtime
 from node.settings import Settings
@@ -61,6 +63,7 @@ def create_app(
         "`{error, message, problems:[{element, reason}]}`.",
     )
     app.state.runtime = runtime
+    app.state.learners = Learners.build(runtime.sessions, settings)
     errors.install(app)
     app.include_router(routes_public.router)
     app.include_router(routes_admin.router)
@@ -76,6 +79,7 @@ def create_app(
     app.include_router(routes_learner_pages.router)
     app.include_router(routes_authorize.router)
     app.include_router(routes_learners.router)
+    app.include_router(routes_tokens.router)
     app.add_middleware(
         PublicLimits,
         limiter=RateLimiter(settings.public_rate_limit, settings.public_rate_window_seconds),

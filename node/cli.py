@@ -15,7 +15,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from anchoring.errors import ChainError
 from node.cli_network import network_app
-from node.credentials.vocab import LegalStatus
+from node.cli_tokens import token_app
+from node.credentials.vocab import LearnerIdType, LegalStatus
 from node.db.engine import make_engine, migrate, session_factory
 from node.db.models import CredentialFormat, Role
 from node.errors import NodeError
@@ -32,7 +33,6 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 chain_app = typer.Typer(help="The network's chain and contracts.", no_args_is_help=True)
 app.add_typer(chain_app, name="chain")
@@ -100,24 +100,6 @@ def init(
     except (NodeError, KeyStoreError, ValueError) as exc:
         raise _fail(str(exc)) from None
     console.print(f"institution created: [bold]{institution.name}[/bold] ({institution.did})")
-
-
-@token_app.command("create")
-def token_create(
-    role: Annotated[Role, typer.Option(help="issuer, admin or vcapi")],
-    name: Annotated[str, typer.Option(help="What the token is for")] = "cli",
-    data_dir: DataDir = None,
-) -> None:
-    """Create an API token and print it once (only its hash is stored)."""
-    from node.tokens import create_token
-
-    settings = _settings(data_dir)
-    engine = make_engine(settings.effective_database_url)
-    migrate(engine)
-    with session_factory(engine)() as session:
-        token = create_token(session, role, name)
-        session.commit()
-    typer.echo(token)
 
 
 @app.command()
@@ -456,6 +438,16 @@ def learner_add(
     record: Annotated[
         list[str] | None, typer.Option(help="A credential record id to attach (repeatable)")
     ] = None,
+    identifier: Annotated[
+        str | None,
+        typer.Option(
+            help="The learner's identifier as their credentials name it (e.g. student number); "
+            "default: taken from the records attached"
+        ),
+    ] = None,
+    identifier_type: Annotated[
+        LearnerIdType, typer.Option(help="What kind of identifier it is")
+    ] = LearnerIdType.STUDENT_NUMBER,
     password: Annotated[
         bool, typer.Option("--password", help="Prompt for an initial password")
     ] = False,
@@ -471,9 +463,11 @@ def learner_add(
     secret = getpass.getpass("Learner's initial password: ") if password else None
     engine = make_engine(settings.effective_database_url)
     migrate(engine)
-    learners = Learners.build(session_factory(engine), settings.origin)
+    learners = Learners.build(session_factory(engine), settings)
     try:
-        account = learners.accounts.provision(email, name, secret, None, record or [])
+        account = learners.accounts.provision(
+            email, name, secret, None, record or [], identifier, identifier_type.value
+        )
         if send_link:
             learners.sign_in.send_link_to(account.id)
     except NodeError as exc:

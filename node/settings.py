@@ -109,6 +109,33 @@ class Settings(BaseSettings):
     public_max_body_bytes: int = Field(
         default=1_000_000, gt=0, description="Largest request body the public endpoints take (413)"
     )
+    learner_sign_in_window_seconds: float = Field(
+        default=300.0, gt=0, description="The window of the learner sign-in limits below"
+    )
+    learner_sign_in_per_client: int = Field(
+        default=100,
+        ge=0,
+        description="Learner sign-in attempts (passwords and link requests) per client address "
+        "per window; 0: no limit",
+    )
+    learner_sign_in_per_account_client: int = Field(
+        default=10,
+        ge=0,
+        description="Password attempts (and, apart, link requests) per client address and "
+        "account per window: wrong passwords stop that address only",
+    )
+    learner_sign_in_per_account: int = Field(
+        default=50,
+        ge=0,
+        description="Password attempts per account from all addresses per window; beyond, "
+        "password sign-in pauses for that account (the mailed link keeps working)",
+    )
+    learner_sign_in_mails_per_account: int = Field(
+        default=5,
+        ge=0,
+        description="Sign-in link mails per account per link lifetime (15 min); more requests "
+        "get the same answer and no mail (the links sent still work)",
+    )
     presentation_request_seconds: int = Field(
         default=600, gt=0, description="Lifetime of an OpenID4VP presentation request"
     )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from node.db.models import ApiToken, Role
 from node.errors import Unauthorized
 from node.runtime import NodeRuntime
-from node.tokens import authenticate
+from node.tokens import ApiTokens, authenticate
 
 
 async def _runtime(request: Request) -> NodeRuntime:  # async: no thread hop per request
@@ -30,7 +30,16 @@ def _session(runtime: Runtime) -> Iterator[Session]:
 
 DbSession = Annotated[Session, Depends(_session)]
 
-_bearer = HTTPBearer(auto_error=False, description="API token from `credreg token create`")
+
+async def _tokens(runtime: Runtime) -> ApiTokens:
+    return ApiTokens(runtime.sessions)
+
+
+Tokens = Annotated[ApiTokens, Depends(_tokens)]
+
+_bearer = HTTPBearer(
+    auto_error=False, description="API token from `credreg token create` or `/admin/tokens`"
+)
 
 
 def _require(*roles: Role) -> object:

@@ -85,7 +85,7 @@ def install(app: FastAPI) -> None:
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorOut, "description": "Missing, unknown or revoked bearer token"},
+    401: {"model": ErrorOut, "description": "Missing, unknown, revoked or expired bearer token"},
     403: {"model": ErrorOut, "description": "The token's role does not allow this"},
     422: {"model": ErrorOut, "description": "Input refused; `problems` names each element"},
 }

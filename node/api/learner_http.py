@@ -3,14 +3,12 @@ dependency, the signed-in learner (session cookie), and HTML responses with thei
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from node.api.deps import Runtime
 from node.learners import csrf
 from node.learners.service import Learners
 from node.learners.signin import Learner, SignedIn
@@ -24,18 +22,11 @@ _CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
     "form-action 'self'{extra}; frame-ancestors 'none'; base-uri 'none'"
 )
-_lock = threading.Lock()
 
 
-def learner_services(request: Request, runtime: Runtime) -> Learners:
-    found: Learners | None = getattr(request.app.state, "learners", None)
-    if found is None:
-        with _lock:
-            found = getattr(request.app.state, "learners", None)
-            if found is None:
-                found = Learners.build(runtime.sessions, runtime.settings.origin)
-                request.app.state.learners = found
-    return found
+async def learner_services(request: Request) -> Learners:  # built by create_app
+    learners: Learners = request.app.state.learners
+    return learners
 
 
 LearnerServices = Annotated[Learners, Depends(learner_services)]
@@ -110,6 +101,24 @@ def set_session(response: Response, learners: Learners, signed: SignedIn) -> Non
         samesite="lax",
     )
     response.delete_cookie(csrf.FORM_COOKIE, path=COOKIE_PATH)
+
+
+def set_form_cookie(response: Response, learners: Learners, token: str) -> None:
+    """The sign-in forms' signed double-submit cookie (node/learners/csrf.py)."""
+    response.set_cookie(
+        csrf.FORM_COOKIE,
+        token,
+        path=COOKIE_PATH,
+        secure=learners.secure_cookies,
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def form_csrf_ok(request: Request, learners: Learners, given: str) -> bool:
+    return learners.forms.valid(
+        given, request.cookies.get(csrf.FORM_COOKIE), request.headers.get("sec-fetch-site")
+    )
 
 
 def csrf_failed(lang: str) -> HTMLResponse:

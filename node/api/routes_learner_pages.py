@@ -18,18 +18,20 @@ from node.api.learner_http import (
     LearnerServices,
     client_of,
     csrf_failed,
+    form_csrf_ok,
     html,
     lang_of,
     redirect,
     safe_next,
     session_csrf_ok,
+    set_form_cookie,
     set_session,
     to_sign_in,
 )
 from node.db.models import RecordState
 from node.errors import InvalidInput, NotFound
 from node.learners import csrf, links
-from node.learners.errors import SignInFailed, TooManyAttempts
+from node.learners.errors import PasswordPaused, SignInFailed, TooManyAttempts
 from node.learners.service import Learners
 from node.learners.signin import Learner
 from node.web import learner_pages as lp
@@ -50,20 +52,13 @@ def _sign_in_page(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    token = csrf.new_form_token()
+    token = learners.forms.issue()
     body = lp.sign_in(lang, token, next_path, message=message, email=email)
     response = html(
         lang, t(lang, "l.sign_in"), body, status_code=status_code, path="/learner/sign-in"
     )
     response.headers.update(headers or {})
-    response.set_cookie(
-        csrf.FORM_COOKIE,
-        token,
-        path=COOKIE_PATH,
-        secure=learners.secure_cookies,
-        httponly=True,
-        samesite="strict",
-    )
+    set_form_cookie(response, learners, token)
     return response
 
 
@@ -93,7 +88,7 @@ def sign_in(
     lang: Annotated[str | None, Form()] = None,
 ) -> Response:
     language = lang_of(request, lang)
-    if not csrf.same(csrf_token, request.cookies.get(csrf.FORM_COOKIE)):
+    if not form_csrf_ok(request, learners, csrf_token):
         return csrf_failed(language)
     try:
         signed = learners.sign_in.with_password(email, password, client_of(request))
@@ -109,7 +104,8 @@ def sign_in(
             status_code=401,
         )
     except TooManyAttempts as exc:
-        message = t(language, "l.too_many")
+        paused = isinstance(exc, PasswordPaused)  # this account: the link still works
+        message = t(language, "l.password_paused" if paused else "l.too_many")
         return _sign_in_page(
             request,
             learners,
@@ -134,7 +130,7 @@ def send_sign_in_link(
     lang: Annotated[str | None, Form()] = None,
 ) -> Response:
     language = lang_of(request, lang)
-    if not csrf.same(csrf_token, request.cookies.get(csrf.FORM_COOKIE)):
+    if not form_csrf_ok(request, learners, csrf_token):
         return csrf_failed(language)
     try:
         learners.sign_in.send_link(email, client_of(request))
@@ -153,16 +149,9 @@ def sign_in_link_form(token: str, request: Request, learners: LearnerServices) -
     """A page with a button, not a sign-in on GET: mail scanners that fetch links must not
     spend the single-use link."""
     lang = lang_of(request)
-    form_token = csrf.new_form_token()
+    form_token = learners.forms.issue()
     response = html(lang, t(lang, "l.sign_in"), lp.link_confirm(lang, token, form_token))
-    response.set_cookie(
-        csrf.FORM_COOKIE,
-        form_token,
-        path=COOKIE_PATH,
-        secure=learners.secure_cookies,
-        httponly=True,
-        samesite="strict",
-    )
+    set_form_cookie(response, learners, form_token)
     return response
 
 
@@ -175,7 +164,7 @@ def sign_in_with_link(
     lang: Annotated[str | None, Form()] = None,
 ) -> Response:
     language = lang_of(request, lang)
-    if not csrf.same(csrf_token, request.cookies.get(csrf.FORM_COOKIE)):
+    if not form_csrf_ok(request, learners, csrf_token):
         return csrf_failed(language)
     try:
         signed = learners.sign_in.with_link(token)

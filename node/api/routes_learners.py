@@ -13,6 +13,7 @@ from node.api.errors import ERROR_RESPONSES, ErrorOut
 from node.api.learner_http import (
     LearnerServices,
 )
+from node.credentials.vocab import LearnerIdType
 from node.learners.accounts import Account
 
 router = APIRouter(prefix="/admin/learners", tags=["learner accounts"], responses=ERROR_RESPONSES)
@@ -27,7 +28,20 @@ class LearnerIn(BaseModel):
     send_sign_in_link: bool = Field(
         default=False, description="Mail a one-time sign-in link (mail outbox)"
     )
-    record_ids: list[str] = Field(default_factory=list, description="Credential records to attach")
+    record_ids: list[str] = Field(
+        default_factory=list,
+        description="Credential records to attach: each must name this learner and belong to "
+        "no other account",
+    )
+    learner_identifier: str | None = Field(
+        default=None,
+        max_length=500,
+        description="The learner's identifier as the credentials name it (`learner.identifier`, "
+        "e.g. the student number); omitted: taken from the records attached",
+    )
+    learner_identifier_type: LearnerIdType = Field(
+        default=LearnerIdType.STUDENT_NUMBER, description="As `learner.identifierType`"
+    )
 
 
 class LearnerOut(BaseModel):
@@ -38,6 +52,8 @@ class LearnerOut(BaseModel):
     disabled: bool
     created_at: datetime
     record_ids: list[str]
+    learner_identifier: str | None = Field(description="None until a record names the learner")
+    learner_identifier_type: str | None
     outbox_id: int | None = Field(default=None, description="The sign-in mail, when one was sent")
 
 
@@ -58,12 +74,18 @@ def _out(account: Account, outbox_id: int | None = None) -> LearnerOut:
         disabled=account.disabled,
         created_at=account.created_at,
         record_ids=list(account.record_ids),
+        learner_identifier=account.learner[1] if account.learner else None,
+        learner_identifier_type=account.learner[0] if account.learner else None,
         outbox_id=outbox_id,
     )
 
 
 _CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: {"model": ErrorOut, "description": "An account with this e-mail exists"}
+    409: {
+        "model": ErrorOut,
+        "description": "An account with this e-mail or learner exists, or a record belongs to "
+        "another account",
+    }
 }
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "No such account or record"}
@@ -78,7 +100,13 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
 )
 def provision(body: LearnerIn, learners: LearnerServices, token: IssuerToken) -> LearnerOut:
     account = learners.accounts.provision(
-        body.email, body.name, body.password, token.id, body.record_ids
+        body.email,
+        body.name,
+        body.password,
+        token.id,
+        body.record_ids,
+        body.learner_identifier,
+        body.learner_identifier_type.value,
     )
     outbox_id = learners.sign_in.send_link_to(account.id) if body.send_sign_in_link else None
     return _out(account, outbox_id)
@@ -96,8 +124,8 @@ def get_learner(account_id: str, learners: LearnerServices, token: IssuerToken) 
 
 @router.post(
     "/{account_id}/credentials",
-    summary="Attach credential records to a learner account",
-    responses=_NOT_FOUND,
+    summary="Attach credential records to a learner account (each naming its learner)",
+    responses=_NOT_FOUND | _CONFLICT,
 )
 def attach(
     account_id: str, body: AttachIn, learners: LearnerServices, token: IssuerToken

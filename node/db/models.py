@@ -98,6 +98,8 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)  # None: never
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)  # to the minute
 
 
 class RecordState(enum.StrEnum):
@@ -380,9 +382,16 @@ class ShareLink(Base):
 
 
 class LearnerAccount(Base):
-    """A learner the institution provisioned; signs in with a password or a one-time link."""
+    """A learner the institution provisioned; signs in with a password or a one-time link.
+
+    The account names its learner as the credential claims do (``learner.identifierType``
+    and ``learner.identifier``): only records naming that learner can be attached."""
 
     __tablename__ = "learner_account"
+    __table_args__ = (
+        # An index, not a table constraint: SQLite adds it without rebuilding a referenced table.
+        Index("uq_learner_account_identifier", "identifier_type", "identifier", unique=True),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lower-cased
@@ -391,16 +400,19 @@ class LearnerAccount(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     disabled_at: Mapped[datetime | None] = mapped_column(default=None)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"), default=None)
+    # None until set at provisioning or by the first records attached.
+    identifier_type: Mapped[str | None] = mapped_column(String(20), default=None)
+    identifier: Mapped[str | None] = mapped_column(String(500), default=None)
 
 
 class LearnerCredential(Base):
-    """Which credential records belong to which learner account."""
+    """Which credential records belong to which learner account: each to one account only."""
 
     __tablename__ = "learner_credential"
 
     account_id: Mapped[str] = mapped_column(ForeignKey("learner_account.id"), primary_key=True)
     record_id: Mapped[str] = mapped_column(
-        ForeignKey("credential_record.id"), primary_key=True, index=True
+        ForeignKey("credential_record.id"), primary_key=True, index=True, unique=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -1,4 +1,5 @@
-"""The learner services one app holds: accounts and sign-in (with its rate limiters)."""
+"""The learner services one app holds: accounts, sign-in (with its rate limiters) and the
+sign-in forms' CSRF tokens (signed with the node's form secret, node/learners/csrf.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,22 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from node.learners.accounts import LearnerAccounts
+from node.learners.csrf import FormTokens, form_secret
+from node.learners.limits import LimitSettings
 from node.learners.signin import SignIn, SignInSettings
+from node.settings import Settings
+
+
+def sign_in_settings(settings: Settings) -> SignInSettings:
+    return SignInSettings(
+        limits=LimitSettings(
+            window_seconds=settings.learner_sign_in_window_seconds,
+            per_client=settings.learner_sign_in_per_client,
+            per_account_client=settings.learner_sign_in_per_account_client,
+            per_account=settings.learner_sign_in_per_account,
+            links_per_account=settings.learner_sign_in_mails_per_account,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -15,15 +31,17 @@ class Learners:
     sessions: sessionmaker[Session]
     accounts: LearnerAccounts
     sign_in: SignIn
+    forms: FormTokens
     secure_cookies: bool  # the origin is https
 
     @classmethod
-    def build(
-        cls, sessions: sessionmaker[Session], origin: str, settings: SignInSettings | None = None
-    ) -> Learners:
+    def build(cls, sessions: sessionmaker[Session], settings: Settings) -> Learners:
+        """Reads (or makes, once) ``<data_dir>/forms.key``."""
+        origin = settings.origin
         return cls(
             sessions,
             LearnerAccounts(sessions),
-            SignIn(sessions, origin, settings),
+            SignIn(sessions, origin, sign_in_settings(settings)),
+            FormTokens(form_secret(settings.data_dir)),
             origin.startswith("https://"),
         )

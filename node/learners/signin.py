@@ -1,15 +1,16 @@
 """Signing in: password or a one-time link (mailed through ``mail_outbox``), sessions.
 
 Only SHA-256 digests of link and session tokens are stored; a link works once (conditional
-UPDATE) for 15 minutes. Attempts are rate-limited per client address and per e-mail
-address; a wrong address and a wrong password get the same answer, after the same work.
+UPDATE) for 15 minutes. Attempts are rate-limited so that a stranger cannot lock a learner
+out (node/learners/limits.py); a wrong address and a wrong password get the same answer,
+after the same work.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
@@ -17,9 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from node.db.models import LearnerAccount, LearnerLoginLink, LearnerSession, MailOutbox
 from node.errors import NotFound
-from node.learners.errors import SignInFailed, TooManyAttempts
+from node.learners.errors import SignInFailed
+from node.learners.limits import LimitSettings, SignInLimits
 from node.learners.passwords import verify_password
-from node.lookup.limits import RateLimiter
 
 
 def token_hash(token: str) -> str:
@@ -34,8 +35,7 @@ def _now() -> datetime:
 class SignInSettings:
     link_ttl: timedelta = timedelta(minutes=15)
     session_ttl: timedelta = timedelta(hours=12)
-    attempts: int = 10  # per client address and per e-mail address …
-    window_seconds: float = 300.0  # … in this window
+    limits: LimitSettings = field(default_factory=LimitSettings)
 
 
 @dataclass(frozen=True)
@@ -64,18 +64,11 @@ class SignIn:
         self._sessions = sessions
         self._origin = origin
         self.settings = settings or SignInSettings()
-        self._by_client = RateLimiter(self.settings.attempts, self.settings.window_seconds)
-        self._by_email = RateLimiter(self.settings.attempts, self.settings.window_seconds)
-
-    def _limit(self, client: str, email: str) -> None:
-        for limiter, key in ((self._by_client, client), (self._by_email, email)):
-            retry = limiter.hit(key)
-            if retry is not None:
-                raise TooManyAttempts(max(1, int(retry + 0.999)))
+        self._limits = SignInLimits(self.settings.limits, self.settings.link_ttl.total_seconds())
 
     def with_password(self, email: str, password: str, client: str) -> SignedIn:
         email = email.strip().lower()
-        self._limit(client, email)
+        self._limits.password(client, email)
         with self._sessions() as session:
             account = session.scalar(select(LearnerAccount).where(LearnerAccount.email == email))
             stored = account.password_hash if account is not None else None
@@ -88,9 +81,11 @@ class SignIn:
 
     def send_link(self, email: str, client: str) -> int | None:
         """Mail a sign-in link if the address has an account (the caller says the same
-        thing either way). Returns the outbox row id, or None."""
+        thing either way). Returns the outbox row id, or None (also when the account had
+        its share of sign-in mails for now: the ones sent still work)."""
         email = email.strip().lower()
-        self._limit(client, email)
+        if not self._limits.link(client, email):
+            return None
         with self._sessions() as session:
             account = session.scalar(select(LearnerAccount).where(LearnerAccount.email == email))
             if account is None or account.disabled_at is not None:

@@ -108,6 +108,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "l.link_failed": "This sign-in link is not valid: it was used or it expired. Ask for a "
         "new one.",
         "l.too_many": "Too many attempts. Please wait a few minutes and try again.",
+        "l.password_paused": "After many wrong passwords, password sign-in for this address "
+        "is paused for a while. We can e-mail you a sign-in link instead (below): it works.",
         "l.csrf": "This form has expired. Please reload the page and try again.",
         "l.sign_out": "Sign out",
         "l.signed_in_as": "Signed in as",
@@ -273,6 +275,9 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "l.link_failed": "Dieser Anmeldelink ist ungültig: bereits benutzt oder abgelaufen. "
         "Fordern Sie einen neuen an.",
         "l.too_many": "Zu viele Versuche. Bitte warten Sie einige Minuten.",
+        "l.password_paused": "Nach vielen falschen Passwörtern ist die Anmeldung mit Passwort "
+        "für diese Adresse eine Weile gesperrt. Wir können Ihnen stattdessen einen Anmeldelink "
+        "per E-Mail senden (unten): er funktioniert.",
         "l.csrf": "Dieses Formular ist abgelaufen. Bitte laden Sie die Seite neu und versuchen "
         "Sie es erneut.",
         "l.sign_out": "Abmelden",
@@ -440,6 +445,9 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "l.link_failed": "Este enlace de acceso no es válido: ya se usó o ha caducado. Solicite "
         "uno nuevo.",
         "l.too_many": "Demasiados intentos. Espere unos minutos y vuelva a intentarlo.",
+        "l.password_paused": "Tras muchas contraseñas incorrectas, el acceso con contraseña "
+        "para esta dirección está en pausa un tiempo. Podemos enviarle un enlace de acceso por "
+        "correo (abajo): funciona.",
         "l.csrf": "Este formulario ha caducado. Recargue la página e inténtelo de nuevo.",
         "l.sign_out": "Cerrar sesión",
         "l.signed_in_as": "Sesión iniciada como",
@@ -599,6 +607,9 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "l.link_failed": "Tämä kirjautumislinkki ei kelpaa: se on käytetty tai vanhentunut. Pyydä "
         "uusi.",
         "l.too_many": "Liian monta yritystä. Odota muutama minuutti ja yritä uudelleen.",
+        "l.password_paused": "Monen väärän salasanan jälkeen salasanalla kirjautuminen on "
+        "tälle osoitteelle hetken tauolla. Voimme lähettää sinulle kirjautumislinkin "
+        "sähköpostiin (alla): se toimii.",
         "l.csrf": "Tämä lomake on vanhentunut. Lataa sivu uudelleen ja yritä uudelleen.",
         "l.sign_out": "Kirjaudu ulos",
         "l.signed_in_as": "Kirjautuneena",

@@ -24,6 +24,7 @@ from tests.anvil import free_port
 from tests.conftest import PASSPHRASE
 from tests.e2e.test_serve import Server, _credreg
 
+LEARNER = "S200071"  # the one learner the prepared credentials are awarded to
 CHROMIUM = os.environ.get("CREDREG_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -57,10 +58,13 @@ class Node:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
-    def issue(self, n: int) -> tuple[str, Any]:
+    def issue(self, n: int, learner: str = LEARNER) -> tuple[str, Any]:
+        """Example claims ``n`` awarded to the learner ``learner`` (a student number)."""
+        claims = example_claims(n)
+        claims["learner"]["identifier"] = learner
         response = httpx.post(
             f"{self.url}/admin/credentials",
-            json={"claims": example_claims(n), "formats": ["ldp_vc+eddsa-jcs-2022"]},
+            json={"claims": claims, "formats": ["ldp_vc+eddsa-jcs-2022"]},
             headers=self.headers(),
             timeout=60,
         )

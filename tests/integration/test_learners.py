@@ -15,20 +15,40 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from node.credentials.examples import example_claims
 from node.db.engine import make_engine, session_factory
-from node.db.models import LearnerAccount, LearnerSession, MailOutbox, ShareLink
+from node.db.models import (
+    LearnerAccount,
+    LearnerCredential,
+    LearnerSession,
+    MailOutbox,
+    ShareLink,
+)
 from tests.conftest import RunningNode
 
 PASSWORD = "a long enough password"
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
-def record(node: RunningNode, n: int = 1, *, issue: bool = True) -> str:
+LEARNER = "S100001"  # the student number the test records name, unless told otherwise
+
+
+def record(
+    node: RunningNode,
+    n: int = 1,
+    *,
+    issue: bool = True,
+    learner: str = LEARNER,
+    kind: str = "student-number",
+) -> str:
+    """A credential record (example claims ``n``) naming the learner ``learner``."""
+    claims = example_claims(n)
+    claims["learner"] |= {"identifier": learner, "identifierType": kind}
     response = node.client.post(
         "/admin/credentials",
-        json={"claims": example_claims(n), "issue": issue, "formats": ["jwt_vc_json"]},
+        json={"claims": claims, "issue": issue, "formats": ["jwt_vc_json"]},
         headers=node.auth(),
     )
     assert response.status_code == 201, response.text
@@ -47,11 +67,14 @@ def provision(node: RunningNode, email: str, record_ids: list[str], **extra: Any
 
 class Browser:
     """The learner's browser: https (the node's origin is https, so cookies are Secure),
-    cookies kept, redirects not followed."""
+    cookies kept, redirects not followed, requests from ``address``."""
 
-    def __init__(self, node: RunningNode) -> None:
+    def __init__(self, node: RunningNode, address: str = "198.51.100.1") -> None:
         self.client = TestClient(
-            node.client.app, base_url="https://testserver", follow_redirects=False
+            node.client.app,
+            base_url="https://testserver",
+            follow_redirects=False,
+            client=(address, 50000),
         )
 
     def csrf(self, html: str) -> str:
@@ -115,7 +138,79 @@ def test_admin_api_provision_attach_list(node: RunningNode) -> None:
     listed = node.client.get("/admin/learners", headers=node.auth()).json()
     assert [a["email"] for a in listed] == ["learner@example.org"]  # c@ was rolled back
     assert listed[0]["has_password"] is True
+    assert listed[0]["learner_identifier"] == LEARNER
+    assert listed[0]["learner_identifier_type"] == "student-number"
     assert node.client.get("/admin/learners").status_code == 401
+
+
+def _refusal(response: Any, status: int) -> tuple[str, str]:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert len(body["problems"]) == 1, body
+    return body["message"], body["problems"][0]["reason"]
+
+
+def test_a_record_belongs_to_one_account_and_to_the_learner_it_names(node: RunningNode) -> None:
+    mine, also_mine = record(node, 1, learner="S1"), record(node, 2, learner="S1")
+    theirs = record(node, 3, learner="S2")
+    other_kind = record(node, 4, learner="S1", kind="national-id")
+    first = provision(node, "first@example.org", [mine])
+
+    def post(path: str, body: dict[str, Any]) -> Any:
+        return node.client.post(path, json=body, headers=node.auth())
+
+    # The same record for a second account: 409 naming the record and its account.
+    twice = post(
+        "/admin/learners", {"email": "second@example.org", "name": "X", "record_ids": [mine]}
+    )
+    message, reason = _refusal(twice, 409)
+    assert message == f"credential record {mine} already belongs to learner account {first}"
+    assert reason == f"{mine}: attached to learner account {first}"
+
+    # A record naming another learner: 422 naming the record and both learners.
+    attach = f"/admin/learners/{first}/credentials"
+    message, reason = _refusal(post(attach, {"record_ids": [also_mine, theirs]}), 422)
+    assert message == f"credential record {theirs} names another learner"
+    assert reason == (
+        f"{theirs}: names the learner student-number S2; this account is for student-number S1"
+    )
+    message, _ = _refusal(post(attach, {"record_ids": [other_kind]}), 422)
+    assert message == f"credential record {other_kind} names another learner"
+    # Nothing of a refused request was attached; the learner's own record is.
+    attached = post(attach, {"record_ids": [also_mine, mine]})
+    assert attached.status_code == 200, attached.text
+    assert sorted(attached.json()["record_ids"]) == sorted([mine, also_mine])
+
+    # A named learner: the records must name them; a learner has one account.
+    named = {"email": "third@example.org", "name": "Y", "learner_identifier": "S3"}
+    message, _ = _refusal(post("/admin/learners", named | {"record_ids": [theirs]}), 422)
+    assert message == f"credential record {theirs} names another learner"
+    message, reason = _refusal(post("/admin/learners", named | {"learner_identifier": "S1"}), 409)
+    assert message == f"the learner student-number S1 already has learner account {first}"
+    bad_kind = post("/admin/learners", named | {"learner_identifier_type": "passport"})
+    assert bad_kind.status_code == 422
+    control = post("/admin/learners", named | {"learner_identifier": "S\u00003"})
+    assert control.status_code == 422
+    assert control.json()["problems"][0]["element"] == "learner_identifier"
+    emails = [a["email"] for a in node.client.get("/admin/learners", headers=node.auth()).json()]
+    assert emails == ["first@example.org"]  # every refusal left nothing behind
+
+    second = post("/admin/learners", named | {"learner_identifier": "S2", "record_ids": [theirs]})
+    assert second.status_code == 201, second.text
+    assert second.json()["record_ids"] == [theirs]
+
+    # The database holds the rule too: one account per record, one account per learner.
+    with node.runtime.sessions() as session:
+        session.add(LearnerCredential(account_id=second.json()["id"], record_id=mine))
+        with pytest.raises(IntegrityError):
+            session.commit()
+        session.rollback()
+        with pytest.raises(IntegrityError):
+            session.execute(
+                update(LearnerAccount)
+                .where(LearnerAccount.id == second.json()["id"])
+                .values(identifier="S1")
+            )
 
 
 def test_password_sign_in_session_cookie_csrf_and_sign_out(
@@ -289,13 +384,14 @@ def test_cli_learner_add(tmp_path: Path) -> None:
             [*args, *extra], env=env, capture_output=True, text=True, timeout=120, check=False
         )
 
-    added = run("--email", "Ana@Example.org", "--send-link")
+    added = run("--email", "Ana@Example.org", "--send-link", "--identifier", "S7")
     assert added.returncode == 0, added.stderr
     account_id = added.stdout.strip()
     engine = make_engine(f"sqlite:///{data / 'node.db'}")
     with session_factory(engine)() as session:
         account = session.get(LearnerAccount, account_id)
         assert account is not None and account.email == "ana@example.org"
+        assert (account.identifier_type, account.identifier) == ("student-number", "S7")
         assert session.scalars(select(MailOutbox.recipient)).all() == ["ana@example.org"]
     engine.dispose()
     twice = run("--email", "ana@example.org")
