@@ -11,7 +11,7 @@ import segno
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from node.api.deps import Runtime
+from node.api.deps import Runtime, Wallet
 from node.api.learner_http import (
     CurrentLearner,
     csrf_failed,
@@ -21,7 +21,6 @@ from node.api.learner_http import (
     session_csrf_ok,
     to_sign_in,
 )
-from node.api.routes_oid4vci import Wallet
 from node.errors import NotFound
 from node.learners import csrf
 from node.wallet.authorization import AuthorizationExpired

@@ -9,52 +9,18 @@ a code, token, nonce or credential.
 from __future__ import annotations
 
 import json
-import threading
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from node.api.deps import IssuerToken, Runtime
+from node.api.deps import IssuerToken, Wallet
 from node.api.errors import ERROR_RESPONSES
 from node.credentials.render import SD_JWT_VCT_PATH
-from node.identity import ED25519_KEY_NAME, P256_KEY_NAME
-from node.issuance.signing import CredentialSigner, issuer_keys
-from node.status.allocation import StatusAllocator
-from node.wallet.service import LOGO_PATH, Answer, WalletService, data_url
+from node.wallet.service import LOGO_PATH, Answer, data_url
 from wallet_bridge.errors import InvalidCredentialRequest, InvalidRequest
-
-_lock = threading.Lock()
-
-
-async def _wallet(request: Request, runtime: Runtime) -> WalletService:
-    service: WalletService | None = getattr(request.app.state, "wallet", None)
-    if service is not None:
-        return service
-    with _lock:
-        service = getattr(request.app.state, "wallet", None)
-        if service is None:
-            identity = runtime.identity()
-            ed = runtime.keystore.private_key(ED25519_KEY_NAME)
-            p256 = runtime.keystore.private_key(P256_KEY_NAME)
-            assert isinstance(ed, ed25519.Ed25519PrivateKey)
-            assert isinstance(p256, ec.EllipticCurvePrivateKey)
-            service = WalletService(
-                runtime.sessions,
-                CredentialSigner(issuer_keys(identity, ed, p256)),
-                origin=runtime.settings.origin,
-                institution_name=identity.name,
-                require_approval=runtime.settings.require_approval,
-                allocator=StatusAllocator(runtime.sessions),
-            )
-            request.app.state.wallet = service
-    return service
-
-
-Wallet = Annotated[WalletService, Depends(_wallet)]
 
 _NO_STORE = {"Cache-Control": "no-store"}
 

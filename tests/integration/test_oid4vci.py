@@ -77,6 +77,19 @@ def _credential(node: RunningNode, token: str, body: dict[str, Any]) -> Any:
     return node.client.post("/credential", json=body, headers={"Authorization": f"Bearer {token}"})
 
 
+def redeem(
+    node: RunningNode, offer: dict[str, Any], configuration: str, key: Any
+) -> tuple[Any, dict[str, Any]]:
+    """Token (code + PIN), then one credential request with one proof by ``key``: the
+    credential response and the token response."""
+    token = _token(node, _code(offer), offer["tx_code"]).json()
+    body = {
+        "credential_configuration_id": configuration,
+        "proofs": {"jwt": [proof(key, token["c_nonce"])]},
+    }
+    return _credential(node, token["access_token"], body), token
+
+
 def test_metadata(node: RunningNode) -> None:
     metadata = node.client.get("/.well-known/openid-credential-issuer").json()
     assert metadata["credential_issuer"] == ISSUER
@@ -195,13 +208,7 @@ def test_deferred_until_approved(tmp_path: Any, database_url: str) -> None:
         record_id = _record(node, issue=False)
         offer = _offer(node, record_id, configuration_ids=[LDP_ID])
         assert offer["deferred"]
-        token = _token(node, _code(offer), offer["tx_code"]).json()
-        key = ed25519.Ed25519PrivateKey.generate()
-        body = {
-            "credential_configuration_id": LDP_ID,
-            "proofs": {"jwt": [proof(key, token["c_nonce"])]},
-        }
-        pending = _credential(node, token["access_token"], body)
+        pending, token = redeem(node, offer, LDP_ID, ed25519.Ed25519PrivateKey.generate())
         assert pending.status_code == 202, pending.text
         transaction_id = pending.json()["transaction_id"]
         auth = {"Authorization": f"Bearer {token['access_token']}"}
