@@ -38,6 +38,7 @@ from node.ledger.service import AnchorService, Rounds
 from node.ledger.status_anchor import StatusAnchorer
 from node.ledger.trust import LedgerTrust, UnreachableTrust
 from node.ledger.worker import AnchorWorker, WorkerSettings
+from node.mail.outbox import OUTBOX_KEY_NAME, Outbox
 from node.network.keys import key_name, signing_keys
 from node.network.mirror import StatusMirror
 from node.network.proofs import SuppliedProofs
@@ -70,6 +71,7 @@ class NodeRuntime:
     _status: StatusService | None = field(default=None, init=False)
     _wallet: WalletService | None = field(default=None, init=False)
     _presentations: PresentationService | None = field(default=None, init=False)
+    _outbox: Outbox | None = field(default=None, init=False)
     _signers_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _ledger_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     anchor_service: AnchorService | None = field(default=None, init=False)
@@ -187,6 +189,12 @@ class NodeRuntime:
             self._status = StatusService(self.sessions, signer, identity.did, identity.origin)
         return self._status
 
+    def outbox(self) -> Outbox:
+        """The mail outbox, its bodies sealed with the key store's outbox key."""
+        if self._outbox is None:
+            self._outbox = Outbox(self.sessions, lambda: self.keystore.secret_key(OUTBOX_KEY_NAME))
+        return self._outbox
+
     def wallet(self) -> WalletService:
         """The OpenID4VCI issuer (offers, tokens, holder-bound copies)."""
         service = self._wallet
@@ -198,6 +206,7 @@ class NodeRuntime:
                     service = WalletService(
                         self.sessions,
                         CredentialSigner(self._issuer_keys()),
+                        self.outbox(),
                         origin=self.settings.origin,
                         institution_name=identity.name,
                         require_approval=self.settings.require_approval,

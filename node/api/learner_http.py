@@ -33,7 +33,9 @@ def learner_services(request: Request, runtime: Runtime) -> Learners:
         with _lock:
             found = getattr(request.app.state, "learners", None)
             if found is None:
-                found = Learners.build(runtime.sessions, runtime.settings.origin)
+                found = Learners.build(
+                    runtime.sessions, runtime.settings.origin, outbox=runtime.outbox()
+                )
                 request.app.state.learners = found
     return found
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from node.learners.accounts import LearnerAccounts
+from node.learners.portal import Portal
 from node.learners.signin import SignIn, SignInSettings
+from node.mail.outbox import Outbox
 
 
 @dataclass(frozen=True)
@@ -16,14 +18,22 @@ class Learners:
     accounts: LearnerAccounts
     sign_in: SignIn
     secure_cookies: bool  # the origin is https
+    portal: Portal
 
     @classmethod
     def build(
-        cls, sessions: sessionmaker[Session], origin: str, settings: SignInSettings | None = None
+        cls,
+        sessions: sessionmaker[Session],
+        origin: str,
+        settings: SignInSettings | None = None,
+        *,
+        outbox: Outbox,
     ) -> Learners:
+        accounts = LearnerAccounts(sessions)
         return cls(
             sessions,
-            LearnerAccounts(sessions),
-            SignIn(sessions, origin, settings),
+            accounts,
+            SignIn(sessions, origin, settings, outbox=outbox),
             origin.startswith("https://"),
+            Portal(sessions, accounts),
         )
