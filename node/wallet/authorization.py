@@ -83,7 +83,8 @@ class Pending:
 # What a wallet shows when it asks for the PIN (OpenID4VCI §4.1.1 ``tx_code.description``):
 # the PIN never travels with the offer (node/wallet/service.py).
 PIN_DESCRIPTION = (
-    "The PIN your institution gave you with this offer, or shown with it in your learner account"
+    "The PIN that came with this offer: from your institution's staff, or on your learner "
+    "account's page that made it"
 )
 
 
