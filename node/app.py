@@ -63,7 +63,7 @@ def create_app(
         "`{error, message, problems:[{element, reason}]}`.",
     )
     app.state.runtime = runtime
-    app.state.learners = Learners.build(runtime.sessions, settings)
+    app.state.learners = Learners.build(runtime.sessions, settings, outbox=runtime.outbox())
     errors.install(app)
     app.include_router(routes_public.router)
     app.include_router(routes_admin.router)

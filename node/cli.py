@@ -458,12 +458,21 @@ def learner_add(
 ) -> None:
     """Provision a learner account; prints its id."""
     from node.learners.service import Learners
+    from node.mail.outbox import OUTBOX_KEY_NAME, Outbox
 
     settings = _settings(data_dir)
     secret = getpass.getpass("Learner's initial password: ") if password else None
+    key = b""
+    if send_link:  # the mail is sealed with the key store's outbox key: open it first
+        try:
+            store = FileKeyStore(settings.key_dir, _passphrase(settings))
+            key = store.secret_key(OUTBOX_KEY_NAME)
+        except KeyStoreError as exc:
+            raise _fail(str(exc)) from None
     engine = make_engine(settings.effective_database_url)
     migrate(engine)
-    learners = Learners.build(session_factory(engine), settings)
+    sessions = session_factory(engine)
+    learners = Learners.build(sessions, settings, outbox=Outbox(sessions, lambda: key))
     try:
         account = learners.accounts.provision(
             email, name, secret, None, record or [], identifier, identifier_type.value

@@ -1,7 +1,8 @@
 """The HTTP access log without the secrets some URLs carry.
 
-Share links (``/v/{token}``), learners' sign-in links (``/learner/link/{token}``) and offer
-pages (``/offer/{id}?code=…``) hold their secret in the URL; uvicorn's access log would write
+Share links (``/v/{token}``), learners' sign-in links (``/learner/link/{token}``), offer
+pages (``/offer/{id}?code=…``) and offers by reference (``/oid4vci/offers/{code}``) hold
+their secret in the URL; uvicorn's access log would write
 it down. :func:`uvicorn_log_config` is uvicorn's own configuration with a filter that replaces
 those path segments and every query string with ``…``.
 """
@@ -13,7 +14,7 @@ import logging
 import re
 from typing import Any
 
-_SECRET_SEGMENT = re.compile(r"(/(?:v|learner/link|offer)/)[^/?#\s]+")
+_SECRET_SEGMENT = re.compile(r"(/(?:v|learner/link|offer|oid4vci/offers)/)[^/?#\s]+")
 _QUERY = re.compile(r"\?.*$")
 
 

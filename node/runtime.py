@@ -30,7 +30,7 @@ from node.identity import (
     InstitutionIdentity,
 )
 from node.issuance.service import IssuanceService
-from node.issuance.signing import SigningPool, issuer_keys
+from node.issuance.signing import CredentialSigner, IssuerKeys, SigningPool, issuer_keys
 from node.keys.keystore import FileKeyStore, KeyStore, KeyStoreError
 from node.ledger.connection import Ledger, open_ledger
 from node.ledger.network import anchoring_account
@@ -38,15 +38,18 @@ from node.ledger.service import AnchorService, Rounds
 from node.ledger.status_anchor import StatusAnchorer
 from node.ledger.trust import LedgerTrust, UnreachableTrust
 from node.ledger.worker import AnchorWorker, WorkerSettings
+from node.mail.outbox import OUTBOX_KEY_NAME, Outbox
 from node.network.keys import key_name, signing_keys
 from node.network.mirror import StatusMirror
 from node.network.proofs import SuppliedProofs
+from node.presentations.service import PresentationService
 from node.settings import Settings
 from node.status.allocation import StatusAllocator
 from node.status.service import StatusService
 from node.vc.did import StaticDidResolver
-from node.vc.signer import Ed25519Signer
+from node.vc.signer import Ed25519Signer, P256Signer
 from node.verification.pipeline import Verifier
+from node.wallet.service import WalletService
 
 if TYPE_CHECKING:
     from node.vcapi.service import VcApiService
@@ -66,6 +69,10 @@ class NodeRuntime:
     _verifier: Verifier | None = field(default=None, init=False)
     _ledger: Ledger | None = field(default=None, init=False)
     _status: StatusService | None = field(default=None, init=False)
+    _wallet: WalletService | None = field(default=None, init=False)
+    _presentations: PresentationService | None = field(default=None, init=False)
+    _outbox: Outbox | None = field(default=None, init=False)
+    _signers_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _ledger_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     anchor_service: AnchorService | None = field(default=None, init=False)
 
@@ -101,24 +108,36 @@ class NodeRuntime:
         assert isinstance(key, ed25519.Ed25519PrivateKey)
         return key
 
+    def _p256_private(self) -> ec.EllipticCurvePrivateKey:
+        key = self.keystore.private_key(P256_KEY_NAME)
+        assert isinstance(key, ec.EllipticCurvePrivateKey)
+        return key
+
+    def _issuer_keys(self) -> IssuerKeys:
+        """The keys every credential signer of the institution uses: the Ed25519 key in
+        use (after a rotation, the new one) and the P-256 key. Built only here."""
+        return issuer_keys(self.identity(), self._ed25519_private(), self._p256_private())
+
+    def jose_signer(self) -> P256Signer:
+        """ES256 with the institution's P-256 key (e.g. Token Status Lists)."""
+        return P256Signer(self.identity().p256_vm, self._p256_private())
+
     def reload_identity(self) -> None:
-        """Forget the identity and what signs with it (after a key rotation switched keys)."""
+        """Forget the identity and everything that signs with it (after a key rotation
+        switched keys): each is rebuilt with the new key on next use."""
         if self._pool is not None:
             self._pool.close()
         self._pool = None
         self._issuance = None
         self._status = None
         self._verifier = None
+        self._wallet = None
+        self._presentations = None
         self._identity = None
 
     def issuance(self) -> IssuanceService:
         if self._issuance is None:
-            ed = self._ed25519_private()
-            p256 = self.keystore.private_key(P256_KEY_NAME)
-            assert isinstance(p256, ec.EllipticCurvePrivateKey)
-            self._pool = SigningPool(
-                issuer_keys(self.identity(), ed, p256), self.settings.sign_workers
-            )
+            self._pool = SigningPool(self._issuer_keys(), self.settings.sign_workers)
             self._issuance = IssuanceService(
                 self.sessions,
                 self._pool,
@@ -169,6 +188,51 @@ class NodeRuntime:
             signer = Ed25519Signer(identity.ed25519_vm, self._ed25519_private())
             self._status = StatusService(self.sessions, signer, identity.did, identity.origin)
         return self._status
+
+    def outbox(self) -> Outbox:
+        """The mail outbox, its bodies sealed with the key store's outbox key."""
+        if self._outbox is None:
+            self._outbox = Outbox(self.sessions, lambda: self.keystore.secret_key(OUTBOX_KEY_NAME))
+        return self._outbox
+
+    def wallet(self) -> WalletService:
+        """The OpenID4VCI issuer (offers, tokens, holder-bound copies)."""
+        service = self._wallet
+        if service is None:
+            with self._signers_lock:  # concurrent first requests build it once
+                service = self._wallet
+                if service is None:
+                    identity = self.identity()
+                    service = WalletService(
+                        self.sessions,
+                        CredentialSigner(self._issuer_keys()),
+                        self.outbox(),
+                        origin=self.settings.origin,
+                        institution_name=identity.name,
+                        require_approval=self.settings.require_approval,
+                        allocator=StatusAllocator(self.sessions),
+                    )
+                    self._wallet = service
+        return service
+
+    def presentations(self) -> PresentationService:
+        """The OpenID4VP verifier (its request objects are signed with the P-256 key)."""
+        service = self._presentations
+        if service is None:
+            with self._signers_lock:
+                service = self._presentations
+                if service is None:
+                    identity = self.identity()
+                    service = PresentationService(
+                        self.sessions,
+                        self.jose_signer(),  # ES256: what every wallet verifies
+                        did=identity.did,
+                        origin=self.settings.origin,
+                        verifier=self.verifier,
+                        lifetime=timedelta(seconds=self.settings.presentation_request_seconds),
+                    )
+                    self._presentations = service
+        return service
 
     def anchoring_account(self) -> LocalAccount:
         return anchoring_account(self.keystore.private_key(ANCHORING_KEY_NAME))

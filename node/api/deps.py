@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session
 
 from node.db.models import ApiToken, Role
 from node.errors import Unauthorized
+from node.presentations.service import PresentationService
 from node.runtime import NodeRuntime
 from node.tokens import ApiTokens, authenticate
+from node.wallet.service import WalletService
 
 
 async def _runtime(request: Request) -> NodeRuntime:  # async: no thread hop per request
@@ -21,6 +23,20 @@ async def _runtime(request: Request) -> NodeRuntime:  # async: no thread hop per
 
 
 Runtime = Annotated[NodeRuntime, Depends(_runtime)]
+
+
+# The runtime builds what signs, and rebuilds it after a key rotation (reload_identity):
+# routes ask for it on every request and never keep one.
+async def _wallet(runtime: Runtime) -> WalletService:
+    return runtime.wallet()
+
+
+async def _presentations(runtime: Runtime) -> PresentationService:
+    return runtime.presentations()
+
+
+Wallet = Annotated[WalletService, Depends(_wallet)]
+Presentations = Annotated[PresentationService, Depends(_presentations)]
 
 
 def _session(runtime: Runtime) -> Iterator[Session]:

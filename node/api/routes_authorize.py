@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import segno
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from node.api.deps import Runtime
+from node.api.deps import Wallet
 from node.api.learner_http import (
     CurrentLearner,
     csrf_failed,
@@ -21,11 +20,10 @@ from node.api.learner_http import (
     session_csrf_ok,
     to_sign_in,
 )
-from node.api.routes_oid4vci import Wallet
 from node.errors import NotFound
 from node.learners import csrf
 from node.wallet.authorization import AuthorizationExpired
-from node.wallet.offer_page import offer_page
+from node.wallet.offer_page import OFFER_PAGE_PATH
 from node.web import learner_pages as lp
 from node.web.i18n import t
 from wallet_bridge.authorization import RedirectError
@@ -116,25 +114,13 @@ def decide(
 # --- the offer page the institution mails ---------------------------------------------------
 
 
-@router.get("/offer/{offer_id}", response_class=HTMLResponse)
-def offer(
-    offer_id: str, request: Request, runtime: Runtime, wallet: Wallet, code: str = ""
-) -> Response:
+@router.get(OFFER_PAGE_PATH + "/{offer_id}", response_class=HTMLResponse)
+def offer(offer_id: str, request: Request, wallet: Wallet, code: str = "") -> Response:
     lang = lang_of(request)
     try:
-        found = offer_page(
-            runtime.sessions,
-            wallet.endpoints.credential_issuer,
-            offer_id,
-            code,
-            pin_length=wallet.settings.tx_code_length,
-            lang=lang,
-        )
+        found = wallet.offer_page(offer_id, code, lang)
     except NotFound:
         body = lp.message(lang, "o.title", t(lang, "o.unknown"))
         return html(lang, t(lang, "o.title"), body, status_code=404)
-    svg = segno.make(found.uri, error="m").svg_inline(scale=4, border=4, title=t(lang, "o.scan"))
     status_code = 200 if found.state == "open" else 410
-    body = lp.offer(lang, found, svg)
-    response = html(lang, t(lang, "o.title"), body, status_code=status_code)
-    return response
+    return html(lang, t(lang, "o.title"), lp.offer(lang, found), status_code=status_code)

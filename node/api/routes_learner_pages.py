@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from node.api.deps import Runtime
+from node.api.deps import Runtime, Wallet
 from node.api.learner_http import (
     COOKIE_PATH,
     SESSION_COOKIE,
@@ -29,11 +29,12 @@ from node.api.learner_http import (
     to_sign_in,
 )
 from node.db.models import RecordState
-from node.errors import InvalidInput, NotFound
+from node.errors import Conflict, InvalidInput, NotFound
 from node.learners import csrf, links
 from node.learners.errors import PasswordPaused, SignInFailed, TooManyAttempts
 from node.learners.service import Learners
 from node.learners.signin import Learner
+from node.wallet.service import OfferCreated
 from node.web import learner_pages as lp
 from node.web.i18n import t
 
@@ -217,26 +218,33 @@ def _credential_page(
     lang: str,
     *,
     created: tuple[str, str] | None = None,
+    offer: OfferCreated | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     try:
-        view = learners.accounts.credential(learner.account_id, record_id, lang)
+        page = learners.portal.page(learner.account_id, record_id, lang)
     except NotFound:
-        body = lp.message(lang, "l.my_credentials", t(lang, "l.not_found"))
-        return html(lang, t(lang, "l.my_credentials"), body, status_code=404)
+        return _not_found(lang)
     own = links.list_own(learners.sessions, learner.account_id, record_id)
     body = lp.credential(
         lang,
         learner,
-        view,
+        page,
         own,
         csrf.session_token(learner.session_token),
         datetime.now(UTC),
         created=created,
-        shareable=view.state in _SHAREABLE,
+        shareable=page.view.state in _SHAREABLE,
+        offer=offer,
     )
-    path = None if created else f"/learner/credentials/{record_id}"
-    return html(lang, view.title, body, status_code=status_code, path=path)
+    # A page with a one-time secret (share link, PIN) gets no language switch links.
+    path = None if created or offer else f"/learner/credentials/{record_id}"
+    return html(lang, page.view.title, body, status_code=status_code, path=path)
+
+
+def _not_found(lang: str) -> HTMLResponse:
+    body = lp.message(lang, "l.my_credentials", t(lang, "l.not_found"))
+    return html(lang, t(lang, "l.my_credentials"), body, status_code=404)
 
 
 @router.get("/learner/credentials/{record_id}", response_class=HTMLResponse)
@@ -247,6 +255,58 @@ def my_credential(
     if learner is None:
         return to_sign_in(lang, f"/learner/credentials/{record_id}")
     return _credential_page(learners, learner, record_id, lang)
+
+
+@router.post("/learner/credentials/{record_id}/wallet-offers", response_class=HTMLResponse)
+def create_wallet_offer(
+    record_id: str,
+    request: Request,
+    wallet: Wallet,
+    learners: LearnerServices,
+    learner: CurrentLearner,
+    csrf_token: Annotated[str, Form(alias="csrf")] = "",
+    lang: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Add to my wallet: a fresh offer whose QR code, link and PIN only this page shows."""
+    language = lang_of(request, lang)
+    if learner is None:
+        return to_sign_in(language, f"/learner/credentials/{record_id}")
+    if not session_csrf_ok(learner, csrf_token):
+        return csrf_failed(language)
+    try:
+        offer = learners.portal.wallet_offer(learner.account_id, record_id, wallet)
+    except NotFound:
+        return _not_found(language)
+    except Conflict:
+        return _credential_page(learners, learner, record_id, language, status_code=409)
+    return _credential_page(learners, learner, record_id, language, offer=offer, status_code=201)
+
+
+@router.get("/learner/credentials/{record_id}/copies/{copy_id}")
+def download_copy(
+    record_id: str,
+    copy_id: str,
+    request: Request,
+    learners: LearnerServices,
+    learner: CurrentLearner,
+) -> Response:
+    """One signed copy of the learner's credential, as a file."""
+    lang = lang_of(request)
+    if learner is None:
+        return to_sign_in(lang, f"/learner/credentials/{record_id}")
+    try:
+        found = learners.portal.download(learner.account_id, record_id, copy_id)
+    except NotFound:
+        return _not_found(lang)
+    return Response(
+        found.content,
+        media_type=found.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{found.filename}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.post("/learner/credentials/{record_id}/share-links", response_class=HTMLResponse)

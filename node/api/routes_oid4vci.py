@@ -9,52 +9,19 @@ a code, token, nonce or credential.
 from __future__ import annotations
 
 import json
-import threading
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from node.api.deps import IssuerToken, Runtime
+from node.api.deps import IssuerToken, Wallet
 from node.api.errors import ERROR_RESPONSES
 from node.credentials.render import SD_JWT_VCT_PATH
-from node.identity import ED25519_KEY_NAME, P256_KEY_NAME
-from node.issuance.signing import CredentialSigner, issuer_keys
-from node.status.allocation import StatusAllocator
-from node.wallet.service import LOGO_PATH, Answer, WalletService, data_url
+from node.wallet.offer_page import BY_REFERENCE_PATH
+from node.wallet.service import LOGO_PATH, Answer, data_url
 from wallet_bridge.errors import InvalidCredentialRequest, InvalidRequest
-
-_lock = threading.Lock()
-
-
-async def _wallet(request: Request, runtime: Runtime) -> WalletService:
-    service: WalletService | None = getattr(request.app.state, "wallet", None)
-    if service is not None:
-        return service
-    with _lock:
-        service = getattr(request.app.state, "wallet", None)
-        if service is None:
-            identity = runtime.identity()
-            ed = runtime.keystore.private_key(ED25519_KEY_NAME)
-            p256 = runtime.keystore.private_key(P256_KEY_NAME)
-            assert isinstance(ed, ed25519.Ed25519PrivateKey)
-            assert isinstance(p256, ec.EllipticCurvePrivateKey)
-            service = WalletService(
-                runtime.sessions,
-                CredentialSigner(issuer_keys(identity, ed, p256)),
-                origin=runtime.settings.origin,
-                institution_name=identity.name,
-                require_approval=runtime.settings.require_approval,
-                allocator=StatusAllocator(runtime.sessions),
-            )
-            request.app.state.wallet = service
-    return service
-
-
-Wallet = Annotated[WalletService, Depends(_wallet)]
 
 _NO_STORE = {"Cache-Control": "no-store"}
 
@@ -96,6 +63,16 @@ async def authorization_server_metadata(wallet: Wallet) -> Response:
 @public.get(SD_JWT_VCT_PATH, summary="SD-JWT VC Type Metadata of the micro-credential (vct)")
 async def vct_metadata(wallet: Wallet) -> Response:
     return _json(wallet.published("vct"))
+
+
+@public.get(
+    BY_REFERENCE_PATH + "/{code}",
+    summary="A credential offer by reference (the credential_offer_uri of OpenID4VCI §4.1.3)",
+    description="The Credential Offer object of an open offer, for a wallet that scanned "
+    "`openid-credential-offer://?credential_offer_uri=…`. Unknown, used or expired: 404.",
+)
+async def credential_offer(code: str, wallet: Wallet) -> JSONResponse:
+    return JSONResponse(wallet.offer_by_reference(code), headers=_NO_STORE)
 
 
 @public.post("/token", summary="Token endpoint: pre-authorized code (+ tx_code)")
@@ -157,12 +134,27 @@ class OfferOut(BaseModel):
     offer_id: str
     record_id: str
     credential_offer_uri: str = Field(description="openid-credential-offer://… (by value)")
-    tx_code: str | None = Field(description="The PIN, shown once; also in the mail outbox")
+    credential_offer_by_reference: str = Field(
+        description="openid-credential-offer://?credential_offer_uri=… (OpenID4VCI §4.1.3): "
+        "the same offer, fetched by the wallet; what the QR codes hold"
+    )
+    offer_page_url: str = Field(
+        description="The offer page (QR code and wallet link) the learner's mail points to"
+    )
+    tx_code: str | None = Field(
+        description="The PIN, shown once and never mailed: hand it to the learner yourself "
+        "(a learner with an account can also get a fresh offer and PIN in the portal)"
+    )
     expires_at: str
     deferred: bool = Field(description="The record awaits approval: the wallet will wait")
-    qr_png: str = Field(description="QR code of the offer URI, PNG as a data: URL")
-    qr_svg: str = Field(description="QR code of the offer URI, SVG")
-    outbox_id: int
+    qr_png: str = Field(
+        description="QR code of the by-reference offer, PNG (8 px per module, quiet zone) "
+        "as a data: URL"
+    )
+    qr_svg: str = Field(description="The same QR code as SVG (with a viewBox: it scales)")
+    outbox_id: int | None = Field(
+        description="The mail to the learner (sealed in the outbox), when an e-mail was given"
+    )
 
 
 @admin.post(
@@ -183,6 +175,8 @@ def create_offer(record_id: str, body: OfferIn, wallet: Wallet, token: IssuerTok
         offer_id=created.offer_id,
         record_id=created.record_id,
         credential_offer_uri=created.uri,
+        credential_offer_by_reference=created.by_reference,
+        offer_page_url=created.page_url,
         tx_code=created.tx_code,
         expires_at=created.expires_at.isoformat(),
         deferred=created.deferred,

@@ -6,51 +6,21 @@ Wallet-facing errors are :class:`wallet_bridge.errors.OAuthError` (``{"error",
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import ec
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from node.api.deps import IssuerToken, Runtime
+from node.api.deps import IssuerToken, Presentations
 from node.api.errors import ERROR_RESPONSES
 from node.db.models import Role
-from node.identity import P256_KEY_NAME
-from node.presentations.service import PresentationService
-from node.vc.signer import P256Signer
-from node.wallet.service import data_url, qr_images
+from node.wallet.qr import qr_images
+from node.wallet.service import data_url
 from wallet_bridge.errors import InvalidRequest
 from wallet_bridge.presentation import REQUEST_OBJECT_MEDIA_TYPE
 
-_lock = threading.Lock()
-
-
-def _service(request: Request, runtime: Runtime) -> PresentationService:
-    service: PresentationService | None = getattr(request.app.state, "presentations", None)
-    if service is not None:
-        return service
-    with _lock:
-        service = getattr(request.app.state, "presentations", None)
-        if service is None:
-            identity = runtime.identity()
-            key = runtime.keystore.private_key(P256_KEY_NAME)
-            assert isinstance(key, ec.EllipticCurvePrivateKey)
-            service = PresentationService(
-                runtime.sessions,
-                P256Signer(identity.p256_vm, key),  # ES256: what every wallet verifies
-                did=identity.did,
-                origin=runtime.settings.origin,
-                verifier=runtime.verifier,
-                lifetime=timedelta(seconds=runtime.settings.presentation_request_seconds),
-            )
-            request.app.state.presentations = service
-    return service
-
-
-Presentations = Annotated[PresentationService, Depends(_service)]
 _NO_STORE = {"Cache-Control": "no-store"}
 
 wallet = APIRouter(prefix="/oid4vp", tags=["wallet (OpenID4VP)"])

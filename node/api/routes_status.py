@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -14,10 +13,8 @@ from node.api.deps import IssuerToken, Runtime
 from node.api.errors import ERROR_RESPONSES, ErrorOut
 from node.api.status_list_http import RESPONSES as STATUS_LIST_RESPONSES
 from node.api.status_list_http import status_list_response
-from node.identity import P256_KEY_NAME
 from node.status import token_status
 from node.status.service import StatusChange
-from node.vc.signer import P256Signer
 
 admin = APIRouter(prefix="/admin", tags=["status"], responses=ERROR_RESPONSES)
 public = APIRouter(tags=["status"])
@@ -167,11 +164,8 @@ def token_status_list(
 def _token_response(
     runtime: Runtime, list_id: int, version: int | None, if_none_match: str | None
 ) -> Response:
-    identity = runtime.identity()
-    key = runtime.keystore.private_key(P256_KEY_NAME)
-    assert isinstance(key, ec.EllipticCurvePrivateKey)
     signed = token_status.token_list(
-        runtime.status(), identity.origin, P256Signer(identity.p256_vm, key), list_id, version
+        runtime.status(), runtime.identity().origin, runtime.jose_signer(), list_id, version
     )
     # Each signing differs (iat, ECDSA); the bits are those of the W3C version: a weak ETag.
     etag = f'W/"{signed.sha256}"'

@@ -285,16 +285,22 @@ class WalletDeferred(Base):
 
 
 class MailOutbox(Base):
-    """Mail for the institution's mailer to send (e.g. the tx_code of an offer)."""
+    """Mail for the institution's mailer to send (an offer page link, a sign-in link).
+
+    The body carries one-time secrets, so it is stored only sealed (AES-256-GCM under the key
+    store's outbox key, node/mail/outbox.py) and only until it is delivered or the secret it
+    carries expires; then ``sealed_body`` is erased (NULL) and the row stays as a record.
+    """
 
     __tablename__ = "mail_outbox"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
+    sealed_body: Mapped[str | None] = mapped_column(Text, default=None)
     offer_id: Mapped[str | None] = mapped_column(ForeignKey("wallet_offer.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)  # of the secret it carries
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
 
 

@@ -31,6 +31,9 @@ class KeyKind(enum.StrEnum):
     SECP256K1 = "secp256k1"  # the chain's anchoring account (Ethereum transactions)
 
 
+SECRET_KIND = "AES-256"  # a symmetric key for data at rest (e.g. the mail outbox)
+
+
 class KeyStoreError(Exception):
     """A key that is missing, already present or unreadable."""
 
@@ -49,6 +52,10 @@ class KeyStore(Protocol):
 
     def private_key(self, name: str) -> PrivateKey:
         """The private key, for in-process signing (an HSM store signs instead)."""
+
+    def secret_key(self, name: str) -> bytes:
+        """A 256-bit symmetric key for encrypting data at rest, created on first use (once,
+        even when several processes ask at the same moment)."""
 
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -84,6 +91,7 @@ class FileKeyStore:
         self._dir = directory
         self._passphrase = passphrase.encode("utf-8")
         self._cache: dict[str, PrivateKey] = {}
+        self._secrets: dict[str, bytes] = {}
 
     def _path(self, name: str) -> Path:
         if not _NAME.match(name):
@@ -104,32 +112,45 @@ class FileKeyStore:
             key = ec.generate_private_key(ec.SECP256R1())
         else:
             key = ec.generate_private_key(ec.SECP256K1())
+        self._write(name, kind.value, _raw_private(key), replace=True)
+        self._cache[name] = key
+        return key.public_key()
+
+    def _write(self, name: str, kind: str, secret_bytes: bytes, *, replace: bool) -> bool:
+        """Write a key file; with ``replace=False`` only if none exists (False: one did)."""
+        path = self._path(name)
         salt, nonce = os.urandom(16), os.urandom(12)
         secret = _derive(self._passphrase, salt, _SCRYPT_N, _SCRYPT_R, _SCRYPT_P)
         document = {
             "version": 1,
-            "kind": kind.value,
+            "kind": kind,
             "kdf": {"name": "scrypt", "n": _SCRYPT_N, "r": _SCRYPT_R, "p": _SCRYPT_P},
             "salt": _b64(salt),
             "nonce": _b64(nonce),
             # The key name is authenticated data: a file renamed to another key fails to open.
-            "ciphertext": _b64(AESGCM(secret).encrypt(nonce, _raw_private(key), name.encode())),
+            "ciphertext": _b64(AESGCM(secret).encrypt(nonce, secret_bytes, name.encode())),
         }
         self._dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(document, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-        self._cache[name] = key
-        return key.public_key()
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                json.dump(document, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if replace:
+                os.replace(tmp, path)
+                return True
+            try:
+                os.link(tmp, path)  # atomic, and fails if another process got there first
+            except FileExistsError:
+                return False
+            return True
+        finally:
+            tmp.unlink(missing_ok=True)
 
-    def private_key(self, name: str) -> PrivateKey:
-        cached = self._cache.get(name)
-        if cached is not None:
-            return cached
+    def _read(self, name: str) -> tuple[str, bytes]:
+        """(kind, decrypted bytes) of a key file."""
         path = self._path(name)
         if not path.is_file():
             raise KeyStoreError(f"key {name!r} not found in {self._dir}")
@@ -137,16 +158,37 @@ class FileKeyStore:
         kdf = document["kdf"]
         secret = _derive(self._passphrase, _unb64(document["salt"]), kdf["n"], kdf["r"], kdf["p"])
         try:
-            der = AESGCM(secret).decrypt(
+            plain = AESGCM(secret).decrypt(
                 _unb64(document["nonce"]), _unb64(document["ciphertext"]), name.encode()
             )
         except InvalidTag:
             raise WrongPassphrase(f"the passphrase does not open key {name!r}") from None
+        return str(document.get("kind", "")), plain
+
+    def private_key(self, name: str) -> PrivateKey:
+        cached = self._cache.get(name)
+        if cached is not None:
+            return cached
+        kind, der = self._read(name)
+        if kind == SECRET_KIND:
+            raise KeyStoreError(f"key {name!r} is a symmetric key")
         key = serialization.load_der_private_key(der, password=None)
         if not isinstance(key, ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey):
             raise KeyStoreError(f"key {name!r} has an unsupported type")
         self._cache[name] = key
         return key
+
+    def secret_key(self, name: str) -> bytes:
+        cached = self._secrets.get(name)
+        if cached is not None:
+            return cached
+        if not self.exists(name):
+            self._write(name, SECRET_KIND, os.urandom(32), replace=False)
+        kind, secret = self._read(name)  # the file that won, if two processes raced
+        if kind != SECRET_KIND or len(secret) != 32:
+            raise KeyStoreError(f"key {name!r} is not a 256-bit symmetric key")
+        self._secrets[name] = secret
+        return secret
 
     def public_key(self, name: str) -> PublicKey:
         return self.private_key(name).public_key()

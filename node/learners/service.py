@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from node.learners.accounts import LearnerAccounts
 from node.learners.csrf import FormTokens, form_secret
 from node.learners.limits import LimitSettings
+from node.learners.portal import Portal
 from node.learners.signin import SignIn, SignInSettings
+from node.mail.outbox import Outbox
 from node.settings import Settings
 
 
@@ -33,15 +35,20 @@ class Learners:
     sign_in: SignIn
     forms: FormTokens
     secure_cookies: bool  # the origin is https
+    portal: Portal
 
     @classmethod
-    def build(cls, sessions: sessionmaker[Session], settings: Settings) -> Learners:
+    def build(
+        cls, sessions: sessionmaker[Session], settings: Settings, *, outbox: Outbox
+    ) -> Learners:
         """Reads (or makes, once) ``<data_dir>/forms.key``."""
         origin = settings.origin
+        accounts = LearnerAccounts(sessions)
         return cls(
             sessions,
-            LearnerAccounts(sessions),
-            SignIn(sessions, origin, sign_in_settings(settings)),
+            accounts,
+            SignIn(sessions, origin, sign_in_settings(settings), outbox=outbox),
             FormTokens(form_secret(settings.data_dir)),
             origin.startswith("https://"),
+            Portal(sessions, accounts),
         )

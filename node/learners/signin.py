@@ -16,11 +16,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from node.db.models import LearnerAccount, LearnerLoginLink, LearnerSession, MailOutbox
+from node.db.models import LearnerAccount, LearnerLoginLink, LearnerSession
 from node.errors import NotFound
 from node.learners.errors import SignInFailed
 from node.learners.limits import LimitSettings, SignInLimits
 from node.learners.passwords import verify_password
+from node.mail.outbox import Outbox
 
 
 def token_hash(token: str) -> str:
@@ -59,10 +60,16 @@ class Learner:
 
 class SignIn:
     def __init__(
-        self, sessions: sessionmaker[Session], origin: str, settings: SignInSettings | None = None
+        self,
+        sessions: sessionmaker[Session],
+        origin: str,
+        settings: SignInSettings | None = None,
+        *,
+        outbox: Outbox,
     ) -> None:
         self._sessions = sessions
         self._origin = origin
+        self._outbox = outbox
         self.settings = settings or SignInSettings()
         self._limits = SignInLimits(self.settings.limits, self.settings.link_ttl.total_seconds())
 
@@ -109,10 +116,11 @@ class SignIn:
             )
         )
         minutes = int(self.settings.link_ttl.total_seconds() // 60)
-        mail = MailOutbox(
-            recipient=account.email,
-            subject="Your sign-in link",
-            body="\n".join(
+        mail = self._outbox.add(  # sealed, and erased once sent or expired
+            session,
+            account.email,
+            "Your sign-in link",
+            "\n".join(
                 [
                     f"Hello {account.name},",
                     "",
@@ -123,8 +131,8 @@ class SignIn:
                     "ignore this message.",
                 ]
             ),
+            expires_at=expires_at,
         )
-        session.add(mail)
         session.commit()
         return mail.id
 

@@ -80,6 +80,14 @@ class Pending:
     choices: tuple[LearnerCredentialView, ...]
 
 
+# What a wallet shows when it asks for the PIN (OpenID4VCI §4.1.1 ``tx_code.description``):
+# the PIN never travels with the offer (node/wallet/service.py).
+PIN_DESCRIPTION = (
+    "The PIN that came with this offer: from your institution's staff, or on your learner "
+    "account's page that made it"
+)
+
+
 def offer_with_grants(
     session: Session,
     credential_issuer: str,
@@ -87,10 +95,12 @@ def offer_with_grants(
     record_id: str,
     configuration_ids: Sequence[str],
     code: str,
-    tx_code: TxCode | None,
+    pin_length: int | None,
 ) -> CredentialOffer:
-    """The offer for a record; when the record belongs to a learner account it carries the
-    ``authorization_code`` grant too, with ``issuer_state`` = the offer id."""
+    """The offer for a record (``pin_length``: the offer needs a PIN of that many digits);
+    when the record belongs to a learner account it carries the ``authorization_code``
+    grant too, with ``issuer_state`` = the offer id."""
+    tx_code = TxCode(pin_length, PIN_DESCRIPTION) if pin_length is not None else None
     owned = session.scalar(
         select(LearnerCredential.account_id).where(LearnerCredential.record_id == record_id)
     )

@@ -8,7 +8,6 @@ redeemed_at IS NULL``), which are atomic on SQLite and PostgreSQL alike.
 from __future__ import annotations
 
 import base64
-import io
 import json
 import uuid
 from collections.abc import Mapping, Sequence
@@ -16,7 +15,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import segno
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,7 +28,6 @@ from node.credentials.render import (
 from node.db.models import (
     CredentialFormat,
     CredentialRecord,
-    MailOutbox,
     RecordState,
     SignedCopy,
     WalletAccessToken,
@@ -40,6 +37,7 @@ from node.db.models import (
 )
 from node.errors import InvalidInput, NotFound, Problem
 from node.issuance.signing import CredentialSigner, SignedCopyData, SigningJob
+from node.mail.outbox import Outbox
 from node.status.allocation import StatusAllocator, StatusAssignment
 from node.wallet.authorization import (
     AuthorizationService,
@@ -47,6 +45,14 @@ from node.wallet.authorization import (
     granted_configurations,
     offer_with_grants,
 )
+from node.wallet.offer_page import (
+    OFFER_PAGE_PATH,
+    OfferPage,
+    offer_by_reference,
+    offer_by_reference_url,
+    offer_page,
+)
+from node.wallet.qr import qr_images
 from wallet_bridge import catalogue
 from wallet_bridge.authorization import AUTHORIZATION_CODE_GRANT
 from wallet_bridge.errors import (
@@ -63,9 +69,9 @@ from wallet_bridge.metadata import (
     issuer_metadata,
 )
 from wallet_bridge.offer import (
-    TxCode,
     new_secret,
     new_tx_code,
+    offer_uri_by_reference,
     same_secret,
     secret_hash,
     tx_code_hash,
@@ -108,13 +114,15 @@ class WalletSettings:
 class OfferCreated:
     offer_id: str
     record_id: str
-    uri: str
-    tx_code: str | None
+    uri: str  # openid-credential-offer://?credential_offer=… (by value)
+    by_reference: str  # openid-credential-offer://?credential_offer_uri=… (OpenID4VCI §4.1.3)
+    page_url: str  # the offer page (node/wallet/offer_page.py)
+    tx_code: str | None  # the PIN: shown to whoever made the offer, never mailed
     expires_at: datetime
     deferred: bool
-    qr_png: bytes
+    qr_png: bytes  # of the by-reference URI: small enough to scan from a screen
     qr_svg: str
-    outbox_id: int
+    outbox_id: int | None  # the mail to the learner, when an address was given
 
 
 @dataclass(frozen=True)
@@ -129,21 +137,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def qr_images(uri: str) -> tuple[bytes, str]:
-    """The QR code of ``uri`` as PNG and as SVG: encoded once (choosing the mask is most of
-    the cost), written twice."""
-    code = segno.make(uri, error="m")
-    png, svg = io.BytesIO(), io.BytesIO()
-    code.save(png, kind="png", scale=4, border=2)
-    code.save(svg, kind="svg", scale=4, border=2, xmldecl=False)
-    return png.getvalue(), svg.getvalue().decode("utf-8")
-
-
 class WalletService:
     def __init__(
         self,
         sessions: sessionmaker[Session],
         signer: CredentialSigner,
+        outbox: Outbox,
         *,
         origin: str,
         institution_name: str,
@@ -153,6 +152,7 @@ class WalletService:
     ) -> None:
         self._sessions = sessions
         self._signer = signer
+        self._outbox = outbox
         self._allocator = allocator
         self._published: dict[str, bytes] = {}
         self._require_approval = require_approval
@@ -243,18 +243,24 @@ class WalletService:
         code = new_secret()
         offer_id = str(uuid.uuid4())
         pin = new_tx_code(self.settings.tx_code_length) if with_tx_code else None
-        tx = (
-            TxCode(self.settings.tx_code_length, "The PIN sent to you by e-mail")
-            if pin is not None
-            else None
-        )
+        pin_length = self.settings.tx_code_length if pin is not None else None
         expires_at = _now() + ttl
+        page_url = self.offer_page_url(offer_id, code)
+        by_reference = offer_uri_by_reference(
+            offer_by_reference_url(self.endpoints.credential_issuer, code)
+        )
         with self._sessions() as session:
             record = session.get(CredentialRecord, record_id)
             if record is None or "vcapi" in record.claims:  # VC API status records: not ours
                 raise NotFound(f"no credential record {record_id}")
             uri = offer_with_grants(
-                session, self.endpoints.credential_issuer, offer_id, record_id, ids, code, tx
+                session,
+                self.endpoints.credential_issuer,
+                offer_id,
+                record_id,
+                ids,
+                code,
+                pin_length,
             ).uri()
             session.add(
                 WalletOffer(
@@ -268,27 +274,58 @@ class WalletService:
                 )
             )
             session.flush()  # the outbox row refers to the offer (PostgreSQL checks at once)
-            mail = MailOutbox(
-                recipient=email or "",
-                subject="Your micro-credential is ready for your wallet",
-                body=_mail_body(uri, pin, expires_at, self.offer_page_url(offer_id, code)),
-                offer_id=offer_id,
-            )
-            session.add(mail)
+            mail = None
+            if email:
+                # The PIN is not in the mail: whoever holds the mailbox would hold both
+                # factors. The learner gets it from the staff member or their portal.
+                mail = self._outbox.add(
+                    session,
+                    email,
+                    "Your micro-credential is ready for your wallet",
+                    _mail_body(by_reference, pin is not None, expires_at, page_url),
+                    expires_at=expires_at,
+                    offer_id=offer_id,
+                )
             session.commit()
             deferred = not self._deliverable(record)
-            outbox_id = mail.id
+            outbox_id = mail.id if mail is not None else None
+        png, svg = qr_images(by_reference)
         return OfferCreated(
-            offer_id, record_id, uri, pin, expires_at, deferred, *qr_images(uri), outbox_id
+            offer_id,
+            record_id,
+            uri,
+            by_reference,
+            page_url,
+            pin,
+            expires_at,
+            deferred,
+            png,
+            svg,
+            outbox_id,
         )
 
     def offer_page_url(self, offer_id: str, code: str) -> str:
         """The page the institution mails: title, QR code, wallet link (node/wallet/offer_page)."""
-        return f"{self.endpoints.credential_issuer}/offer/{offer_id}?code={code}"
+        return f"{self.endpoints.credential_issuer}{OFFER_PAGE_PATH}/{offer_id}?code={code}"
 
-    def outbox(self, offer_id: str) -> list[MailOutbox]:
-        with self._sessions() as session:
-            return list(session.scalars(select(MailOutbox).where(MailOutbox.offer_id == offer_id)))
+    def offer_page(self, offer_id: str, code: str, lang: str) -> OfferPage:
+        return offer_page(
+            self._sessions,
+            self.endpoints.credential_issuer,
+            offer_id,
+            code,
+            pin_length=self.settings.tx_code_length,
+            lang=lang,
+        )
+
+    def offer_by_reference(self, code: str) -> dict[str, Any]:
+        """The Credential Offer a ``credential_offer_uri`` points at (OpenID4VCI §4.1.3)."""
+        return offer_by_reference(
+            self._sessions,
+            self.endpoints.credential_issuer,
+            code,
+            pin_length=self.settings.tx_code_length,
+        )
 
     # -- token endpoint --------------------------------------------------------------------
 
@@ -571,19 +608,24 @@ def _status_of(record: CredentialRecord) -> StatusAssignment | None:
     )
 
 
-def _mail_body(uri: str, pin: str | None, expires_at: datetime, page_url: str) -> str:
+def _mail_body(link: str, needs_pin: bool, expires_at: datetime, page_url: str) -> str:
     lines = [
         "Your micro-credential can now be added to your wallet.",
         "",
         "Open this page to see it and its QR code:",
         page_url,
         "",
-        "Open this link on the device with your wallet, or scan the QR code we showed you:",
-        uri,
+        "Or open this link on the device with your wallet:",
+        link,
         "",
     ]
-    if pin is not None:
-        lines += [f"Your PIN (transaction code): {pin}", ""]
+    if needs_pin:
+        lines += [
+            "Your wallet will ask for a PIN. It is not in this e-mail: the person at your",
+            "institution who prepared the offer gives it to you. With a learner account you",
+            'can also sign in and choose "Add to my wallet" for a new offer and its PIN.',
+            "",
+        ]
     lines.append(f"The offer is valid until {expires_at.strftime('%Y-%m-%d %H:%M UTC')}.")
     return "\n".join(lines)
 

@@ -149,6 +149,25 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "l.back": "Back to my credentials",
         "l.not_found": "This credential is not in your account.",
         "l.not_issued": "This credential has not been issued yet: it can be shared once it is.",
+        "l.wallet_title": "Add to my wallet",
+        "l.wallet_intro": "Get a new offer for your wallet app. Your wallet will ask for a PIN: it "
+        "is shown here with the offer.",
+        "l.wallet_button": "Add to my wallet",
+        "l.wallet_scan": "Scan this QR code with your wallet app or, on the phone with the wallet, "
+        "press the button.",
+        "l.wallet_pin": "The PIN your wallet asks for:",
+        "l.wallet_pin_note": "Shown only now. Do not send it to anyone.",
+        "l.wallet_not_offerable": "This credential is revoked or suspended: it cannot be added to "
+        "a wallet.",
+        "l.copies_title": "Signed copies",
+        "l.copies_intro": "Each signed copy of this credential, to keep or to hand to someone who "
+        "checks it.",
+        "l.copies_none": "There is no signed copy yet: the institution has not issued this "
+        "credential.",
+        "l.col_format": "Format",
+        "l.col_holder": "Bound to",
+        "l.holder_none": "Nobody (any holder)",
+        "l.download": "Download",
         "a.title": "Add a credential to your wallet",
         "a.intro": "A wallet asks for one of your credentials. Hand one over only if you started "
         "this from your own wallet.",
@@ -165,7 +184,10 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "o.scan": "Scan this QR code with your wallet app or, on the phone with the wallet, press "
         "the button.",
         "o.button": "Open in my wallet",
-        "o.pin": "Your wallet will ask for a PIN: it is in the e-mail your institution sent you.",
+        "o.pin": "Your wallet will ask for a PIN. It is not in the e-mail: the person at your "
+        "institution who prepared the offer gives it to you. With a learner account you can also "
+        "sign in and choose “Add to my wallet” for a new offer and its PIN.",
+        "o.portal": "Sign in to my learner account",
         "o.no_pin": "No PIN is needed.",
         "o.until": "The offer is valid until",
         "o.used": "This offer was already used. Ask your institution for a new one.",
@@ -319,6 +341,25 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "l.not_found": "Dieses Credential gehört nicht zu Ihrem Konto.",
         "l.not_issued": "Dieses Credential ist noch nicht ausgestellt; teilen können Sie es "
         "danach.",
+        "l.wallet_title": "In meine Wallet",
+        "l.wallet_intro": "Erstellen Sie ein neues Angebot für Ihre Wallet-App. Ihre Wallet fragt "
+        "nach einer PIN: Sie steht hier beim Angebot.",
+        "l.wallet_button": "In meine Wallet",
+        "l.wallet_scan": "Scannen Sie diesen QR-Code mit Ihrer Wallet-App oder drücken Sie auf dem "
+        "Telefon mit der Wallet die Schaltfläche.",
+        "l.wallet_pin": "Die PIN, nach der Ihre Wallet fragt:",
+        "l.wallet_pin_note": "Nur jetzt angezeigt. Geben Sie sie niemandem weiter.",
+        "l.wallet_not_offerable": "Dieses Credential ist widerrufen oder ausgesetzt: Es kann nicht "
+        "in eine Wallet übernommen werden.",
+        "l.copies_title": "Signierte Exemplare",
+        "l.copies_intro": "Jedes signierte Exemplar dieses Credentials, zum Aufbewahren oder zum "
+        "Weitergeben an Prüfende.",
+        "l.copies_none": "Noch kein signiertes Exemplar: Die Einrichtung hat dieses Credential "
+        "noch nicht ausgestellt.",
+        "l.col_format": "Format",
+        "l.col_holder": "Gebunden an",
+        "l.holder_none": "Niemanden (jede Inhaberin, jeder Inhaber)",
+        "l.download": "Herunterladen",
         "a.title": "Ein Credential in Ihre Wallet übernehmen",
         "a.intro": "Eine Wallet fragt nach einem Ihrer Credentials. Geben Sie es nur heraus, wenn "
         "Sie dies in Ihrer eigenen Wallet begonnen haben.",
@@ -335,7 +376,11 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "o.scan": "Scannen Sie diesen QR-Code mit Ihrer Wallet-App oder drücken Sie auf dem "
         "Telefon mit der Wallet die Schaltfläche.",
         "o.button": "In meiner Wallet öffnen",
-        "o.pin": "Ihre Wallet fragt nach einer PIN: Sie steht in der E-Mail Ihrer Einrichtung.",
+        "o.pin": "Ihre Wallet fragt nach einer PIN. Sie steht nicht in der E-Mail: Die Person "
+        "Ihrer Einrichtung, die das Angebot erstellt hat, gibt sie Ihnen. Mit einem Lernendenkonto "
+        "können Sie sich auch anmelden und „In meine Wallet“ wählen: ein neues Angebot mit seiner "
+        "PIN.",
+        "o.portal": "In meinem Lernendenkonto anmelden",
         "o.no_pin": "Keine PIN nötig.",
         "o.until": "Das Angebot gilt bis",
         "o.used": "Dieses Angebot wurde bereits genutzt. Bitten Sie Ihre Einrichtung um ein neues.",
@@ -487,6 +532,25 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "l.back": "Volver a mis credenciales",
         "l.not_found": "Esta credencial no está en su cuenta.",
         "l.not_issued": "Esta credencial aún no se ha emitido; podrá compartirla cuando lo esté.",
+        "l.wallet_title": "Añadir a mi cartera",
+        "l.wallet_intro": "Obtenga una oferta nueva para su aplicación de cartera. Su cartera le "
+        "pedirá un PIN: se muestra aquí junto a la oferta.",
+        "l.wallet_button": "Añadir a mi cartera",
+        "l.wallet_scan": "Escanee este código QR con su aplicación de cartera o, en el teléfono "
+        "con la cartera, pulse el botón.",
+        "l.wallet_pin": "El PIN que le pedirá su cartera:",
+        "l.wallet_pin_note": "Solo se muestra ahora. No se lo envíe a nadie.",
+        "l.wallet_not_offerable": "Esta credencial está revocada o suspendida: no se puede añadir "
+        "a una cartera.",
+        "l.copies_title": "Copias firmadas",
+        "l.copies_intro": "Cada copia firmada de esta credencial, para guardarla o entregarla a "
+        "quien la compruebe.",
+        "l.copies_none": "Aún no hay ninguna copia firmada: la institución no ha emitido esta "
+        "credencial.",
+        "l.col_format": "Formato",
+        "l.col_holder": "Vinculada a",
+        "l.holder_none": "Nadie (cualquier titular)",
+        "l.download": "Descargar",
         "a.title": "Añadir una credencial a su cartera",
         "a.intro": "Una cartera solicita una de sus credenciales. Entréguela solo si inició esto "
         "desde su propia cartera.",
@@ -503,7 +567,10 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "o.scan": "Escanee este código QR con su aplicación de cartera o, en el teléfono con la "
         "cartera, pulse el botón.",
         "o.button": "Abrir en mi cartera",
-        "o.pin": "Su cartera le pedirá un PIN: está en el correo que le envió su institución.",
+        "o.pin": "Su cartera le pedirá un PIN. No está en el correo: se lo da la persona de su "
+        "institución que preparó la oferta. Con una cuenta de estudiante también puede iniciar "
+        "sesión y elegir «Añadir a mi cartera» para obtener una oferta nueva con su PIN.",
+        "o.portal": "Iniciar sesión en mi cuenta de estudiante",
         "o.no_pin": "No se necesita PIN.",
         "o.until": "La oferta es válida hasta",
         "o.used": "Esta oferta ya se usó. Pida una nueva a su institución.",
@@ -650,6 +717,25 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "l.not_found": "Tämä todistus ei ole tililläsi.",
         "l.not_issued": "Tätä todistusta ei ole vielä myönnetty; voit jakaa sen myöntämisen "
         "jälkeen.",
+        "l.wallet_title": "Lisää lompakkooni",
+        "l.wallet_intro": "Hae uusi tarjous lompakkosovelluksellesi. Lompakkosi kysyy PIN-koodia: "
+        "se näytetään tässä tarjouksen kanssa.",
+        "l.wallet_button": "Lisää lompakkooni",
+        "l.wallet_scan": "Skannaa tämä QR-koodi lompakkosovelluksellasi tai paina painiketta "
+        "puhelimessa, jossa lompakko on.",
+        "l.wallet_pin": "PIN-koodi, jota lompakkosi kysyy:",
+        "l.wallet_pin_note": "Näytetään vain nyt. Älä lähetä sitä kenellekään.",
+        "l.wallet_not_offerable": "Tämä todistus on peruttu tai keskeytetty: sitä ei voi lisätä "
+        "lompakkoon.",
+        "l.copies_title": "Allekirjoitetut kappaleet",
+        "l.copies_intro": "Tämän todistuksen jokainen allekirjoitettu kappale säilytettäväksi tai "
+        "tarkastajalle annettavaksi.",
+        "l.copies_none": "Allekirjoitettua kappaletta ei vielä ole: oppilaitos ei ole myöntänyt "
+        "tätä todistusta.",
+        "l.col_format": "Muoto",
+        "l.col_holder": "Sidottu",
+        "l.holder_none": "Ei kehenkään (kuka tahansa haltija)",
+        "l.download": "Lataa",
         "a.title": "Lisää todistus lompakkoosi",
         "a.intro": "Lompakko pyytää yhtä todistuksistasi. Luovuta se vain, jos aloitit tämän "
         "omasta lompakostasi.",
@@ -666,7 +752,10 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "o.scan": "Skannaa tämä QR-koodi lompakkosovelluksellasi tai paina painiketta "
         "puhelimessa, jossa lompakko on.",
         "o.button": "Avaa lompakossani",
-        "o.pin": "Lompakkosi kysyy PIN-koodia: se on oppilaitoksesi lähettämässä sähköpostissa.",
+        "o.pin": "Lompakkosi kysyy PIN-koodia. Se ei ole sähköpostissa: sen antaa sinulle "
+        "oppilaitoksesi henkilö, joka laati tarjouksen. Oppijatilin kanssa voit myös kirjautua "
+        "sisään ja valita ”Lisää lompakkooni”, jolloin saat uuden tarjouksen ja sen PIN-koodin.",
+        "o.portal": "Kirjaudu oppijatililleni",
         "o.no_pin": "PIN-koodia ei tarvita.",
         "o.until": "Tarjous on voimassa asti",
         "o.used": "Tämä tarjous on jo käytetty. Pyydä oppilaitokseltasi uusi.",

@@ -10,10 +10,14 @@ from html import escape
 
 from node.learners.accounts import LearnerCredentialView
 from node.learners.links import EXPIRY_DAYS, LearnerLink
+from node.learners.portal import CopyView, CredentialPage
 from node.learners.signin import Learner
 from node.wallet.authorization import Pending
 from node.wallet.offer_page import OfferPage
+from node.wallet.qr import inline_svg
+from node.wallet.service import OfferCreated
 from node.web.i18n import t
+from node.web.pages import content_list
 
 
 def _e(value: object) -> str:
@@ -124,14 +128,16 @@ def credentials(
 def credential(
     lang: str,
     learner: Learner,
-    view: LearnerCredentialView,
+    page: CredentialPage,
     links: Sequence[LearnerLink],
     csrf: str,
     now: datetime,
     *,
     created: tuple[str, str] | None = None,
     shareable: bool = True,
+    offer: OfferCreated | None = None,
 ) -> str:
+    view = page.view
     parts = [
         account_bar(lang, learner, csrf),
         f'<p class="noprint"><a href="/learner/credentials?lang={_e(lang)}">'
@@ -140,6 +146,7 @@ def credential(
         f"<dt>{_e(t(lang, 'l.col_issuer'))}</dt><dd>{_e(view.issuer)}</dd>"
         f"<dt>{_e(t(lang, 'l.col_date'))}</dt><dd>{_e(view.date)}</dd>"
         f"<dt>{_e(t(lang, 'l.col_status'))}</dt><dd>{_status(lang, view.state)}</dd></dl>\n",
+        content_list(lang, page.summary) + "\n",
     ]
     if created is not None:
         url, print_url = created
@@ -149,6 +156,8 @@ def credential(
             f'<p><a id="print-url" href="{_e(print_url)}">{_e(t(lang, "l.print_link"))}</a>'
             "</p></section>\n"
         )
+    parts.append(_wallet(lang, view.record_id, csrf, page.offerable, offer))
+    parts.append(_copies(lang, view.record_id, page.copies))
     parts.append(f"<h2>{_e(t(lang, 'l.share_title'))}</h2>\n")
     if shareable:
         options = "".join(
@@ -230,18 +239,84 @@ def consent(lang: str, learner: Learner, pending: Pending, csrf: str) -> str:
     )
 
 
-def offer(lang: str, page: OfferPage, qr_svg: str) -> str:
+def _offer_qr(lang: str, by_reference: str) -> str:
+    """The QR code of an offer by reference (small: scans from a phone's screen too)."""
+    svg = inline_svg(by_reference, t(lang, "o.scan"))
+    return f'<section class="qr offer-qr"><figure id="offer-qr">{svg}</figure></section>\n'
+
+
+def _wallet_link(lang: str, uri: str) -> str:
+    return (
+        f'<p><a class="button primary" id="wallet-link" href="{_e(uri)}">'
+        f"{_e(t(lang, 'o.button'))}</a></p>\n"
+    )
+
+
+def _wallet(
+    lang: str, record_id: str, csrf: str, offerable: bool, offer: OfferCreated | None
+) -> str:
+    parts = [f"<h2>{_e(t(lang, 'l.wallet_title'))}</h2>\n"]
+    if offer is not None:
+        parts.append(
+            f'<section id="wallet-offer" role="status"><p>{_e(t(lang, "l.wallet_scan"))}</p>\n'
+            + _offer_qr(lang, offer.by_reference)
+            + _wallet_link(lang, offer.uri)
+            + f'<p>{_e(t(lang, "l.wallet_pin"))} <strong id="wallet-pin">'
+            f"{_e(offer.tx_code or '')}</strong> · {_e(t(lang, 'l.wallet_pin_note'))}</p>\n"
+            f"<p>{_e(t(lang, 'o.until'))} {_e(_when(offer.expires_at))}</p></section>\n"
+        )
+    if not offerable:
+        parts.append(f"<p>{_e(t(lang, 'l.wallet_not_offerable'))}</p>\n")
+    elif offer is None:
+        parts.append(
+            f"<p>{_e(t(lang, 'l.wallet_intro'))}</p>\n"
+            + _form(
+                f"/learner/credentials/{record_id}/wallet-offers",
+                csrf,
+                lang,
+                f"<div>{_button(t(lang, 'l.wallet_button'))}</div>",
+            )
+        )
+    return "".join(parts)
+
+
+def _copies(lang: str, record_id: str, copies: Sequence[CopyView]) -> str:
+    head = f"<h2>{_e(t(lang, 'l.copies_title'))}</h2>\n"
+    if not copies:
+        return head + f"<p>{_e(t(lang, 'l.copies_none'))}</p>\n"
+    cols = ("l.col_format", "l.created", "l.download")
+    header = "".join(f'<th scope="col">{_e(t(lang, c))}</th>' for c in cols)
+    rows = "".join(
+        f'<tr data-copy="{c.id}" data-format="{_e(c.format)}"><td><code>{_e(c.format)}</code>'
+        f"</td><td>{_e(_when(c.created_at))}</td><td>"
+        f'<a href="/learner/credentials/{_e(record_id)}/copies/{c.id}" download>'
+        f"{_e(t(lang, 'l.download'))}</a></td></tr>"
+        for c in copies
+    )
+    return (
+        head
+        + f"<p>{_e(t(lang, 'l.copies_intro'))}</p>\n"
+        + f'<table class="learner" id="copies"><thead><tr>{header}</tr></thead>'
+        f"<tbody>{rows}</tbody></table>\n"
+    )
+
+
+def offer(lang: str, page: OfferPage) -> str:
     if page.state != "open":
         return message(lang, "o.title", t(lang, f"o.{page.state}"))
-    pin = t(lang, "o.pin") if page.needs_pin else t(lang, "o.no_pin")
+    pin = (
+        f'{_e(t(lang, "o.pin"))} <a href="/learner/credentials?lang={_e(lang)}">'
+        f"{_e(t(lang, 'o.portal'))}</a>"
+        if page.needs_pin
+        else _e(t(lang, "o.no_pin"))
+    )
     return (
         f"<h1>{_e(t(lang, 'o.title'))}</h1>\n"
         f'<dl class="content"><dt>{_e(t(lang, "f.title"))}</dt><dd id="offer-title">'
         f"{_e(page.title)}</dd><dt>{_e(t(lang, 'f.awardingBody'))}</dt><dd>{_e(page.issuer)}"
         f"</dd></dl>\n<p>{_e(t(lang, 'o.scan'))}</p>\n"
-        f'<section class="qr"><figure>{qr_svg}</figure></section>\n'
-        f'<p><a class="button primary" id="wallet-link" href="{_e(page.uri)}">'
-        f"{_e(t(lang, 'o.button'))}</a></p>\n"
-        f'<p id="pin-hint">{_e(pin)}</p>\n'
+        + _offer_qr(lang, page.by_reference)
+        + _wallet_link(lang, page.uri)
+        + f'<p id="pin-hint">{pin}</p>\n'
         f"<p>{_e(t(lang, 'o.until'))} {_e(_when(page.expires_at))}</p>"
     )

@@ -216,9 +216,11 @@ def _b64decode(text: str) -> bytes:
 
 @pytest.mark.parametrize(("configuration", "alg"), [(LDP_ID, "EdDSA"), (JCS_ID, "ES256")])
 def test_ldp_vc(node: Node, js_verifier: JsVerifier, configuration: str, alg: str) -> None:
+    """The wallet scans the QR code's offer by reference: it fetches the offer (§4.1.3)."""
     offer = node.offer(node.record())
+    assert "credential_offer_uri=" in offer["credential_offer_by_reference"]
     result = wallet(
-        offer=offer["credential_offer_uri"],
+        offer=offer["credential_offer_by_reference"],
         txCode=offer["tx_code"],
         configurationId=configuration,
         alg=alg,

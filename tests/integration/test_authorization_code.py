@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select, update
 
-from node.db.models import MailOutbox, WalletAuthorization
+from node.db.models import WalletAuthorization
 from node.vc.jose import decode_jws
 from tests.conftest import RunningNode
 from tests.integration.test_learners import PASSWORD, Browser, provision, record
@@ -293,8 +293,7 @@ def test_offer_page_and_issuer_state(node: RunningNode) -> None:
     offer = response.json()
     grants = json.loads(_query(offer["credential_offer_uri"])["credential_offer"])["grants"]
     assert grants["authorization_code"] == {"issuer_state": offer["offer_id"]}
-    with node.client.app.state.runtime.sessions() as session:  # type: ignore[attr-defined]
-        mail = session.scalars(select(MailOutbox)).one()
+    (mail,) = node.runtime.outbox().pending()
     found = re.search(r"https://uni-a\.example(/offer/\S+)", mail.body)
     assert found, mail.body
     for lang, heading in (("en", "Add your micro-credential"), ("fi", "Lisää mikrotutkintosi")):

@@ -10,10 +10,8 @@ import time
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
 from node.app import create_app
-from node.db.models import MailOutbox
 from node.learners.csrf import FORM_COOKIE, SECRET_FILE, FormTokens
 from tests.conftest import RunningNode
 from tests.integration.test_learners import PASSWORD, Browser, provision, record
@@ -60,8 +58,7 @@ def test_a_pair_the_attacker_made_up_is_refused(node: RunningNode) -> None:
         "/sign-in-links",
         headers=node.auth(),
     )
-    with node.runtime.sessions() as session:
-        body = session.scalars(select(MailOutbox.body)).all()[-1]
+    body = node.runtime.outbox().pending()[-1].body
     found = re.search(r"https://uni-a\.example(/learner/link/\S+)", body)
     assert found
     _refused(_planted(node, made_up).client.post(found.group(1), data={"csrf": made_up}))

@@ -9,9 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
-from node.db.models import MailOutbox
 from tests.conftest import RunningNode, make_settings, start_node
 from tests.integration.test_learners import PASSWORD, Browser, provision
 
@@ -36,11 +34,9 @@ def small(tmp_path: Path, database_url: str) -> Iterator[RunningNode]:
 
 
 def _links(node: RunningNode) -> list[str]:
-    with node.runtime.sessions() as session:
-        bodies = session.scalars(
-            select(MailOutbox.body).where(MailOutbox.recipient == VICTIM).order_by(MailOutbox.id)
-        ).all()
-    return [found.group(1) for body in bodies if (found := _LINK.search(body or ""))]
+    mails = sorted(node.runtime.outbox().pending(), key=lambda mail: mail.id)
+    bodies = [mail.body for mail in mails if mail.recipient == VICTIM]
+    return [found.group(1) for body in bodies if (found := _LINK.search(body))]
 
 
 def _sign_in_with_link(browser: Browser, path: str) -> int:

@@ -26,7 +26,7 @@ from node.db.models import (
     MailOutbox,
     ShareLink,
 )
-from tests.conftest import RunningNode
+from tests.conftest import PASSPHRASE, RunningNode
 
 PASSWORD = "a long enough password"
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -278,8 +278,7 @@ def test_sign_in_link_single_use_and_no_enumeration(node: RunningNode, browser: 
     for email in ("learner@example.org", "nobody@example.org"):
         sent = browser.client.post("/learner/sign-in/link", data={"email": email, "csrf": token})
         assert sent.status_code == 200 and "a sign-in link is on its way" in sent.text
-    with node.client.app.state.runtime.sessions() as session:  # type: ignore[attr-defined]
-        mails = session.scalars(select(MailOutbox)).all()
+    mails = node.runtime.outbox().pending()
     assert [m.recipient for m in mails] == ["learner@example.org"]
     found = re.search(r"https://uni-a\.example(/learner/link/\S+)", mails[0].body)
     assert found
@@ -376,7 +375,8 @@ def test_learner_share_links_create_list_revoke_expire(node: RunningNode, browse
 def test_cli_learner_add(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    env = {**os.environ, "CREDREG_DATA_DIR": str(data)}
+    # The sign-in mail is sealed with the key store's outbox key: the passphrase opens it.
+    env = {**os.environ, "CREDREG_DATA_DIR": str(data), "CREDREG_KEY_PASSPHRASE": PASSPHRASE}
     args = [sys.executable, "-m", "node", "learner", "add", "--name", "Ana"]
 
     def run(*extra: str) -> subprocess.CompletedProcess[str]:

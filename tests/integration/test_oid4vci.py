@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from sqlalchemy import func, select
 
 from node.credentials.examples import example_claims
-from node.db.models import MailOutbox, SignedCopy
+from node.db.models import Base, MailOutbox, SignedCopy
+from node.errors import Conflict
 from node.vc.did import did_key_for
 from node.vc.jose import decode_jws
 from node.vc.multikey import public_key_to_jwk
@@ -77,6 +82,19 @@ def _credential(node: RunningNode, token: str, body: dict[str, Any]) -> Any:
     return node.client.post("/credential", json=body, headers={"Authorization": f"Bearer {token}"})
 
 
+def redeem(
+    node: RunningNode, offer: dict[str, Any], configuration: str, key: Any
+) -> tuple[Any, dict[str, Any]]:
+    """Token (code + PIN), then one credential request with one proof by ``key``: the
+    credential response and the token response."""
+    token = _token(node, _code(offer), offer["tx_code"]).json()
+    body = {
+        "credential_configuration_id": configuration,
+        "proofs": {"jwt": [proof(key, token["c_nonce"])]},
+    }
+    return _credential(node, token["access_token"], body), token
+
+
 def test_metadata(node: RunningNode) -> None:
     metadata = node.client.get("/.well-known/openid-credential-issuer").json()
     assert metadata["credential_issuer"] == ISSUER
@@ -94,9 +112,10 @@ def test_pre_authorized_flow_batch_and_anchoring_rows(node: RunningNode) -> None
     assert offer["qr_svg"].lstrip().startswith("<svg")
     assert len(offer["tx_code"]) == 6 and not offer["deferred"]
     runtime = node.client.app.state.runtime  # type: ignore[attr-defined]
-    with runtime.sessions() as session:
-        mail = session.scalars(select(MailOutbox)).one()
-        assert offer["tx_code"] in mail.body and mail.recipient == "learner@example.org"
+    (mail,) = runtime.outbox().pending()
+    assert mail.recipient == "learner@example.org" and mail.id == offer["outbox_id"]
+    # The mail links to the offer page; the PIN reaches the learner another way.
+    assert offer["offer_page_url"] in mail.body and offer["tx_code"] not in mail.body
 
     token = _token(node, _code(offer), offer["tx_code"])
     assert token.status_code == 200, token.text
@@ -195,13 +214,7 @@ def test_deferred_until_approved(tmp_path: Any, database_url: str) -> None:
         record_id = _record(node, issue=False)
         offer = _offer(node, record_id, configuration_ids=[LDP_ID])
         assert offer["deferred"]
-        token = _token(node, _code(offer), offer["tx_code"]).json()
-        key = ed25519.Ed25519PrivateKey.generate()
-        body = {
-            "credential_configuration_id": LDP_ID,
-            "proofs": {"jwt": [proof(key, token["c_nonce"])]},
-        }
-        pending = _credential(node, token["access_token"], body)
+        pending, token = redeem(node, offer, LDP_ID, ed25519.Ed25519PrivateKey.generate())
         assert pending.status_code == 202, pending.text
         transaction_id = pending.json()["transaction_id"]
         auth = {"Authorization": f"Bearer {token['access_token']}"}
@@ -234,3 +247,95 @@ def test_deferred_until_approved(tmp_path: Any, database_url: str) -> None:
         report = node.client.post("/api/verify", json={"credential": credential}).json()
         assert report["verdict"] == "revoked", report
     node.client.app.state.runtime.close()  # type: ignore[attr-defined]
+
+
+def _stored_text(node: RunningNode) -> str:
+    """Every row of every table as text: what a dump of the database holds."""
+    lines = []
+    with node.runtime.engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            for row in connection.execute(table.select()):
+                lines.append(" | ".join(str(value) for value in row))
+    return "\n".join(lines)
+
+
+def _raw_sqlite(node: RunningNode) -> bytes:
+    """The SQLite database's files as they are on disk (empty for PostgreSQL)."""
+    url = node.settings.effective_database_url
+    if not url.startswith("sqlite:///"):
+        return b""
+    path = Path(url.removeprefix("sqlite:///"))
+    return b"".join(
+        p.read_bytes() for p in (path, path.with_name(path.name + "-wal")) if p.exists()
+    )
+
+
+def test_no_usable_secret_at_rest(node: RunningNode) -> None:
+    """After an offer with a PIN and a sign-in link, the database holds neither the code,
+    the PIN nor the link token in clear; the mailer still gets the mail, and once it is
+    delivered the sealed body is erased too."""
+    record_id = _record(node)
+    learner = node.client.post(
+        "/admin/learners",
+        json={
+            "email": "learner@example.org",
+            "name": "Lea Learner",
+            "record_ids": [record_id],
+            "send_sign_in_link": True,
+        },
+        headers=node.auth(),
+    )
+    assert learner.status_code == 201, learner.text
+    offer = _offer(node, record_id)
+    outbox = node.runtime.outbox()
+    mails = outbox.pending()
+    assert sorted(m.subject for m in mails) == [
+        "Your micro-credential is ready for your wallet",
+        "Your sign-in link",
+    ]
+    link = next(m for m in mails if m.subject == "Your sign-in link")
+    found = re.search(r"/learner/link/([A-Za-z0-9_-]+)", link.body)
+    assert found
+    secrets = {"code": _code(offer), "PIN": offer["tx_code"], "link token": found.group(1)}
+    dump, raw = _stored_text(node), _raw_sqlite(node)
+    assert "Lea Learner" in dump  # the dump does read the rows
+    assert not raw or b"Lea Learner" in raw
+    for name, value in secrets.items():
+        clear = rf"(?<![0-9A-Za-z.]){re.escape(value)}(?![0-9A-Za-z])"
+        assert not re.search(clear, dump), f"the {name} is stored in clear"
+        assert not re.search(clear.encode(), raw), f"the {name} is in the database file"
+
+    # A sealed body moved to another recipient's row does not open.
+    with node.runtime.sessions() as session:
+        rows = {r.id: r for r in session.scalars(select(MailOutbox))}
+        rows[link.id].sealed_body, rows[offer["outbox_id"]].sealed_body = (
+            rows[offer["outbox_id"]].sealed_body,
+            rows[link.id].sealed_body,
+        )
+        rows[link.id].recipient = "someone@example.org"
+        session.commit()
+    with pytest.raises(Conflict, match="cannot be opened"):
+        outbox.pending()
+    with node.runtime.sessions() as session:
+        session.get(MailOutbox, link.id).recipient = "learner@example.org"  # type: ignore[union-attr]
+        session.commit()
+
+    # The mailer sends each and says so: the body is erased, the record of it stays.
+    for mail in mails:
+        assert outbox.delivered(mail.id)
+        assert not outbox.delivered(mail.id)  # once
+    assert outbox.pending() == []
+    with node.runtime.sessions() as session:
+        kept = session.scalars(select(MailOutbox)).all()
+    assert len(kept) == 2 and all(m.sealed_body is None and m.sent_at for m in kept)
+
+
+def test_expired_mail_is_erased_unsent(node: RunningNode) -> None:
+    offer = _offer(node, _record(node), expires_in=60)
+    outbox = node.runtime.outbox()
+    assert [m.id for m in outbox.pending()] == [offer["outbox_id"]]
+    assert outbox.erase_expired(datetime.now(UTC) + timedelta(seconds=61)) == 1
+    assert outbox.pending() == []
+    with node.runtime.sessions() as session:
+        row = session.get(MailOutbox, offer["outbox_id"])
+        assert row is not None and row.sealed_body is None and row.sent_at is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,23 @@ def test_secp256k1_anchoring_key(tmp_path: Path) -> None:
     key = FileKeyStore(tmp_path, "p").private_key("anchoring")
     assert isinstance(key, ec.EllipticCurvePrivateKey)
     assert isinstance(key.curve, ec.SECP256K1)
+
+
+def test_secret_key_created_once_encrypted_and_shared_by_racing_stores(tmp_path: Path) -> None:
+    """Several processes asking for the outbox key at once all get the one that was stored."""
+    stores = [FileKeyStore(tmp_path, "p") for _ in range(6)]
+    with ThreadPoolExecutor(len(stores)) as pool:
+        keys = list(pool.map(lambda store: store.secret_key("mail-outbox"), stores))
+    assert len(set(keys)) == 1 and len(keys[0]) == 32
+    assert FileKeyStore(tmp_path, "p").secret_key("mail-outbox") == keys[0]
+    path = tmp_path / "mail-outbox.key.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert keys[0].hex() not in path.read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mail-outbox.key.json"]  # no leftovers
+    with pytest.raises(WrongPassphrase):
+        FileKeyStore(tmp_path, "wrong").secret_key("mail-outbox")
+    with pytest.raises(KeyStoreError, match="symmetric"):
+        FileKeyStore(tmp_path, "p").private_key("mail-outbox")
+    FileKeyStore(tmp_path, "p").create("signing", KeyKind.ED25519)
+    with pytest.raises(KeyStoreError, match="not a 256-bit symmetric key"):
+        FileKeyStore(tmp_path, "p").secret_key("signing")

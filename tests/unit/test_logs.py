@@ -17,6 +17,7 @@ from node.logs import RedactSecrets, redact, uvicorn_log_config
         ("/v/Zm9vYmFyYmF6/print", "/v/…/print"),
         ("/learner/link/abc-DEF_123", "/learner/link/…"),
         ("/offer/0b5e?code=SECRET", "/offer/…?…"),
+        ("/oid4vci/offers/SECRET-code_1", "/oid4vci/offers/…"),
         ("/authorize?client_id=w&code_challenge=x&state=s", "/authorize?…"),
         ("/api/verify", "/api/verify"),
         ("/verify", "/verify"),

@@ -1,0 +1,1 @@
+"""Mail the node hands to the institution's mailer (the outbox)."""
