@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -37,7 +38,10 @@ class Server:
         self.env = env
         self.log = log
         self.url = env["CREDREG_ORIGIN"]
-        self.verify: str | bool = str(ca) if ca is not None else True  # httpx's verify=
+        # httpx's verify=: the test CA of a TLS node
+        self.verify: ssl.SSLContext | bool = (
+            ssl.create_default_context(cafile=str(ca)) if ca is not None else True
+        )
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -160,3 +164,22 @@ def test_serve_anchors_and_survives_a_restart(server: tuple[Server, str]) -> Non
     assert checks["anchor"]["ok"] is True, report
     assert f"block {before['blockNumber']}" in checks["anchor"]["detail"]
     assert report["verified"] is True
+
+
+def test_serve_refuses_an_unusable_tls_setting(tmp_path: Path) -> None:
+    """A certificate without its key, or files that are no PEM certificate and key: one
+    clear line and a non-zero exit, never a traceback nor a plain-HTTP start."""
+    node, _tokens = init_node(tmp_path, "TLS U")
+    garbage = tmp_path / "not-a-cert.pem"
+    garbage.write_text("not a certificate\n")
+    for extra, expected in (
+        ({"CREDREG_TLS_CERT_FILE": str(garbage)}, "CREDREG_TLS_KEY_FILE"),
+        (
+            {"CREDREG_TLS_CERT_FILE": str(garbage), "CREDREG_TLS_KEY_FILE": str(garbage)},
+            "cannot serve TLS",
+        ),
+    ):
+        done = _credreg({**node.env, **extra}, "serve")
+        output = done.stdout + done.stderr
+        assert done.returncode != 0, output
+        assert expected in output and "Traceback" not in output, output
