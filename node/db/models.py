@@ -115,7 +115,7 @@ class CredentialRecord(Base):
     __table_args__ = (
         UniqueConstraint("revocation_list_id", "revocation_index", name="uq_record_revocation"),
         UniqueConstraint("suspension_list_id", "suspension_index", name="uq_record_suspension"),
-        UniqueConstraint("message_list_id", "message_index", name="uq_record_message"),
+        Index("uq_record_message", "message_list_id", "message_index", unique=True),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -313,7 +313,7 @@ class StatusList(Base):
     of its ``source_list_id`` revocation list at the same index."""
 
     __tablename__ = "status_list"
-    __table_args__ = (UniqueConstraint("source_list_id", name="uq_status_list_source_list_id"),)
+    __table_args__ = (Index("uq_status_list_source_list_id", "source_list_id", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Whose lists: the institution's, or the generic W3C VC API issuer's (its own did:key).

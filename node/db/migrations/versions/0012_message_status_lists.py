@@ -23,18 +23,29 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade() -> None:
-    with op.batch_alter_table("status_list") as batch:
-        batch.add_column(sa.Column("source_list_id", sa.Integer(), nullable=True))
-        batch.create_foreign_key("fk_status_list_source", "status_list", ["source_list_id"], ["id"])
-        batch.create_unique_constraint("uq_status_list_source_list_id", ["source_list_id"])
-    with op.batch_alter_table("credential_record") as batch:
-        batch.add_column(sa.Column("message_list_id", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("message_index", sa.Integer(), nullable=True))
-        batch.create_foreign_key(
-            "fk_record_message_list", "status_list", ["message_list_id"], ["id"]
+def _add_reference(table: str, column: str, constraint: str) -> None:
+    """A nullable column referencing status_list, added in place. Alembic rebuilds a SQLite
+    table to add a constraint, and rows other tables hold that reference these two tables
+    (signed copies, list versions, …) would fail the rebuild's DROP; SQLite takes the
+    REFERENCES clause in ADD COLUMN itself."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(
+            f"ALTER TABLE {table} ADD COLUMN {column} INTEGER "
+            f"CONSTRAINT {constraint} REFERENCES status_list (id)"
         )
-        batch.create_unique_constraint("uq_record_message", ["message_list_id", "message_index"])
+        return
+    op.add_column(table, sa.Column(column, sa.Integer(), nullable=True))
+    op.create_foreign_key(constraint, table, "status_list", [column], ["id"])
+
+
+def upgrade() -> None:
+    _add_reference("status_list", "source_list_id", "fk_status_list_source")
+    op.create_index("uq_status_list_source_list_id", "status_list", ["source_list_id"], unique=True)
+    _add_reference("credential_record", "message_list_id", "fk_record_message_list")
+    op.add_column("credential_record", sa.Column("message_index", sa.Integer(), nullable=True))
+    op.create_index(
+        "uq_record_message", "credential_record", ["message_list_id", "message_index"], unique=True
+    )
     lists = sa.table(
         "status_list",
         sa.column("id", sa.Integer),
@@ -83,21 +94,20 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("uq_record_message", table_name="credential_record")
+    sqlite = op.get_bind().dialect.name == "sqlite"  # its rebuild drops the column's FK
     with op.batch_alter_table("credential_record") as batch:
-        batch.drop_constraint("uq_record_message", type_="unique")
-        batch.drop_constraint("fk_record_message_list", type_="foreignkey")
+        if not sqlite:
+            batch.drop_constraint("fk_record_message_list", type_="foreignkey")
         batch.drop_column("message_index")
         batch.drop_column("message_list_id")
     op.execute(
         "DELETE FROM status_list_version WHERE list_id IN "
         "(SELECT id FROM status_list WHERE purpose = 'message')"
     )
-    op.execute(
-        "DELETE FROM status_allocation WHERE list_id IN "
-        "(SELECT id FROM status_list WHERE purpose = 'message')"
-    )
     op.execute("DELETE FROM status_list WHERE purpose = 'message'")
+    op.drop_index("uq_status_list_source_list_id", table_name="status_list")
     with op.batch_alter_table("status_list") as batch:
-        batch.drop_constraint("uq_status_list_source_list_id", type_="unique")
-        batch.drop_constraint("fk_status_list_source", type_="foreignkey")
+        if not sqlite:
+            batch.drop_constraint("fk_status_list_source", type_="foreignkey")
         batch.drop_column("source_list_id")
