@@ -139,9 +139,9 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CredoNode]:
     tmp = tmp_path_factory.mktemp("credo-node")
     tls = make_test_tls(tmp / "tls")
     server, tokens = init_node(tmp, "Credo U", ("issuer",), tls=tls)
-    server.start()
     credo_node = CredoNode(server, tls, tokens["issuer"])
     try:
+        server.start()  # inside: a start that fails still stops the process
         yield credo_node
     finally:
         credo_node.http.close()
