@@ -19,11 +19,17 @@ NPM_CI := npm ci --ignore-scripts --no-audit --no-fund
 NODE_DEPS := tests/interop/node_modules/.package-lock.json \
              tests/contract/node_modules/.package-lock.json \
              tests/wallet/node_modules/.package-lock.json \
+             tests/credo/node_modules/.package-lock.json \
              contracts/node_modules/.package-lock.json
 
 # The independent verifier, the anvil dev chain and the solc compiler, pinned by lockfiles.
 %/node_modules/.package-lock.json: %/package-lock.json
 	cd $* && $(NPM_CI)
+
+# The Credo holder: its two FFI addons are built from source (node-gyp, Node's headers);
+# askar's native library comes from the aries-askar wheel of the dev extra (LIB_ASKAR_PATH).
+tests/credo/node_modules/.package-lock.json: tests/credo/package-lock.json
+	cd tests/credo && $(NPM_CI) && npm rebuild --no-audit --no-fund @2060.io/ffi-napi @2060.io/ref-napi
 
 ## run: install and start a demo node (SQLite, demo institution, sample credentials)
 run: $(VENV)/.installed
@@ -69,5 +75,5 @@ constraints:
 
 clean:
 	rm -rf $(VENV) tests/interop/node_modules tests/contract/node_modules tests/wallet/node_modules \
-	       contracts/node_modules \
+	       tests/credo/node_modules contracts/node_modules \
 	  .credreg-demo

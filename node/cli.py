@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import ssl
 import sys
 from collections import Counter
 from pathlib import Path
@@ -63,6 +64,22 @@ def _passphrase(settings: Settings, *, confirm: bool = False) -> str:
 def _fail(message: str) -> typer.Exit:
     console.print(f"[red]error:[/red] {message}")
     return typer.Exit(code=1)
+
+
+def _tls_files(settings: Settings) -> tuple[str | None, str | None]:
+    """uvicorn's ``ssl_certfile`` / ``ssl_keyfile`` from ``tls_cert_file`` /
+    ``tls_key_file`` (neither: plain HTTP); a certificate and key that cannot be used stop
+    `serve` with one line, not a traceback."""
+    cert, key = settings.tls_cert_file, settings.tls_key_file
+    if cert is None and key is None:
+        return None, None
+    if cert is None or key is None:
+        raise _fail("set both CREDREG_TLS_CERT_FILE and CREDREG_TLS_KEY_FILE, or neither")
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as exc:
+        raise _fail(f"cannot serve TLS with {cert} and {key}: {exc}") from None
+    return str(cert), str(key)
 
 
 @app.command()
@@ -126,6 +143,7 @@ def serve(
     if settings.key_passphrase is None:
         os.environ["CREDREG_KEY_PASSPHRASE"] = _passphrase(settings)
         settings = _settings(data_dir)
+    cert_file, key_file = _tls_files(settings)
     if workers == 1:
         app_ = create_app(settings, start_anchoring=True)
         uvicorn.run(
@@ -134,6 +152,8 @@ def serve(
             port=settings.port,
             log_level="info",
             log_config=uvicorn_log_config(),
+            ssl_certfile=cert_file,
+            ssl_keyfile=key_file,
         )
         return
     if settings.chain == "embedded":
@@ -150,6 +170,8 @@ def serve(
             port=settings.port,
             log_level="info",
             log_config=uvicorn_log_config(),
+            ssl_certfile=cert_file,
+            ssl_keyfile=key_file,
         )
     finally:
         if runtime.anchor_service is not None:

@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    tls_cert_file: Path | None = Field(
+        default=None,
+        description="PEM certificate (chain) `credreg serve` answers HTTPS with; with "
+        "tls_key_file. Unset: plain HTTP (behind a TLS-terminating proxy).",
+    )
+    tls_key_file: Path | None = Field(default=None, description="PEM private key of tls_cert_file.")
     key_passphrase: SecretStr | None = Field(
         default=None, description="Passphrase of the encrypted file key store."
     )

@@ -78,17 +78,18 @@ def to_vcdm11_claims(
     issuer: IssuerInfo,
     valid_from: datetime,
     subject_id: str | None = None,
-    credential_status: Sequence[Mapping[str, Any]] = (),
+    credential_status: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The same credential as VCDM 1.1 (the ``vc`` claim of a ``jwt_vc_json`` credential).
 
-    Under VCDM 1.1 the status entry types come from the Bitstring Status List context.
+    VCDM 1.1 §4.9: ``credentialStatus`` is one object (node.status.entries.vcdm11_status:
+    the 2-bit entry of both states); its type comes from the Bitstring Status List context.
     """
     credential = _credential(claims, credential_id, issuer, subject_id)
     credential["issuanceDate"] = _timestamp(valid_from)
     contexts = [VCDM11_CONTEXT, OB3_CONTEXT, MICROCREDENTIAL_CONTEXT]
     if credential_status:
-        credential["credentialStatus"] = [dict(entry) for entry in credential_status]
+        credential["credentialStatus"] = dict(credential_status)
         contexts.insert(1, STATUS_CONTEXT)
     return {"@context": contexts, **credential}
 

@@ -117,6 +117,7 @@ class CredentialRecord(Base):
     __table_args__ = (
         UniqueConstraint("revocation_list_id", "revocation_index", name="uq_record_revocation"),
         UniqueConstraint("suspension_list_id", "suspension_index", name="uq_record_suspension"),
+        Index("uq_record_message", "message_list_id", "message_index", unique=True),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -136,6 +137,12 @@ class CredentialRecord(Base):
         ForeignKey("status_list.id", name="fk_record_suspension_list"), default=None
     )
     suspension_index: Mapped[int | None] = mapped_column(default=None)
+    # Both states again as one 2-bit value (0 valid, 1 revoked, 2 suspended): the single
+    # status entry of VCDM 1.1 and the IETF Token Status List of SD-JWT VCs (node/status).
+    message_list_id: Mapped[int | None] = mapped_column(
+        ForeignKey("status_list.id", name="fk_record_message_list"), default=None
+    )
+    message_index: Mapped[int | None] = mapped_column(default=None)
 
     copies: Mapped[list[SignedCopy]] = relationship(back_populates="record")
 
@@ -308,15 +315,21 @@ class MailOutbox(Base):
 
 
 class StatusList(Base):
-    """One status list (revocation or suspension) of 131,072+ entries, served at
-    ``/status/{id}``; its bits are the states of the records whose index it holds."""
+    """One status list (revocation, suspension or message) of 131,072+ entries, served at
+    ``/status/{id}``; its bits are the states of the records whose index it holds. A
+    message list has 2-bit entries (0 valid, 1 revoked, 2 suspended) and holds each record
+    of its ``source_list_id`` revocation list at the same index."""
 
     __tablename__ = "status_list"
+    __table_args__ = (Index("uq_status_list_source_list_id", "source_list_id", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Whose lists: the institution's, or the generic W3C VC API issuer's (its own did:key).
     owner: Mapped[str] = mapped_column(String(20), default="institution")
-    purpose: Mapped[str] = mapped_column(String(20))  # revocation | suspension
+    purpose: Mapped[str] = mapped_column(String(20))  # revocation | suspension | message
+    source_list_id: Mapped[int | None] = mapped_column(
+        ForeignKey("status_list.id", name="fk_status_list_source"), default=None
+    )
     size: Mapped[int]
     allocated: Mapped[int] = mapped_column(default=0)
     changed: Mapped[bool] = mapped_column(default=True)  # bits differ from the last version

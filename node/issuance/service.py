@@ -375,11 +375,14 @@ class IssuanceService:
 def _status_columns(status: StatusAssignment | None) -> dict[str, int | None]:
     revocation = status.revocation if status else (None, None)
     suspension = status.suspension if status else (None, None)
+    message = status.message if status and status.message else (None, None)
     return {
         "revocation_list_id": revocation[0],
         "revocation_index": revocation[1],
         "suspension_list_id": suspension[0],
         "suspension_index": suspension[1],
+        "message_list_id": message[0],
+        "message_index": message[1],
     }
 
 

@@ -34,7 +34,7 @@ from node.db.models import CredentialFormat
 from node.errors import Problem
 from node.identity import InstitutionIdentity
 from node.status.allocation import StatusAssignment
-from node.status.entries import status_entries, status_list_url
+from node.status.entries import status_entries, status_list_url, vcdm11_status
 from node.status.token_status import status_claim
 from node.vc import data_integrity, jose, sdjwt
 from node.vc.digest import jwt_digest, sd_jwt_digest
@@ -154,6 +154,7 @@ class CredentialSigner:
     def _sign(self, job: SigningJob, claims: MicroCredentialClaims) -> list[SignedCopyData]:
         credential_id = f"urn:uuid:{job.record_id}"
         status = status_entries(self._origin, job.status) if job.status else []
+        vcdm11_entry = vcdm11_status(self._origin, job.status) if job.status else None
         copies = []
         for fmt in job.formats:
             if fmt is CredentialFormat.SD_JWT_VC:
@@ -167,7 +168,7 @@ class CredentialSigner:
                     issuer=self._issuer,
                     valid_from=job.issued_at,
                     subject_id=job.subject_id,
-                    credential_status=status,
+                    credential_status=vcdm11_entry,
                 )
                 token = jose.sign_jwt_vc_json(
                     vc11,
@@ -202,13 +203,12 @@ class CredentialSigner:
 
     def _sd_jwt_vc(self, job: SigningJob, claims: MicroCredentialClaims, credential_id: str) -> str:
         """An SD-JWT VC (ES256, the same P-256 key as jwt_vc_json): the holder's key from
-        its DID in ``cnf.jwk``, both status references in ``status``."""
+        its DID in ``cnf.jwk``, the record's Token Status List entry in ``status`` (its
+        message list: revoked and suspended alike)."""
         status = None
         if job.status is not None:
-            revocation, suspension = job.status.revocation, job.status.suspension
             status = status_claim(
-                (status_list_url(self._origin, revocation[0]), revocation[1]),
-                (status_list_url(self._origin, suspension[0]), suspension[1]),
+                job.status, lambda list_id: status_list_url(self._origin, list_id)
             )
         always, selective = to_sd_jwt_vc(
             claims,

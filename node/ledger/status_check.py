@@ -23,6 +23,7 @@ from node.db.models import StatusListVersion
 from node.ledger.connection import Ledger
 from node.ledger.status_anchor import chain_list_id
 from node.status.bitstring import Bitstring
+from node.status.entries import REVOKED_VALUE, SUSPENDED_VALUE
 from node.vc import data_integrity
 from node.vc.signer import VerificationKey
 from node.verification.pipeline import TrustUnavailable
@@ -31,6 +32,30 @@ _LATEST_SECONDS = 5.0
 
 
 NO_STATUS = "the credential has no credentialStatus"
+_MAX_SIZE = 8  # bits per entry (statusSize) read here
+_LIST_NAME = {"message": "status"}  # how a list of each purpose is named in the details
+
+
+def _state(purpose: Any, values: Sequence[int], entry: Mapping[str, Any]) -> str:
+    """What the (non-zero) values of the versions read say, the gravest first: a revocation
+    counts before it is anchored, and outranks a suspension."""
+    if purpose == "revocation":
+        return "revoked"
+    if purpose == "suspension":
+        return "suspended"
+    if purpose == "message":
+        if REVOKED_VALUE in values:
+            return "revoked"
+        if SUSPENDED_VALUE in values:
+            return "suspended"
+    value = next(v for v in values if v)
+    named = {
+        m.get("status"): m.get("message")
+        for m in entry.get("statusMessage") or ()
+        if isinstance(m, Mapping)
+    }
+    message = named.get(f"0x{value:x}")
+    return f"status 0x{value:x}" + (f" ({message})" if isinstance(message, str) else "")
 
 
 class _Tampered(Exception):
@@ -114,8 +139,11 @@ class StatusChecker:
         purpose = entry.get("statusPurpose")
         url = entry.get("statusListCredential")
         raw_index = entry.get("statusListIndex")
+        size = entry.get("statusSize", 1)
         if not isinstance(url, str) or not isinstance(raw_index, str) or not raw_index.isdigit():
             return False, "malformed credentialStatus entry"
+        if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= _MAX_SIZE:
+            return False, f"malformed credentialStatus entry: statusSize {size!r}"
         index = int(raw_index)
         key = chain_list_id(url)
         own = url.startswith(self._prefix) and url[len(self._prefix) :].isdigit()
@@ -137,17 +165,16 @@ class StatusChecker:
             return None, versions
         states = []
         for version in versions:
-            bit = self._bit(version, purpose, index, issuer, at)
-            if isinstance(bit, str):
-                return False, bit
-            states.append(bit)
+            value = self._value(version, purpose, index, size, issuer, at)
+            if isinstance(value, str):
+                return False, value
+            states.append(value)
         latest = versions[-1]
-        label = f"{purpose} list v{latest.number}" + (
+        label = f"{_LIST_NAME.get(str(purpose), purpose)} list v{latest.number}" + (
             "" if latest.anchored else ", not yet anchored"
         )
         if any(states):
-            verb = "revoked" if purpose == "revocation" else "suspended"
-            return False, f"{verb} ({label})"
+            return False, f"{_state(purpose, states, entry)} ({label})"
         return True, label
 
     def _foreign_versions(
@@ -241,9 +268,15 @@ class StatusChecker:
             raise _Tampered(f"status list v{number} does not match its anchored hash: tampered")
         return version
 
-    def _bit(
-        self, version: _Version, purpose: Any, index: int, issuer: str | None, at: int | None
-    ) -> bool | str:
+    def _value(
+        self,
+        version: _Version,
+        purpose: Any,
+        index: int,
+        size: int,
+        issuer: str | None,
+        at: int | None,
+    ) -> int | str:
         # A verified list is cached by the hash of its exact bytes: changed bytes (a newer
         # version, or tampering) are verified afresh.
         cache_key = (version.sha256, purpose, issuer)
@@ -255,7 +288,7 @@ class StatusChecker:
         if isinstance(bits, str):
             return bits
         try:
-            return bits.get(index)
+            return bits.value(index, size)
         except IndexError as exc:
             return f"status list v{version.number}: {exc}"
 

@@ -9,6 +9,7 @@ process that dies after reserving only leaves unused bits behind — never a reu
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,36 +20,91 @@ from sqlalchemy.orm import Session, sessionmaker
 from node.db.models import StatusAllocation, StatusList
 from node.status.bitstring import MIN_ENTRIES
 
-PURPOSES = ("revocation", "suspension")
+PURPOSES = ("revocation", "suspension")  # reserved at random; "message" follows revocation
 _RANDOM = secrets.SystemRandom()
 _ATTEMPTS = 20
 
 
 @dataclass(frozen=True)
 class StatusAssignment:
-    """Where one record's bits live: (list id, index) for each purpose."""
+    """Where one record's bits live: (list id, index) for each purpose; ``message`` is the
+    2-bit entry of both states (None for the VC API issuer, whose credentials are VCDM 2.0
+    with one entry per purpose)."""
 
     revocation: tuple[int, int]
     suspension: tuple[int, int]
+    message: tuple[int, int] | None = None
 
 
 class StatusAllocator:
+    """``message_lists``: also give each record its entry in the message list of its
+    revocation list (the same index there: no second random draw, and records issued before
+    message lists existed got theirs the same way, in migration 0012)."""
+
     def __init__(
         self,
         sessions: sessionmaker[Session],
         list_size: int = MIN_ENTRIES,
         owner: str = "institution",
+        *,
+        message_lists: bool = True,
     ) -> None:
         self._sessions = sessions
         self._size = list_size
         self._owner = owner
+        self._message_lists = message_lists
 
     def allocate(self, count: int) -> list[StatusAssignment]:
         if count == 0:
             return []
         revocation = self._reserve("revocation", count)
         suspension = self._reserve("suspension", count)
-        return [StatusAssignment(r, s) for r, s in zip(revocation, suspension, strict=True)]
+        if not self._message_lists:
+            return [StatusAssignment(r, s) for r, s in zip(revocation, suspension, strict=True)]
+        messages = self._message_lists_of(revocation)
+        return [
+            StatusAssignment(r, s, (messages[r[0]], r[1]))
+            for r, s in zip(revocation, suspension, strict=True)
+        ]
+
+    def _message_lists_of(self, reserved: list[tuple[int, int]]) -> dict[int, int]:
+        """{revocation list id: its message list id}, creating the missing ones."""
+        counts = Counter(list_id for list_id, _index in reserved)
+        found: dict[int, int] = {}
+        for source, count in counts.items():
+            for _attempt in range(_ATTEMPTS):
+                try:
+                    with self._sessions() as session, session.begin():
+                        found[source] = self._message_list(session, source, count)
+                    break
+                except IntegrityError:
+                    continue  # another process created it at the same moment
+            else:
+                raise RuntimeError(f"could not create the message list of list {source}")
+        return found
+
+    def _message_list(self, session: Session, source_id: int, count: int) -> int:
+        source = session.get_one(StatusList, source_id)
+        message = session.scalar(
+            select(StatusList).where(StatusList.source_list_id == source_id).with_for_update()
+        )
+        if message is None:
+            message = StatusList(
+                owner=self._owner,
+                purpose="message",
+                size=source.size,
+                allocated=0,
+                changed=True,
+                source_list_id=source_id,
+            )
+            session.add(message)
+            session.flush()
+        session.execute(
+            update(StatusList)
+            .where(StatusList.id == message.id)
+            .values(allocated=StatusList.allocated + count)
+        )
+        return message.id
 
     def _reserve(self, purpose: str, count: int) -> list[tuple[int, int]]:
         if count > self._size:

@@ -1,6 +1,7 @@
 """The bitstring of a W3C Bitstring Status List (v1.0 §3.1, §4.1).
 
-Index 0 is the left-most (most significant) bit of the first byte. ``encodedList`` is the
+Index 0 is the left-most (most significant) bit of the first byte; entries of more than one
+bit (``statusSize``) are consecutive bits, see :meth:`Bitstring.value`. ``encodedList`` is the
 multibase base64url (no padding, prefix ``u``) of the GZIP-compressed bitstring; lists are at
 least 16 KB (131,072 entries) for herd privacy (§6.1).
 """
@@ -45,6 +46,37 @@ class Bitstring:
     def get(self, index: int) -> bool:
         byte, bit = self._locate(index)
         return bool(self._bits[byte] >> bit & 1)
+
+    # -- multi-bit entries (§2.1 ``statusSize``): entry ``i`` of ``width`` bits is bits
+    # ``i*width`` … ``i*width + width - 1``, its value read with the first bit as the most
+    # significant (a 2-bit entry ``10`` is 0x2).
+
+    @classmethod
+    def with_values(cls, values: Iterable[tuple[int, int]], entries: int, width: int) -> Bitstring:
+        """``entries`` entries of ``width`` bits, (index, value) set, the rest 0."""
+        bits = cls(entries * width)
+        for index, value in values:
+            bits.set_value(index, value, width)
+        return bits
+
+    def set_value(self, index: int, value: int, width: int) -> None:
+        if not 0 <= value < 1 << width:
+            raise ValueError(f"status value {value} does not fit in {width} bits")
+        self._entry_range(index, width)
+        for offset in range(width):
+            self.set(index * width + offset, bool(value >> (width - 1 - offset) & 1))
+
+    def value(self, index: int, width: int) -> int:
+        """The value of entry ``index`` of a list of ``width``-bit entries."""
+        self._entry_range(index, width)
+        result = 0
+        for offset in range(width):
+            result = result << 1 | self.get(index * width + offset)
+        return result
+
+    def _entry_range(self, index: int, width: int) -> None:
+        if not 0 <= index < self.size // width:
+            raise IndexError(f"status index {index} outside a list of {self.size // width}")
 
     def encode(self) -> str:
         """``encodedList``: "u" + base64url(gzip(bits)), unpadded (§4.1 step 5)."""

@@ -28,7 +28,14 @@ from node.db.models import (
 )
 from node.errors import Conflict, InvalidInput, NotFound, Problem
 from node.status.bitstring import Bitstring
-from node.status.entries import status_list_url
+from node.status.entries import (
+    MESSAGE_LIST_CONTEXT,
+    MESSAGE_SIZE,
+    REVOKED_VALUE,
+    SUSPENDED_VALUE,
+    status_list_url,
+    status_messages,
+)
 from node.vc import data_integrity
 from node.vc.signer import Signer
 
@@ -64,6 +71,46 @@ class PublishedList:
     sha256: str
     state: str
     block_time: datetime | None
+
+
+# record state → its value in a message list (node/status/entries.py MESSAGES)
+_MESSAGE_VALUES: dict[str, int] = {
+    RecordState.REVOKED: REVOKED_VALUE,
+    RecordState.SUSPENDED: SUSPENDED_VALUE,
+}
+
+
+def _bits(session: Session, status_list: StatusList) -> Bitstring:
+    """The list's bits from the states of the records whose index it holds."""
+    if status_list.purpose == "message":
+        rows = session.execute(
+            select(CredentialRecord.message_index, CredentialRecord.state).where(
+                CredentialRecord.message_list_id == status_list.id,
+                CredentialRecord.state.in_(list(_MESSAGE_VALUES)),
+            )
+        )
+        return Bitstring.with_values(
+            ((i, _MESSAGE_VALUES[state]) for i, state in rows if i is not None),
+            status_list.size,
+            MESSAGE_SIZE,
+        )
+    column, index_column, state = (
+        (
+            CredentialRecord.revocation_list_id,
+            CredentialRecord.revocation_index,
+            RecordState.REVOKED,
+        )
+        if status_list.purpose == "revocation"
+        else (
+            CredentialRecord.suspension_list_id,
+            CredentialRecord.suspension_index,
+            RecordState.SUSPENDED,
+        )
+    )
+    indexes = session.scalars(
+        select(index_column).where(column == status_list.id, CredentialRecord.state == state)
+    )
+    return Bitstring.with_set((i for i in indexes if i is not None), status_list.size)
 
 
 class StatusService:
@@ -106,7 +153,7 @@ class StatusService:
         wanted = list(dict.fromkeys(record_ids))
         with self._sessions() as session, session.begin():
             # Core statements, not ORM objects: a bulk revocation touches thousands of rows.
-            found: dict[str, tuple[str, str, int | None, int | None]] = {}
+            found: dict[str, tuple[str, str, int | None, int | None, int | None]] = {}
             for chunk in _chunks(wanted):
                 for row in session.execute(
                     select(
@@ -114,6 +161,7 @@ class StatusService:
                         CredentialRecord.state,
                         CredentialRecord.revocation_list_id,
                         CredentialRecord.suspension_list_id,
+                        CredentialRecord.message_list_id,
                     )
                     .join(
                         StatusList,
@@ -129,14 +177,14 @@ class StatusService:
                     )
                     .with_for_update(of=CredentialRecord)
                 ):
-                    found[row.id] = (row[0], row[1], row[2], row[3])
+                    found[row.id] = (row[0], row[1], row[2], row[3], row[4])
             eligible: list[str] = []
             touched: set[int] = set()
             for record_id in wanted:
                 if record_id not in found:
                     results.append(StatusChange(record_id, False, None, "no such credential"))
                     continue
-                _id, state_now, revocation_list, suspension_list = found[record_id]
+                _id, state_now, revocation_list, suspension_list, message_list = found[record_id]
                 if state_now not in allowed:
                     problem = f"cannot {action} a credential that is {state_now}"
                     results.append(StatusChange(record_id, False, state_now, problem))
@@ -148,6 +196,8 @@ class StatusService:
                 ):
                     if list_id is not None and state in (state_now, target):
                         touched.add(list_id)
+                if message_list is not None:  # every transition changes the 2-bit value
+                    touched.add(message_list)
                 results.append(StatusChange(record_id, True, target.value))
             failed = [r for r in results if not r.ok]
             if strict and failed:
@@ -200,20 +250,7 @@ class StatusService:
     def _publish(self, list_id: int) -> PublishedList:
         with self._publish_lock, self._sessions() as session, session.begin():
             status_list = session.get_one(StatusList, list_id, with_for_update=True)
-            column, state = (
-                (CredentialRecord.revocation_list_id, RecordState.REVOKED)
-                if status_list.purpose == "revocation"
-                else (CredentialRecord.suspension_list_id, RecordState.SUSPENDED)
-            )
-            index_column = (
-                CredentialRecord.revocation_index
-                if status_list.purpose == "revocation"
-                else CredentialRecord.suspension_index
-            )
-            indexes = session.scalars(
-                select(index_column).where(column == list_id, CredentialRecord.state == state)
-            )
-            bits = Bitstring.with_set((i for i in indexes if i is not None), status_list.size)
+            bits = _bits(session, status_list)
             last = session.scalar(
                 select(func.max(StatusListVersion.version)).where(
                     StatusListVersion.list_id == list_id
@@ -240,18 +277,23 @@ class StatusService:
 
     def _list_credential(self, status_list: StatusList, bits: Bitstring) -> dict[str, Any]:
         url = status_list_url(self._origin, status_list.id)
+        subject: dict[str, Any] = {
+            "id": f"{url}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": status_list.purpose,
+            "encodedList": bits.encode(),
+        }
+        contexts = ["https://www.w3.org/ns/credentials/v2"]
+        if status_list.purpose == "message":  # §2.2: a message list states its entry size
+            subject |= {"statusSize": MESSAGE_SIZE, "statusMessage": status_messages()}
+            contexts.append(MESSAGE_LIST_CONTEXT)
         unsigned = {
-            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "@context": contexts,
             "id": url,
             "type": ["VerifiableCredential", "BitstringStatusListCredential"],
             "issuer": self._did,  # a string, as the Bitstring Status List suite requires
             "validFrom": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "credentialSubject": {
-                "id": f"{url}#list",
-                "type": "BitstringStatusList",
-                "statusPurpose": status_list.purpose,
-                "encodedList": bits.encode(),
-            },
+            "credentialSubject": subject,
         }
         return data_integrity.sign(unsigned, self._signer, cryptosuite=data_integrity.RDFC)
 

@@ -1,25 +1,29 @@
 """The IETF Token Status List view of the status lists (``statuslist+jwt``) for SD-JWT VCs.
 
-DESIGN.md "Status": one set of per-record bits, two views. Every W3C Bitstring Status List
-(one purpose each, see node/status/service.py) also has a Token Status List at
+DESIGN.md "Status": one set of per-record states, several views. Every W3C Bitstring Status
+List (one purpose each, see node/status/service.py) also has a Token Status List at
 ``{origin}/status/{id}/token`` (also ``/status/{id}`` with ``Accept:
 application/statuslist+jwt``; ``?version=N`` for history). Each token is an exact
 re-encoding of one published W3C version — the anchored one, or a newer signed one,
 exactly as the W3C list is served — never read from the records directly:
 
-- revocation list → ``bits: 1``: 0x00 VALID, 0x01 INVALID (revoked);
-- suspension list → ``bits: 2``: 0x00 VALID, 0x02 SUSPENDED (Token Status List §7.1).
+- message list → ``bits: 2``: 0x00 VALID, 0x01 INVALID (revoked), 0x02 SUSPENDED — the
+  status types of draft-ietf-oauth-status-list §7.1, which the W3C list's 2-bit values
+  already are (node/status/entries.py);
+- revocation list → ``bits: 1`` (0x01 INVALID); suspension list → ``bits: 2`` (0x02
+  SUSPENDED): the two lists SD-JWT VCs issued before the message lists pointed at.
 
 The token names its source in the claim ``w3c_status_list`` ``{uri, version, sha256}``:
 the SHA-256 of that version's exact bytes is what StatusRegistry holds on the chain, so a
 verifier can fetch ``uri?version=N``, check the hash against the chain and compare bits.
 
-An SD-JWT VC's ``status`` carries one reference per purpose: ``status_list`` (the
-revocation list; the standard mechanism any wallet or verifier reads) and
-``suspension_status_list`` (the suspension list, same structure; a member of this network's
-credentials, ignored by verifiers that do not know it). The node's own verifier maps both
-back to the W3C entries (:func:`w3c_entries`) and checks them like any credential's status:
-signature, anchored hash, latest version.
+An SD-JWT VC's ``status`` has one reference, ``status_list`` {``idx``, ``uri``}: the
+record's entry in its message list's token, which any Token Status List verifier reads
+(revoked and suspended alike). SD-JWT VCs issued earlier carry ``status_list`` (the
+revocation list's token) and ``suspension_status_list`` (the suspension list's, a member
+other verifiers ignore); both forms stay readable. The node's own verifier maps each
+reference back to its W3C entry (:func:`w3c_entries`) and checks it like any credential's
+status: signature, anchored hash, latest version.
 
 Token Status List encoding (§4.1): entry ``i`` of ``bits`` width sits at bit offset
 ``i * bits`` counted from the least significant bit of byte 0; ``lst`` is
@@ -33,12 +37,13 @@ import gzip
 import json
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
+from node.status.allocation import StatusAssignment
 from node.status.bitstring import Bitstring
-from node.status.entries import status_list_url
+from node.status.entries import MESSAGE_SIZE, status_list_url
 from node.vc import jose
 from node.vc.signer import Signer
 
@@ -47,10 +52,9 @@ MEDIA_TYPE: Final = "application/statuslist+jwt"
 TTL_SECONDS: Final = 300
 TOKEN_SUFFIX: Final = "/token"
 VALID, INVALID, SUSPENDED = 0x00, 0x01, 0x02
-# SD-JWT `status` member → the W3C purpose it views, and the token list's width.
-MEMBERS: Final = {"status_list": "revocation", "suspension_status_list": "suspension"}
-WIDTH: Final = {"revocation": 1, "suspension": 2}
-_SET_VALUE: Final = {"revocation": INVALID, "suspension": SUSPENDED}
+# The earlier form's SD-JWT `status` members → the W3C purpose each views.
+LEGACY_MEMBERS: Final = {"status_list": "revocation", "suspension_status_list": "suspension"}
+WIDTH: Final = {"revocation": 1, "suspension": 2, "message": MESSAGE_SIZE}
 
 # One W3C byte (entry 0 = most significant bit) → its token list bytes (entry 0 = least
 # significant bit): 1 byte at 1 bit per entry, 2 bytes at 2 bits per entry.
@@ -59,6 +63,11 @@ _TWO_BITS: Final = tuple(
     sum(SUSPENDED << (2 * i) for i in range(8) if b >> (7 - i) & 1).to_bytes(2, "little")
     for b in range(256)
 )
+# One W3C byte of a 2-bit list (entry 0 = its two most significant bits) → the same four
+# values from the least significant bits on.
+_MESSAGE: Final = bytes(
+    sum((b >> (6 - 2 * i) & 0b11) << (2 * i) for i in range(4)) for b in range(256)
+)
 
 
 def token_list_url(w3c_url: str) -> str:
@@ -66,22 +75,34 @@ def token_list_url(w3c_url: str) -> str:
     return w3c_url + TOKEN_SUFFIX
 
 
-def status_claim(revocation: tuple[str, int], suspension: tuple[str, int]) -> dict[str, Any]:
-    """An SD-JWT VC's ``status`` claim from the record's (W3C list URL, index) per purpose."""
+def status_claim(assignment: StatusAssignment, url: Callable[[int], str]) -> dict[str, Any]:
+    """An SD-JWT VC's ``status`` claim for a record's status lists (``url``: list id → its
+    W3C URL): its message list entry; the earlier two-member form for a record without one
+    (none of the institution's, after migration 0012)."""
+
+    def reference(entry: tuple[int, int]) -> dict[str, Any]:
+        return {"idx": entry[1], "uri": token_list_url(url(entry[0]))}
+
+    if assignment.message is not None:
+        return {"status_list": reference(assignment.message)}
     return {
-        "status_list": {"idx": revocation[1], "uri": token_list_url(revocation[0])},
-        "suspension_status_list": {"idx": suspension[1], "uri": token_list_url(suspension[0])},
+        "status_list": reference(assignment.revocation),
+        "suspension_status_list": reference(assignment.suspension),
     }
 
 
 def w3c_entries(status: Any) -> list[dict[str, Any]]:
     """The BitstringStatusListEntry objects an SD-JWT VC's ``status`` claim stands for (the
-    verifier checks these); a reference that is no token view of a W3C list is kept with
-    its own URI, so the status check reports it as not checkable here."""
+    verifier checks these): the message entry, or in the earlier form (a
+    ``suspension_status_list`` member) one entry per purpose. A reference that is no token
+    view of a W3C list is kept with its own URI, so the status check reports it as not
+    checkable here."""
     if not isinstance(status, Mapping):
         return []
+    legacy = "suspension_status_list" in status
+    members = LEGACY_MEMBERS if legacy else {"status_list": "message"}
     entries = []
-    for member, purpose in MEMBERS.items():
+    for member, purpose in members.items():
         reference = status.get(member)
         if not isinstance(reference, Mapping):
             continue
@@ -90,15 +111,16 @@ def w3c_entries(status: Any) -> list[dict[str, Any]]:
             entries.append({"type": "TokenStatusListEntry", "statusPurpose": purpose})
             continue
         url = uri.removesuffix(TOKEN_SUFFIX)
-        entries.append(
-            {
-                "id": f"{url}#{idx}",
-                "type": "BitstringStatusListEntry",
-                "statusPurpose": purpose,
-                "statusListIndex": str(idx),
-                "statusListCredential": url,
-            }
-        )
+        entry: dict[str, Any] = {
+            "id": f"{url}#{idx}",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": purpose,
+            "statusListIndex": str(idx),
+            "statusListCredential": url,
+        }
+        if purpose == "message":
+            entry["statusSize"] = MESSAGE_SIZE
+        entries.append(entry)
     return entries
 
 
@@ -112,8 +134,12 @@ def w3c_bytes(encoded_list: str) -> bytes:
 
 def encode_lst(raw: bytes, purpose: str) -> str:
     """``status_list.lst`` of the W3C bitstring ``raw`` of ``purpose`` (module docstring)."""
-    one_bit = WIDTH[purpose] == 1
-    packed = raw.translate(_ONE_BIT) if one_bit else b"".join(_TWO_BITS[b] for b in raw)
+    if purpose == "message":
+        packed = raw.translate(_MESSAGE)
+    elif purpose == "revocation":
+        packed = raw.translate(_ONE_BIT)
+    else:
+        packed = b"".join(_TWO_BITS[b] for b in raw)
     compressed = zlib.compress(packed, 9)
     return base64.urlsafe_b64encode(compressed).rstrip(b"=").decode("ascii")
 
@@ -152,11 +178,6 @@ def token_from_version(
         "w3c_status_list": {"uri": w3c_url, "version": version, "sha256": sha256},
     }
     return jose.sign_jws({"typ": TYP}, payload, signer)
-
-
-def set_value(purpose: str) -> int:
-    """The value a set W3C bit of ``purpose`` has in the token view."""
-    return _SET_VALUE[purpose]
 
 
 class PublishedVersion(Protocol):

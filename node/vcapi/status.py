@@ -108,7 +108,7 @@ class VcApiStatus:
         self._base = f"{origin}/vc-api"
         self._prefix = f"{self._base}/status/"
         self._resolver = resolver
-        self._allocator = StatusAllocator(sessions, owner=OWNER)
+        self._allocator = StatusAllocator(sessions, owner=OWNER, message_lists=False)
         self.lists = StatusService(sessions, signer, did, self._base, owner=OWNER)
         self._verified: OrderedDict[str, _VerifiedList] = OrderedDict()
         self._cache_lock = threading.Lock()

@@ -503,6 +503,8 @@ class WalletService:
                 revocation_index=status.revocation[1],
                 suspension_list_id=status.suspension[0],
                 suspension_index=status.suspension[1],
+                message_list_id=status.message[0] if status.message else None,
+                message_index=status.message[1] if status.message else None,
             )
         )
         session.refresh(record)
@@ -602,9 +604,13 @@ def _status_of(record: CredentialRecord) -> StatusAssignment | None:
         or record.suspension_index is None
     ):
         return None
+    message = None
+    if record.message_list_id is not None and record.message_index is not None:
+        message = (record.message_list_id, record.message_index)
     return StatusAssignment(
         (record.revocation_list_id, record.revocation_index),
         (record.suspension_list_id, record.suspension_index),
+        message,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ import pytest
 from node.credentials.examples import example_claims
 from tests.anvil import free_port
 from tests.conftest import PASSPHRASE
+from tests.e2e.tls import TlsFiles
 
 
 def _credreg(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -32,10 +34,14 @@ def _credreg(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str
 
 
 class Server:
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, ca: Path | None = None) -> None:
         self.env = env
         self.log = log
-        self.url = f"http://127.0.0.1:{env['CREDREG_PORT']}"
+        self.url = env["CREDREG_ORIGIN"]
+        # httpx's verify=: the test CA of a TLS node
+        self.verify: ssl.SSLContext | bool = (
+            ssl.create_default_context(cafile=str(ca)) if ca is not None else True
+        )
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -53,7 +59,8 @@ class Server:
         if self.process.poll() is not None:
             raise AssertionError(f"the node exited:\n{self.log.read_text()}")
         try:
-            return httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200
+            response = httpx.get(f"{self.url}/readyz", timeout=2, verify=self.verify)
+            return response.status_code == 200
         except httpx.HTTPError:
             return False
 
@@ -72,18 +79,31 @@ def _wait(predicate: Callable[[], bool], timeout: float, message: str) -> None:
 
 
 def init_node(
-    directory: Path, name: str, roles: tuple[str, ...] = ("issuer",), **settings: str
+    directory: Path,
+    name: str,
+    roles: tuple[str, ...] = ("issuer",),
+    *,
+    tls: TlsFiles | None = None,
+    **settings: str,
 ) -> tuple[Server, dict[str, str]]:
     """A fresh node in ``directory`` (`credreg init`, one API token per role in ``roles``),
-    ready to start as `credreg serve`; ``settings`` are extra ``CREDREG_*`` variables."""
+    ready to start as `credreg serve`; ``settings`` are extra ``CREDREG_*`` variables;
+    with ``tls`` it serves HTTPS at ``https://localhost:{port}`` (its did:web)."""
     port = free_port()
+    origin = f"https://localhost:{port}" if tls else f"http://127.0.0.1:{port}"
+    served = (
+        {"CREDREG_TLS_CERT_FILE": str(tls.cert), "CREDREG_TLS_KEY_FILE": str(tls.key)}
+        if tls
+        else {}
+    )
     env = {
         **os.environ,
         "CREDREG_DATA_DIR": str(directory / "data"),
         "CREDREG_KEY_PASSPHRASE": PASSPHRASE,
         "CREDREG_PORT": str(port),
-        "CREDREG_ORIGIN": f"http://127.0.0.1:{port}",
+        "CREDREG_ORIGIN": origin,
         "CREDREG_ANCHOR_WINDOW_SECONDS": "1",
+        **served,
         **{f"CREDREG_{key.upper()}": value for key, value in settings.items()},
     }
     init = _credreg(
@@ -93,7 +113,7 @@ def init_node(
     tokens = {
         role: _credreg(env, "token", "create", "--role", role).stdout.strip() for role in roles
     }
-    return Server(env, directory / "serve.log"), tokens
+    return Server(env, directory / "serve.log", tls.ca if tls else None), tokens
 
 
 @pytest.fixture
@@ -144,3 +164,22 @@ def test_serve_anchors_and_survives_a_restart(server: tuple[Server, str]) -> Non
     assert checks["anchor"]["ok"] is True, report
     assert f"block {before['blockNumber']}" in checks["anchor"]["detail"]
     assert report["verified"] is True
+
+
+def test_serve_refuses_an_unusable_tls_setting(tmp_path: Path) -> None:
+    """A certificate without its key, or files that are no PEM certificate and key: one
+    clear line and a non-zero exit, never a traceback nor a plain-HTTP start."""
+    node, _tokens = init_node(tmp_path, "TLS U")
+    garbage = tmp_path / "not-a-cert.pem"
+    garbage.write_text("not a certificate\n")
+    for extra, expected in (
+        ({"CREDREG_TLS_CERT_FILE": str(garbage)}, "CREDREG_TLS_KEY_FILE"),
+        (
+            {"CREDREG_TLS_CERT_FILE": str(garbage), "CREDREG_TLS_KEY_FILE": str(garbage)},
+            "cannot serve TLS",
+        ),
+    ):
+        done = _credreg({**node.env, **extra}, "serve")
+        output = done.stdout + done.stderr
+        assert done.returncode != 0, output
+        assert expected in output and "Traceback" not in output, output

@@ -8,12 +8,15 @@ import json
 import time
 from typing import Any
 
-import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 
 from node.credentials.examples import example_claims
-from node.db.models import SignedCopy
+from node.db.models import CredentialFormat, CredentialRecord, SignedCopy
+from node.identity import P256_KEY_NAME
+from node.issuance.signing import CredentialSigner, SigningJob, issuer_keys
+from node.network.keys import key_name
+from node.status.allocation import StatusAssignment
 from node.status.token_status import read_status
 from node.vc import jose, sdjwt
 from node.vc.did import StaticDidResolver, did_jwk_for
@@ -106,29 +109,74 @@ def test_tampered_disclosure_fails_the_signature_check(node: RunningNode) -> Non
     assert not_sd_jwt.status_code == 422
 
 
-@pytest.mark.parametrize(("action", "verdict"), [("revoke", "revoked"), ("suspend", "suspended")])
-def test_revoked_and_suspended_sd_jwt(node: RunningNode, action: str, verdict: str) -> None:
-    record_id, token = _issue(node)
-    _anchor_all(node)
-    changed = node.client.post(
-        f"/admin/credentials/{record_id}/{action}", json={"reason": "test"}, headers=node.auth()
-    )
-    assert changed.status_code == 200, changed.text
-    report = _verify(node, token)
-    assert report["verified"] is False and report["verdict"] == verdict, report
-    # The Token Status List the SD-JWT points at says the same.
-    status = jose.decode_jws(token.split("~")[0])[1]["status"]
-    member = "status_list" if action == "revoke" else "suspension_status_list"
-    reference = status[member]
-    path = reference["uri"].removeprefix(ISSUER)
-    response = node.client.get(path)
+def _token_value(node: RunningNode, reference: dict[str, Any]) -> int:
+    """The value at the SD-JWT's ``status_list`` reference, as a Token Status List
+    verifier reads it from the ``statuslist+jwt`` the node serves."""
+    response = node.client.get(reference["uri"].removeprefix(ISSUER))
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/statuslist+jwt")
     header, payload, _i, _s = jose.decode_jws(response.text)
     assert header["typ"] == "statuslist+jwt" and payload["sub"] == reference["uri"]
-    bits = payload["status_list"]["bits"]
-    expected = 0x01 if action == "revoke" else 0x02
-    assert read_status(payload["status_list"]["lst"], bits, reference["idx"]) == expected
+    assert payload["status_list"]["bits"] == 2
+    return read_status(payload["status_list"]["lst"], 2, reference["idx"])
+
+
+def test_revoked_suspended_and_reinstated_sd_jwt(node: RunningNode) -> None:
+    """One 2-bit Token Status List carries both states (0x01 INVALID, 0x02 SUSPENDED):
+    what the node's verifier reports, the token says too."""
+    (revoked, revoked_token), (suspended, suspended_token) = _issue(node), _issue(node, 62)
+    _anchor_all(node)
+    for record_id, action in ((revoked, "revoke"), (suspended, "suspend")):
+        changed = node.client.post(
+            f"/admin/credentials/{record_id}/{action}", json={"reason": "test"}, headers=node.auth()
+        )
+        assert changed.status_code == 200, changed.text
+    for token, verdict, value in (
+        (revoked_token, "revoked", 0x01),
+        (suspended_token, "suspended", 0x02),
+    ):
+        report = _verify(node, token)
+        assert report["verified"] is False and report["verdict"] == verdict, report
+        status = jose.decode_jws(token.split("~")[0])[1]["status"]
+        assert set(status) == {"status_list"}
+        assert _token_value(node, status["status_list"]) == value
+
+    reinstated = node.client.post(
+        f"/admin/credentials/{suspended}/reinstate", json={"reason": "test"}, headers=node.auth()
+    )
+    assert reinstated.status_code == 200, reinstated.text
+    status = jose.decode_jws(suspended_token.split("~")[0])[1]["status"]
+    assert _token_value(node, status["status_list"]) == 0x00
+    _anchor_all(node)
+    assert _verify(node, suspended_token)["verified"] is True
+
+
+def test_sd_jwt_vc_of_the_earlier_form_is_still_checked(node: RunningNode) -> None:
+    """An SD-JWT VC issued before message lists (``status_list`` → the revocation list's
+    token, ``suspension_status_list`` → the suspension list's): its suspension still counts."""
+    record_id, _token = _issue(node, 63)
+    runtime = _runtime(node)
+    with runtime.sessions() as session:
+        record = session.get_one(CredentialRecord, record_id)
+        assignment = StatusAssignment(
+            (record.revocation_list_id, record.revocation_index),
+            (record.suspension_list_id, record.suspension_index),
+        )
+        claims, issued_at = record.claims, record.issued_at
+    identity = runtime.identity()
+    ed = runtime.keystore.private_key(key_name(identity.ed25519_key_id))
+    p256 = runtime.keystore.private_key(P256_KEY_NAME)
+    signer = CredentialSigner(issuer_keys(identity, ed, p256))
+    job = SigningJob(record_id, claims, None, issued_at, (CredentialFormat.SD_JWT_VC,), assignment)
+    (copy,) = signer.sign(job)
+    status = jose.decode_jws(copy.content.split("~")[0])[1]["status"]
+    assert set(status) == {"status_list", "suspension_status_list"}
+    changed = node.client.post(
+        f"/admin/credentials/{record_id}/suspend", json={"reason": "test"}, headers=node.auth()
+    )
+    assert changed.status_code == 200, changed.text
+    report = _verify(node, copy.content)
+    assert report["verdict"] == "suspended", report
 
 
 def test_token_status_list_is_the_anchored_w3c_version(node: RunningNode) -> None:
@@ -142,7 +190,8 @@ def test_token_status_list_is_the_anchored_w3c_version(node: RunningNode) -> Non
     _h, payload, _i, _s = jose.decode_jws(token_response.text)
     assert payload["w3c_status_list"]["sha256"] == w3c.headers["etag"].strip('"')
     assert payload["w3c_status_list"]["version"] == int(w3c.headers["x-status-list-version"])
-    assert read_status(payload["status_list"]["lst"], 1, status["idx"]) == 0
+    assert payload["status_list"]["bits"] == 2
+    assert read_status(payload["status_list"]["lst"], 2, status["idx"]) == 0
     # Signed with the institution's P-256 key (the DID document's), like jwt_vc_json.
     identity = _runtime(node).identity()
     resolver = StaticDidResolver({identity.did: identity.did_document()})
@@ -189,7 +238,7 @@ def test_openid4vci_issues_a_holder_bound_sd_jwt_vc(node: RunningNode) -> None:
     assert header["typ"] == "dc+sd-jwt" and payload["vct"] == VCT
     jwk = public_key_to_jwk(key.public_key())
     assert payload["cnf"] == {"jwk": jwk}
-    assert set(payload["status"]) == {"status_list", "suspension_status_list"}
+    assert set(payload["status"]) == {"status_list"}
     with _runtime(node).sessions() as session:
         row = session.scalar(
             select(SignedCopy).where(SignedCopy.leaf_digest == sd_jwt_digest(credential).hex())

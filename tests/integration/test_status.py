@@ -9,7 +9,7 @@ import pytest
 
 from node.credentials.examples import example_claims
 from node.status.bitstring import MIN_ENTRIES, Bitstring
-from node.vc import data_integrity
+from node.vc import data_integrity, jose
 from node.vc.did import StaticDidResolver
 from tests.conftest import RunningNode
 
@@ -169,3 +169,37 @@ def test_a_record_not_issued_yet_cannot_be_revoked(node: RunningNode) -> None:
     )
     assert response.status_code == 409
     assert "prepared" in response.json()["problems"][0]["reason"]
+
+
+def test_jwt_vc_json_has_one_two_bit_entry_for_both_states(node: RunningNode) -> None:
+    """VCDM 1.1 has one credentialStatus object: the message entry (statusSize 2), whose
+    value the node's verifier reads — suspended, reinstated, revoked."""
+    record = _issue(node, 3, "jwt_vc_json")
+    token = record["credentials"][0]["credential"]
+    entry = jose.decode_jws(token)[1]["vc"]["credentialStatus"]
+    assert isinstance(entry, dict), "one object, not an array"
+    assert (entry["statusPurpose"], entry["statusSize"]) == ("message", 2)
+
+    def value() -> int:
+        path = entry["statusListCredential"].split("uni-a.example", 1)[1]
+        subject = json.loads(node.client.get(path).content)["credentialSubject"]
+        assert (subject["statusPurpose"], subject["statusSize"]) == ("message", 2)
+        return Bitstring.decode(subject["encodedList"]).value(int(entry["statusListIndex"]), 2)
+
+    def verdict() -> str:
+        node.anchor_all()
+        response = node.client.post("/api/verify", json={"credential": token})
+        assert response.status_code == 200, response.text
+        return str(response.json()["verdict"])
+
+    assert (value(), verdict()) == (0, "valid")
+    for action, expected in (("suspend", (2, "suspended")), ("reinstate", (0, "valid"))):
+        changed = node.client.post(
+            f"/admin/credentials/{record['id']}/{action}", json={"reason": "t"}, headers=node.auth()
+        )
+        assert changed.status_code == 200, changed.text
+        assert (value(), verdict()) == expected
+    node.client.post(
+        f"/admin/credentials/{record['id']}/revoke", json={"reason": "t"}, headers=node.auth()
+    )
+    assert (value(), verdict()) == (1, "revoked")

@@ -1,10 +1,12 @@
 """Revocation and suspension as an independent verifier sees them.
 
 The node's credentials are checked by ``verify.mjs`` with npm
-``@digitalbazaar/vc-bitstring-status-list`` (``checkStatus``), given the exact status list
-credentials the node serves at ``/status/N``: revoke → revoked, suspend → suspended,
-reinstate → valid, and a list with one bit flipped but its signature left as is → rejected.
-The VC API issuer's own lists (``/vc-api/status/N``) are checked the same way.
+``@digitalbazaar/vc-bitstring-status-list`` (``checkStatus``; the two 1-bit entries of the
+VCDM 2.0 copies) and ``@4sure-tech/vc-bitstring-status-lists`` (the single 2-bit ``message``
+entry of the VCDM 1.1 ``jwt_vc_json`` copy), given the exact status list credentials the
+node serves at ``/status/N``: revoke → revoked, suspend → suspended, reinstate → valid, and
+a list with one bit flipped but its signature left as is → rejected. The VC API issuer's
+own lists (``/vc-api/status/N``) are checked the same way.
 """
 
 from __future__ import annotations
@@ -49,11 +51,29 @@ class Issued:
 
     def documents(self) -> dict[str, Any]:
         """The DID document and the lists as served now (fetched afresh each time)."""
-        credential = self.copies["ldp_vc+eddsa-rdfc-2022"]
         return {
             self.did_document["id"]: self.did_document,
-            **status_list_documents(credential, served(self.node)),
+            **status_list_documents(self.copies["ldp_vc+eddsa-rdfc-2022"], served(self.node)),
+            **status_list_documents(self.vc11(), served(self.node)),
         }
+
+    def vc11(self) -> dict[str, Any]:
+        """The VCDM 1.1 credential inside the jwt_vc_json copy."""
+        claims: dict[str, Any] = jwt_claims(self.copies["jwt_vc_json"])["vc"]
+        return claims
+
+    def expect(self, results: list[VerifyResult], state: str) -> None:
+        """Every copy reports ``state`` (valid / revoked / suspended): the VCDM 2.0 copies
+        by their two 1-bit entries, the VCDM 1.1 copy by its one 2-bit entry."""
+        bits = {"revocation": state == "revoked", "suspension": state == "suspended"}
+        value = {"valid": 0, "revoked": 1, "suspended": 2}[state]
+        for result in results[:2]:
+            assert result["statuses"] == bits, result
+        assert results[2]["statuses"] == {"message": value}, results[2]
+        for result in results:
+            assert result["verified"] is (state == "valid"), result
+            if state != "valid":
+                assert state in (result["error"] or ""), result
 
     def verify_all(
         self, js: JsVerifier, documents: dict[str, Any] | None = None
@@ -74,39 +94,39 @@ class Issued:
         assert response.status_code == 200, response.text
 
 
-def test_the_two_entries_agree_across_copies(node: RunningNode) -> None:
+def test_status_entries_of_each_data_model(node: RunningNode) -> None:
+    """VCDM 2.0: one entry per purpose. VCDM 1.1 (§4.9: one ``credentialStatus`` object,
+    which strict holders such as Credo enforce): the 2-bit message entry."""
     issued = Issued(node)
     rdfc = issued.copies["ldp_vc+eddsa-rdfc-2022"]["credentialStatus"]
     assert sorted(e["statusPurpose"] for e in rdfc) == ["revocation", "suspension"]
     assert issued.copies["ldp_vc+eddsa-jcs-2022"]["credentialStatus"] == rdfc
-    assert jwt_claims(issued.copies["jwt_vc_json"])["vc"]["credentialStatus"] == rdfc
+    entry = issued.vc11()["credentialStatus"]
+    assert isinstance(entry, dict) and entry["type"] == "BitstringStatusListEntry"
+    assert entry["statusPurpose"] == "message" and entry["statusSize"] == 2
+    assert entry["statusMessage"] == [
+        {"status": "0x0", "message": "valid"},
+        {"status": "0x1", "message": "revoked"},
+        {"status": "0x2", "message": "suspended"},
+        {"status": "0x3", "message": "undefined"},
+    ]
+    revocation = next(e for e in rdfc if e["statusPurpose"] == "revocation")
+    assert entry["statusListIndex"] == revocation["statusListIndex"]  # the paired list
 
 
 def test_revoked_is_reported_revoked(node: RunningNode, js_verifier: JsVerifier) -> None:
     issued = Issued(node)
-    for result in issued.verify_all(js_verifier):
-        assert result["verified"], result
-        assert result["statuses"] == {"revocation": False, "suspension": False}
-
+    issued.expect(issued.verify_all(js_verifier), "valid")
     issued.act("revoke")
-    for result in issued.verify_all(js_verifier):
-        assert not result["verified"]
-        assert result["statuses"] == {"revocation": True, "suspension": False}, result
-        assert "revoked" in (result["error"] or "")
+    issued.expect(issued.verify_all(js_verifier), "revoked")
 
 
 def test_suspend_then_reinstate(node: RunningNode, js_verifier: JsVerifier) -> None:
     issued = Issued(node)
     issued.act("suspend")
-    for result in issued.verify_all(js_verifier):
-        assert not result["verified"]
-        assert result["statuses"] == {"revocation": False, "suspension": True}, result
-        assert "suspended" in (result["error"] or "")
-
+    issued.expect(issued.verify_all(js_verifier), "suspended")
     issued.act("reinstate")
-    for result in issued.verify_all(js_verifier):
-        assert result["verified"], result
-        assert result["statuses"] == {"revocation": False, "suspension": False}
+    issued.expect(issued.verify_all(js_verifier), "valid")
 
 
 def test_other_credentials_on_the_same_list_are_untouched(
@@ -116,6 +136,14 @@ def test_other_credentials_on_the_same_list_are_untouched(
     revoked.act("revoke")
     for result in bystander.verify_all(js_verifier):
         assert result["verified"], result
+
+
+def _tampered(list_credential: dict[str, Any], bit: int) -> dict[str, Any]:
+    subject = list_credential["credentialSubject"]
+    return {
+        **list_credential,
+        "credentialSubject": {**subject, "encodedList": _flip_one_bit(subject["encodedList"], bit)},
+    }
 
 
 def _flip_one_bit(encoded: str, index: int) -> str:
@@ -132,19 +160,17 @@ def test_tampered_list_is_rejected(node: RunningNode, js_verifier: JsVerifier) -
     issued = Issued(node)
     credential = issued.copies["ldp_vc+eddsa-rdfc-2022"]
     entry = next(e for e in credential["credentialStatus"] if e["statusPurpose"] == "revocation")
+    message = issued.vc11()["credentialStatus"]
     documents = issued.documents()
-    url = entry["statusListCredential"]
+    url, message_url = entry["statusListCredential"], message["statusListCredential"]
     tampered = {
-        **documents[url],
-        "credentialSubject": {
-            **documents[url]["credentialSubject"],
-            "encodedList": _flip_one_bit(
-                documents[url]["credentialSubject"]["encodedList"], int(entry["statusListIndex"])
-            ),
-        },
+        **documents,
+        url: _tampered(documents[url], int(entry["statusListIndex"])),
+        # the low bit of the 2-bit entry: "valid" would read "revoked"
+        message_url: _tampered(documents[message_url], 2 * int(message["statusListIndex"]) + 1),
     }
-    assert tampered != documents[url]
-    for result in issued.verify_all(js_verifier, {**documents, url: tampered}):
+    assert tampered[url] != documents[url] and tampered[message_url] != documents[message_url]
+    for result in issued.verify_all(js_verifier, tampered):
         assert not result["verified"]
         assert "statuses" not in result, "the bit of a list that does not verify is not read"
         assert "BitstringStatusListCredential" in (result["error"] or ""), result

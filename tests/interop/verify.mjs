@@ -62,6 +62,8 @@ import {createVerifyCryptosuite as eddsaJcs2022VerifySuite} from
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import {checkStatus as checkBitstringStatus} from
   '@digitalbazaar/vc-bitstring-status-list';
+import {checkStatus as checkMultiBitStatus} from
+  '@4sure-tech/vc-bitstring-status-lists';
 import jsigs from 'jsonld-signatures';
 import * as jose from 'jose';
 import {createPublicKey, verify as cryptoVerify} from 'node:crypto';
@@ -362,34 +364,99 @@ async function verifyLdp(req) {
 // The library's `checkStatus` answers `verified: true` for a list it could
 // load and verify, whatever the bit says (the bit is in `results[].status`):
 // here a set bit fails the credential, and the bits are reported by purpose.
+// It reads one bit per entry, so entries of more than one bit (`statusSize`,
+// e.g. the 2-bit `message` entry of a VCDM 1.1 credential) go to
+// multiBitStatus below instead.
 async function statusCheck({credential, documentLoader, suite}) {
-  const result = await checkBitstringStatus({
-    credential, documentLoader, suite,
-    verifyBitstringStatusListCredential: true,
-    verifyMatchingIssuers: true,
-  });
-  if(!result.verified) {
-    const reason = errorMessages(result.error).join('; ') || 'unknown error';
-    return {
-      verified: false,
-      error: new Error(`credentialStatus could not be checked: ${reason}`),
-    };
-  }
+  const entries = [].concat(credential.credentialStatus);
+  const multiBit = entries.filter(e => e && (e.statusSize ?? 1) > 1);
+  const oneBit = entries.filter(e => !multiBit.includes(e));
   const statuses = {};
-  for(const {credentialStatus, status} of result.results) {
-    const purpose = credentialStatus.statusPurpose;
-    statuses[purpose] = (statuses[purpose] || false) || status === true;
-  }
-  const set = Object.keys(statuses).filter(purpose => statuses[purpose]);
-  if(set.length) {
+  const results = [];
+  const set = [];
+  if(oneBit.length) {
+    const result = await checkBitstringStatus({
+      credential: {...credential, credentialStatus: oneBit},
+      documentLoader, suite,
+      verifyBitstringStatusListCredential: true,
+      verifyMatchingIssuers: true,
+    });
+    if(!result.verified) {
+      const reason = errorMessages(result.error).join('; ') || 'unknown error';
+      return {
+        verified: false,
+        error: new Error(`credentialStatus could not be checked: ${reason}`),
+      };
+    }
     const labels = {revocation: 'revoked', suspension: 'suspended'};
-    const words = set.map(purpose => labels[purpose] || `${purpose} bit set`);
+    for(const {credentialStatus, status} of result.results) {
+      const purpose = credentialStatus.statusPurpose;
+      statuses[purpose] = (statuses[purpose] || false) || status === true;
+    }
+    for(const purpose of Object.keys(statuses)) {
+      if(statuses[purpose]) {
+        set.push(labels[purpose] || `${purpose} bit set`);
+      }
+    }
+    results.push(...result.results);
+  }
+  for(const entry of multiBit) {
+    let checked;
+    try {
+      checked = await multiBitStatus({credential, entry, documentLoader, suite});
+    } catch(e) {
+      return {
+        verified: false,
+        error: new Error(`credentialStatus could not be checked: ${e.message}`),
+      };
+    }
+    statuses[entry.statusPurpose] = checked.status;
+    results.push({credentialStatus: entry, status: checked.status});
+    if(checked.status !== 0) {
+      set.push(checked.message);
+    }
+  }
+  if(set.length) {
     return {
-      verified: false, statuses, results: result.results,
-      error: new Error(`credentialStatus: ${words.join(', ')}`),
+      verified: false, statuses, results,
+      error: new Error(`credentialStatus: ${set.join(', ')}`),
     };
   }
-  return {verified: true, statuses, results: result.results};
+  return {verified: true, statuses, results};
+}
+
+// A multi-bit entry (Bitstring Status List §2.1 statusSize / statusMessage):
+// the list credential is loaded from `documents` and its Data Integrity
+// proof verified with @digitalbazaar/vc (as for one-bit lists), its issuer
+// must be the credential's, and the entry's value is read by
+// @4sure-tech/vc-bitstring-status-lists' `checkStatus` (multi-bit entries,
+// purpose and statusSize matched against the list). Any value but 0 fails
+// the credential (§3.2: `valid` is false); its statusMessage names it.
+async function multiBitStatus({credential, entry, documentLoader, suite}) {
+  const {document: list} = await documentLoader(entry.statusListCredential);
+  const verified = await vc.verifyCredential({credential: list, suite, documentLoader});
+  if(!verified.verified) {
+    throw new Error('"BitstringStatusListCredential" not verified; reason: ' +
+      (errorMessages(verified.error).join('; ') || 'unknown'));
+  }
+  const issuerOf = c => typeof c.issuer === 'object' ? c.issuer.id : c.issuer;
+  if(!issuerOf(credential) || issuerOf(credential) !== issuerOf(list)) {
+    throw new Error('Issuers of the status list credential and verifiable ' +
+      'credential do not match.');
+  }
+  const result = await checkMultiBitStatus({
+    credential: {credentialStatus: entry},
+    getStatusListCredential: async () => list,
+  });
+  if(result.status < 0) {
+    throw result.error || new Error('status list unreadable');
+  }
+  const hex = `0x${result.status.toString(16)}`;
+  const named = [].concat(entry.statusMessage || []).find(m => m && m.status === hex);
+  return {
+    status: result.status,
+    message: named ? named.message : `${entry.statusPurpose} status ${hex}`,
+  };
 }
 
 // Status of a JWT-secured credential (the `vc` claim of jwt_vc_json, or the
@@ -519,11 +586,12 @@ async function verifyJwt(req) {
 // `keyBinding: {nonce, aud}` is given (signed by cnf.jwk), `requiredClaims`
 // present, and the status: `statusLists` maps each Token Status List URI to
 // its statuslist+jwt (nothing is fetched). The library checks
-// `status.status_list` (signature with `jwk`, the value at idx); the
-// `suspension_status_list` member is read with @sd-jwt/jwt-status-list the
-// same way. `statuses` reports {revocation, suspension} as the values read;
-// any non-zero value fails verification. Response also has `claims` (what
-// was disclosed) and `header`.
+// `status.status_list` (signature with `jwk`, the value at idx: 0 VALID,
+// 1 INVALID, 2 SUSPENDED); the `suspension_status_list` member of SD-JWT VCs
+// of the node's earlier form is read with @sd-jwt/jwt-status-list the same
+// way. `statuses` reports each member's value ({status_list: n,
+// suspension_status_list?: n}); any non-zero value fails verification.
+// Response also has `claims` (what was disclosed) and `header`.
 function es256Verifier(jwk) {
   const key = createPublicKey({key: jwk, format: 'jwk'});
   return async (data, signature) => cryptoVerify(
@@ -574,9 +642,10 @@ async function verifySdJwt(req) {
       return token;
     },
     statusValidator: async status => {
-      statuses.revocation = status;
+      statuses.status_list = status;
       if(status !== 0) {
-        throw new Error(`status_list value ${status} at ${current}`);
+        const names = {1: 'invalid (revoked)', 2: 'suspended'};
+        throw new Error(`status_list value ${status} ${names[status] || ''} at ${current}`);
       }
     },
   });
@@ -602,7 +671,7 @@ async function verifySdJwt(req) {
   }
   const suspension = result.payload.status?.suspension_status_list;
   if(suspension) {
-    const value = await readList(suspension.uri, suspension.idx, 'suspension');
+    const value = await readList(suspension.uri, suspension.idx, 'suspension_status_list');
     if(value !== 0) {
       return {verified: false, error: `suspended (status value ${value})`, warnings,
         statuses, claims: result.payload};

@@ -313,7 +313,7 @@ def test_credential_signer_issues_a_holder_bound_sd_jwt_vc() -> None:
         holder_did,
         datetime(2025, 7, 1, tzinfo=UTC),
         (CredentialFormat.SD_JWT_VC,),
-        StatusAssignment(revocation=(4, 17), suspension=(5, 99)),
+        StatusAssignment(revocation=(4, 17), suspension=(5, 99), message=(6, 17)),
     )
     (copy,) = _signer().sign(job)
     assert copy.format is CredentialFormat.SD_JWT_VC
@@ -323,9 +323,10 @@ def test_credential_signer_issues_a_holder_bound_sd_jwt_vc() -> None:
     assert header == {"typ": "dc+sd-jwt", "alg": "ES256", "kid": "did:web:node.example#p256"}
     assert payload["vct"] == "https://node.example/vct/microcredential/v1"
     assert payload["cnf"] == {"jwk": public_key_to_jwk(holder_key.public_key())}
+    # One Token Status List reference (draft-ietf-oauth-status-list §6.2): the 2-bit list of
+    # both states, so a standard verifier sees a suspension too.
     assert payload["status"] == {
-        "status_list": {"idx": 17, "uri": "https://node.example/status/4/token"},
-        "suspension_status_list": {"idx": 99, "uri": "https://node.example/status/5/token"},
+        "status_list": {"idx": 17, "uri": "https://node.example/status/6/token"},
     }
     for always in ("achievement_title", "ects_points", "eqf_level", "awarding_body"):
         assert always in payload
@@ -339,18 +340,12 @@ def test_credential_signer_issues_a_holder_bound_sd_jwt_vc() -> None:
     assert view["credentialSubject"]["familyName"] == model.learner.family_name
     assert w3c_entries(payload["status"]) == [
         {
-            "id": "https://node.example/status/4#17",
+            "id": "https://node.example/status/6#17",
             "type": "BitstringStatusListEntry",
-            "statusPurpose": "revocation",
+            "statusPurpose": "message",
             "statusListIndex": "17",
-            "statusListCredential": "https://node.example/status/4",
-        },
-        {
-            "id": "https://node.example/status/5#99",
-            "type": "BitstringStatusListEntry",
-            "statusPurpose": "suspension",
-            "statusListIndex": "99",
-            "statusListCredential": "https://node.example/status/5",
+            "statusListCredential": "https://node.example/status/6",
+            "statusSize": 2,
         },
     ]
 
@@ -371,6 +366,16 @@ def test_token_status_list_known_answers() -> None:
     assert [read_status(lst, 1, i) for i in range(16)] == statuses
     two = "eNo76fITAAPfAgc"
     assert [read_status(two, 2, i) for i in range(12)] == [1, 2, 0, 3, 0, 1, 0, 1, 1, 2, 3, 3]
+
+
+def test_message_view_keeps_every_two_bit_value() -> None:
+    """A W3C message list (2-bit entries, first bit most significant) re-encoded as the
+    Token Status List of the draft's §4.1 2-bit example: the same values, byte for byte."""
+    values = [1, 2, 0, 3, 0, 1, 0, 1, 1, 2, 3, 3]
+    w3c = Bitstring.with_values(enumerate(values), len(values), 2)
+    assert [w3c.value(i, 2) for i in range(len(values))] == values
+    raw = base64.urlsafe_b64decode(w3c.encode()[1:] + "==")
+    assert encode_lst(gzip.decompress(raw), "message") == "eNo76fITAAPfAgc"
 
 
 def test_suspension_view_is_two_bits_with_suspended_value() -> None:
@@ -410,15 +415,30 @@ def test_token_from_version_is_signed_and_names_its_source() -> None:
 
 
 def test_status_claim_and_entries_round_trip() -> None:
-    claim = status_claim(("https://n.example/status/1", 5), ("https://n.example/status/2", 6))
-    assert [e["statusListCredential"] for e in w3c_entries(claim)] == [
-        "https://n.example/status/1",
-        "https://n.example/status/2",
-    ]
+    def url(list_id: int) -> str:
+        return f"https://n.example/status/{list_id}"
+
+    claim = status_claim(StatusAssignment((1, 5), (2, 6), (3, 5)), url)
+    assert claim == {"status_list": {"idx": 5, "uri": "https://n.example/status/3/token"}}
+    (entry,) = w3c_entries(claim)
+    assert (entry["statusPurpose"], entry["statusListCredential"]) == ("message", url(3))
     assert w3c_entries({"status_list": {"idx": "x", "uri": 3}}) == [
-        {"type": "TokenStatusListEntry", "statusPurpose": "revocation"}
+        {"type": "TokenStatusListEntry", "statusPurpose": "message"}
     ]
     assert w3c_entries(None) == []
+
+
+def test_sd_jwt_vcs_of_the_earlier_form_stay_readable() -> None:
+    """SD-JWT VCs issued before message lists carry two references (revocation list's
+    token, and ``suspension_status_list``): the verifier still maps both to their lists."""
+    earlier = status_claim(
+        StatusAssignment((1, 5), (2, 6)), lambda i: f"https://n.example/status/{i}"
+    )
+    assert set(earlier) == {"status_list", "suspension_status_list"}
+    assert [(e["statusPurpose"], e["statusListCredential"]) for e in w3c_entries(earlier)] == [
+        ("revocation", "https://n.example/status/1"),
+        ("suspension", "https://n.example/status/2"),
+    ]
 
 
 def test_ed25519_issuer_is_accepted_by_the_verifier() -> None:
