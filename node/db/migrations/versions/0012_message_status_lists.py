@@ -6,7 +6,7 @@ Status List reference; both point at a list of purpose "message" (0 valid, 1 rev
 record at its revocation index; the records issued so far are assigned theirs here.
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0011
 Create Date: 2026-12-02
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0008"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
