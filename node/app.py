@@ -25,7 +25,7 @@ from node.api import (
     routes_web,
 )
 from node.keys.keystore import KeyStore
-from node.lookup.limits import PublicLimits, RateLimiter
+from node.lookup.limits import RateLimiter, RequestLimits
 from node.runtime import build_runtime
 from node.settings import Settings
 
@@ -77,9 +77,15 @@ def create_app(
     app.include_router(routes_authorize.router)
     app.include_router(routes_learners.router)
     app.add_middleware(
-        PublicLimits,
-        limiter=RateLimiter(settings.public_rate_limit, settings.public_rate_window_seconds),
+        RequestLimits,
+        limiter=RateLimiter(
+            settings.public_rate_limit,
+            settings.public_rate_window_seconds,
+            counters=runtime.rate_counters(),
+            name="public",
+        ),
         max_body=settings.public_max_body_bytes,
+        admin_max_body=settings.admin_max_body_bytes,
     )
     app.include_router(routes_network.router)
     if settings.vc_api_enabled:

@@ -38,6 +38,7 @@ from node.ledger.service import AnchorService, Rounds
 from node.ledger.status_anchor import StatusAnchorer
 from node.ledger.trust import LedgerTrust, UnreachableTrust
 from node.ledger.worker import AnchorWorker, WorkerSettings
+from node.lookup.limits import Counters, counters
 from node.network.keys import key_name, signing_keys
 from node.network.mirror import StatusMirror
 from node.network.proofs import SuppliedProofs
@@ -67,6 +68,7 @@ class NodeRuntime:
     _ledger: Ledger | None = field(default=None, init=False)
     _status: StatusService | None = field(default=None, init=False)
     _ledger_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _counters: Counters | None = field(default=None, init=False)
     anchor_service: AnchorService | None = field(default=None, init=False)
 
     @property
@@ -230,7 +232,16 @@ class NodeRuntime:
             )
         return self._vcapi
 
+    def rate_counters(self) -> Counters:
+        """The rate limits' counters: in Redis when configured (shared by every worker
+        process), else in this process. One store for the public limit and any other."""
+        if self._counters is None:
+            self._counters = counters(self.settings.redis_url, self.settings.rate_limit_prefix)
+        return self._counters
+
     def close(self) -> None:
+        if self._counters is not None:
+            self._counters.close()
         if self._pool is not None:
             self._pool.close()
         if self._ledger is not None:
