@@ -13,6 +13,7 @@ from node.api import (
     routes_admin,
     routes_anchor,
     routes_authorize,
+    routes_docs,
     routes_learner_pages,
     routes_learners,
     routes_lookup,
@@ -59,6 +60,8 @@ def create_app(
         "Recommendation element. Admin endpoints need a bearer token "
         "(`credreg token create --role issuer|admin`). Every error body is "
         "`{error, message, problems:[{element, reason}]}`.",
+        docs_url=None,  # /docs comes from routes_docs, with its assets (no CDN)
+        redoc_url=None,
     )
     app.state.runtime = runtime
     errors.install(app)
@@ -73,6 +76,7 @@ def create_app(
     app.include_router(routes_lookup.public)
     app.include_router(routes_lookup.admin)
     app.include_router(routes_web.router)
+    app.include_router(routes_docs.router)
     app.include_router(routes_learner_pages.router)
     app.include_router(routes_authorize.router)
     app.include_router(routes_learners.router)
