@@ -53,6 +53,15 @@ if TYPE_CHECKING:
     from node.vcapi.service import VcApiService
 
 
+class OriginMismatch(NodeError):
+    """The configured origin is not the institution's: its did:web DID (from the stored
+    origin) and what the node serves from the configured one (OpenID4VCI metadata, status
+    list URLs, links) would disagree."""
+
+    status_code = 503
+    code = "origin_mismatch"
+
+
 @dataclass
 class NodeRuntime:
     settings: Settings
@@ -97,6 +106,19 @@ class NodeRuntime:
                 previous_ed25519=keys.previous,
             )
         return self._identity
+
+    def check_origin(self) -> None:
+        """Raise :class:`OriginMismatch` unless the configured origin is the institution's
+        (nothing to compare before `credreg init`)."""
+        with self.sessions() as session:
+            row = session.scalar(select(Institution))
+        configured = self.settings.origin.rstrip("/")
+        if row is not None and row.origin.rstrip("/") != configured:
+            raise OriginMismatch(
+                f"the configured origin {configured} is not the institution's origin "
+                f"{row.origin} (its DID {row.did}): set CREDREG_ORIGIN (or origin in "
+                f"config.toml) to {row.origin}"
+            )
 
     def _ed25519_private(self) -> ed25519.Ed25519PrivateKey:
         key = self.keystore.private_key(key_name(self.identity().ed25519_key_id))
