@@ -13,6 +13,7 @@ from node.api import (
     routes_admin,
     routes_anchor,
     routes_authorize,
+    routes_docs,
     routes_learner_pages,
     routes_learners,
     routes_lookup,
@@ -27,7 +28,7 @@ from node.api import (
 )
 from node.keys.keystore import KeyStore
 from node.learners.service import Learners
-from node.lookup.limits import PublicLimits, RateLimiter
+from node.lookup.limits import RateLimiter, RequestLimits
 from node.runtime import build_runtime
 from node.settings import Settings
 
@@ -61,9 +62,13 @@ def create_app(
         "Recommendation element. Admin endpoints need a bearer token "
         "(`credreg token create --role issuer|admin`). Every error body is "
         "`{error, message, problems:[{element, reason}]}`.",
+        docs_url=None,  # /docs comes from routes_docs, with its assets (no CDN)
+        redoc_url=None,
     )
     app.state.runtime = runtime
-    app.state.learners = Learners.build(runtime.sessions, settings, outbox=runtime.outbox())
+    app.state.learners = Learners.build(
+        runtime.sessions, settings, outbox=runtime.outbox(), counters=runtime.rate_counters()
+    )
     errors.install(app)
     app.include_router(routes_public.router)
     app.include_router(routes_admin.router)
@@ -76,14 +81,21 @@ def create_app(
     app.include_router(routes_lookup.public)
     app.include_router(routes_lookup.admin)
     app.include_router(routes_web.router)
+    app.include_router(routes_docs.router)
     app.include_router(routes_learner_pages.router)
     app.include_router(routes_authorize.router)
     app.include_router(routes_learners.router)
     app.include_router(routes_tokens.router)
     app.add_middleware(
-        PublicLimits,
-        limiter=RateLimiter(settings.public_rate_limit, settings.public_rate_window_seconds),
+        RequestLimits,
+        limiter=RateLimiter(
+            settings.public_rate_limit,
+            settings.public_rate_window_seconds,
+            counters=runtime.rate_counters(),
+            name="public",
+        ),
         max_body=settings.public_max_body_bytes,
+        admin_max_body=settings.admin_max_body_bytes,
     )
     app.include_router(routes_network.router)
     if settings.vc_api_enabled:

@@ -15,11 +15,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from anchoring.errors import ChainError
+from node import __version__
 from node.cli_network import network_app
 from node.cli_tokens import token_app
 from node.credentials.vocab import LearnerIdType, LegalStatus
 from node.db.engine import make_engine, migrate, session_factory
-from node.db.models import CredentialFormat, Role
+from node.db.models import CredentialFormat
 from node.errors import NodeError
 from node.keys.keystore import FileKeyStore, KeyStoreError
 from node.runtime import open_runtime
@@ -39,6 +40,25 @@ chain_app = typer.Typer(help="The network's chain and contracts.", no_args_is_he
 app.add_typer(chain_app, name="chain")
 app.add_typer(network_app, name="network")
 console = Console(stderr=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"credreg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version, exit."
+        ),
+    ] = False,
+) -> None:
+    """Registry node for EU micro-credentials."""
+
 
 DataDir = Annotated[
     Path | None,
@@ -61,9 +81,9 @@ def _passphrase(settings: Settings, *, confirm: bool = False) -> str:
     return phrase
 
 
-def _fail(message: str) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}")
-    return typer.Exit(code=1)
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}", soft_wrap=True)
+    return typer.Exit(code=code)
 
 
 def _tls_files(settings: Settings) -> tuple[str | None, str | None]:
@@ -119,9 +139,32 @@ def init(
     console.print(f"institution created: [bold]{institution.name}[/bold] ({institution.did})")
 
 
+Host = Annotated[
+    str | None,
+    typer.Option(
+        "--host",
+        help="Address to listen on (default 127.0.0.1, or CREDREG_HOST; 0.0.0.0: every "
+        "interface). The public address stays CREDREG_ORIGIN.",
+        show_default=False,
+    ),
+]
+Port = Annotated[
+    int | None,
+    typer.Option(
+        "--port",
+        min=1,
+        max=65535,
+        help="TCP port to listen on (default 8000, or CREDREG_PORT).",
+        show_default=False,
+    ),
+]
+
+
 @app.command()
 def serve(
     data_dir: DataDir = None,
+    host: Host = None,
+    port: Port = None,
     workers: Annotated[
         int,
         typer.Option(
@@ -129,17 +172,23 @@ def serve(
             envvar="CREDREG_WORKERS",
             min=1,
             help="HTTP worker processes (more than 1 needs chain = rpc or off: the embedded "
-            "chain is owned by one process; anchoring then runs in this supervising process)",
+            "chain is owned by one process; anchoring then runs in this supervising process; "
+            "set CREDREG_REDIS_URL so the workers share the rate limits)",
         ),
     ] = 1,
 ) -> None:
-    """Run the node's HTTP service."""
+    """Run the node's HTTP service (refused when the configured origin is not the
+    institution's)."""
+    import logging
+
     import uvicorn
 
     from node.app import create_app
     from node.logs import uvicorn_log_config
 
     settings = _settings(data_dir)
+    listen_host, listen_port = host or settings.host, port or settings.port
+    _check_origin(settings)
     if settings.key_passphrase is None:
         os.environ["CREDREG_KEY_PASSPHRASE"] = _passphrase(settings)
         settings = _settings(data_dir)
@@ -148,8 +197,8 @@ def serve(
         app_ = create_app(settings, start_anchoring=True)
         uvicorn.run(
             app_,
-            host=settings.host,
-            port=settings.port,
+            host=listen_host,
+            port=listen_port,
             log_level="info",
             log_config=uvicorn_log_config(),
             ssl_certfile=cert_file,
@@ -157,7 +206,15 @@ def serve(
         )
         return
     if settings.chain == "embedded":
-        raise _fail("--workers > 1 needs chain = rpc or off: the embedded chain has one owner")
+        raise _fail(
+            "--workers > 1 needs chain = rpc or off: the embedded chain has one owner", code=2
+        )
+    if settings.redis_url is None:
+        logging.getLogger(__name__).warning(
+            "rate limits are counted in each of the %d worker processes: set "
+            "CREDREG_REDIS_URL to share them",
+            workers,
+        )
     os.environ["CREDREG_DATA_DIR"] = str(settings.data_dir)  # the workers read the same
     runtime = open_runtime(settings, _passphrase(settings))
     try:
@@ -166,8 +223,8 @@ def serve(
             "node.cli:worker_app",
             factory=True,
             workers=workers,
-            host=settings.host,
-            port=settings.port,
+            host=listen_host,
+            port=listen_port,
             log_level="info",
             log_config=uvicorn_log_config(),
             ssl_certfile=cert_file,
@@ -176,6 +233,19 @@ def serve(
     finally:
         if runtime.anchor_service is not None:
             runtime.anchor_service.stop()
+        runtime.close()
+
+
+def _check_origin(settings: Settings) -> None:
+    """One clear line and exit 2 when the configured origin is not the institution's."""
+    from node.runtime import OriginMismatch, build_runtime
+
+    runtime = build_runtime(settings)
+    try:
+        runtime.check_origin()
+    except OriginMismatch as exc:
+        raise _fail(exc.message, code=2) from None
+    finally:
         runtime.close()
 
 
@@ -283,18 +353,19 @@ def chain_status(data_dir: DataDir = None) -> None:
         ledger = runtime.ledger()
         block = ledger.chain.block()
         member_id = ledger.network.member_of_account(ledger.account.address)
-        console.print(
-            f"chain {ledger.deployment.chain_id} ({settings.chain}), block {block.number}"
-        )
-        console.print(f"NetworkRegistry {ledger.deployment.network_registry}")
-        console.print(f"AnchorRegistry  {ledger.deployment.anchor_registry}")
-        console.print(f"StatusRegistry  {ledger.deployment.status_registry}")
-        console.print(f"anchoring account {ledger.account.address}")
+        lines = [
+            f"chain {ledger.deployment.chain_id} ({settings.chain}), block {block.number}",
+            f"NetworkRegistry {ledger.deployment.network_registry}",
+            f"AnchorRegistry  {ledger.deployment.anchor_registry}",
+            f"StatusRegistry  {ledger.deployment.status_registry}",
+            f"anchoring account {ledger.account.address}",
+        ]
         if member_id == 0:
-            console.print("this institution is not a network member")
+            lines.append("this institution is not a network member")
         else:
             member = ledger.network.member(member_id)
-            console.print(f"member {member_id}: {member.status.name.lower()}, {member.did}")
+            lines.append(f"member {member_id}: {member.status.name.lower()}, {member.did}")
+        typer.echo("\n".join(lines))  # data: stdout (errors go to stderr)
     except (NodeError, KeyStoreError, ChainError) as exc:
         raise _fail(str(exc)) from None
     finally:
@@ -402,44 +473,33 @@ def demo(
     data_dir: Annotated[Path, typer.Option("--data-dir", help="Demo data directory")] = Path(
         ".credreg-demo"
     ),
-    credentials: Annotated[int, typer.Option(help="Sample credentials to issue")] = 5,
+    credentials: Annotated[int, typer.Option(min=0, help="Sample credentials to issue")] = 5,
 ) -> None:
-    """Run a demo node: creates a demo institution and sample credentials on first start.
+    """Run a demo node: creates a demo institution and sample credentials on first start,
+    then prints every URL, the record ids, an issuer token and a sample credential file.
 
     Demo only: the key store passphrase is fixed and printed. Never use this for real data.
     """
     import uvicorn
 
     from node.app import create_app
-    from node.credentials.examples import example_claims
-    from node.issuance.service import IssueRequest
+    from node.demo import prepare
     from node.logs import uvicorn_log_config
-    from node.setup import create_institution
-    from node.tokens import create_token
 
     os.environ.setdefault("CREDREG_KEY_PASSPHRASE", DEMO_PASSPHRASE)
     settings = Settings(data_dir=data_dir)
+    _check_origin(settings)
     app_ = create_app(settings, start_anchoring=True)
-    runtime = app_.state.runtime
-    if not (settings.data_dir / "keys").is_dir():
-        create_institution(
-            runtime.sessions,
-            runtime.keystore,
-            name="Demo University",
-            country="FI",
-            legal_status=LegalStatus.PUBLIC_INSTITUTION,
-            origin=settings.origin,
-        )
-        requests = [
-            IssueRequest(example_claims(i), idempotency_key=f"demo-{i}") for i in range(credentials)
-        ]
-        issued = list(runtime.issuance().issue_batch(requests, list(CredentialFormat), None))
-        console.print(f"demo institution created with {len(issued)} sample credentials")
-    with runtime.sessions() as session:
-        token = create_token(session, Role.ISSUER, "demo")
-        session.commit()
-    console.print(f"issuer token (demo): [bold]{token}[/bold]")
-    console.print(f"API docs: {settings.origin}/docs   DID: {settings.origin}/.well-known/did.json")
+    shown = prepare(app_.state.runtime, credentials)
+    lines = [
+        f"credreg demo node (demo only: the key store passphrase is {DEMO_PASSPHRASE!r})",
+        *(f"  {name:<16} {url}" for name, url in shown.urls(settings.origin)),
+        f"issuer token (demo): {shown.token}",
+        f"credential records ({len(shown.record_ids)}): {' '.join(shown.record_ids)}",
+    ]
+    if shown.sample is not None:
+        lines.append(f"sample credential to paste or upload at /verify: {shown.sample}")
+    typer.echo("\n".join(lines))
     uvicorn.run(
         app_,
         host=settings.host,

@@ -38,6 +38,7 @@ from node.ledger.service import AnchorService, Rounds
 from node.ledger.status_anchor import StatusAnchorer
 from node.ledger.trust import LedgerTrust, UnreachableTrust
 from node.ledger.worker import AnchorWorker, WorkerSettings
+from node.lookup.limits import Counters, counters
 from node.mail.outbox import OUTBOX_KEY_NAME, Outbox
 from node.network.keys import key_name, signing_keys
 from node.network.mirror import StatusMirror
@@ -53,6 +54,15 @@ from node.wallet.service import WalletService
 
 if TYPE_CHECKING:
     from node.vcapi.service import VcApiService
+
+
+class OriginMismatch(NodeError):
+    """The configured origin is not the institution's: its did:web DID (from the stored
+    origin) and what the node serves from the configured one (OpenID4VCI metadata, status
+    list URLs, links) would disagree."""
+
+    status_code = 503
+    code = "origin_mismatch"
 
 
 @dataclass
@@ -74,6 +84,7 @@ class NodeRuntime:
     _outbox: Outbox | None = field(default=None, init=False)
     _signers_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _ledger_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _counters: Counters | None = field(default=None, init=False)
     anchor_service: AnchorService | None = field(default=None, init=False)
 
     @property
@@ -102,6 +113,19 @@ class NodeRuntime:
                 previous_ed25519=keys.previous,
             )
         return self._identity
+
+    def check_origin(self) -> None:
+        """Raise :class:`OriginMismatch` unless the configured origin is the institution's
+        (nothing to compare before `credreg init`)."""
+        with self.sessions() as session:
+            row = session.scalar(select(Institution))
+        configured = self.settings.origin.rstrip("/")
+        if row is not None and row.origin.rstrip("/") != configured:
+            raise OriginMismatch(
+                f"the configured origin {configured} is not the institution's origin "
+                f"{row.origin} (its DID {row.did}): set CREDREG_ORIGIN (or origin in "
+                f"config.toml) to {row.origin}"
+            )
 
     def _ed25519_private(self) -> ed25519.Ed25519PrivateKey:
         key = self.keystore.private_key(key_name(self.identity().ed25519_key_id))
@@ -294,7 +318,16 @@ class NodeRuntime:
             )
         return self._vcapi
 
+    def rate_counters(self) -> Counters:
+        """The rate limits' counters: in Redis when configured (shared by every worker
+        process), else in this process. One store for the public limit and any other."""
+        if self._counters is None:
+            self._counters = counters(self.settings.redis_url, self.settings.rate_limit_prefix)
+        return self._counters
+
     def close(self) -> None:
+        if self._counters is not None:
+            self._counters.close()
         if self._pool is not None:
             self._pool.close()
         if self._ledger is not None:

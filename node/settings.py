@@ -18,7 +18,12 @@ from node.credentials.profile import RequirementProfile
 
 
 class _TomlFileSource(PydanticBaseSettingsSource):
-    """Reads the config file named by ``CREDREG_CONFIG`` (or ``<data_dir>/config.toml``)."""
+    """Reads the config file named by ``CREDREG_CONFIG`` (or ``<data_dir>/config.toml``, the
+    data directory given as an argument — ``--data-dir`` — else by ``CREDREG_DATA_DIR``)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], data_dir: object = None) -> None:
+        super().__init__(settings_cls)
+        self._data_dir = data_dir
 
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False
@@ -28,8 +33,8 @@ class _TomlFileSource(PydanticBaseSettingsSource):
         if explicit:
             path = Path(explicit)
         else:
-            data_dir = os.environ.get("CREDREG_DATA_DIR", "credreg-data")
-            path = Path(data_dir) / "config.toml"
+            data_dir = self._data_dir or os.environ.get("CREDREG_DATA_DIR", "credreg-data")
+            path = Path(str(data_dir)) / "config.toml"
         if not path.is_file():
             if explicit:
                 raise FileNotFoundError(f"CREDREG_CONFIG names a missing file: {path}")
@@ -142,6 +147,24 @@ class Settings(BaseSettings):
         description="Sign-in link mails per account per link lifetime (15 min); more requests "
         "get the same answer and no mail (the links sent still work)",
     )
+    admin_max_body_bytes: int = Field(
+        default=10_000_000,
+        gt=0,
+        description="Largest request body the admin API takes (413, refused before it is "
+        "read); larger CSV files: `credreg issue --csv` (streams) or several requests",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis holding the rate limit counters, shared by every worker process "
+        "(`credreg serve --workers N`), e.g. redis://127.0.0.1:6379/0; unset: each process "
+        "counts on its own. While Redis cannot be reached each process counts on its own "
+        "(logged)",
+    )
+    redis_key_prefix: str | None = Field(
+        default=None,
+        description="Prefix of the node's keys in Redis (default credreg:<origin>:, so nodes "
+        "can share one Redis)",
+    )
     presentation_request_seconds: int = Field(
         default=600, gt=0, description="Lifetime of an OpenID4VP presentation request"
     )
@@ -163,6 +186,13 @@ class Settings(BaseSettings):
     def _origin_has_no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("a Redis URL starts with redis://, rediss:// or unix://")
+        return value or None
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -172,13 +202,18 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, _TomlFileSource(settings_cls))
+        data_dir = getattr(init_settings, "init_kwargs", {}).get("data_dir")
+        return (init_settings, env_settings, _TomlFileSource(settings_cls, data_dir))
 
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'node.db').resolve()}"
+
+    @property
+    def rate_limit_prefix(self) -> str:
+        return self.redis_key_prefix or f"credreg:{self.origin}:"
 
     @property
     def key_dir(self) -> Path:

@@ -1,5 +1,5 @@
-"""The employer-facing pages: /verify (paste or upload), /v/{token} (a learner's share
-link) and /credentials/{id}/print (printable copy with a QR code). Plain HTML forms."""
+"""The public pages: / (where to go), /verify (paste or upload), /v/{token} (a learner's
+share link) and /credentials/{id}/print (printable copy with a QR code). Plain HTML forms."""
 
 from __future__ import annotations
 
@@ -39,6 +39,13 @@ def _html(text: str, status: int = 200) -> HTMLResponse:
 def _lang(request: Request, explicit: str | None = None) -> str:
     query = explicit or request.query_params.get("lang")
     return choose(query, request.headers.get("accept-language"))
+
+
+@router.get("/", response_class=HTMLResponse)
+def landing_page(request: Request) -> HTMLResponse:
+    lang = _lang(request)
+    switch = pages.link_switch(lang, "/")
+    return _html(pages.page(lang, t(lang, "h.title"), pages.landing(lang), switch=switch))
 
 
 @router.get("/verify", response_class=HTMLResponse)

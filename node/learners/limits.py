@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from node.learners.errors import PasswordPaused, TooManyAttempts
-from node.lookup.limits import RateLimiter
+from node.lookup.limits import Counters, RateLimiter
 
 
 @dataclass(frozen=True)
@@ -44,13 +44,21 @@ class SignInLimits:
         settings: LimitSettings,
         link_lifetime_seconds: float,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        counters: Counters | None = None,
     ) -> None:
+        """``counters``: where the hits are counted (shared by every worker process when
+        they are the runtime's Redis counters); by default in this process."""
         window = settings.window_seconds
-        self._client = RateLimiter(settings.per_client, window, clock)
-        self._password = RateLimiter(settings.per_account_client, window, clock)
-        self._link = RateLimiter(settings.per_account_client, window, clock)
-        self._account = RateLimiter(settings.per_account, window, clock)
-        self._mails = RateLimiter(settings.links_per_account, link_lifetime_seconds, clock)
+
+        def limiter(limit: int, seconds: float, name: str) -> RateLimiter:
+            return RateLimiter(limit, seconds, clock, counters=counters, name=f"signin-{name}")
+
+        self._client = limiter(settings.per_client, window, "client")
+        self._password = limiter(settings.per_account_client, window, "password")
+        self._link = limiter(settings.per_account_client, window, "link")
+        self._account = limiter(settings.per_account, window, "account")
+        self._mails = limiter(settings.links_per_account, link_lifetime_seconds, "mails")
 
     @staticmethod
     def _hit(limiter: RateLimiter, key: str) -> None:

@@ -12,6 +12,7 @@ from node.learners.csrf import FormTokens, form_secret
 from node.learners.limits import LimitSettings
 from node.learners.portal import Portal
 from node.learners.signin import SignIn, SignInSettings
+from node.lookup.limits import Counters
 from node.mail.outbox import Outbox
 from node.settings import Settings
 
@@ -39,15 +40,21 @@ class Learners:
 
     @classmethod
     def build(
-        cls, sessions: sessionmaker[Session], settings: Settings, *, outbox: Outbox
+        cls,
+        sessions: sessionmaker[Session],
+        settings: Settings,
+        *,
+        outbox: Outbox,
+        counters: Counters | None = None,
     ) -> Learners:
-        """Reads (or makes, once) ``<data_dir>/forms.key``."""
+        """Reads (or makes, once) ``<data_dir>/forms.key``. ``counters``: the sign-in limits'
+        store (the runtime's, shared by every worker process when Redis is configured)."""
         origin = settings.origin
         accounts = LearnerAccounts(sessions)
         return cls(
             sessions,
             accounts,
-            SignIn(sessions, origin, sign_in_settings(settings), outbox=outbox),
+            SignIn(sessions, origin, sign_in_settings(settings), outbox=outbox, counters=counters),
             FormTokens(form_secret(settings.data_dir)),
             origin.startswith("https://"),
             Portal(sessions, accounts),

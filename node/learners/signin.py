@@ -21,6 +21,7 @@ from node.errors import NotFound
 from node.learners.errors import SignInFailed
 from node.learners.limits import LimitSettings, SignInLimits
 from node.learners.passwords import verify_password
+from node.lookup.limits import Counters
 from node.mail.outbox import Outbox
 
 
@@ -66,12 +67,15 @@ class SignIn:
         settings: SignInSettings | None = None,
         *,
         outbox: Outbox,
+        counters: Counters | None = None,
     ) -> None:
         self._sessions = sessions
         self._origin = origin
         self._outbox = outbox
         self.settings = settings or SignInSettings()
-        self._limits = SignInLimits(self.settings.limits, self.settings.link_ttl.total_seconds())
+        self._limits = SignInLimits(
+            self.settings.limits, self.settings.link_ttl.total_seconds(), counters=counters
+        )
 
     def with_password(self, email: str, password: str, client: str) -> SignedIn:
         email = email.strip().lower()

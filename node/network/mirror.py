@@ -15,8 +15,11 @@ list seen so far.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import os
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -32,6 +35,25 @@ from node.verification.pipeline import TrustUnavailable
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 30.0  # a version that could not be fetched is not asked for again before
+
+
+def _write_whole(path: Path, content: bytes) -> None:
+    """Write ``path`` through a temporary file of this call alone, then rename it into place.
+
+    The request threads (the verifier's mirror) and the anchor service's round may fetch the
+    same new version at the same moment: with one shared temporary name, one writer renamed
+    the other's half-written file into place (a reader then saw a list that fails its hash:
+    "tampered") and the other's rename failed (FileNotFoundError: a 500). Each writer's own
+    file makes the last rename win with a whole, identical copy."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(content)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
 
 
 class StatusListRefused(TrustUnavailable):
@@ -104,10 +126,8 @@ class StatusMirror:
             return None
         folder = self._folder(url)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "url").write_text(f"{url}\n{issuer}\n", "utf-8")
-        temporary = folder / f"{version}.tmp"
-        temporary.write_bytes(content)
-        temporary.replace(folder / f"{version}.json")
+        _write_whole(folder / f"{version}.json", content)
+        _write_whole(folder / "url", f"{url}\n{issuer}\n".encode())  # now run_once keeps it
         return content.decode("utf-8", errors="replace")
 
     def run_once(self) -> int:

@@ -12,6 +12,18 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "title": "Verify a micro-credential",
         "since": "since",
         "block": "block",
+        "h.title": "Micro-credential registry",
+        "h.intro": "The EU micro-credentials issued here are signed, anchored on the "
+        "network's ledger, and anyone can check them.",
+        "h.verify": "Verify a micro-credential",
+        "h.verify.why": "For employers and admissions offices: paste, upload or scan a "
+        "credential and see whether it is genuine and valid, revoked or suspended.",
+        "h.learner": "Learner portal",
+        "h.learner.why": "For learners: sign in to see your micro-credentials, add them to "
+        "your wallet and share them with a verification link.",
+        "h.docs": "API documentation",
+        "h.docs.why": "For developers and registrars: the interfaces for issuing, verifying "
+        "and wallets (OpenAPI).",
         "intro": "Check that a micro-credential is genuine, issued by an accredited member of "
         "the network, and neither revoked nor suspended.",
         "paste": "Paste the credential (JSON or JWT text)",
@@ -198,6 +210,19 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "title": "Micro-Credential prüfen",
         "since": "seit",
         "block": "Block",
+        "h.title": "Register für Micro-Credentials",
+        "h.intro": "Die hier ausgestellten EU-Micro-Credentials sind signiert, im Ledger des "
+        "Netzwerks verankert und für alle prüfbar.",
+        "h.verify": "Micro-Credential prüfen",
+        "h.verify.why": "Für Arbeitgeber und Zulassungsstellen: ein Credential einfügen, "
+        "hochladen oder seinen QR-Code scannen und sehen, ob es echt und gültig, widerrufen "
+        "oder ausgesetzt ist.",
+        "h.learner": "Portal für Lernende",
+        "h.learner.why": "Für Lernende: Melden Sie sich an, um Ihre Micro-Credentials zu "
+        "sehen, sie in Ihre Wallet aufzunehmen und mit einem Prüflink zu teilen.",
+        "h.docs": "API-Dokumentation",
+        "h.docs.why": "Für Entwicklung und Studienverwaltung: die Schnittstellen für "
+        "Ausstellung, Prüfung und Wallets (OpenAPI).",
         "intro": "Prüfen Sie, ob ein Micro-Credential echt ist, von einem akkreditierten "
         "Mitglied des Netzwerks ausgestellt wurde und weder widerrufen noch ausgesetzt ist.",
         "paste": "Credential einfügen (JSON- oder JWT-Text)",
@@ -391,6 +416,18 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "title": "Verificar una microcredencial",
         "since": "desde",
         "block": "bloque",
+        "h.title": "Registro de microcredenciales",
+        "h.intro": "Las microcredenciales europeas emitidas aquí están firmadas y ancladas en "
+        "el registro distribuido de la red, y cualquiera puede verificarlas.",
+        "h.verify": "Verificar una microcredencial",
+        "h.verify.why": "Para empleadores y oficinas de admisión: pegue, suba o escanee una "
+        "credencial y vea si es auténtica y válida, o si está revocada o suspendida.",
+        "h.learner": "Portal del estudiante",
+        "h.learner.why": "Para estudiantes: inicie sesión para ver sus microcredenciales, "
+        "añadirlas a su cartera digital y compartirlas con un enlace de verificación.",
+        "h.docs": "Documentación de la API",
+        "h.docs.why": "Para desarrolladores y secretarías: las interfaces de emisión, "
+        "verificación y carteras digitales (OpenAPI).",
         "intro": "Compruebe que una microcredencial es auténtica, emitida por un miembro "
         "acreditado de la red, y que no está revocada ni suspendida.",
         "paste": "Pegue la credencial (texto JSON o JWT)",
@@ -581,6 +618,18 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "title": "Tarkista mikrotodistus",
         "since": "alkaen",
         "block": "lohko",
+        "h.title": "Mikrotodistusten rekisteri",
+        "h.intro": "Täällä myönnetyt EU:n mikrotodistukset on allekirjoitettu ja ankkuroitu "
+        "verkoston tilikirjaan, ja kuka tahansa voi tarkistaa ne.",
+        "h.verify": "Tarkista mikrotodistus",
+        "h.verify.why": "Työnantajille ja hakijapalveluille: liitä, lataa tai skannaa todistus "
+        "ja näe, onko se aito ja voimassa, peruttu vai keskeytetty.",
+        "h.learner": "Oppijan portaali",
+        "h.learner.why": "Oppijoille: kirjaudu sisään nähdäksesi mikrotodistuksesi, "
+        "lisätäksesi ne lompakkoosi ja jakaaksesi ne tarkistuslinkillä.",
+        "h.docs": "API-dokumentaatio",
+        "h.docs.why": "Kehittäjille ja opintohallinnolle: myöntämisen, tarkistuksen ja "
+        "lompakoiden rajapinnat (OpenAPI).",
         "intro": "Tarkista, että mikrotodistus on aito, verkoston akkreditoidun "
         "jäsenen myöntämä eikä peruttu tai keskeytetty.",
         "paste": "Liitä todistus (JSON- tai JWT-teksti)",

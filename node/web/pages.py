@@ -57,6 +57,23 @@ def form_switch(lang: str, credential_text: str) -> str:
     )
 
 
+def landing(lang: str) -> str:
+    """The front page: where employers, learners and developers go from here."""
+    entries = "".join(
+        f'<li><a id="to-{name}" href="{_e(href)}">{_e(t(lang, f"h.{name}"))}</a>'
+        f"<p>{_e(t(lang, f'h.{name}.why'))}</p></li>"
+        for name, href in (
+            ("verify", f"/verify?lang={lang}"),
+            ("learner", f"/learner?lang={lang}"),
+            ("docs", "/docs"),
+        )
+    )
+    return (
+        f"<h1>{_e(t(lang, 'h.title'))}</h1>\n<p>{_e(t(lang, 'h.intro'))}</p>\n"
+        f'<ul class="entries">{entries}</ul>'
+    )
+
+
 def verify_form(lang: str, *, heading: bool = True) -> str:
     head = (
         f"<h1>{_e(t(lang, 'title'))}</h1>\n<p>{_e(t(lang, 'intro'))}</p>\n"

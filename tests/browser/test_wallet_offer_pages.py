@@ -64,7 +64,7 @@ def test_offer_page_qr_decodes_on_every_screen(
 
 
 def test_portal_add_to_my_wallet_and_download(browser: Browser, node: Node) -> None:
-    record_id, _credential = node.issue(74)
+    record_id, _credential = node.issue(74, learner="S200074")  # one account per learner
     created = httpx.post(
         f"{node.url}/admin/learners",
         json={

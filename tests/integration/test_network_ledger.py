@@ -9,6 +9,8 @@ peers are real HTTP servers on 127.0.0.1 (`tests.peer`).
 from __future__ import annotations
 
 import hashlib
+import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +24,7 @@ from node.db.models import AnchorBatch, StatusListVersion
 from node.ledger.network import genesis_spec, store_deployment
 from node.ledger.service import AnchorService, Round, Rounds
 from node.ledger.status_anchor import chain_list_id
+from node.network.mirror import StatusMirror
 from node.vc import data_integrity
 from node.vc.signer import Ed25519Signer
 from tests.conftest import RunningNode, start_node
@@ -239,6 +242,54 @@ def test_a_status_list_outside_the_issuers_endpoint_is_never_fetched(
             reasons = ("registered endpoint", "only http", "dot segments", "user information")
             assert any(reason in status["detail"] for reason in reasons), status["detail"]
         assert elsewhere.requests == []  # not one request reached the other server
+
+
+def test_one_version_fetched_by_many_threads_at_once_arrives_whole(
+    tmp_path: Path, anvil_url: str
+) -> None:
+    # In `credreg serve` the verifier's mirror (request threads) and the anchor service's
+    # round fetch a member's new list version at the same moment (e2e/test_network.py).
+    content = json.dumps({"padding": "x" * 1_500_000}).encode()  # a big list: a long write
+    with Peer(body=content, delay=0.3) as peer:  # every fetch is answered at the same time
+        a, b = _pair(tmp_path, anvil_url, origin_b=peer.url)
+        with a.client, b.client:
+            url = f"{peer.url}/status/1"
+            ledger_b = _runtime(b).ledger()
+            sent = ledger_b.statuses.publish_version(
+                ledger_b.account, chain_list_id(url), hashlib.sha256(content).digest()
+            )
+            ledger_b.chain.wait_for_receipt(sent)
+            runtime_a = _runtime(a)
+            # Two mirrors, as in one node process (the verifier's and the anchor service's).
+            two = [StatusMirror.from_settings(runtime_a.settings, runtime_a.ledger()) for _ in "ab"]
+            mirrors = two * 8
+            did_b = _runtime(b).identity().did
+            start = threading.Barrier(len(mirrors))
+            got: list[str] = []
+            failed: list[BaseException] = []
+
+            def fetch_until_done(mirror: StatusMirror, rounds: int) -> None:
+                start.wait()
+                for _ in range(rounds):  # the first fetches, the later ones read the copy
+                    try:
+                        got.append(mirror.get(url, did_b, 1) or "")
+                    except BaseException as exc:
+                        failed.append(exc)
+
+            threads = [
+                threading.Thread(target=fetch_until_done, args=(m, 1 + 40 * (n % 2)))
+                for n, m in enumerate(mirrors)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(60)
+            assert failed == [], failed
+            assert set(got) == {content.decode()}, {len(text) for text in got}
+            # What a later verification reads from the mirror is the whole list.
+            assert two[0].get(url, did_b, 1) == content.decode()
+            folder = next((runtime_a.settings.data_dir / "status-mirror").iterdir())
+            assert sorted(p.name for p in folder.iterdir()) == ["1.json", "url"]
 
 
 def test_a_slow_peer_times_out(tmp_path: Path, anvil_url: str) -> None:

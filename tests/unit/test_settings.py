@@ -29,6 +29,20 @@ def test_config_file_then_env_override(tmp_path: Path, monkeypatch: pytest.Monke
     assert Settings().origin == "https://other.example"
 
 
+def test_data_dir_argument_reads_its_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `--data-dir` (an argument, not CREDREG_DATA_DIR) names the folder of config.toml too.
+    for name in ("CREDREG_CONFIG", "CREDREG_DATA_DIR", "CREDREG_ORIGIN"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "config.toml").write_text('origin = "https://from-file.example"\n', "utf-8")
+    assert Settings(data_dir=tmp_path).origin == "https://from-file.example"
+    other = tmp_path / "other"
+    other.mkdir()
+    monkeypatch.setenv("CREDREG_DATA_DIR", str(tmp_path))  # the argument wins over the env
+    assert Settings(data_dir=other).origin == "http://127.0.0.1:8000"
+
+
 def test_missing_explicit_config_file_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CREDREG_CONFIG", "/nonexistent/credreg.toml")
     with pytest.raises(FileNotFoundError):

@@ -1,0 +1,91 @@
+"""The API documentation page ``/docs`` (Swagger UI), its assets served by the node from the
+pinned ``fastapi-offline`` package: no CDN, so it works offline and loads nothing from outside.
+(No ``/redoc``: ReDoc shows its vendor's logo from that vendor's CDN.)"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+
+from node.errors import NotFound
+
+router = APIRouter(include_in_schema=False)
+
+_TYPES = {
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+    "favicon.png": "image/png",
+}
+_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+    "form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
+)
+_HEADERS = {
+    "Content-Security-Policy": _CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+@cache
+def _asset(name: str) -> bytes:
+    return resources.files("fastapi_offline").joinpath("static", name).read_bytes()
+
+
+def _page(title: str, head: str, body: str) -> HTMLResponse:
+    html = (
+        f'<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<title>{title}</title>\n<link rel="icon" href="/docs/assets/favicon.png">\n{head}'
+        f"</head>\n<body>\n{body}</body>\n</html>\n"
+    )
+    return HTMLResponse(html, headers=_HEADERS)
+
+
+@router.get("/docs")
+def swagger_ui(request: Request) -> HTMLResponse:
+    return _page(
+        f"{request.app.title} — API",
+        '<link rel="stylesheet" href="/docs/assets/swagger-ui.css">\n',
+        '<div id="swagger-ui"></div>\n<script src="/docs/assets/swagger-ui-bundle.js"></script>\n'
+        '<script src="/docs/init.js"></script>\n',
+    )
+
+
+@router.get("/docs/init.js")
+def swagger_ui_init(request: Request) -> Response:
+    """Swagger UI's start (a file, not an inline script: the page's CSP allows 'self' only);
+    no online validator badge (it would call out to validator.swagger.io)."""
+    options = {
+        "url": request.app.openapi_url,
+        "dom_id": "#swagger-ui",
+        "layout": "BaseLayout",
+        "deepLinking": True,
+        "showExtensions": True,
+        "showCommonExtensions": True,
+        "validatorUrl": None,
+    }
+    script = (
+        f"const options = {json.dumps(options)};\n"
+        "options.presets = "
+        "[SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset];\n"
+        "window.ui = SwaggerUIBundle(options);\n"
+    )
+    return Response(script, media_type="text/javascript", headers=_HEADERS)
+
+
+@router.get("/docs/assets/{name}")
+def asset(name: str) -> Response:
+    media_type = _TYPES.get(name)
+    if media_type is None:
+        raise NotFound(f"no documentation asset {name}")
+    return Response(
+        _asset(name),
+        media_type=media_type,
+        headers={**_HEADERS, "Cache-Control": "public, max-age=86400"},
+    )
