@@ -284,7 +284,7 @@ class NodeRuntime:
         batches, anchor status list versions."""
         mirror = StatusMirror.from_settings(self.settings, self.ledger())
         return Rounds(
-            [_Publisher(self.status()), self.anchor_worker(), self.status_anchorer(), mirror]
+            [_Publisher(self.status), self.anchor_worker(), self.status_anchorer(), mirror]
         )
 
     def status_anchorer(self) -> StatusAnchorer:
@@ -365,9 +365,13 @@ def open_runtime(settings: Settings, passphrase: str) -> NodeRuntime:
 
 @dataclass(frozen=True)
 class _Publisher:
-    """Publishes new versions of changed lists (e.g. the first version of a new list)."""
+    """Publishes new versions of changed lists (e.g. the first version of a new list).
 
-    status: StatusService
+    It asks the runtime for the status service each round: after a key rotation
+    (``reload_identity``) the next round signs with the key now in use, not the one the
+    anchor service started with."""
+
+    status: Callable[[], StatusService]
 
     def run_once(self) -> int:
-        return len(self.status.publish_changed())
+        return len(self.status().publish_changed())
