@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from node import __version__
 from node.api import (
@@ -24,6 +24,7 @@ from node.api import (
     routes_verify,
     routes_web,
 )
+from node.api.text_guard import reject_unstorable_text
 from node.keys.keystore import KeyStore
 from node.lookup.limits import PublicLimits, RateLimiter
 from node.runtime import build_runtime
@@ -59,6 +60,7 @@ def create_app(
         "Recommendation element. Admin endpoints need a bearer token "
         "(`credreg token create --role issuer|admin`). Every error body is "
         "`{error, message, problems:[{element, reason}]}`.",
+        dependencies=[Depends(reject_unstorable_text)],  # no NUL or lone surrogate, anywhere
     )
     app.state.runtime = runtime
     errors.install(app)

@@ -1,0 +1,74 @@
+"""Inputs that used to answer 500: each is now a 4xx naming what is wrong (SQLite and
+PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from node.credentials.examples import example_claims
+from tests.conftest import RunningNode
+
+
+def _problems(response: Any) -> list[str]:
+    return [p["element"] for p in response.json()["problems"]]
+
+
+def _post_json(node: RunningNode, path: str, text: str, token: str | None = None) -> Any:
+    return node.client.post(
+        path,
+        content=text.encode(),
+        headers={**node.auth(token), "Content-Type": "application/json"},
+    )
+
+
+# ---- NUL characters and lone surrogates, wherever they come in -----------------------------
+
+
+def test_nul_in_claims_is_refused(node: RunningNode) -> None:
+    claims = example_claims(1)
+    claims["learner"]["givenName"] = "Ana\x00"
+    response = node.client.post("/admin/credentials", json={"claims": claims}, headers=node.auth())
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "invalid_input"
+    assert _problems(response) == ["body"]
+    assert "NUL" in response.json()["problems"][0]["reason"]
+
+
+def test_nul_in_a_batch_key_is_refused(node: RunningNode) -> None:
+    item = {"claims": example_claims(2), "idempotencyKey": "k\x00"}
+    response = node.client.post(
+        "/admin/credentials/batch", json={"items": [item]}, headers=node.auth()
+    )
+    assert response.status_code == 422, response.text
+
+
+def test_lone_surrogate_is_refused(node: RunningNode) -> None:
+    claims = example_claims(3)
+    claims["learner"]["givenName"] = "MARK"
+    body = json.dumps({"claims": claims}).replace("MARK", "An\\ud800a")
+    response = _post_json(node, "/admin/credentials", body)
+    assert response.status_code == 422, response.text
+    assert "surrogate" in response.json()["problems"][0]["reason"]
+
+
+def test_nul_in_path_query_and_form(node: RunningNode) -> None:
+    in_path = node.client.get("/admin/credentials/a%00b", headers=node.auth())
+    assert in_path.status_code == 422, in_path.text
+    assert _problems(in_path) == ["path"]
+    in_query = node.client.get("/status/1?version=%00")
+    assert in_query.status_code == 422
+    assert _problems(in_query) == ["query"]
+    # The wallet's token endpoint answers in the OAuth error format.
+    token = node.client.post(
+        "/token",
+        content=b"grant_type=x&pre-authorized_code=%00",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert token.status_code == 400, token.text
+    assert token.json()["error"] == "invalid_request"
+
+
+def test_nul_in_a_credential_to_verify(node: RunningNode) -> None:
+    response = node.client.post("/api/verify", json={"credential": "eyJ\x00"})
+    assert response.status_code == 422, response.text
