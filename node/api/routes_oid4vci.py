@@ -24,7 +24,7 @@ from node.credentials.render import SD_JWT_VCT_PATH
 from node.identity import ED25519_KEY_NAME, P256_KEY_NAME
 from node.issuance.signing import CredentialSigner, issuer_keys
 from node.status.allocation import StatusAllocator
-from node.wallet.service import LOGO_PATH, Answer, WalletService, data_url
+from node.wallet.service import LOGO_PATH, Answer, WalletService, WalletSettings, data_url
 from wallet_bridge.errors import InvalidCredentialRequest, InvalidRequest
 
 _lock = threading.Lock()
@@ -150,7 +150,12 @@ class OfferIn(BaseModel):
     )
     email: str | None = Field(default=None, max_length=320, description="Learner's address")
     tx_code: bool = Field(default=True, description="Protect the offer with a numeric PIN")
-    expires_in: int | None = Field(default=None, gt=0, description="Lifetime in seconds")
+    expires_in: int | None = Field(
+        default=None,
+        gt=0,
+        le=int(WalletSettings.max_offer_ttl.total_seconds()),
+        description="Lifetime in seconds",
+    )
 
 
 class OfferOut(BaseModel):

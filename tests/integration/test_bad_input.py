@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from node.credentials.examples import example_claims
 from tests.conftest import RunningNode
 
@@ -72,3 +74,65 @@ def test_nul_in_path_query_and_form(node: RunningNode) -> None:
 def test_nul_in_a_credential_to_verify(node: RunningNode) -> None:
     response = node.client.post("/api/verify", json={"credential": "eyJ\x00"})
     assert response.status_code == 422, response.text
+
+
+# ---- numbers and dates beyond what the database, the chain or a timedelta holds ------------
+
+
+@pytest.mark.parametrize("valid_at", ["1969-12-31T23:59:59Z", "0001-01-01T00:00:00Z"])
+def test_valid_at_before_the_epoch(node: RunningNode, valid_at: str) -> None:
+    issued = node.client.post(
+        "/admin/credentials", json={"claims": example_claims(4)}, headers=node.auth()
+    )
+    credential = issued.json()["credentials"][0]["credential"]
+    response = node.client.post("/api/verify", json={"credential": credential, "validAt": valid_at})
+    assert response.status_code == 422, response.text
+    assert _problems(response) == ["validAt"]
+    # The latest representable date is fine: a question about the future.
+    later = node.client.post(
+        "/api/verify", json={"credential": credential, "validAt": "9999-12-31T23:59:59Z"}
+    )
+    assert later.status_code == 200, later.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/status/99999999999999999999",
+        "/status/2147483648",
+        "/status/1?version=99999999999999999999",
+        "/status/1/token?version=2147483648",
+        "/status/0",
+    ],
+)
+def test_status_list_ids_beyond_the_database(node: RunningNode, path: str) -> None:
+    response = node.client.get(path)
+    assert response.status_code == 422, response.text
+    assert response.json()["problems"][0]["element"] in ("list_id", "version")
+
+
+@pytest.mark.parametrize("action", ["", "/vote", "/execute", "/cancel"])
+def test_negative_proposal_id(node: RunningNode, action: str) -> None:
+    path = f"/admin/network/proposals/-1{action}"
+    admin = node.auth(node.admin_token)
+    if action == "/vote":
+        response = node.client.post(path, json={"support": True}, headers=admin)
+    elif action:
+        response = node.client.post(path, headers=admin)
+    else:
+        response = node.client.get(path, headers=admin)
+    assert response.status_code == 422, response.text
+    assert _problems(response) == ["proposal_id"]
+
+
+def test_huge_offer_lifetime(node: RunningNode) -> None:
+    issued = node.client.post(
+        "/admin/credentials", json={"claims": example_claims(5)}, headers=node.auth()
+    )
+    response = node.client.post(
+        f"/admin/credentials/{issued.json()['id']}/offers",
+        json={"expires_in": 10**30},
+        headers=node.auth(),
+    )
+    assert response.status_code == 422, response.text
+    assert _problems(response) == ["expires_in"]
