@@ -136,3 +136,24 @@ def test_huge_offer_lifetime(node: RunningNode) -> None:
     )
     assert response.status_code == 422, response.text
     assert _problems(response) == ["expires_in"]
+
+
+def test_implausible_dates_are_not_signed(node: RunningNode) -> None:
+    claims = example_claims(6)
+    claims["learner"]["dateOfBirth"] = "2090-01-01"
+    claims["dateOfIssuing"] = "2031-01-01"
+    response = node.client.post(
+        "/admin/credentials",
+        json={"claims": claims, "idempotencyKey": "future"},
+        headers=node.auth(),
+    )
+    assert response.status_code == 422, response.text
+    assert {"learner.dateOfBirth", "dateOfIssuing"} <= set(_problems(response))
+    # Nothing was stored under the key: the corrected request goes through.
+    claims = example_claims(6)
+    again = node.client.post(
+        "/admin/credentials",
+        json={"claims": claims, "idempotencyKey": "future"},
+        headers=node.auth(),
+    )
+    assert again.status_code == 201, again.text
