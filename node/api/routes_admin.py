@@ -6,7 +6,7 @@ import io
 from collections import Counter
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, status
+from fastapi import APIRouter, Body, Query, Response, status
 
 from node.api.deps import AdminToken, IssuerToken, Runtime
 from node.api.errors import ERROR_RESPONSES, ErrorOut
@@ -29,15 +29,23 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
     "/credentials",
     status_code=status.HTTP_201_CREATED,
     summary="Issue one micro-credential (or prepare it for approval)",
-    responses=_CONFLICT,
+    description="Repeating a request with the same `idempotencyKey`, claims and subject is a "
+    "replay: 200 with the original record. The same key with other claims or another "
+    "subject: 409.",
+    responses={
+        200: {"model": RecordOut, "description": "A replay: the record first stored"},
+        **_CONFLICT,
+    },
 )
-def issue_one(body: IssueIn, runtime: Runtime, token: IssuerToken) -> RecordOut:
-    service = runtime.issuance()
+def issue_one(
+    body: IssueIn, runtime: Runtime, token: IssuerToken, response: Response
+) -> RecordOut:
     request = IssueRequest(body.claims, body.subject_id, body.idempotency_key)
-    record = service.prepare(request, token.id)
-    if not body.issue:
-        return RecordOut.of(record)
-    record, copies = service.issue_record(record.id, body.formats)
+    record, copies, replayed = runtime.issuance().issue_one(
+        request, body.formats, token.id, sign=body.issue
+    )
+    if replayed:
+        response.status_code = status.HTTP_200_OK
     return RecordOut.of(record, copies)
 
 

@@ -123,9 +123,10 @@ Uri = Annotated[
     StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]+$", max_length=2000),
     Field(description="An absolute URI (e.g. `https://…`, `urn:…`, `did:…`)."),
 ]
+DID_PATTERN: Final = r"^did:[a-z0-9]+:[A-Za-z0-9._:%\-]+$"
 Did = Annotated[
     str,
-    StringConstraints(pattern=r"^did:[a-z0-9]+:[A-Za-z0-9._:%\-]+$", max_length=2000),
+    StringConstraints(pattern=DID_PATTERN, max_length=2000),
     Field(description="A decentralized identifier, e.g. `did:key:z6Mk…`."),
 ]
 IscedFCode = Annotated[
