@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from anchoring.errors import ChainError
@@ -18,7 +19,7 @@ from node.cli_network import network_app
 from node.credentials.vocab import LegalStatus
 from node.db.engine import make_engine, migrate, session_factory
 from node.db.models import CredentialFormat, Role
-from node.errors import NodeError
+from node.errors import InvalidInput, NodeError
 from node.keys.keystore import FileKeyStore, KeyStoreError
 from node.runtime import open_runtime
 from node.settings import Settings
@@ -60,9 +61,10 @@ def _passphrase(settings: Settings, *, confirm: bool = False) -> str:
     return phrase
 
 
-def _fail(message: str) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}")
-    return typer.Exit(code=1)
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    """One line on stderr; ``code`` 2 for input that cannot be used."""
+    console.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
+    return typer.Exit(code=code)
 
 
 @app.command()
@@ -191,37 +193,42 @@ def issue(
     data_dir: DataDir = None,
 ) -> None:
     """Issue every row of a CSV file; re-running it skips rows already issued."""
-    from node.credentials.csv_import import parse_csv
+    from node.credentials import csv_import
     from node.issuance.service import IssueOutcome, IssueRequest
 
     settings = _settings(data_dir)
     if not csv.is_file():
         raise _fail(f"no such file: {csv}")
+    try:
+        source = csv_import.inspect_file(csv)
+    except NodeError as exc:
+        raise _fail(f"{csv}: {exc.message}", code=2) from None
     runtime = open_runtime(settings, _passphrase(settings))
     formats = fmt or [CredentialFormat.LDP_RDFC]
     counts: Counter[str] = Counter()
     rejected: list[IssueOutcome] = []
-    total = max(sum(1 for _ in csv.open(encoding="utf-8-sig")) - 1, 0)
+    total = max(source.lines - 1, 0)
     try:
         service = runtime.issuance()
-        with (
-            csv.open(encoding="utf-8-sig", newline="") as handle,
-            Progress(
+        with csv.open(encoding=source.encoding, newline="") as handle:
+            rows = csv_import.parse_csv(handle, runtime.settings.profile)  # the header, now
+            requests = (IssueRequest.from_csv_row(row) for row in rows)
+            outcomes = service.issue_batch(requests, formats, token_id=None, positions="line")
+            with Progress(
                 TextColumn("issuing"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeRemainingColumn(),
                 console=console,
-            ) as progress,
-        ):
-            task = progress.add_task("issue", total=total)
-            rows = parse_csv(handle, runtime.settings.profile)
-            requests = (IssueRequest.from_csv_row(row) for row in rows)
-            for outcome in service.issue_batch(requests, formats, token_id=None):
-                counts[outcome.status] += 1
-                if outcome.status == "rejected":
-                    rejected.append(outcome)
-                progress.advance(task)
+            ) as progress:
+                task = progress.add_task("issue", total=total)
+                for outcome in outcomes:
+                    counts[outcome.status] += 1
+                    if outcome.status == "rejected":
+                        rejected.append(outcome)
+                    progress.advance(task)
+    except InvalidInput as exc:
+        raise _fail(f"{csv}: {exc.message}", code=2) from None
     except NodeError as exc:
         raise _fail(exc.message) from None
     except KeyStoreError as exc:
@@ -234,7 +241,7 @@ def issue(
     )
     for outcome in rejected:
         reasons = "; ".join(f"{p.element}: {p.reason}" for p in outcome.problems)
-        console.print(f"  line {outcome.position}: {reasons}")
+        console.print(f"  line {outcome.position}: {escape(reasons)}", soft_wrap=True)
     if rejected:
         raise typer.Exit(code=2)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from typing import Annotated, Any
 
@@ -11,7 +10,7 @@ from fastapi import APIRouter, Body, Query, Response, status
 from node.api.deps import AdminToken, IssuerToken, Runtime
 from node.api.errors import ERROR_RESPONSES, ErrorOut
 from node.api.schemas import BatchIn, BatchItemOut, BatchOut, IssueIn, IssueRecordIn, RecordOut
-from node.credentials.csv_import import parse_csv
+from node.credentials import csv_import
 from node.db.models import CredentialFormat
 from node.issuance.service import IssueRequest
 
@@ -37,9 +36,7 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
         **_CONFLICT,
     },
 )
-def issue_one(
-    body: IssueIn, runtime: Runtime, token: IssuerToken, response: Response
-) -> RecordOut:
+def issue_one(body: IssueIn, runtime: Runtime, token: IssuerToken, response: Response) -> RecordOut:
     request = IssueRequest(body.claims, body.subject_id, body.idempotency_key)
     record, copies, replayed = runtime.issuance().issue_one(
         request, body.formats, token.id, sign=body.issue
@@ -100,6 +97,9 @@ def issue_batch(body: BatchIn, runtime: Runtime, token: IssuerToken) -> BatchOut
 @router.post(
     "/credentials/batch/csv",
     summary="Issue a batch from a learning-platform CSV export (docs/csv-format.md)",
+    description="UTF-8 (UTF-16 with a BOM, or Windows-1252), `,` `;` or tab delimited. A "
+    "file that is no CSV export (a workbook, an unknown header, empty) is refused whole: 422.",
+    responses={422: {"model": ErrorOut, "description": "Not a readable CSV export"}},
     openapi_extra={
         "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
     },
@@ -107,13 +107,12 @@ def issue_batch(body: BatchIn, runtime: Runtime, token: IssuerToken) -> BatchOut
 def issue_csv(
     runtime: Runtime,
     token: IssuerToken,
-    body: Annotated[bytes, Body(media_type="text/csv")],
+    body: Annotated[bytes, Body(media_type="text/csv")] = b"",  # empty: "the file is empty"
     formats: Annotated[list[CredentialFormat] | None, Query(alias="format")] = None,
 ) -> BatchOut:
-    text = body.decode("utf-8-sig", errors="strict")
-    rows = parse_csv(io.StringIO(text), runtime.settings.profile)
+    rows = csv_import.read_bytes(body, runtime.settings.profile)
     requests = (IssueRequest.from_csv_row(row) for row in rows)
     outcomes = runtime.issuance().issue_batch(
-        requests, formats or [CredentialFormat.LDP_RDFC], token.id
+        requests, formats or [CredentialFormat.LDP_RDFC], token.id, positions="line"
     )
     return _summarise([BatchItemOut.of(o) for o in outcomes])

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import copy
+import csv
+import io
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from node.credentials.examples import example_claims
 from tests.conftest import RunningNode
+from tests.unit.test_credentials_csv import xlsx
 
 DID_KEY = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"  # a learner's wallet key
 
@@ -192,3 +198,68 @@ def test_a_key_twice_in_one_batch_rejects_the_later_item(node: RunningNode) -> N
     again = _batch(node, [{"claims": example_claims(13), "idempotencyKey": "twice"}])
     assert again["items"][0]["status"] == "rejected"
     assert body["items"][0]["recordId"] in again["items"][0]["problems"][0]["reason"]
+
+
+SAMPLE = Path(__file__).parents[1] / "unit" / "data" / "sample-platform-export.csv"
+
+
+def sample_rows() -> list[list[str]]:
+    """The sample export's header and rows (three good, the last bad)."""
+    with SAMPLE.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.reader(handle, delimiter=";"))
+
+
+def csv_bytes(rows: list[list[str]], delimiter: str = ";", encoding: str = "utf-8") -> bytes:
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, delimiter=delimiter).writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+def _post_csv(node: RunningNode, data: bytes) -> Any:
+    return node.client.post(
+        "/admin/credentials/batch/csv",
+        content=data,
+        headers={**node.auth(), "Content-Type": "text/csv"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"Name;Vorname;Kurs\nTamm;Anna;Data\n", "unknown columns: Name, Vorname, Kurs"),
+        (xlsx(), "Excel workbook"),
+        (b"idempotency_key\n\x00\x00\xff", "NUL"),
+    ],
+)
+def test_csv_that_is_no_export_is_one_clear_422(
+    node: RunningNode, data: bytes, message: str
+) -> None:
+    response = _post_csv(node, data)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "invalid_input"
+    assert message in response.json()["message"]
+
+
+def test_csv_in_windows_1252_with_tabs_and_a_repeated_key(node: RunningNode) -> None:
+    header, *rows = sample_rows()
+    rows[1][0] = rows[0][0]  # line 3 repeats line 2's key: another learner, not "skipped"
+    data = csv_bytes([header, *rows], delimiter="\t", encoding="cp1252")
+    response = _post_csv(node, data)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [item["status"] for item in body["items"]] == [
+        "issued",
+        "rejected",
+        "issued",
+        "rejected",
+    ]
+    assert body["items"][1]["position"] == 3
+    assert body["items"][1]["problems"] == [
+        {"element": "idempotencyKey", "reason": "the same key as line 2 of this batch"}
+    ]
+    record = node.client.get(
+        f"/admin/credentials/{body['items'][0]['recordId']}", headers=node.auth()
+    ).json()
+    rdfc = record["credentials"][0]["credential"]
+    assert rdfc["credentialSubject"]["awardingBody"][0]["legalName"]["de"] == "Universität Wien"
