@@ -13,6 +13,7 @@ from node.api import (
     routes_admin,
     routes_anchor,
     routes_authorize,
+    routes_institution,
     routes_learner_pages,
     routes_learners,
     routes_lookup,
@@ -66,6 +67,7 @@ def create_app(
     errors.install(app)
     app.include_router(routes_public.router)
     app.include_router(routes_admin.router)
+    app.include_router(routes_institution.router)
     app.include_router(routes_verify.router)
     app.include_router(routes_anchor.router)
     app.include_router(routes_oid4vci.router)

@@ -6,6 +6,7 @@ import getpass
 import os
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,7 +19,7 @@ from anchoring.errors import ChainError
 from node.cli_network import network_app
 from node.credentials.vocab import LegalStatus
 from node.db.engine import make_engine, migrate, session_factory
-from node.db.models import CredentialFormat, Role
+from node.db.models import CredentialFormat, Institution, Role
 from node.errors import InvalidInput, NodeError
 from node.keys.keystore import FileKeyStore, KeyStoreError
 from node.runtime import open_runtime
@@ -26,6 +27,7 @@ from node.settings import Settings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from sqlalchemy.orm import Session, sessionmaker
 
 # No locals in tracebacks: they could hold the key store passphrase or tokens.
 app = typer.Typer(
@@ -82,26 +84,103 @@ def init(
     data_dir: DataDir = None,
 ) -> None:
     """Create the institution: keys in the encrypted key store and its did:web identity."""
-    from node.setup import create_institution
+    from node.setup import check_institution, create_institution
 
+    details = {
+        "name": name,
+        "country": country,
+        "legal_status": legal_status.value,
+        "origin": origin,
+        "qa_type": qa_type,
+        "deqar_id": deqar_id,
+    }
+    try:
+        check_institution(**details)  # before anything is created or a passphrase asked
+    except InvalidInput as exc:
+        raise _fail(exc.message, code=2) from None
     settings = _settings(data_dir)
     engine = make_engine(settings.effective_database_url)
     migrate(engine)
     try:
         store = FileKeyStore(settings.key_dir, _passphrase(settings, confirm=True))
-        institution = create_institution(
-            session_factory(engine),
-            store,
-            name=name,
-            country=country,
-            legal_status=legal_status,
-            origin=settings.origin if origin is None else origin,
-            qa_type=qa_type,
-            deqar_id=deqar_id,
-        )
+        institution = create_institution(session_factory(engine), store, **details)
+    except InvalidInput as exc:
+        raise _fail(exc.message, code=2) from None
     except (NodeError, KeyStoreError, ValueError) as exc:
         raise _fail(str(exc)) from None
-    console.print(f"institution created: [bold]{institution.name}[/bold] ({institution.did})")
+    finally:
+        engine.dispose()
+    console.print(
+        f"institution created: [bold]{escape(institution.name)}[/bold] ({institution.did})"
+    )
+
+
+institution_app = typer.Typer(help="The institution's details.", no_args_is_help=True)
+app.add_typer(institution_app, name="institution")
+
+
+def _print_institution(row: Institution) -> None:
+    for label, value in (
+        ("name", row.name),
+        ("country", row.country),
+        ("legal status", row.legal_status),
+        ("origin", row.origin),
+        ("DID", row.did),
+    ):
+        typer.echo(f"{label + ':':14}{value}")
+
+
+def _on_institution(
+    data_dir: Path | None, action: Callable[[sessionmaker[Session]], Institution]
+) -> None:
+    """Run ``action`` on the node's database and print the institution it returns."""
+    settings = _settings(data_dir)
+    engine = make_engine(settings.effective_database_url)
+    migrate(engine)
+    try:
+        row = action(session_factory(engine))
+    except InvalidInput as exc:
+        raise _fail(exc.message, code=2) from None
+    except NodeError as exc:
+        raise _fail(exc.message) from None
+    finally:
+        engine.dispose()
+    _print_institution(row)
+
+
+@institution_app.command("show")
+def institution_show(data_dir: DataDir = None) -> None:
+    """Print the institution's details."""
+    from node.setup import current_institution
+
+    _on_institution(data_dir, current_institution)
+
+
+@institution_app.command("update")
+def institution_update(
+    name: Annotated[str | None, typer.Option(help="Institution name")] = None,
+    country: Annotated[str | None, typer.Option(help="ISO 3166-1 alpha-2 country code")] = None,
+    legal_status: Annotated[
+        LegalStatus | None, typer.Option(help="Legal status of the institution")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Correct the name, country or legal status. The origin and DID never change; a
+    running node picks the change up when it restarts (the admin API: at once)."""
+    from node.setup import update_institution
+
+    changes = {
+        key: value
+        for key, value in (
+            ("name", name),
+            ("country", country),
+            ("legalStatus", legal_status.value if legal_status else None),
+        )
+        if value is not None
+    }
+    if not changes:
+        raise _fail("give --name, --country or --legal-status", code=2)
+    _on_institution(data_dir, lambda sessions: update_institution(sessions, changes))
 
 
 @token_app.command("create")

@@ -7,7 +7,7 @@ settings) through its arguments, never by patching module globals.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -42,6 +42,7 @@ from node.network.keys import key_name, signing_keys
 from node.network.mirror import StatusMirror
 from node.network.proofs import SuppliedProofs
 from node.settings import Settings
+from node.setup import update_institution
 from node.status.allocation import StatusAllocator
 from node.status.service import StatusService
 from node.vc.did import StaticDidResolver
@@ -110,6 +111,13 @@ class NodeRuntime:
         self._status = None
         self._verifier = None
         self._identity = None
+
+    def update_institution(self, changes: Mapping[str, str]) -> Institution:
+        """Correct the institution's name, country or legal status; what signs with them
+        is rebuilt, so the next credential carries the new details."""
+        row = update_institution(self.sessions, changes)
+        self.reload_identity()
+        return row
 
     def issuance(self) -> IssuanceService:
         if self._issuance is None:

@@ -212,3 +212,29 @@ def test_csv_files_that_are_no_export_are_one_line(cli_env: dict[str, str], tmp_
     assert result.returncode == 2, result.stderr
     assert "issued 2, skipped as already issued 0, rejected 2" in result.stderr
     assert "line 3: idempotencyKey: the same key as line 2 of this batch" in result.stderr
+
+
+def test_init_validates_and_institution_update_corrects(cli_env: dict[str, str]) -> None:
+    spain = credreg(
+        "init", "--name", "U", "--country", "Spain", "--origin", "https://u.example", env=cli_env
+    )
+    assert spain.returncode == 2, spain.stderr
+    assert "Traceback" not in spain.stderr
+    assert len(spain.stderr.strip().splitlines()) == 1
+    assert "country: not an ISO 3166-1 alpha-2 country code" in spain.stderr
+    init = credreg(
+        "init", "--name", "U", "--country", "es", "--origin", "https://u.example", env=cli_env
+    )
+    assert init.returncode == 0, init.stderr
+
+    wrong = credreg("institution", "update", "--country", "Spain", env=cli_env)
+    assert wrong.returncode == 2 and "country" in wrong.stderr
+    assert "Traceback" not in wrong.stderr
+    done = credreg(
+        "institution", "update", "--name", "Universidad U", "--legal-status", "other", env=cli_env
+    )
+    assert done.returncode == 0, done.stderr
+    shown = credreg("institution", "show", env=cli_env)
+    assert shown.returncode == 0, shown.stderr
+    assert "Universidad U" in shown.stdout and "ES" in shown.stdout
+    assert "other" in shown.stdout and "did:web:u.example" in shown.stdout
