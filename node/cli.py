@@ -20,10 +20,11 @@ from node.cli_network import network_app
 from node.credentials.vocab import LegalStatus
 from node.db.engine import make_engine, migrate, session_factory
 from node.db.models import CredentialFormat, Institution, Role
-from node.errors import InvalidInput, NodeError
+from node.errors import InvalidInput, NodeError, StorageUnavailable
 from node.keys.keystore import FileKeyStore, KeyStoreError
 from node.runtime import open_runtime
 from node.settings import Settings
+from node.storage import prepare_data_dir, use_private_umask
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -99,6 +100,7 @@ def init(
     except InvalidInput as exc:
         raise _fail(exc.message, code=2) from None
     settings = _settings(data_dir)
+    prepare_data_dir(settings.data_dir)
     engine = make_engine(settings.effective_database_url)
     migrate(engine)
     try:
@@ -571,4 +573,9 @@ def learner_add(
 
 
 def main() -> None:
-    app()
+    use_private_umask()  # everything the node writes is its user's only (0700 / 0600)
+    try:
+        app()
+    except StorageUnavailable as exc:  # e.g. a read-only data folder, from any command
+        console.print(f"[red]error:[/red] {escape(exc.message)}", soft_wrap=True)
+        sys.exit(2)

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
@@ -45,6 +46,7 @@ from node.settings import Settings
 from node.setup import update_institution
 from node.status.allocation import StatusAllocator
 from node.status.service import StatusService
+from node.storage import prepare_data_dir
 from node.vc.did import StaticDidResolver
 from node.vc.signer import Ed25519Signer
 from node.verification.pipeline import Verifier
@@ -111,6 +113,16 @@ class NodeRuntime:
         self._status = None
         self._verifier = None
         self._identity = None
+
+    def storage_paths(self) -> list[Path]:
+        """Where the node writes: the data folder, and the SQLite database's folder."""
+        paths = [self.settings.data_dir]
+        database = (
+            self.engine.url.database if self.engine.url.get_backend_name() == "sqlite" else None
+        )
+        if database and database != ":memory:":
+            paths.append(Path(database).parent)
+        return paths
 
     def update_institution(self, changes: Mapping[str, str]) -> Institution:
         """Correct the institution's name, country or legal status; what signs with them
@@ -259,6 +271,7 @@ def file_keystore_factory(settings: Settings) -> Callable[[], KeyStore]:
 def build_runtime(
     settings: Settings, keystore_factory: Callable[[], KeyStore] | None = None
 ) -> NodeRuntime:
+    prepare_data_dir(settings.data_dir)  # private, writable: else one clear error, at once
     engine = make_engine(settings.effective_database_url)
     migrate(engine)
     return NodeRuntime(

@@ -15,7 +15,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from node.errors import NodeError
+from node.errors import NodeError, StorageFull
+from node.storage import is_storage_full
 from node.vc.errors import VCError
 from wallet_bridge.errors import OAuthError
 
@@ -79,6 +80,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        if is_storage_full(exc):  # from the database driver, SQLite or the file system
+            log.error("a write failed for lack of disk space: %s", exc)
+            full = StorageFull(
+                "the node's storage is full, the request could not be stored: free disk space "
+                "(or grow the volume) and try again (a batch may be re-run: issued keys are "
+                "skipped)"
+            )
+            return JSONResponse(_body(full.code, full.message), status_code=full.status_code)
         # Never a traceback to the client; the log has it (without request bodies).
         log.exception("unexpected error")
         return JSONResponse(_body("internal_error", "unexpected server error"), status_code=500)
@@ -88,4 +97,5 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "Missing, unknown or revoked bearer token"},
     403: {"model": ErrorOut, "description": "The token's role does not allow this"},
     422: {"model": ErrorOut, "description": "Input refused; `problems` names each element"},
+    503: {"model": ErrorOut, "description": "Storage full, or the institution not set up yet"},
 }
