@@ -62,6 +62,7 @@ def create_app(
         "(`credreg token create --role issuer|admin`). Every error body is "
         "`{error, message, problems:[{element, reason}]}`.",
         dependencies=[Depends(reject_unstorable_text)],  # no NUL or lone surrogate, anywhere
+        responses=errors.COMMON_RESPONSES,
     )
     app.state.runtime = runtime
     errors.install(app)

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from node.api.deps import IssuerToken, Runtime
-from node.api.errors import ERROR_RESPONSES
+from node.api.errors import ERROR_RESPONSES, OAUTH_RESPONSES, ErrorOut
 from node.credentials.render import SD_JWT_VCT_PATH
 from node.identity import ED25519_KEY_NAME, P256_KEY_NAME
 from node.issuance.signing import CredentialSigner, issuer_keys
@@ -80,7 +80,7 @@ async def _json_body(request: Request) -> Any:
         raise InvalidCredentialRequest("the body must be JSON") from None
 
 
-public = APIRouter(tags=["wallet (OpenID4VCI)"])
+public = APIRouter(tags=["wallet (OpenID4VCI)"], responses=OAUTH_RESPONSES)
 
 
 @public.get("/.well-known/openid-credential-issuer", summary="Credential issuer metadata")
@@ -174,6 +174,7 @@ class OfferOut(BaseModel):
     "/credentials/{record_id}/offers",
     status_code=status.HTTP_201_CREATED,
     summary="Offer a record to the learner's wallet (OpenID4VCI pre-authorized code)",
+    responses={404: {"model": ErrorOut, "description": "No such record"}},
 )
 def create_offer(record_id: str, body: OfferIn, wallet: Wallet, token: IssuerToken) -> OfferOut:
     created = wallet.create_offer(

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from node.api.deps import IssuerToken, Runtime
-from node.api.errors import ERROR_RESPONSES
+from node.api.errors import ERROR_RESPONSES, OAUTH_RESPONSES, ErrorOut, OAuthErrorOut
 from node.db.models import Role
 from node.identity import P256_KEY_NAME
 from node.presentations.service import PresentationService
@@ -53,7 +53,7 @@ def _service(request: Request, runtime: Runtime) -> PresentationService:
 Presentations = Annotated[PresentationService, Depends(_service)]
 _NO_STORE = {"Cache-Control": "no-store"}
 
-wallet = APIRouter(prefix="/oid4vp", tags=["wallet (OpenID4VP)"])
+wallet = APIRouter(prefix="/oid4vp", tags=["wallet (OpenID4VP)"], responses=OAUTH_RESPONSES)
 
 
 @wallet.get(
@@ -116,6 +116,7 @@ class PresentationStateOut(BaseModel):
     "/presentations",
     status_code=status.HTTP_201_CREATED,
     summary="Ask a wallet for a presentation (OpenID4VP request with a DCQL query)",
+    responses={400: {"model": OAuthErrorOut, "description": "Not a valid DCQL query"}},
 )
 def create_request(
     body: PresentationRequestIn, service: Presentations, token: IssuerToken
@@ -139,7 +140,11 @@ def create_request(
     )
 
 
-@relying_party.get("/presentations/{request_id}", summary="A presentation request's result")
+@relying_party.get(
+    "/presentations/{request_id}",
+    summary="A presentation request's result",
+    responses={404: {"model": ErrorOut, "description": "No such presentation request"}},
+)
 def get_result(request_id: str, service: Presentations, token: IssuerToken) -> PresentationStateOut:
     state = service.state(request_id, token_id=token.id, admin=token.role == Role.ADMIN)
     return PresentationStateOut(

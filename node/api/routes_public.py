@@ -88,6 +88,8 @@ def did_document(runtime: Runtime) -> dict[str, Any]:
     "/contexts/microcredential/v1",
     tags=["vocabulary"],
     summary=f"The JSON-LD context for the EU elements ({MICROCREDENTIAL_CONTEXT_URL})",
+    response_class=Response,
+    responses={200: {"content": {"application/ld+json": {"schema": {"type": "object"}}}}},
 )
 def microcredential_context() -> Response:
     body = json.dumps(bundled_contexts()[MICROCREDENTIAL_CONTEXT_URL], indent=1)

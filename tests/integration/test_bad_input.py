@@ -157,3 +157,14 @@ def test_implausible_dates_are_not_signed(node: RunningNode) -> None:
         headers=node.auth(),
     )
     assert again.status_code == 201, again.text
+
+
+def test_a_json_body_that_is_no_text(node: RunningNode) -> None:
+    response = node.client.post(
+        "/admin/credentials",
+        content=b'{"claims": "\xff\xfe"}',
+        headers={**node.auth(), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert _problems(response) == ["body"]
+    assert "not UTF-8" in response.json()["problems"][0]["reason"]
