@@ -68,14 +68,18 @@ def _problem(request: Request) -> Problem | None:
 
 async def _body_problem(request: Request) -> Problem | None:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type.startswith("multipart/") or media_type == "text/csv":
+    if media_type == "text/csv":
+        return None
+    if media_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        # Parsed once (FastAPI may have done so already; Starlette keeps the result): the
+        # text fields, decoded. Uploaded files are data, not text.
+        form = await request.form()
+        for key, value in form.multi_items():
+            if "\x00" in key or (isinstance(value, str) and "\x00" in value):
+                return Problem("body", _NUL_REASON)
         return None
     body = await request.body()  # cached: the route reads the same bytes
-    if not body:
-        return None
-    if media_type == "application/x-www-form-urlencoded":
-        return Problem("body", _NUL_REASON) if _encoded_nul(body) else None
-    reason = json_text_problem(body)
+    reason = json_text_problem(body) if body else None
     return Problem("body", reason) if reason else None
 
 
