@@ -122,6 +122,5 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 OAUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": OAuthErrorOut, "description": "Malformed or refused request (OAuth error)"},
     401: {"model": OAuthErrorOut, "description": "Missing, unknown or expired access token"},
-    404: {"model": OAuthErrorOut, "description": "No such request (OpenID4VP request_uri)"},
 }
 """The wallet protocol endpoints (OpenID4VCI, OpenID4VP): errors in the OAuth format."""

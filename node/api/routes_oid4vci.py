@@ -80,7 +80,10 @@ async def _json_body(request: Request) -> Any:
         raise InvalidCredentialRequest("the body must be JSON") from None
 
 
-public = APIRouter(tags=["wallet (OpenID4VCI)"], responses=OAUTH_RESPONSES)
+public = APIRouter(
+    tags=["wallet (OpenID4VCI)"],
+    responses={**OAUTH_RESPONSES, 404: {"model": ErrorOut, "description": "No such offer"}},
+)
 
 
 @public.get("/.well-known/openid-credential-issuer", summary="Credential issuer metadata")

@@ -53,7 +53,14 @@ def _service(request: Request, runtime: Runtime) -> PresentationService:
 Presentations = Annotated[PresentationService, Depends(_service)]
 _NO_STORE = {"Cache-Control": "no-store"}
 
-wallet = APIRouter(prefix="/oid4vp", tags=["wallet (OpenID4VP)"], responses=OAUTH_RESPONSES)
+wallet = APIRouter(
+    prefix="/oid4vp",
+    tags=["wallet (OpenID4VP)"],
+    responses={
+        **OAUTH_RESPONSES,
+        404: {"model": OAuthErrorOut, "description": "No such presentation request"},
+    },
+)
 
 
 @wallet.get(
