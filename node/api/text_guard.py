@@ -10,8 +10,9 @@ the CSV import reads and checks its own bytes (``node.credentials.csv_import``).
 
 from __future__ import annotations
 
+import json
 import re
-from typing import Final
+from typing import Any, Final
 
 from fastapi import Request
 
@@ -58,11 +59,43 @@ def _encoded_nul(raw: bytes) -> bool:
     return b"\x00" in raw or b"%00" in raw
 
 
+def _unstorable(text: str) -> bool:
+    return "\x00" in text or any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def _element(value: Any, path: str = "") -> str | None:
+    """The JSON name (``a.b[0].c``) of the first key or string that cannot be stored."""
+    if isinstance(value, str):
+        return (path or "body") if _unstorable(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{path}.{key}" if path else str(key)
+            if _unstorable(str(key)):
+                return name
+            found = _element(item, name)
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _element(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None
+
+
+def _field(pairs: list[tuple[str, Any]], default: str) -> str:
+    """The first form or query field whose name or text holds a NUL character."""
+    for key, value in pairs:
+        if "\x00" in key or (isinstance(value, str) and "\x00" in value):
+            return key.replace("\x00", "") or default
+    return default
+
+
 def _problem(request: Request) -> Problem | None:
     if "\x00" in request.url.path or _encoded_nul(request.scope.get("raw_path") or b""):
         return Problem("path", _NUL_REASON)
     if _encoded_nul(request.scope.get("query_string") or b""):
-        return Problem("query", _NUL_REASON)
+        return Problem(_field(request.query_params.multi_items(), "query"), _NUL_REASON)
     return None
 
 
@@ -74,13 +107,19 @@ async def _body_problem(request: Request) -> Problem | None:
         # Parsed once (FastAPI may have done so already; Starlette keeps the result): the
         # text fields, decoded. Uploaded files are data, not text.
         form = await request.form()
-        for key, value in form.multi_items():
-            if "\x00" in key or (isinstance(value, str) and "\x00" in value):
-                return Problem("body", _NUL_REASON)
+        pairs = list(form.multi_items())
+        if any("\x00" in k or (isinstance(v, str) and "\x00" in v) for k, v in pairs):
+            return Problem(_field(pairs, "body"), _NUL_REASON)
         return None
     body = await request.body()  # cached: the route reads the same bytes
     reason = json_text_problem(body) if body else None
-    return Problem("body", reason) if reason else None
+    if reason is None:
+        return None
+    try:  # only for a body already refused: name the element, as validation does
+        element = _element(json.loads(body)) or "body"
+    except ValueError:
+        element = "body"
+    return Problem(element, reason)
 
 
 async def reject_unstorable_text(request: Request) -> None:
@@ -91,4 +130,4 @@ async def reject_unstorable_text(request: Request) -> None:
     path = request.url.path
     if path in _OAUTH_PATHS or path.startswith(_OAUTH_PREFIXES):
         raise InvalidRequest(f"the {problem.element} {problem.reason}")
-    raise InvalidInput(f"the request's {problem.element} {problem.reason}", [problem])
+    raise InvalidInput(f"{problem.element} {problem.reason}", [problem])
