@@ -102,7 +102,8 @@ def _chain_class(chain_id: int) -> type[_EmbeddedChain]:
 
 
 def _acquire_lock(path: Path) -> int:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.fchmod(fd, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
@@ -143,7 +144,9 @@ class EmbeddedChainClient:
         synchronous: Synchronous = "FULL",
     ) -> None:
         self.data_dir = Path(data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # the chain is private
+        if self.data_dir.stat().st_mode & 0o777 != 0o700:
+            self.data_dir.chmod(0o700)
         self._lock = threading.RLock()
         self._nonces: dict[str, NonceManager] = {}
         self._closed = False

@@ -19,6 +19,7 @@ serialises all access under its lock.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,6 +40,11 @@ class SQLiteKV(BaseAtomicDB):
 
     def __init__(self, path: Path, *, synchronous: Synchronous = "FULL") -> None:
         self.path = path
+        # The chain's file is private (0600) before SQLite opens it: SQLite gives its WAL and
+        # shared-memory files the database file's mode.
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        if path.stat().st_mode & 0o777 != 0o600:
+            path.chmod(0o600)
         # isolation_level=None: we issue BEGIN/COMMIT ourselves (autocommit otherwise).
         self.connection = sqlite3.connect(
             str(path), isolation_level=None, check_same_thread=False, timeout=0

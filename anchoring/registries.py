@@ -511,8 +511,10 @@ class StatusRegistry(_Binding):
 
     def version_at(self, list_id: bytes, timestamp: int) -> tuple[int, bytes, int] | None:
         """The version in force at ``timestamp``: (n, SHA-256, published at); None before
-        the first version."""
-        n, digest, published = self._call("versionAt", list_id, timestamp)
+        the first version (and so before the Unix epoch, the chain's time origin)."""
+        if timestamp < 0:
+            return None
+        n, digest, published = self._call("versionAt", list_id, min(timestamp, 2**64 - 1))
         return None if n == 0 else (int(n), bytes(digest), int(published))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from node import __version__
 from node.api import (
@@ -14,6 +14,7 @@ from node.api import (
     routes_anchor,
     routes_authorize,
     routes_docs,
+    routes_institution,
     routes_learner_pages,
     routes_learners,
     routes_lookup,
@@ -26,6 +27,7 @@ from node.api import (
     routes_verify,
     routes_web,
 )
+from node.api.text_guard import reject_unstorable_text
 from node.keys.keystore import KeyStore
 from node.learners.service import Learners
 from node.lookup.limits import RateLimiter, RequestLimits
@@ -64,6 +66,8 @@ def create_app(
         "`{error, message, problems:[{element, reason}]}`.",
         docs_url=None,  # /docs comes from routes_docs, with its assets (no CDN)
         redoc_url=None,
+        dependencies=[Depends(reject_unstorable_text)],  # no NUL or lone surrogate, anywhere
+        responses=errors.COMMON_RESPONSES,
     )
     app.state.runtime = runtime
     app.state.learners = Learners.build(
@@ -72,6 +76,7 @@ def create_app(
     errors.install(app)
     app.include_router(routes_public.router)
     app.include_router(routes_admin.router)
+    app.include_router(routes_institution.router)
     app.include_router(routes_verify.router)
     app.include_router(routes_anchor.router)
     app.include_router(routes_oid4vci.router)

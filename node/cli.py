@@ -7,11 +7,13 @@ import os
 import ssl
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from anchoring.errors import ChainError
@@ -20,14 +22,16 @@ from node.cli_network import network_app
 from node.cli_tokens import token_app
 from node.credentials.vocab import LearnerIdType, LegalStatus
 from node.db.engine import make_engine, migrate, session_factory
-from node.db.models import CredentialFormat
-from node.errors import NodeError
+from node.db.models import CredentialFormat, Institution
+from node.errors import InvalidInput, NodeError, StorageUnavailable
 from node.keys.keystore import FileKeyStore, KeyStoreError
 from node.runtime import open_runtime
 from node.settings import Settings
+from node.storage import prepare_data_dir, use_private_umask
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from sqlalchemy.orm import Session, sessionmaker
 
 # No locals in tracebacks: they could hold the key store passphrase or tokens.
 app = typer.Typer(
@@ -82,7 +86,8 @@ def _passphrase(settings: Settings, *, confirm: bool = False) -> str:
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}", soft_wrap=True)
+    """One line on stderr; ``code`` 2 for input that cannot be used."""
+    console.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
     return typer.Exit(code=code)
 
 
@@ -117,26 +122,104 @@ def init(
     data_dir: DataDir = None,
 ) -> None:
     """Create the institution: keys in the encrypted key store and its did:web identity."""
-    from node.setup import create_institution
+    from node.setup import check_institution, create_institution
 
+    details = {
+        "name": name,
+        "country": country,
+        "legal_status": legal_status.value,
+        "origin": origin,
+        "qa_type": qa_type,
+        "deqar_id": deqar_id,
+    }
+    try:
+        check_institution(**details)  # before anything is created or a passphrase asked
+    except InvalidInput as exc:
+        raise _fail(exc.message, code=2) from None
     settings = _settings(data_dir)
+    prepare_data_dir(settings.data_dir)
     engine = make_engine(settings.effective_database_url)
     migrate(engine)
     try:
         store = FileKeyStore(settings.key_dir, _passphrase(settings, confirm=True))
-        institution = create_institution(
-            session_factory(engine),
-            store,
-            name=name,
-            country=country,
-            legal_status=legal_status,
-            origin=settings.origin if origin is None else origin,
-            qa_type=qa_type,
-            deqar_id=deqar_id,
-        )
+        institution = create_institution(session_factory(engine), store, **details)
+    except InvalidInput as exc:
+        raise _fail(exc.message, code=2) from None
     except (NodeError, KeyStoreError, ValueError) as exc:
         raise _fail(str(exc)) from None
-    console.print(f"institution created: [bold]{institution.name}[/bold] ({institution.did})")
+    finally:
+        engine.dispose()
+    console.print(
+        f"institution created: [bold]{escape(institution.name)}[/bold] ({institution.did})"
+    )
+
+
+institution_app = typer.Typer(help="The institution's details.", no_args_is_help=True)
+app.add_typer(institution_app, name="institution")
+
+
+def _print_institution(row: Institution) -> None:
+    for label, value in (
+        ("name", row.name),
+        ("country", row.country),
+        ("legal status", row.legal_status),
+        ("origin", row.origin),
+        ("DID", row.did),
+    ):
+        typer.echo(f"{label + ':':14}{value}")
+
+
+def _on_institution(
+    data_dir: Path | None, action: Callable[[sessionmaker[Session]], Institution]
+) -> None:
+    """Run ``action`` on the node's database and print the institution it returns."""
+    settings = _settings(data_dir)
+    engine = make_engine(settings.effective_database_url)
+    migrate(engine)
+    try:
+        row = action(session_factory(engine))
+    except InvalidInput as exc:
+        raise _fail(exc.message, code=2) from None
+    except NodeError as exc:
+        raise _fail(exc.message) from None
+    finally:
+        engine.dispose()
+    _print_institution(row)
+
+
+@institution_app.command("show")
+def institution_show(data_dir: DataDir = None) -> None:
+    """Print the institution's details."""
+    from node.setup import current_institution
+
+    _on_institution(data_dir, current_institution)
+
+
+@institution_app.command("update")
+def institution_update(
+    name: Annotated[str | None, typer.Option(help="Institution name")] = None,
+    country: Annotated[str | None, typer.Option(help="ISO 3166-1 alpha-2 country code")] = None,
+    legal_status: Annotated[
+        LegalStatus | None, typer.Option(help="Legal status of the institution")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Correct the name, country or legal status. The origin and DID never change; a
+    running node picks the change up when it restarts (the admin API: at once)."""
+    from node.setup import update_institution
+
+    changes = {
+        key: value
+        for key, value in (
+            ("name", name),
+            ("country", country),
+            ("legalStatus", legal_status.value if legal_status else None),
+        )
+        if value is not None
+    }
+    if not changes:
+        raise _fail("give --name, --country or --legal-status", code=2)
+    _on_institution(data_dir, lambda sessions: update_institution(sessions, changes))
 
 
 Host = Annotated[
@@ -265,37 +348,42 @@ def issue(
     data_dir: DataDir = None,
 ) -> None:
     """Issue every row of a CSV file; re-running it skips rows already issued."""
-    from node.credentials.csv_import import parse_csv
+    from node.credentials import csv_import
     from node.issuance.service import IssueOutcome, IssueRequest
 
     settings = _settings(data_dir)
     if not csv.is_file():
         raise _fail(f"no such file: {csv}")
+    try:
+        source = csv_import.inspect_file(csv)
+    except NodeError as exc:
+        raise _fail(f"{csv}: {exc.message}", code=2) from None
     runtime = open_runtime(settings, _passphrase(settings))
     formats = fmt or [CredentialFormat.LDP_RDFC]
     counts: Counter[str] = Counter()
     rejected: list[IssueOutcome] = []
-    total = max(sum(1 for _ in csv.open(encoding="utf-8-sig")) - 1, 0)
+    total = max(source.lines - 1, 0)
     try:
         service = runtime.issuance()
-        with (
-            csv.open(encoding="utf-8-sig", newline="") as handle,
-            Progress(
+        with csv.open(encoding=source.encoding, newline="") as handle:
+            rows = csv_import.parse_csv(handle, runtime.settings.profile)  # the header, now
+            requests = (IssueRequest.from_csv_row(row) for row in rows)
+            outcomes = service.issue_batch(requests, formats, token_id=None, positions="line")
+            with Progress(
                 TextColumn("issuing"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeRemainingColumn(),
                 console=console,
-            ) as progress,
-        ):
-            task = progress.add_task("issue", total=total)
-            rows = parse_csv(handle, runtime.settings.profile)
-            requests = (IssueRequest.from_csv_row(row) for row in rows)
-            for outcome in service.issue_batch(requests, formats, token_id=None):
-                counts[outcome.status] += 1
-                if outcome.status == "rejected":
-                    rejected.append(outcome)
-                progress.advance(task)
+            ) as progress:
+                task = progress.add_task("issue", total=total)
+                for outcome in outcomes:
+                    counts[outcome.status] += 1
+                    if outcome.status == "rejected":
+                        rejected.append(outcome)
+                    progress.advance(task)
+    except InvalidInput as exc:
+        raise _fail(f"{csv}: {exc.message}", code=2) from None
     except NodeError as exc:
         raise _fail(exc.message) from None
     except KeyStoreError as exc:
@@ -308,7 +396,7 @@ def issue(
     )
     for outcome in rejected:
         reasons = "; ".join(f"{p.element}: {p.reason}" for p in outcome.problems)
-        console.print(f"  line {outcome.position}: {reasons}")
+        console.print(f"  line {outcome.position}: {escape(reasons)}", soft_wrap=True)
     if rejected:
         raise typer.Exit(code=2)
 
@@ -570,4 +658,9 @@ def learner_add(
 
 
 def main() -> None:
-    app()
+    use_private_umask()  # everything the node writes is its user's only (0700 / 0600)
+    try:
+        app()
+    except StorageUnavailable as exc:  # e.g. a read-only data folder, from any command
+        console.print(f"[red]error:[/red] {escape(exc.message)}", soft_wrap=True)
+        sys.exit(2)

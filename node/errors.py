@@ -6,7 +6,9 @@ NodeError
 ├── Forbidden                 403  token lacks the role
 ├── Conflict                  409  state does not allow the operation
 ├── InvalidInput              422  input that breaks a rule; carries problems by element
-└── NotInitialised            503  the institution has not been created (credreg init)
+├── NotInitialised            503  the institution has not been created (credreg init)
+└── StorageUnavailable        503  the data folder is read-only or unusable
+    └── StorageFull           503  a write failed for lack of disk space
 """
 
 from __future__ import annotations
@@ -63,3 +65,12 @@ class InvalidInput(NodeError):
 class NotInitialised(NodeError):
     status_code = 503
     code = "not_initialised"
+
+
+class StorageUnavailable(NodeError):
+    status_code = 503
+    code = "storage_unavailable"
+
+
+class StorageFull(StorageUnavailable):
+    code = "storage_full"

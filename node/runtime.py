@@ -7,9 +7,10 @@ settings) through its arguments, never by patching module globals.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
@@ -45,8 +46,10 @@ from node.network.mirror import StatusMirror
 from node.network.proofs import SuppliedProofs
 from node.presentations.service import PresentationService
 from node.settings import Settings
+from node.setup import update_institution
 from node.status.allocation import StatusAllocator
 from node.status.service import StatusService
+from node.storage import prepare_data_dir
 from node.vc.did import StaticDidResolver
 from node.vc.signer import Ed25519Signer, P256Signer
 from node.verification.pipeline import Verifier
@@ -158,6 +161,23 @@ class NodeRuntime:
         self._wallet = None
         self._presentations = None
         self._identity = None
+
+    def storage_paths(self) -> list[Path]:
+        """Where the node writes: the data folder, and the SQLite database's folder."""
+        paths = [self.settings.data_dir]
+        database = (
+            self.engine.url.database if self.engine.url.get_backend_name() == "sqlite" else None
+        )
+        if database and database != ":memory:":
+            paths.append(Path(database).parent)
+        return paths
+
+    def update_institution(self, changes: Mapping[str, str]) -> Institution:
+        """Correct the institution's name, country or legal status; what signs with them
+        is rebuilt, so the next credential carries the new details."""
+        row = update_institution(self.sessions, changes)
+        self.reload_identity()
+        return row
 
     def issuance(self) -> IssuanceService:
         if self._issuance is None:
@@ -348,6 +368,7 @@ def file_keystore_factory(settings: Settings) -> Callable[[], KeyStore]:
 def build_runtime(
     settings: Settings, keystore_factory: Callable[[], KeyStore] | None = None
 ) -> NodeRuntime:
+    prepare_data_dir(settings.data_dir)  # private, writable: else one clear error, at once
     engine = make_engine(settings.effective_database_url)
     migrate(engine)
     return NodeRuntime(

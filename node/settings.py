@@ -52,6 +52,12 @@ class Settings(BaseSettings):
         default=Path("credreg-data"),
         description="Directory holding the SQLite database, the key store and the chain.",
     )
+    min_free_disk_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=0,
+        description="/readyz says not ready when the data folder's (or the SQLite "
+        "database's) file system has less free space than this",
+    )
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL; default: SQLite (WAL) at <data_dir>/node.db. "

@@ -12,10 +12,11 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from node.errors import NodeError
+from node.errors import NodeError, StorageFull
+from node.storage import is_storage_full
 from node.vc.errors import VCError
 from wallet_bridge.errors import OAuthError
 
@@ -28,11 +29,18 @@ class ProblemOut(BaseModel):
 
 
 class ErrorOut(BaseModel):
-    """Every 4xx/5xx body the node sends."""
+    """Every 4xx/5xx body the node sends (but to wallets: :class:`OAuthErrorOut`)."""
 
     error: str
     message: str
     problems: list[ProblemOut] = []
+
+
+class OAuthErrorOut(BaseModel):
+    """The wallet protocol endpoints' error body (RFC 6749 §5.2, OpenID4VCI 1.0 §8.3.1)."""
+
+    error: str = Field(description="The spec's error code, e.g. invalid_request")
+    error_description: str
 
 
 def _body(code: str, message: str, problems: list[dict[str, str]] | None = None) -> dict[str, Any]:
@@ -70,6 +78,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+            # FastAPI's answer to a JSON body that is no text: input like any other, 422.
+            reason = f"not UTF-8 text: {exc.__cause__.reason} at byte {exc.__cause__.start}"
+            problems = [{"element": "body", "reason": reason}]
+            body = _body("invalid_input", "the request body is not JSON text", problems)
+            return JSONResponse(body, status_code=422)
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
             exc.status_code, "http_error"
         )
@@ -79,13 +93,34 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        if is_storage_full(exc):  # from the database driver, SQLite or the file system
+            log.error("a write failed for lack of disk space: %s", exc)
+            full = StorageFull(
+                "the node's storage is full, the request could not be stored: free disk space "
+                "(or grow the volume) and try again (a batch may be re-run: issued keys are "
+                "skipped)"
+            )
+            return JSONResponse(_body(full.code, full.message), status_code=full.status_code)
         # Never a traceback to the client; the log has it (without request bodies).
         log.exception("unexpected error")
         return JSONResponse(_body("internal_error", "unexpected server error"), status_code=500)
 
 
+COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorOut, "description": "Input refused; `problems` names each element"},
+    503: {"model": ErrorOut, "description": "Storage full, or the institution not set up yet"},
+}
+"""What any operation may answer (the app's default): bad input of any kind (NUL characters
+are refused everywhere), a full disk."""
+
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "Missing, unknown, revoked or expired bearer token"},
     403: {"model": ErrorOut, "description": "The token's role does not allow this"},
-    422: {"model": ErrorOut, "description": "Input refused; `problems` names each element"},
+    **COMMON_RESPONSES,
 }
+
+OAUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": OAuthErrorOut, "description": "Malformed or refused request (OAuth error)"},
+    401: {"model": OAuthErrorOut, "description": "Missing, unknown or expired access token"},
+}
+"""The wallet protocol endpoints (OpenID4VCI, OpenID4VP): errors in the OAuth format."""

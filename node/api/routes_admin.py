@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, status
+from fastapi import APIRouter, Body, Query, Response, status
 
 from node.api.deps import AdminToken, IssuerToken, Runtime
 from node.api.errors import ERROR_RESPONSES, ErrorOut
 from node.api.schemas import BatchIn, BatchItemOut, BatchOut, IssueIn, IssueRecordIn, RecordOut
-from node.credentials.csv_import import parse_csv
+from node.credentials import csv_import
 from node.db.models import CredentialFormat
 from node.issuance.service import IssueRequest
 
@@ -29,15 +28,21 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
     "/credentials",
     status_code=status.HTTP_201_CREATED,
     summary="Issue one micro-credential (or prepare it for approval)",
-    responses=_CONFLICT,
+    description="Repeating a request with the same `idempotencyKey`, claims and subject is a "
+    "replay: 200 with the original record. The same key with other claims or another "
+    "subject: 409.",
+    responses={
+        200: {"model": RecordOut, "description": "A replay: the record first stored"},
+        **_CONFLICT,
+    },
 )
-def issue_one(body: IssueIn, runtime: Runtime, token: IssuerToken) -> RecordOut:
-    service = runtime.issuance()
+def issue_one(body: IssueIn, runtime: Runtime, token: IssuerToken, response: Response) -> RecordOut:
     request = IssueRequest(body.claims, body.subject_id, body.idempotency_key)
-    record = service.prepare(request, token.id)
-    if not body.issue:
-        return RecordOut.of(record)
-    record, copies = service.issue_record(record.id, body.formats)
+    record, copies, replayed = runtime.issuance().issue_one(
+        request, body.formats, token.id, sign=body.issue
+    )
+    if replayed:
+        response.status_code = status.HTTP_200_OK
     return RecordOut.of(record, copies)
 
 
@@ -92,6 +97,9 @@ def issue_batch(body: BatchIn, runtime: Runtime, token: IssuerToken) -> BatchOut
 @router.post(
     "/credentials/batch/csv",
     summary="Issue a batch from a learning-platform CSV export (docs/csv-format.md)",
+    description="UTF-8 (UTF-16 with a BOM, or Windows-1252), `,` `;` or tab delimited. A "
+    "file that is no CSV export (a workbook, an unknown header, empty) is refused whole: 422.",
+    responses={422: {"model": ErrorOut, "description": "Not a readable CSV export"}},
     openapi_extra={
         "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
     },
@@ -99,13 +107,12 @@ def issue_batch(body: BatchIn, runtime: Runtime, token: IssuerToken) -> BatchOut
 def issue_csv(
     runtime: Runtime,
     token: IssuerToken,
-    body: Annotated[bytes, Body(media_type="text/csv")],
+    body: Annotated[bytes, Body(media_type="text/csv")] = b"",  # empty: "the file is empty"
     formats: Annotated[list[CredentialFormat] | None, Query(alias="format")] = None,
 ) -> BatchOut:
-    text = body.decode("utf-8-sig", errors="strict")
-    rows = parse_csv(io.StringIO(text), runtime.settings.profile)
+    rows = csv_import.read_bytes(body, runtime.settings.profile)
     requests = (IssueRequest.from_csv_row(row) for row in rows)
     outcomes = runtime.issuance().issue_batch(
-        requests, formats or [CredentialFormat.LDP_RDFC], token.id
+        requests, formats or [CredentialFormat.LDP_RDFC], token.id, positions="line"
     )
     return _summarise([BatchItemOut.of(o) for o in outcomes])

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from node.api.deps import AdminToken, Runtime
 from node.api.errors import ERROR_RESPONSES, ErrorOut
+from node.api.params import UINT64_MAX, ProposalId
 from node.ledger.network import genesis_spec
 from node.network import rotation
 from node.network.discovery import MemberDirectory, member_json
@@ -158,7 +159,7 @@ def proposals(
 
 
 @admin.get("/proposals/{proposal_id}", summary="One proposal", responses=_REFUSED)
-def proposal(proposal_id: int, runtime: Runtime, _token: AdminToken) -> dict[str, Any]:
+def proposal(proposal_id: ProposalId, runtime: Runtime, _token: AdminToken) -> dict[str, Any]:
     return proposal_json(_governance(runtime).proposal(proposal_id))
 
 
@@ -194,7 +195,9 @@ def propose_status(
 
 
 @admin.post("/proposals/{proposal_id}/vote", summary="Vote for or against", responses=_REFUSED)
-def vote(proposal_id: int, body: VoteIn, runtime: Runtime, _token: AdminToken) -> dict[str, Any]:
+def vote(
+    proposal_id: ProposalId, body: VoteIn, runtime: Runtime, _token: AdminToken
+) -> dict[str, Any]:
     return outcome_json(_governance(runtime).vote(proposal_id, body.support))
 
 
@@ -203,12 +206,12 @@ def vote(proposal_id: int, body: VoteIn, runtime: Runtime, _token: AdminToken) -
     summary="Execute a proposal that has a majority today",
     responses=_REFUSED,
 )
-def execute(proposal_id: int, runtime: Runtime, _token: AdminToken) -> dict[str, Any]:
+def execute(proposal_id: ProposalId, runtime: Runtime, _token: AdminToken) -> dict[str, Any]:
     return outcome_json(_governance(runtime).execute(proposal_id))
 
 
 @admin.post("/proposals/{proposal_id}/cancel", summary="Withdraw own proposal", responses=_REFUSED)
-def cancel(proposal_id: int, runtime: Runtime, _token: AdminToken) -> dict[str, Any]:
+def cancel(proposal_id: ProposalId, runtime: Runtime, _token: AdminToken) -> dict[str, Any]:
     return outcome_json(_governance(runtime).cancel(proposal_id))
 
 
@@ -248,6 +251,7 @@ class RetireIn(BaseModel):
         default=None,
         alias="retiredAt",
         ge=0,
+        le=UINT64_MAX,
         description="Unix time from which the key is invalid; default: the latest block's",
     )
 

@@ -17,10 +17,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from node.api.deps import IssuerToken, Wallet
-from node.api.errors import ERROR_RESPONSES
+from node.api.errors import ERROR_RESPONSES, OAUTH_RESPONSES, ErrorOut
 from node.credentials.render import SD_JWT_VCT_PATH
 from node.wallet.offer_page import BY_REFERENCE_PATH
-from node.wallet.service import LOGO_PATH, Answer, data_url
+from node.wallet.service import LOGO_PATH, Answer, WalletSettings, data_url
 from wallet_bridge.errors import InvalidCredentialRequest, InvalidRequest
 
 _NO_STORE = {"Cache-Control": "no-store"}
@@ -47,7 +47,10 @@ async def _json_body(request: Request) -> Any:
         raise InvalidCredentialRequest("the body must be JSON") from None
 
 
-public = APIRouter(tags=["wallet (OpenID4VCI)"])
+public = APIRouter(
+    tags=["wallet (OpenID4VCI)"],
+    responses={**OAUTH_RESPONSES, 404: {"model": ErrorOut, "description": "No such offer"}},
+)
 
 
 @public.get("/.well-known/openid-credential-issuer", summary="Credential issuer metadata")
@@ -127,7 +130,12 @@ class OfferIn(BaseModel):
     )
     email: str | None = Field(default=None, max_length=320, description="Learner's address")
     tx_code: bool = Field(default=True, description="Protect the offer with a numeric PIN")
-    expires_in: int | None = Field(default=None, gt=0, description="Lifetime in seconds")
+    expires_in: int | None = Field(
+        default=None,
+        gt=0,
+        le=int(WalletSettings.max_offer_ttl.total_seconds()),
+        description="Lifetime in seconds",
+    )
 
 
 class OfferOut(BaseModel):
@@ -161,6 +169,7 @@ class OfferOut(BaseModel):
     "/credentials/{record_id}/offers",
     status_code=status.HTTP_201_CREATED,
     summary="Offer a record to the learner's wallet (OpenID4VCI pre-authorized code)",
+    responses={404: {"model": ErrorOut, "description": "No such record"}},
 )
 def create_offer(record_id: str, body: OfferIn, wallet: Wallet, token: IssuerToken) -> OfferOut:
     created = wallet.create_offer(

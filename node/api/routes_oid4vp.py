@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from node.api.deps import IssuerToken, Presentations
-from node.api.errors import ERROR_RESPONSES
+from node.api.errors import ERROR_RESPONSES, OAUTH_RESPONSES, ErrorOut, OAuthErrorOut
 from node.db.models import Role
 from node.wallet.qr import qr_images
 from node.wallet.service import data_url
@@ -23,7 +23,14 @@ from wallet_bridge.presentation import REQUEST_OBJECT_MEDIA_TYPE
 
 _NO_STORE = {"Cache-Control": "no-store"}
 
-wallet = APIRouter(prefix="/oid4vp", tags=["wallet (OpenID4VP)"])
+wallet = APIRouter(
+    prefix="/oid4vp",
+    tags=["wallet (OpenID4VP)"],
+    responses={
+        **OAUTH_RESPONSES,
+        404: {"model": OAuthErrorOut, "description": "No such presentation request"},
+    },
+)
 
 
 @wallet.get(
@@ -86,6 +93,7 @@ class PresentationStateOut(BaseModel):
     "/presentations",
     status_code=status.HTTP_201_CREATED,
     summary="Ask a wallet for a presentation (OpenID4VP request with a DCQL query)",
+    responses={400: {"model": OAuthErrorOut, "description": "Not a valid DCQL query"}},
 )
 def create_request(
     body: PresentationRequestIn, service: Presentations, token: IssuerToken
@@ -109,7 +117,11 @@ def create_request(
     )
 
 
-@relying_party.get("/presentations/{request_id}", summary="A presentation request's result")
+@relying_party.get(
+    "/presentations/{request_id}",
+    summary="A presentation request's result",
+    responses={404: {"model": ErrorOut, "description": "No such presentation request"}},
+)
 def get_result(request_id: str, service: Presentations, token: IssuerToken) -> PresentationStateOut:
     state = service.state(request_id, token_id=token.id, admin=token.role == Role.ADMIN)
     return PresentationStateOut(

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from node.api.deps import Runtime
 from node.api.errors import ErrorOut
 from node.credentials.schema import SCHEMA_ID, claims_json_schema
+from node.storage import free_space_problem
 from node.vc.jsonld import bundled_contexts
 
 router = APIRouter()
@@ -36,7 +37,8 @@ def healthz() -> Health:
 @router.get(
     "/readyz",
     tags=["operations"],
-    summary="Readiness: database, institution and keys; the chain's health is reported",
+    summary="Readiness: database, institution, keys and free disk space; the chain's health "
+    "is reported",
     description="200 `ready`, or 200 `degraded` when only the chain is unreachable (issuing "
     "goes on; anchoring catches up later); 503 `not_ready` otherwise.",
     responses={503: {"model": Readiness, "description": "Not ready; `checks` says why"}},
@@ -54,6 +56,8 @@ def readyz(runtime: Runtime, response: Response) -> Readiness:
         checks["institution"] = "ok"
     except Exception as exc:
         checks["institution"] = f"error: {exc}"
+    full = free_space_problem(runtime.storage_paths(), runtime.settings.min_free_disk_bytes)
+    checks["storage"] = f"error: {full}" if full else "ok"
     ready = all(v == "ok" for v in checks.values())
     service = runtime.anchor_service
     if runtime.settings.chain == "off":
@@ -84,6 +88,8 @@ def did_document(runtime: Runtime) -> dict[str, Any]:
     "/contexts/microcredential/v1",
     tags=["vocabulary"],
     summary=f"The JSON-LD context for the EU elements ({MICROCREDENTIAL_CONTEXT_URL})",
+    response_class=Response,
+    responses={200: {"content": {"application/ld+json": {"schema": {"type": "object"}}}}},
 )
 def microcredential_context() -> Response:
     body = json.dumps(bundled_contexts()[MICROCREDENTIAL_CONTEXT_URL], indent=1)

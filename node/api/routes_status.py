@@ -11,6 +11,7 @@ from pydantic.alias_generators import to_camel
 
 from node.api.deps import IssuerToken, Runtime
 from node.api.errors import ERROR_RESPONSES, ErrorOut
+from node.api.params import RowId
 from node.api.status_list_http import RESPONSES as STATUS_LIST_RESPONSES
 from node.api.status_list_http import status_list_response
 from node.status import token_status
@@ -124,9 +125,9 @@ def events(record_id: str, runtime: Runtime, _token: IssuerToken) -> list[EventO
     responses=STATUS_LIST_RESPONSES,
 )
 def status_list(
-    list_id: int,
+    list_id: RowId,
     runtime: Runtime,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[RowId | None, Query()] = None,
     if_none_match: Annotated[str | None, Header()] = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
@@ -153,9 +154,9 @@ _TOKEN_RESPONSES: dict[int | str, dict[str, Any]] = {
     responses=_TOKEN_RESPONSES,
 )
 def token_status_list(
-    list_id: int,
+    list_id: RowId,
     runtime: Runtime,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[RowId | None, Query()] = None,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     return _token_response(runtime, list_id, version, if_none_match)

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from node.api.deps import Runtime, VcApiToken
 from node.api.errors import ERROR_RESPONSES, ErrorOut, ProblemOut
+from node.api.params import RowId
 from node.api.status_list_http import RESPONSES as STATUS_LIST_RESPONSES
 from node.api.status_list_http import status_list_response
 from node.errors import InvalidInput, NotFound, Problem
@@ -345,9 +346,9 @@ def update_status(body: UpdateStatusIn, runtime: Runtime, token: VcApiToken) -> 
     responses=STATUS_LIST_RESPONSES,
 )
 def status_list(
-    list_id: int,
+    list_id: RowId,
     runtime: Runtime,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[RowId | None, Query()] = None,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     published = _status(runtime).version(list_id, version)
@@ -362,7 +363,7 @@ def status_list(
     "still marked changed (the W3C suite's helper calls it after an update).",
     responses=_STATUS_ERRORS,
 )
-def publish_status_list(list_id: int, runtime: Runtime, _token: VcApiToken) -> Response:
+def publish_status_list(list_id: RowId, runtime: Runtime, _token: VcApiToken) -> Response:
     service = _status(runtime)
     service.version(list_id)  # 404 for a list that is not the VC API issuer's
     service.lists.publish_changed()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -26,8 +27,9 @@ class VerifyIn(BaseModel):
     valid_at: AwareDatetime | None = Field(
         default=None,
         alias="validAt",
+        ge=datetime(1970, 1, 1, tzinfo=UTC),  # the ledger's time starts at the Unix epoch
         description='Answer "was it valid on that date?": validity window and status as '
-        "of then, from the anchored status list history",
+        "of then, from the anchored status list history (from 1970-01-01 on)",
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from node.credentials.model import Did
 from node.credentials.schema import SCHEMA_ID
 from node.db.models import CredentialFormat, CredentialRecord, SignedCopy
 from node.errors import Problem
@@ -24,13 +25,16 @@ class IssueIn(_Wire):
     claims: dict[str, Any] = Field(
         description=f"The micro-credential's elements; JSON Schema at {SCHEMA_ID}"
     )
-    subject_id: str | None = Field(
-        default=None, description="The learner's DID (did:key / did:jwk), when known"
+    subject_id: Did | None = Field(
+        default=None,
+        description="The learner's DID (did:key / did:jwk), when known; the subject of every "
+        "copy (a dc+sd-jwt copy binds its key, so it needs a did:key or did:jwk)",
     )
     idempotency_key: str | None = Field(
         default=None,
         max_length=200,
-        description="Repeating a request with the same key never issues twice",
+        description="Repeating a request with the same key never issues twice (a replay "
+        "answers the original record; other claims under the same key: 409)",
     )
     formats: list[CredentialFormat] = Field(
         default=[CredentialFormat.LDP_RDFC], min_length=1, description="Signed copies to make"
@@ -97,7 +101,11 @@ class ProblemOut(_Wire):
 
 class BatchItemOut(_Wire):
     position: int = Field(description="Index in the array, or line number in the CSV file")
-    status: str = Field(description="issued | skipped (idempotency key seen) | rejected")
+    status: str = Field(
+        description="issued | skipped (a replay: the key was issued with the same claims and "
+        "subject) | rejected (invalid, the key repeated in this batch, or the key issued with "
+        "other claims)"
+    )
     record_id: str | None
     problems: list[ProblemOut]
     credentials: list[CopyOut] = []

@@ -1,9 +1,12 @@
 """Import micro-credential claims from a learning-platform CSV export (DigiProf 5.2).
 
-The column set is documented in ``docs/csv-format.md``. :func:`parse_csv` streams: it holds
-one record at a time, so a 100k-row file costs no more memory than a 10-row one. A bad row
-yields a :class:`CsvRow` with problems, never an exception; only a broken *header* (unknown or
-duplicate column, no ``idempotency_key``) raises :class:`CsvHeaderError`, before any row.
+The format is documented in ``docs/csv-format.md``. :func:`parse_csv` streams: it holds one
+record at a time, so a 100k-row file costs no more memory than a 10-row one. A bad row
+yields a :class:`CsvRow` with problems, never an exception; only a file that cannot be read
+as a CSV export (a workbook, binary data, an unknown encoding, an empty file, a broken
+*header*: unknown or duplicate column, no ``idempotency_key``) raises :class:`CsvFormatError`,
+before any row. :func:`inspect_bytes` / :func:`inspect_file` tell the encoding first (UTF-8,
+UTF-16 with a BOM, or Windows-1252, the encoding of Excel's plain "CSV" on Windows).
 
 Problems of a cell that cannot be read (a number that is not one) name the CSV column; problems
 found by claims validation name the JSON element (``learningOutcomes[1].text``).
@@ -11,8 +14,11 @@ found by claims validation name the JSON element (``learningOutcomes[1].text``).
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import itertools
+import pathlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,13 +27,15 @@ from typing import Any, Final, Literal
 from node.credentials import vocab
 from node.credentials.model import MicroCredentialClaims
 from node.credentials.profile import ClaimsInvalid, RequirementProfile, validate_claims
-from node.errors import Problem
+from node.errors import InvalidInput, Problem
 
 Kind = Literal["text", "list", "number", "int"]
 Path = tuple[str, ...]
 
 KEY_COLUMN: Final = "idempotency_key"
 LIST_SEPARATOR: Final = "|"
+DELIMITERS: Final = (",", ";", "\t")  # the header line's most frequent one is the delimiter
+HELP: Final = "the format is described in docs/csv-format.md"
 _BODY: Final = "_awardingBody"  # gathered here, then wrapped into ``awardingBodies``
 
 # Plain columns: column → (JSON path, kind).
@@ -104,8 +112,86 @@ LANG_LIST_COLUMNS: Final[dict[str, tuple[str, str]]] = {
 _ESCO_COLUMNS: Final = {esco: base for base, (_, esco) in LANG_LIST_COLUMNS.items()}
 
 
-class CsvHeaderError(ValueError):
-    """The header row cannot be used (nothing of the file is imported)."""
+class CsvFormatError(InvalidInput):
+    """The file cannot be read as a CSV export (nothing of it is imported)."""
+
+
+# ---- the bytes: encoding, or why the file is no CSV text -------------------------------------
+
+_WORKBOOKS: Final = {
+    b"PK\x03\x04": "an Excel workbook (.xlsx, a zip file)",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "an Excel 97–2003 workbook (.xls)",
+}
+_BOMS: Final = {
+    codecs.BOM_UTF8: "utf-8-sig",
+    codecs.BOM_UTF16_LE: "utf-16",
+    codecs.BOM_UTF16_BE: "utf-16",
+}
+_CHUNK: Final = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class CsvSource:
+    """What the first pass over a file found: its encoding and its number of lines (the
+    header's included)."""
+
+    encoding: str
+    lines: int
+
+
+def inspect_file(path: pathlib.Path) -> CsvSource:
+    """Read ``path`` once, in chunks: its encoding and line count (:class:`CsvFormatError`)."""
+    with path.open("rb") as handle:
+        return _inspect(iter(lambda: handle.read(_CHUNK), b""))
+
+
+def inspect_bytes(data: bytes) -> CsvSource:
+    return _inspect(data[i : i + _CHUNK] for i in range(0, len(data), _CHUNK))
+
+
+def read_bytes(data: bytes, profile: RequirementProfile) -> Iterator[CsvRow]:
+    """Parse a whole file held in memory (an HTTP body), whatever its supported encoding."""
+    text = data.decode(inspect_bytes(data).encoding)
+    return parse_csv(io.StringIO(text, newline=""), profile)
+
+
+def _inspect(chunks: Iterator[bytes]) -> CsvSource:
+    head = next(chunks, b"")
+    if not head.strip():
+        raise CsvFormatError(f"the file is empty; {HELP}")
+    for magic, kind in _WORKBOOKS.items():
+        if head.startswith(magic):
+            raise CsvFormatError(
+                f"the file is {kind}, not CSV text: save the sheet as 'CSV UTF-8' and import "
+                "that file"
+            )
+    bom = next((enc for mark, enc in _BOMS.items() if head.startswith(mark)), None)
+    candidates = [bom] if bom else ["utf-8", "cp1252"]  # cp1252: Excel's "CSV" on Windows
+    decoders = {name: codecs.getincrementaldecoder(name)() for name in candidates}
+    lines, last = 0, b""
+    for chunk in itertools.chain([head], chunks):
+        last = chunk[-2:]
+        if bom != "utf-16" and b"\x00" in chunk:
+            raise CsvFormatError("the file holds NUL bytes: binary data, not CSV text")
+        lines += chunk.count(b"\n")
+        for name, decoder in list(decoders.items()):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                del decoders[name]
+        if not decoders:
+            break
+    for name, decoder in decoders.items():
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        unterminated = not last.endswith((b"\n", b"\n\x00"))
+        return CsvSource(name, lines + unterminated)
+    raise CsvFormatError("the file is neither UTF-8 nor Windows-1252 text: save it as 'CSV UTF-8'")
+
+
+# ---- the records -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,20 +208,36 @@ class CsvRow:
 
 
 def parse_csv(text_stream: Iterable[str], profile: RequirementProfile) -> Iterator[CsvRow]:
-    """Parse a platform export (``,`` or ``;`` delimited, optional UTF-8 BOM), lazily.
+    """Parse a platform export (``,``, ``;`` or tab delimited, optional BOM): the header at
+    once (:class:`CsvFormatError`), then the records lazily.
 
     ``text_stream`` is a text file opened with ``newline=""`` (or any iterable of lines).
     """
     lines = iter(text_stream)
     first = next(lines, "").removeprefix("\ufeff")
-    delimiter = ";" if first.count(";") > first.count(",") else ","
+    delimiter = max(DELIMITERS, key=first.count)  # ties: the comma
     reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise CsvFormatError(f"the header line cannot be read: {exc}; {HELP}") from None
     if header is None or not any(name.strip() for name in header):
-        raise CsvHeaderError("empty file or empty header row")
-    columns = _check_header(header)
+        raise CsvFormatError(f"the file is empty or its header line is; {HELP}")
+    return _records(reader, _check_header(header), profile)
+
+
+def _records(reader: Any, columns: list[str], profile: RequirementProfile) -> Iterator[CsvRow]:
+    """``reader``: the csv reader past the header (its ``line_num`` places each record)."""
     line = reader.line_num + 1
-    for record in reader:
+    while True:
+        try:
+            record = next(reader, None)
+        except csv.Error as exc:  # e.g. a field beyond csv.field_size_limit()
+            reason = f"the file cannot be read from here on: {exc}"
+            yield CsvRow(line, None, None, [Problem("(row)", reason)])
+            return
+        if record is None:
+            return
         start, line = line, reader.line_num + 1
         if not any(cell.strip() for cell in record):
             continue
@@ -146,13 +248,27 @@ def _check_header(header: list[str]) -> list[str]:
     columns = [name.strip() for name in header]
     duplicates = sorted({name for name in columns if columns.count(name) > 1})
     if duplicates:
-        raise CsvHeaderError(f"duplicate columns: {', '.join(duplicates)}")
+        raise CsvFormatError(
+            f"duplicate columns: {', '.join(duplicates)}",
+            [Problem(name, "duplicate column") for name in duplicates],
+        )
     unknown = [name for name in columns if not _known_column(name)]
     if unknown:
-        raise CsvHeaderError(f"unknown columns: {', '.join(unknown)}")
+        raise CsvFormatError(
+            f"unknown columns: {', '.join(_shown(unknown))}; {HELP}",
+            [Problem(name, "unknown column") for name in unknown[:50]],
+        )
     if KEY_COLUMN not in columns:
-        raise CsvHeaderError(f"missing required column {KEY_COLUMN}")
+        raise CsvFormatError(
+            f"missing required column {KEY_COLUMN}; {HELP}", [Problem(KEY_COLUMN, "required")]
+        )
     return columns
+
+
+def _shown(names: list[str]) -> list[str]:
+    """Names for a one-line message: at most ten, each at most 40 characters."""
+    shown = [name if len(name) <= 40 else name[:39] + "…" for name in names[:10]]
+    return shown + ([f"(+{len(names) - 10} more)"] if len(names) > 10 else [])
 
 
 def _known_column(name: str) -> bool:

@@ -14,7 +14,7 @@ elements) are *not* here but in :mod:`node.credentials.profile`.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Final, Self
 
 from pydantic import (
@@ -63,7 +63,31 @@ def _parse_date(value: Any) -> Any:
     return value
 
 
-IsoDate = Annotated[date, BeforeValidator(_parse_date)]
+# Plausible dates: nobody alive was born before 1900, and no credential is issued (or person
+# born) in the future. One day of slack: the institution's "today" may be ahead of UTC's.
+EARLIEST_DATE: Final = date(1900, 1, 1)
+_FUTURE_SLACK: Final = timedelta(days=1)
+
+
+def latest_plausible_date() -> date:
+    """The latest date of issuing (or birth) accepted today."""
+    return datetime.now(UTC).date() + _FUTURE_SLACK
+
+
+def _plausible(value: date) -> date:
+    if value < EARLIEST_DATE:
+        raise PydanticCustomError("date_implausible", "before 1900-01-01: not a plausible date")
+    if value > latest_plausible_date():
+        raise PydanticCustomError("date_implausible", "in the future: not a plausible date")
+    return value
+
+
+PlausibleDate = Annotated[
+    date,
+    BeforeValidator(_parse_date),
+    AfterValidator(_plausible),
+    Field(description="ISO 8601 `YYYY-MM-DD`, from 1900-01-01 to today (UTC) plus one day."),
+]
 
 CountryCode = Annotated[
     str,
@@ -99,9 +123,10 @@ Uri = Annotated[
     StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]+$", max_length=2000),
     Field(description="An absolute URI (e.g. `https://…`, `urn:…`, `did:…`)."),
 ]
+DID_PATTERN: Final = r"^did:[a-z0-9]+:[A-Za-z0-9._:%\-]+$"
 Did = Annotated[
     str,
-    StringConstraints(pattern=r"^did:[a-z0-9]+:[A-Za-z0-9._:%\-]+$", max_length=2000),
+    StringConstraints(pattern=DID_PATTERN, max_length=2000),
     Field(description="A decentralized identifier, e.g. `did:key:z6Mk…`."),
 ]
 IscedFCode = Annotated[
@@ -162,7 +187,9 @@ class Learner(_Model):
 
     given_name: ShortText = Field(description="Given name(s) of the learner.")
     family_name: ShortText = Field(description="Family name(s) (surname) of the learner.")
-    date_of_birth: IsoDate = Field(description="Date of birth, ISO 8601 `YYYY-MM-DD`.")
+    date_of_birth: PlausibleDate = Field(
+        description="Date of birth, ISO 8601 `YYYY-MM-DD`; not in the future."
+    )
     identifier: ShortText = Field(
         description="The learner's identifier at the awarding institution (e.g. student "
         "number) or a national identifier, see `identifierType`."
@@ -315,7 +342,10 @@ class MicroCredentialClaims(_Model):
         min_length=1, description="3. Country(ies)/region(s) of the issuer."
     )
     awarding_bodies: list[AwardingBody] = Field(min_length=1, description="4. Awarding body(ies).")
-    date_of_issuing: IsoDate = Field(description="5. Date of issuing, `YYYY-MM-DD`.")
+    date_of_issuing: PlausibleDate = Field(
+        description="5. Date of issuing, `YYYY-MM-DD`; not in the future, not before the "
+        "learner's date of birth."
+    )
     learning_outcomes: list[LearningOutcome] = Field(
         min_length=1, max_length=100, description="6. Learning outcomes."
     )
@@ -390,6 +420,12 @@ class MicroCredentialClaims(_Model):
         default=None,
         description="Stable URI of the course / catalogue entry the credential is awarded for.",
     )
+
+    @model_validator(mode="after")
+    def _issued_after_birth(self) -> Self:
+        if self.date_of_issuing < self.learner.date_of_birth:
+            raise _element_error("dateOfIssuing", "before the learner's date of birth")
+        return self
 
     @model_validator(mode="after")
     def _grade_fits_standard(self) -> Self:

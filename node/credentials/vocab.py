@@ -343,7 +343,7 @@ def normalise_country(code: str) -> str:
     upper = code.upper()
     upper = COUNTRY_ALIASES.get(upper, upper)
     if upper not in COUNTRIES:
-        raise ValueError(f"unsupported country code: {code!r}")
+        raise ValueError(f"not an ISO 3166-1 alpha-2 country code (such as ES, DE, FI): {code!r}")
     return upper
 
 

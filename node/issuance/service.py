@@ -30,6 +30,7 @@ from node.issuance.signing import (
     SigningPool,
     Validated,
     ValidationJob,
+    subject_problems,
     validate_request,
 )
 from node.status.allocation import StatusAllocator, StatusAssignment
@@ -66,9 +67,38 @@ class IssueOutcome:
     copies: list[SignedCopyData] = field(default_factory=list)
 
 
-def _validate(request: IssueRequest, profile: RequirementProfile) -> MicroCredentialClaims:
-    """The request's claims, validated against the model and the institution's profile."""
-    return validate_request(request.claims, request.problems, profile)
+@dataclass(frozen=True)
+class _Existing:
+    """The record an idempotency key already names: a replay must ask for the same."""
+
+    record_id: str
+    claims: dict[str, Any]
+    subject_id: str | None
+
+    def same(self, claims: dict[str, Any], subject_id: str | None) -> bool:
+        return self.claims == claims and self.subject_id == subject_id
+
+    def conflict(self) -> str:
+        return f"already used by record {self.record_id} for other claims or another subject"
+
+
+_Pending = tuple[IssueOutcome, IssueRequest, _Existing | None]  # a request sent to validation
+
+
+def _validate(
+    request: IssueRequest, profile: RequirementProfile, formats: Sequence[CredentialFormat] = ()
+) -> MicroCredentialClaims:
+    """The request's claims, validated against the model and the institution's profile, and
+    its subject against the formats it is to be signed in."""
+    claims = validate_request(request.claims, request.problems, profile)
+    problems = subject_problems(request.subject_id, formats)
+    if problems:
+        raise ClaimsInvalid(problems)
+    return claims
+
+
+def _stored_claims(claims: MicroCredentialClaims) -> dict[str, Any]:
+    return claims.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 def _chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -95,10 +125,33 @@ class IssuanceService:
 
     # -- single records -------------------------------------------------------------------
 
-    def prepare(self, request: IssueRequest, token_id: int | None) -> CredentialRecord:
-        """Validate and store a record in state ``prepared`` (DP 4.2: approval comes later)."""
+    def issue_one(
+        self,
+        request: IssueRequest,
+        formats: Sequence[CredentialFormat],
+        token_id: int | None,
+        *,
+        sign: bool = True,
+    ) -> tuple[CredentialRecord, list[SignedCopy] | list[SignedCopyData], bool]:
+        """Store (``sign``: and sign) one record; (record, copies, replayed).
+
+        The same idempotency key with the same claims and subject is a replay: the original
+        record comes back (``replayed``) and nothing new is stored; other claims → 409.
+        """
+        # Stored as ``prepared`` first (DP 4.2: approval may come later), then signed.
+        record, replayed = self._prepare(request, token_id, formats if sign else ())
+        if replayed:
+            return (*self.get(record.id), True)
+        if not sign:
+            return record, [], False
+        record, copies = self.issue_record(record.id, formats)
+        return record, copies, False
+
+    def _prepare(
+        self, request: IssueRequest, token_id: int | None, formats: Sequence[CredentialFormat]
+    ) -> tuple[CredentialRecord, bool]:
         try:
-            claims = _validate(request, self._profile)
+            claims = _stored_claims(_validate(request, self._profile, formats))
         except ClaimsInvalid as exc:
             raise InvalidInput(
                 "the micro-credential is incomplete or invalid", exc.problems
@@ -106,21 +159,23 @@ class IssuanceService:
         with self._sessions() as session:
             existing = self._existing(session, [request.idempotency_key])
             if request.idempotency_key in existing:
-                raise Conflict(
-                    f"idempotency key {request.idempotency_key!r} already used by record "
-                    f"{existing[request.idempotency_key]}"
-                )
+                found = existing[request.idempotency_key]
+                if not found.same(claims, request.subject_id):
+                    raise Conflict(
+                        f"idempotency key {request.idempotency_key!r} {found.conflict()}"
+                    )
+                return self._get(session, found.record_id), True
             record = CredentialRecord(
                 id=str(uuid.uuid4()),
                 idempotency_key=request.idempotency_key,
                 state=RecordState.PREPARED.value,
-                claims=claims.model_dump(mode="json", by_alias=True, exclude_none=True),
+                claims=claims,
                 subject_id=request.subject_id,
                 created_by=token_id,
             )
             session.add(record)
             session.commit()
-            return record
+            return record, False
 
     def approve(self, record_id: str) -> CredentialRecord:
         with self._sessions() as session:
@@ -144,6 +199,9 @@ class IssuanceService:
                 raise Conflict(
                     f"record {record_id} is {record.state}; issuing needs one of {sorted(allowed)}"
                 )
+            problems = subject_problems(record.subject_id, formats)
+            if problems:
+                raise InvalidInput("the record cannot be signed in these formats", problems)
             issued_at = datetime.now(UTC).replace(microsecond=0)
             (status,) = self._allocator.allocate(1)
             job = SigningJob(
@@ -173,22 +231,28 @@ class IssuanceService:
         formats: Sequence[CredentialFormat],
         token_id: int | None,
         *,
+        positions: str = "item",
         on_progress: Callable[[IssueOutcome], None] | None = None,
     ) -> Iterator[IssueOutcome]:
-        """Issue every valid request, skip already-issued keys, report bad ones.
+        """Issue every valid request, skip replays of issued keys, report bad ones.
 
-        Streams: requests are read, validated, signed and stored chunk by chunk.
+        Streams: requests are read, validated, signed and stored chunk by chunk. A key seen
+        twice in the batch rejects the later request, naming the first (``positions`` says
+        what a position is: ``item`` of a JSON array, ``line`` of a CSV file). A key already
+        issued is a replay ("skipped") when its claims and subject are the same, else
+        rejected: one key is one credential.
         """
         position = 0
-        seen_keys: set[str] = set()
+        first_seen: dict[str, int] = {}
         profile = self._profile
 
-        # Validation and signing run in the workers; here: the idempotency check against the
-        # database (per chunk, when it is read) and, when the chunk comes back in order, the
-        # in-batch duplicates — a key counts as used once a request with it turned out valid.
+        # Validation and signing run in the workers; here, in order: the in-batch duplicates
+        # and the idempotency check against the database (per chunk, when it is read).
+        # Replays are validated (to compare) but signed in no format.
         def staged(chunk: list[IssueRequest]) -> tuple[Any, list[ValidationJob]]:
             nonlocal position
             outcomes: list[IssueOutcome] = []
+            pending: list[_Pending] = []
             items: list[ValidationJob] = []
             keys = [r.idempotency_key for r in chunk if r.idempotency_key]
             with self._sessions() as session:
@@ -202,12 +266,13 @@ class IssuanceService:
                 position += 1
                 outcomes.append(outcome)
                 key = request.idempotency_key
-                if key and key in existing:
-                    outcome.status = "skipped"
-                    outcome.record_id = existing[key]
-                    outcome.problems = [Problem("idempotencyKey", "already issued")]
+                if key and first_seen.setdefault(key, outcome.position) != outcome.position:
+                    reason = f"the same key as {positions} {first_seen[key]} of this batch"
+                    outcome.problems = [Problem("idempotencyKey", reason)]
                     continue
-                outcome.record_id = str(uuid.uuid4())
+                replay_of = existing.get(key) if key else None
+                outcome.record_id = replay_of.record_id if replay_of else str(uuid.uuid4())
+                pending.append((outcome, request, replay_of))
                 items.append(
                     ValidationJob(
                         outcome.record_id,
@@ -215,42 +280,37 @@ class IssuanceService:
                         request.problems,
                         request.subject_id,
                         issued_at,
-                        tuple(formats),
+                        () if replay_of else tuple(formats),
                     )
                 )
             # Status indexes are reserved (committed) before signing: the credentials embed
             # them. An index of a request that turns out invalid is simply never used.
-            statuses = self._allocator.allocate(len(items))
-            items = [replace(item, status=st) for item, st in zip(items, statuses, strict=True)]
-            return (outcomes, chunk), items
+            fresh = [i for i, (_, _, replay_of) in enumerate(pending) if replay_of is None]
+            for i, st in zip(fresh, self._allocator.allocate(len(fresh)), strict=True):
+                items[i] = replace(items[i], status=st)
+            return (outcomes, pending), items
 
         def settle(
-            outcomes: list[IssueOutcome], chunk: list[IssueRequest], results: list[Validated]
+            pending: list[_Pending], results: list[Validated]
         ) -> tuple[list[SigningJob], list[list[SignedCopyData]]]:
             """Outcomes of a chunk from its results, in order; what is to be stored."""
             jobs: list[SigningJob] = []
             copies: list[list[SignedCopyData]] = []
-            pending = iter(results)
-            for outcome, request in zip(outcomes, chunk, strict=True):
-                if outcome.status == "skipped":
-                    continue
-                result = next(pending)
-                key = request.idempotency_key
-                if key and key in seen_keys:
-                    outcome.status = "skipped"
-                    outcome.record_id = None
-                    outcome.problems = [Problem("idempotencyKey", "already issued")]
-                    continue
+            for (outcome, _, replay_of), result in zip(pending, results, strict=True):
                 if result.job is None:
-                    outcome.status = "rejected"
                     outcome.record_id = None
                     outcome.problems = result.problems
-                    continue
-                if key:
-                    seen_keys.add(key)
-                outcome.status = "issued"
-                jobs.append(result.job)
-                copies.append(result.copies)
+                elif replay_of is not None:
+                    if replay_of.same(result.job.claims, result.job.subject_id):
+                        outcome.status = "skipped"
+                        outcome.problems = [Problem("idempotencyKey", "already issued")]
+                    else:
+                        outcome.record_id = None
+                        outcome.problems = [Problem("idempotencyKey", replay_of.conflict())]
+                else:
+                    outcome.status = "issued"
+                    jobs.append(result.job)
+                    copies.append(result.copies)
             return jobs, copies
 
         stream = (staged(chunk) for chunk in _chunked(requests, CHUNK))
@@ -269,11 +329,11 @@ class IssuanceService:
             validated = self._signing.validate_and_sign_chunks(
                 profile, itertools.chain(ahead, stream)
             )
-        for (outcomes, chunk), results in validated:
-            jobs, copies = settle(outcomes, chunk, results)
+        for (outcomes, pending), results in validated:
+            jobs, copies = settle(pending, results)
             requests_by_record = {
                 outcome.record_id: request
-                for outcome, request in zip(outcomes, chunk, strict=True)
+                for outcome, request, _ in pending
                 if outcome.record_id and outcome.status == "issued"
             }
             self._store_chunk(jobs, copies, requests_by_record, outcomes, token_id)
@@ -338,7 +398,7 @@ class IssuanceService:
                     if key in existing:
                         outcome = by_record[job.record_id]
                         outcome.status = "skipped"
-                        outcome.record_id = existing[key]
+                        outcome.record_id = existing[key].record_id
                         outcome.copies = []
                         outcome.problems = [Problem("idempotencyKey", "already issued")]
                     else:
@@ -348,16 +408,23 @@ class IssuanceService:
     # -- helpers -----------------------------------------------------------------------------
 
     @staticmethod
-    def _existing(session: Session, keys: Sequence[str | None]) -> dict[str, str]:
+    def _existing(session: Session, keys: Sequence[str | None]) -> dict[str, _Existing]:
         wanted = [k for k in keys if k]
         if not wanted:
             return {}
         rows = session.execute(
-            select(CredentialRecord.idempotency_key, CredentialRecord.id).where(
-                CredentialRecord.idempotency_key.in_(wanted)
-            )
+            select(
+                CredentialRecord.idempotency_key,
+                CredentialRecord.id,
+                CredentialRecord.claims,
+                CredentialRecord.subject_id,
+            ).where(CredentialRecord.idempotency_key.in_(wanted))
         )
-        return {key: record_id for key, record_id in rows if key is not None}
+        return {
+            key: _Existing(record_id, claims, subject_id)
+            for key, record_id, claims, subject_id in rows
+            if key is not None
+        }
 
     @staticmethod
     def _get(session: Session, record_id: str, *, lock: bool = False) -> CredentialRecord:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 from collections import deque
@@ -15,12 +16,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from node.credentials.model import MicroCredentialClaims
+from node.credentials.model import DID_PATTERN, MicroCredentialClaims
 from node.credentials.profile import ClaimsInvalid, RequirementProfile, validate_claims
 from node.credentials.render import (
     SD_JWT_VCT_PATH,
@@ -38,6 +39,7 @@ from node.status.entries import status_entries, status_list_url, vcdm11_status
 from node.status.token_status import status_claim
 from node.vc import data_integrity, jose, sdjwt
 from node.vc.digest import jwt_digest, sd_jwt_digest
+from node.vc.errors import KeyResolutionError, VCError
 from node.vc.signer import Ed25519Signer, P256Signer
 from node.vc.terms import expand_strict_memoised
 
@@ -79,6 +81,29 @@ class Validated:
     job: SigningJob | None
     copies: list[SignedCopyData]
     problems: list[Problem]
+
+
+SUBJECT_ELEMENT: Final = "subjectId"
+_DID = re.compile(DID_PATTERN)
+
+
+def subject_problems(subject_id: str | None, formats: Sequence[CredentialFormat]) -> list[Problem]:
+    """Why the learner's DID cannot be the subject of ``formats`` (none when it can).
+
+    Every copy names the DID as its subject; an SD-JWT VC also binds the holder's key
+    (``cnf.jwk``), which only a did:key or did:jwk carries.
+    """
+    if subject_id is None:
+        return []
+    if not _DID.fullmatch(subject_id) or len(subject_id) > 2000:
+        return [Problem(SUBJECT_ELEMENT, "not a DID (did:key:…, did:jwk:…)")]
+    if CredentialFormat.SD_JWT_VC in formats:
+        try:
+            sdjwt.holder_jwk(subject_id)
+        except KeyResolutionError as exc:
+            reason = f"no holder key for {CredentialFormat.SD_JWT_VC.value}: {exc}"
+            return [Problem(SUBJECT_ELEMENT, reason)]
+    return []
 
 
 def validate_request(
@@ -139,6 +164,9 @@ class CredentialSigner:
             claims = validate_request(item.claims, item.problems, profile)
         except ClaimsInvalid as exc:
             return Validated(None, [], exc.problems)
+        problems = subject_problems(item.subject_id, item.formats)
+        if problems:
+            return Validated(None, [], problems)
         job = SigningJob(
             item.record_id,
             claims.model_dump(mode="json", by_alias=True, exclude_none=True),
@@ -149,7 +177,11 @@ class CredentialSigner:
         )
         # Rendering reads the validated model: the same claims model_validate(job.claims)
         # would rebuild (model_dump is lossless for the model), without validating again.
-        return Validated(job, self._sign(job, claims), [])
+        try:
+            copies = self._sign(job, claims)
+        except VCError as exc:  # one item that cannot be signed never stops a batch
+            return Validated(None, [], [Problem("(credential)", f"cannot be signed: {exc}")])
+        return Validated(job, copies, [])
 
     def _sign(self, job: SigningJob, claims: MicroCredentialClaims) -> list[SignedCopyData]:
         credential_id = f"urn:uuid:{job.record_id}"

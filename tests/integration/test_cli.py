@@ -14,6 +14,8 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from node.db.models import CredentialRecord, SignedCopy
+from tests.integration.test_issue_api import csv_bytes, sample_rows
+from tests.unit.test_credentials_csv import xlsx
 
 SAMPLE = Path(__file__).parents[1] / "unit" / "data" / "sample-platform-export.csv"
 
@@ -182,3 +184,57 @@ def test_revoke_from_the_command_line(cli_env: dict[str, str], database_url: str
     assert "revoke: 1 changed, 1 refused" in done.stderr
     again = credreg("reinstate", ids[0], "--reason", "x", env=cli_env)
     assert "cannot reinstate a credential that is revoked" in again.stderr
+
+
+def test_csv_files_that_are_no_export_are_one_line(cli_env: dict[str, str], tmp_path: Path) -> None:
+    init = credreg(
+        "init", "--name", "U", "--country", "FI", "--origin", "https://u.example", env=cli_env
+    )
+    assert init.returncode == 0, init.stderr
+    bad = {
+        "empty.csv": b"",
+        "header.csv": b"Name;Vorname;Kurs\nTamm;Anna;Data\n",
+        "renamed.csv": xlsx(),  # an Excel workbook renamed to .csv
+        "binary.csv": b"idempotency_key\n\x00\x01\xff\n",
+    }
+    for name, data in bad.items():
+        (tmp_path / name).write_bytes(data)
+        result = credreg("issue", "--csv", str(tmp_path / name), env=cli_env)
+        assert result.returncode == 2, (name, result.stderr)
+        assert "Traceback" not in result.stderr, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
+    # A Windows-1252, tab-delimited export is read; a key repeated in it is refused.
+    header, *rows = sample_rows()
+    rows[1][0] = rows[0][0]
+    (tmp_path / "excel.csv").write_bytes(csv_bytes([header, *rows], "\t", "cp1252"))
+    result = credreg("issue", "--csv", str(tmp_path / "excel.csv"), env=cli_env)
+    assert result.returncode == 2, result.stderr
+    assert "issued 2, skipped as already issued 0, rejected 2" in result.stderr
+    assert "line 3: idempotencyKey: the same key as line 2 of this batch" in result.stderr
+
+
+def test_init_validates_and_institution_update_corrects(cli_env: dict[str, str]) -> None:
+    spain = credreg(
+        "init", "--name", "U", "--country", "Spain", "--origin", "https://u.example", env=cli_env
+    )
+    assert spain.returncode == 2, spain.stderr
+    assert "Traceback" not in spain.stderr
+    assert len(spain.stderr.strip().splitlines()) == 1
+    assert "country: not an ISO 3166-1 alpha-2 country code" in spain.stderr
+    init = credreg(
+        "init", "--name", "U", "--country", "es", "--origin", "https://u.example", env=cli_env
+    )
+    assert init.returncode == 0, init.stderr
+
+    wrong = credreg("institution", "update", "--country", "Spain", env=cli_env)
+    assert wrong.returncode == 2 and "country" in wrong.stderr
+    assert "Traceback" not in wrong.stderr
+    done = credreg(
+        "institution", "update", "--name", "Universidad U", "--legal-status", "other", env=cli_env
+    )
+    assert done.returncode == 0, done.stderr
+    shown = credreg("institution", "show", env=cli_env)
+    assert shown.returncode == 0, shown.stderr
+    assert "Universidad U" in shown.stdout and "ES" in shown.stdout
+    assert "other" in shown.stdout and "did:web:u.example" in shown.stdout

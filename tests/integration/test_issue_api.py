@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import copy
+import csv
+import io
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from node.credentials.examples import example_claims
 from tests.conftest import RunningNode
+from tests.unit.test_credentials_csv import xlsx
+
+DID_KEY = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"  # a learner's wallet key
 
 
 def _issue(node: RunningNode, claims: dict[str, Any], **extra: Any) -> Any:
@@ -50,10 +58,19 @@ def test_missing_learning_outcomes_is_refused_naming_the_element(node: RunningNo
 
 def test_same_idempotency_key_never_issues_twice(node: RunningNode) -> None:
     first = _issue(node, example_claims(3), idempotencyKey="k-3")
-    again = _issue(node, example_claims(3), idempotencyKey="k-3")
     assert first.status_code == 201
-    assert again.status_code == 409
-    assert first.json()["id"] in again.json()["message"]
+    # The same request again is a replay: the original record, nothing new.
+    again = _issue(node, example_claims(3), idempotencyKey="k-3")
+    assert again.status_code == 200, again.text
+    assert again.json() == first.json()
+    # The same key for other claims (another learner) is refused, naming the record.
+    other = _issue(node, example_claims(4), idempotencyKey="k-3")
+    assert other.status_code == 409, other.text
+    assert first.json()["id"] in other.json()["message"]
+    subject = _issue(node, example_claims(3), idempotencyKey="k-3", subjectId=DID_KEY)
+    assert subject.status_code == 409
+    records = node.client.get(f"/admin/credentials/{first.json()['id']}", headers=node.auth())
+    assert records.json()["credentials"] == first.json()["credentials"]
 
 
 def test_tokens_are_required_and_roles_enforced(node: RunningNode) -> None:
@@ -127,3 +144,122 @@ def test_unknown_record_is_404(node: RunningNode) -> None:
     response = node.client.get("/admin/credentials/nope", headers=node.auth())
     assert response.status_code == 404
     assert response.json()["error"] == "not_found"
+
+
+def _batch(node: RunningNode, items: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    response = node.client.post(
+        "/admin/credentials/batch", json={"items": items, **extra}, headers=node.auth()
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_an_unresolvable_learner_did_rejects_only_its_item(node: RunningNode) -> None:
+    """200 items: signed in the worker processes, where the error used to escape."""
+    items: list[dict[str, Any]] = [
+        {"claims": example_claims(n), "idempotencyKey": f"did-{n}", "subjectId": DID_KEY}
+        for n in range(200)
+    ]
+    items[3]["subjectId"] = "did:key:zNotAKey"
+    items[150]["subjectId"] = "did:web:learner.example"
+    body = _batch(node, items, formats=["dc+sd-jwt"])
+    assert (body["issued"], body["rejected"]) == (198, 2)
+    for index in (3, 150):
+        item = body["items"][index]
+        assert item["status"] == "rejected"
+        assert [p["element"] for p in item["problems"]] == ["subjectId"]
+        assert "holder key" in item["problems"][0]["reason"]
+    # The same in a small batch (signed in process) and for one credential.
+    small = _batch(node, [items[3], {"claims": example_claims(201)}], formats=["dc+sd-jwt"])
+    assert (small["issued"], small["rejected"]) == (1, 1)
+    one = _issue(node, example_claims(3), subjectId="did:key:zNotAKey", formats=["dc+sd-jwt"])
+    assert one.status_code == 422, one.text
+    assert [p["element"] for p in one.json()["problems"]] == ["subjectId"]
+    not_a_did = _issue(node, example_claims(3), subjectId="learner 3")
+    assert not_a_did.status_code == 422
+    assert [p["element"] for p in not_a_did.json()["problems"]] == ["subjectId"]
+
+
+def test_a_key_twice_in_one_batch_rejects_the_later_item(node: RunningNode) -> None:
+    items = [
+        {"claims": example_claims(11), "idempotencyKey": "twice"},
+        {"claims": example_claims(12), "idempotencyKey": "once"},
+        {"claims": example_claims(13), "idempotencyKey": "twice"},
+    ]
+    body = _batch(node, items)
+    assert [item["status"] for item in body["items"]] == ["issued", "issued", "rejected"]
+    problem = body["items"][2]["problems"][0]
+    assert problem == {
+        "element": "idempotencyKey",
+        "reason": "the same key as item 0 of this batch",
+    }
+    # A later batch with the key for other claims is refused too, not "skipped".
+    again = _batch(node, [{"claims": example_claims(13), "idempotencyKey": "twice"}])
+    assert again["items"][0]["status"] == "rejected"
+    assert body["items"][0]["recordId"] in again["items"][0]["problems"][0]["reason"]
+
+
+SAMPLE = Path(__file__).parents[1] / "unit" / "data" / "sample-platform-export.csv"
+
+
+def sample_rows() -> list[list[str]]:
+    """The sample export's header and rows (three good, the last bad)."""
+    with SAMPLE.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.reader(handle, delimiter=";"))
+
+
+def csv_bytes(rows: list[list[str]], delimiter: str = ";", encoding: str = "utf-8") -> bytes:
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, delimiter=delimiter).writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+def _post_csv(node: RunningNode, data: bytes) -> Any:
+    return node.client.post(
+        "/admin/credentials/batch/csv",
+        content=data,
+        headers={**node.auth(), "Content-Type": "text/csv"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"Name;Vorname;Kurs\nTamm;Anna;Data\n", "unknown columns: Name, Vorname, Kurs"),
+        (xlsx(), "Excel workbook"),
+        (b"idempotency_key\n\x00\x00\xff", "NUL"),
+    ],
+)
+def test_csv_that_is_no_export_is_one_clear_422(
+    node: RunningNode, data: bytes, message: str
+) -> None:
+    response = _post_csv(node, data)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "invalid_input"
+    assert message in response.json()["message"]
+
+
+def test_csv_in_windows_1252_with_tabs_and_a_repeated_key(node: RunningNode) -> None:
+    header, *rows = sample_rows()
+    rows[1][0] = rows[0][0]  # line 3 repeats line 2's key: another learner, not "skipped"
+    data = csv_bytes([header, *rows], delimiter="\t", encoding="cp1252")
+    response = _post_csv(node, data)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [item["status"] for item in body["items"]] == [
+        "issued",
+        "rejected",
+        "issued",
+        "rejected",
+    ]
+    assert body["items"][1]["position"] == 3
+    assert body["items"][1]["problems"] == [
+        {"element": "idempotencyKey", "reason": "the same key as line 2 of this batch"}
+    ]
+    record = node.client.get(
+        f"/admin/credentials/{body['items'][0]['recordId']}", headers=node.auth()
+    ).json()
+    rdfc = record["credentials"][0]["credential"]
+    assert rdfc["credentialSubject"]["awardingBody"][0]["legalName"]["de"] == "Universität Wien"

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from node.credentials.csv_import import CsvHeaderError, CsvRow, parse_csv
+from node.credentials.csv_import import (
+    CsvFormatError,
+    CsvRow,
+    inspect_bytes,
+    inspect_file,
+    parse_csv,
+    read_bytes,
+)
 from node.credentials.profile import Problem, RequirementProfile
 
 SAMPLE = Path(__file__).parent / "data" / "sample-platform-export.csv"
@@ -115,7 +124,7 @@ def test_esco_groups_without_outcomes() -> None:
     ],
 )
 def test_broken_header_raises(header: str, message: str) -> None:
-    with pytest.raises(CsvHeaderError, match=message):
+    with pytest.raises(CsvFormatError, match=message):
         rows(header + "\n")
 
 
@@ -133,3 +142,89 @@ def test_streams_lazily() -> None:
     first = [next(parsed) for _ in range(3)]
     assert all(r.claims is not None for r in first)
     assert consumed <= 4
+
+
+# ---- encodings, delimiters, files that are no CSV text ---------------------------------------
+
+
+def _file(delimiter: str = ",") -> str:
+    good = [GOOD.format(n=n, d=n).replace("Novak", "Müller–Šöß") for n in (1, 2)]
+    return "\r\n".join(line.replace(",", delimiter) for line in [HEADER, *good]) + "\r\n"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter", "found"),
+    [
+        ("utf-8", ",", "utf-8"),
+        ("utf-8-sig", ";", "utf-8-sig"),
+        ("utf-8", "\t", "utf-8"),
+        ("utf-16", "\t", "utf-16"),  # Excel's "Unicode text": UTF-16 with a BOM, tabs
+    ],
+)
+def test_encodings_and_delimiters(encoding: str, delimiter: str, found: str) -> None:
+    data = _file(delimiter).encode(encoding)
+    assert inspect_bytes(data).encoding == found
+    parsed = list(read_bytes(data, PROFILE))
+    assert [r.problems for r in parsed] == [[], []]
+    assert parsed[0].claims is not None
+    assert parsed[0].claims.learner.family_name == "Müller–Šöß"
+
+
+def test_windows_1252_export() -> None:
+    """Excel's plain "CSV" on Windows: Windows-1252, often `;` delimited."""
+    text = _file(";").replace("Müller–Šöß", "Müller–Šöß €")
+    data = text.encode("cp1252")
+    assert inspect_bytes(data).encoding == "cp1252"
+    [first, _] = list(read_bytes(data, PROFILE))
+    assert first.claims is not None
+    assert first.claims.learner.family_name == "Müller–Šöß €"
+
+
+def xlsx() -> bytes:
+    """An Excel workbook's shape (a zip with the workbook's parts), as a renamed .xlsx has."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b" \r\n\r\n", "empty"),
+        (xlsx(), "Excel workbook"),
+        (bytes.fromhex("d0cf11e0a1b11ae1") + bytes(600), "Excel 97"),
+        (b"idempotency_key\n\x00\x01\x02", "NUL"),
+        (b"idempotency_key\nk1\n\x81\xc3", "neither UTF-8 nor Windows-1252"),
+    ],
+)
+def test_files_that_are_no_csv_text(data: bytes, message: str) -> None:
+    with pytest.raises(CsvFormatError, match=message):
+        list(read_bytes(data, PROFILE))
+
+
+def test_wrong_header_names_every_unknown_column() -> None:
+    with pytest.raises(CsvFormatError) as caught:
+        list(read_bytes(b"idempotency_key;Vorname;Nachname\nk1;Ana;Tamm\n", PROFILE))
+    assert "unknown columns: Vorname, Nachname" in caught.value.message
+    assert "docs/csv-format.md" in caught.value.message
+    assert [p.element for p in caught.value.problems] == ["Vorname", "Nachname"]
+
+
+def test_an_unreadable_record_stops_the_file_as_a_rejected_row() -> None:
+    huge = "x" * (csv.field_size_limit() + 1)
+    text = _file() + GOOD.format(n=3, d=3).replace("Ethics", huge) + "\n" + GOOD.format(n=4, d=4)
+    parsed = rows(text)
+    assert [r.claims is not None for r in parsed] == [True, True, False]
+    assert "cannot be read from here on" in parsed[2].problems[0].reason
+
+
+def test_inspect_file_counts_lines(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(_file().encode("cp1252"))
+    assert inspect_file(path).encoding == "cp1252"
+    assert inspect_file(path).lines == 3
+    path.write_bytes(b"idempotency_key\nk1")
+    assert inspect_file(path).lines == 2

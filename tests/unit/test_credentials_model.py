@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from node.credentials.examples import example_claims, maximal_claims, minimal_claims
-from node.credentials.model import MicroCredentialClaims
+from node.credentials.model import MicroCredentialClaims, latest_plausible_date
 from node.credentials.profile import (
     ClaimsInvalid,
     Problem,
@@ -191,6 +191,40 @@ def test_dates_must_be_iso_calendar_dates() -> None:
     raw["dateOfIssuing"] = "2025-02-30"
     raw["learner"]["dateOfBirth"] = "30.06.1999"
     assert {"dateOfIssuing", "learner.dateOfBirth"} <= elements(raw)
+
+
+@pytest.mark.parametrize(
+    ("element", "value", "reason"),
+    [
+        ("learner.dateOfBirth", "2090-01-01", "in the future"),
+        ("learner.dateOfBirth", "1850-03-01", "before 1900-01-01"),
+        ("dateOfIssuing", "2999-01-01", "in the future"),
+        ("dateOfIssuing", "0001-01-01", "before 1900-01-01"),
+    ],
+)
+def test_implausible_dates_are_refused(element: str, value: str, reason: str) -> None:
+    raw = minimal_claims()
+    if element == "dateOfIssuing":
+        raw["dateOfIssuing"] = value
+    else:
+        raw["learner"]["dateOfBirth"] = value
+    found = {p.element: p.reason for p in problems_of(raw)}
+    assert reason in found[element]
+
+
+def test_issuing_before_birth_is_refused() -> None:
+    raw = minimal_claims()
+    raw["learner"]["dateOfBirth"] = "2001-05-05"
+    raw["dateOfIssuing"] = "2000-01-01"
+    found = {p.element: p.reason for p in problems_of(raw)}
+    assert found == {"dateOfIssuing": "before the learner's date of birth"}
+
+
+def test_tomorrow_is_still_a_date_of_issuing() -> None:
+    """The institution's local date may be a day ahead of UTC's."""
+    raw = minimal_claims()
+    raw["dateOfIssuing"] = latest_plausible_date().isoformat()
+    validate_claims(raw, PROFILE)
 
 
 def test_greece_alias_is_normalised() -> None:
