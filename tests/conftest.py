@@ -8,7 +8,8 @@ the server's maintenance database; each test session creates and drops its own d
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,8 +17,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from node.app import create_app
+from node.db.engine import make_engine, migrate
 from node.db.models import Role
-from node.db.scratch import reset_schema, scratch_database
+from node.db.scratch import copy_database, reset_schema, scratch_database
+from node.keys.keystore import KeyStore, MemoryKeyStore
 from node.runtime import NodeRuntime
 from node.settings import Settings
 from node.setup import create_institution
@@ -38,26 +41,72 @@ def anvil_url() -> Iterator[str]:
         anvil.stop(process)
 
 
+def _admin_url() -> str:
+    return os.environ.get("CREDREG_TEST_POSTGRES_URL", DEFAULT_PG)
+
+
 @pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, dropped afterwards."""
-    admin_url = os.environ.get("CREDREG_TEST_POSTGRES_URL", DEFAULT_PG)
-    with scratch_database(admin_url, "credreg_test") as url:
+    with scratch_database(_admin_url(), "credreg_test") as url:
         yield url
 
 
+@pytest.fixture(scope="session")
+def postgres_template_url() -> Iterator[str]:
+    """A PostgreSQL database migrated to the latest revision once per session: the template
+    each test's database is copied from (Alembic from empty runs in the migration tests)."""
+    with scratch_database(_admin_url(), "credreg_template") as url:
+        engine = make_engine(url)
+        migrate(engine)
+        engine.dispose()  # CREATE DATABASE … TEMPLATE needs the template unused
+        yield url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated once per session, copied for each test."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "node.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # all in the main file
+    engine.dispose()
+    return path
+
+
 @pytest.fixture
-def database_url_postgresql(postgres_server_url: str) -> str:
+def empty_database_url_postgresql(postgres_server_url: str) -> str:
     """An empty PostgreSQL database (the session's, reset)."""
     reset_schema(postgres_server_url)
     return postgres_server_url
 
 
+@pytest.fixture
+def database_url_postgresql(postgres_server_url: str, postgres_template_url: str) -> str:
+    """The session's PostgreSQL database, a fresh copy of the migrated template."""
+    copy_database(_admin_url(), postgres_template_url, postgres_server_url)
+    return postgres_server_url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated database (a copy of the session's template), SQLite and PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "node.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        path.chmod(0o600)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("database_url_postgresql")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database, for tests of the migrations themselves."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'node.db'}"
-    url: str = request.getfixturevalue("database_url_postgresql")
+    url: str = request.getfixturevalue("empty_database_url_postgresql")
     return url
 
 
@@ -94,8 +143,23 @@ def make_settings(data_dir: Path, database_url: str, **overrides: object) -> Set
     )
 
 
-def start_node(settings: Settings) -> RunningNode:
-    app = create_app(settings)
+_MEMORY_KEYS: dict[Path, MemoryKeyStore] = {}
+
+
+def memory_keys(data_dir: Path) -> Callable[[], KeyStore]:
+    """The in-memory key store of the node in ``data_dir`` (the same one when the node is
+    started again in that folder): no scrypt per key. The file key store has its own tests
+    and serves every node started as a process."""
+    store = _MEMORY_KEYS.setdefault(data_dir.resolve(), MemoryKeyStore())
+    return lambda: store
+
+
+def start_node(settings: Settings, *, file_keys: bool = False) -> RunningNode:
+    """A node in this process. ``file_keys``: keep its keys in the encrypted file store, for
+    tests that also run ``credreg`` processes on its data folder."""
+    app = create_app(
+        settings, keystore_factory=None if file_keys else memory_keys(settings.data_dir)
+    )
     runtime = app.state.runtime
     create_institution(
         runtime.sessions,

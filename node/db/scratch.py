@@ -33,3 +33,15 @@ def reset_schema(url: str) -> None:
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+def copy_database(admin_url: str, template_url: str, target_url: str) -> None:
+    """Replace the database of ``target_url`` by a copy of ``template_url``'s (unused)."""
+    template, target = make_url(template_url).database, make_url(target_url).database
+    admin = create_engine(make_url(admin_url), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{target}" TEMPLATE "{template}"'))
+    finally:
+        admin.dispose()

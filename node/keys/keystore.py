@@ -1,7 +1,8 @@
 """Key stores: where the institution's private keys live.
 
 :class:`KeyStore` is the interface; :class:`FileKeyStore` keeps each key in its own file,
-encrypted with AES-256-GCM under a key derived from the passphrase with scrypt (RFC 7914).
+encrypted with AES-256-GCM under a key derived from the passphrase with scrypt (RFC 7914);
+:class:`MemoryKeyStore` keeps them in the process only (tests, benchmarks).
 A PKCS#11 store (HSM) implements the same interface.
 """
 
@@ -105,13 +106,7 @@ class FileKeyStore:
         path = self._path(name)
         if path.exists():
             raise KeyStoreError(f"key {name!r} already exists")
-        key: PrivateKey
-        if kind is KeyKind.ED25519:
-            key = ed25519.Ed25519PrivateKey.generate()
-        elif kind is KeyKind.P256:
-            key = ec.generate_private_key(ec.SECP256R1())
-        else:
-            key = ec.generate_private_key(ec.SECP256K1())
+        key = generate_key(kind)
         self._write(name, kind.value, _raw_private(key), replace=True)
         self._cache[name] = key
         return key.public_key()
@@ -189,6 +184,56 @@ class FileKeyStore:
             raise KeyStoreError(f"key {name!r} is not a 256-bit symmetric key")
         self._secrets[name] = secret
         return secret
+
+    def public_key(self, name: str) -> PublicKey:
+        return self.private_key(name).public_key()
+
+
+def generate_key(kind: KeyKind) -> PrivateKey:
+    if kind is KeyKind.ED25519:
+        return ed25519.Ed25519PrivateKey.generate()
+    if kind is KeyKind.P256:
+        return ec.generate_private_key(ec.SECP256R1())
+    return ec.generate_private_key(ec.SECP256K1())
+
+
+class MemoryKeyStore:
+    """Keys held in this process only, gone when it ends: for a node whose keys need no
+    persistence (tests, benchmarks). Same behaviour as :class:`FileKeyStore` otherwise."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, PrivateKey] = {}
+        self._secrets: dict[str, bytes] = {}
+
+    @staticmethod
+    def _check(name: str) -> None:
+        if not _NAME.match(name):
+            raise KeyStoreError(f"invalid key name: {name!r}")
+
+    def exists(self, name: str) -> bool:
+        self._check(name)
+        return name in self._keys or name in self._secrets
+
+    def create(self, name: str, kind: KeyKind) -> PublicKey:
+        if self.exists(name):
+            raise KeyStoreError(f"key {name!r} already exists")
+        key = self._keys[name] = generate_key(kind)
+        return key.public_key()
+
+    def private_key(self, name: str) -> PrivateKey:
+        self._check(name)
+        if name in self._secrets:
+            raise KeyStoreError(f"key {name!r} is a symmetric key")
+        key = self._keys.get(name)
+        if key is None:
+            raise KeyStoreError(f"key {name!r} not found")
+        return key
+
+    def secret_key(self, name: str) -> bytes:
+        self._check(name)
+        if name in self._keys:
+            raise KeyStoreError(f"key {name!r} is not a 256-bit symmetric key")
+        return self._secrets.setdefault(name, os.urandom(32))
 
     def public_key(self, name: str) -> PublicKey:
         return self.private_key(name).public_key()

@@ -32,8 +32,8 @@ _RECORDS = [  # id, state, revocation list, index, suspension list, index
 ]
 
 
-def test_earlier_records_get_their_message_entries(database_url: str) -> None:
-    engine = make_engine(database_url)
+def test_earlier_records_get_their_message_entries(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
     config = alembic_config(engine)
     try:
         command.upgrade(config, "0008")

@@ -14,8 +14,8 @@ from node.db.engine import alembic_config, make_engine, migrate
 from node.db.models import Base
 
 
-def test_migrations_match_models_and_round_trip(database_url: str) -> None:
-    engine = make_engine(database_url)
+def test_migrations_match_models_and_round_trip(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
     try:
         migrate(engine)
         with engine.connect() as connection:
@@ -28,10 +28,12 @@ def test_migrations_match_models_and_round_trip(database_url: str) -> None:
         engine.dispose()
 
 
-def test_learner_attachments_follow_the_one_account_rule_after_upgrade(database_url: str) -> None:
+def test_learner_attachments_follow_the_one_account_rule_after_upgrade(
+    empty_database_url: str,
+) -> None:
     """Rows made before the rule: a record on two accounts, an account holding another
     learner's record. The upgrade keeps only what the rule allows, then constrains it."""
-    engine = make_engine(database_url)
+    engine = make_engine(empty_database_url)
     config = alembic_config(engine)
     try:
         command.upgrade(config, "0008")
