@@ -18,17 +18,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any, Literal
 
 import pyoxigraph
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from pyld import jsonld as pyld
 
 from node.vc import jcs
 from node.vc.errors import KeyResolutionError, MalformedError, VCError
-from node.vc.jsonld import bundled_contexts, canonize, document_loader, expand_strict
+from node.vc.jsonld import canonize, expand_strict
 from node.vc.multikey import multibase_decode, multibase_encode
 from node.vc.signer import KeyResolver, Signer
 
@@ -80,32 +79,11 @@ def _needs_reference(node: Any) -> bool:
     return True  # floats and anything unexpected
 
 
-@cache
-def _warm_context_cache() -> None:
-    """Let pyld keep the bundled contexts between operations.
-
-    pyld re-resolves (and re-canonicalises) a remote context on every call unless the loader
-    tags it ``static``; jsonld.document_loader does not, so expand each bundled context once
-    through a tagging loader. The cache is pyld's own, keyed by URL; bundled contexts never
-    change, so sharing it is safe. Runs on first use, not at import.
-    """
-
-    def tagging_loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
-        return {**document_loader(url, options), "tag": "static"}
-
-    for url in bundled_contexts():
-        try:
-            pyld.expand({"@context": url}, {"documentLoader": tagging_loader, "base": None})
-        except (pyld.JsonLdError, VCError):
-            continue
-
-
 def canonize_rdfc(document: Mapping[str, Any]) -> str:
     """RDFC-1.0 canonical N-Quads of ``document``, byte-identical to :func:`canonize`.
 
     Raises :class:`UndefinedTermError` / :class:`UnknownContextError` like expand_strict.
     """
-    _warm_context_cache()
     expanded = expand_strict(dict(document))
     if _needs_reference(expanded):
         return canonize(dict(document))

@@ -8,12 +8,16 @@ properties or types do not expand to absolute IRIs — the check the W3C suites 
 
 from __future__ import annotations
 
+import copy
 import json
+import threading
+from collections import OrderedDict
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from pyld import jsonld
+from pyld.context_resolver import ContextResolver
 
 from node.vc.errors import UndefinedTermError, UnknownContextError
 
@@ -41,12 +45,62 @@ def document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str
     if document is None:
         raise UnknownContextError(url)
     # "static" lets pyld keep the processed context between calls instead of re-resolving it.
-    return {"contextUrl": None, "documentUrl": url, "document": document, "tag": "static"}
+    # A copy: pyld may rewrite parts of a context it loads (@import), and the bundled
+    # documents are shared by every thread.
+    return {
+        "contextUrl": None,
+        "documentUrl": url,
+        "document": copy.deepcopy(document),
+        "tag": "static",
+    }
 
 
-# base None: an undefined type stays a relative IRI instead of being resolved against
-# pyld's placeholder base, so _check_types can see it.
-_OPTIONS: dict[str, Any] = {"documentLoader": document_loader, "base": None}
+# Contexts pyld has processed, one cache per thread.
+#
+# pyld's default ContextResolver keeps every processed context in one module-level
+# cachetools LRUCache, and each ResolvedContext in it holds another LRUCache of processed
+# forms; neither is thread-safe, and verifications running in parallel threads broke them
+# (KeyError, "OrderedDict mutated during iteration": issue 11). A lock around every pyld
+# call would make JSON-LD processing one queue — a single large document would then hold up
+# every other verification, which is what the per-request work limits are there to prevent
+# — so instead each thread gets its own resolver cache: nothing pyld caches is reachable
+# from two threads. The price is each thread processing the bundled contexts it uses once
+# (about 40 ms for all of them); threads are pooled and reused.
+_RESOLVED_CONTEXTS = 100  # pyld's own bound (RESOLVED_CONTEXT_CACHE_MAX_SIZE)
+_per_thread = threading.local()
+
+
+class _ContextCache(OrderedDict[str, Any]):
+    """A least-recently-used map for one thread's ContextResolver (it calls get and set)."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            return default
+        self.move_to_end(key)
+        return self[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        if len(self) > _RESOLVED_CONTEXTS:
+            self.popitem(last=False)
+
+
+def _options(**extra: Any) -> dict[str, Any]:
+    """pyld options: bundled contexts only, this thread's context cache.
+
+    ``base`` None: an undefined type stays a relative IRI instead of being resolved against
+    pyld's placeholder base, so _check_types can see it.
+    """
+    contexts = getattr(_per_thread, "contexts", None)
+    if contexts is None:
+        contexts = _per_thread.contexts = _ContextCache()
+    return {
+        "documentLoader": document_loader,
+        "base": None,
+        "contextResolver": ContextResolver(contexts, document_loader),
+        **extra,
+    }
 
 
 def _is_absolute_iri(value: str) -> bool:
@@ -76,18 +130,26 @@ def expand_strict(document: dict[str, Any]) -> list[Any]:
         dropped.append(f"property '{term}'")
 
     try:
-        expanded: list[Any] = jsonld.expand(
-            document, dict(_OPTIONS), on_property_dropped=on_dropped
-        )
+        expanded: list[Any] = jsonld.expand(document, _options(), on_property_dropped=on_dropped)
     except jsonld.JsonLdError as exc:
-        cause = _root_cause(exc)
-        if isinstance(cause, UnknownContextError):
-            raise cause from exc
-        raise UndefinedTermError([f"invalid JSON-LD: {cause}"]) from exc
+        raise _verdict(exc) from exc
     _check_types(expanded, dropped)
     if dropped:
         raise UndefinedTermError(sorted(set(dropped)))
     return expanded
+
+
+def _verdict(exc: jsonld.JsonLdError) -> BaseException:
+    """What a pyld error says about the document: an unknown context, or invalid JSON-LD.
+
+    pyld also wraps what merely happened while it worked — a RecursionError or MemoryError
+    in the document loader, say — in a JsonLdError; that is no verdict on the document (the
+    same document may pass on the next call) and is handed back as it is.
+    """
+    cause = _root_cause(exc)
+    if isinstance(cause, UnknownContextError) or not isinstance(cause, jsonld.JsonLdError):
+        return cause
+    return UndefinedTermError([f"invalid JSON-LD: {cause}"])
 
 
 def _root_cause(exc: BaseException) -> BaseException:
@@ -103,12 +165,9 @@ def _root_cause(exc: BaseException) -> BaseException:
 
 def canonize(document: dict[str, Any]) -> str:
     """RDF Dataset Canonicalization (RDFC-1.0 / URDNA2015) to N-Quads, offline."""
-    options = dict(_OPTIONS, algorithm="URDNA2015", format="application/n-quads")
+    options = _options(algorithm="URDNA2015", format="application/n-quads")
     try:
         result: str = jsonld.normalize(document, options)
     except jsonld.JsonLdError as exc:
-        cause = _root_cause(exc)
-        if isinstance(cause, UnknownContextError):
-            raise cause from exc
-        raise UndefinedTermError([f"invalid JSON-LD: {cause}"]) from exc
+        raise _verdict(exc) from exc
     return result
