@@ -38,6 +38,7 @@ from node.ledger.service import AnchorService, Rounds
 from node.ledger.status_anchor import StatusAnchorer
 from node.ledger.trust import LedgerTrust, UnreachableTrust
 from node.ledger.worker import AnchorWorker, WorkerSettings
+from node.lookup.lanes import VerificationLanes
 from node.network.keys import key_name, signing_keys
 from node.network.mirror import StatusMirror
 from node.network.proofs import SuppliedProofs
@@ -46,6 +47,7 @@ from node.status.allocation import StatusAllocator
 from node.status.service import StatusService
 from node.vc.did import StaticDidResolver
 from node.vc.signer import Ed25519Signer
+from node.verification.limits import VerifyLimits
 from node.verification.pipeline import Verifier
 
 if TYPE_CHECKING:
@@ -64,6 +66,7 @@ class NodeRuntime:
     _pool: SigningPool | None = field(default=None, init=False)
     _vcapi: VcApiService | None = field(default=None, init=False)
     _verifier: Verifier | None = field(default=None, init=False)
+    _lanes: VerificationLanes | None = field(default=None, init=False)
     _ledger: Ledger | None = field(default=None, init=False)
     _status: StatusService | None = field(default=None, init=False)
     _ledger_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
@@ -142,14 +145,17 @@ class NodeRuntime:
         resolver = StaticDidResolver(
             {identity.did: identity.did_document()}, allow_did_key=False, allow_did_jwk=False
         )
+        limits = VerifyLimits.from_settings(self.settings)
         if self.settings.chain == "off":
-            self._verifier = Verifier(resolver, missing_elements=missing_elements)
+            self._verifier = Verifier(resolver, missing_elements=missing_elements, limits=limits)
             return self._verifier
         try:
             ledger = self.ledger()
         except (ChainError, NodeError) as exc:
             unreachable = UnreachableTrust(str(exc))
-            return Verifier(resolver, missing_elements=missing_elements, trust=unreachable)
+            return Verifier(
+                resolver, missing_elements=missing_elements, trust=unreachable, limits=limits
+            )
         proofs = SuppliedProofs(self.settings.data_dir)  # holders' proofs of peers' anchors
         mirror = StatusMirror.from_settings(self.settings, ledger)  # peers' status lists
         trust = LedgerTrust(
@@ -159,8 +165,16 @@ class NodeRuntime:
             supplied_proof=proofs.lookup,
             foreign_status=mirror.get,
         )
-        self._verifier = Verifier(resolver, missing_elements=missing_elements, trust=trust)
+        self._verifier = Verifier(
+            resolver, missing_elements=missing_elements, trust=trust, limits=limits
+        )
         return self._verifier
+
+    def verifications(self) -> VerificationLanes:
+        """The public verifications' worker threads, in lanes by input size."""
+        if self._lanes is None:
+            self._lanes = VerificationLanes(self.verifier)
+        return self._lanes
 
     def status(self) -> StatusService:
         """Revocation, suspension and the status lists (signed with the institution's key)."""
@@ -231,6 +245,9 @@ class NodeRuntime:
         return self._vcapi
 
     def close(self) -> None:
+        if self._lanes is not None:
+            self._lanes.close()
+            self._lanes = None
         if self._pool is not None:
             self._pool.close()
         if self._ledger is not None:

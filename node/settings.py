@@ -109,6 +109,35 @@ class Settings(BaseSettings):
     public_max_body_bytes: int = Field(
         default=1_000_000, gt=0, description="Largest request body the public endpoints take (413)"
     )
+    verify_max_proofs: int = Field(
+        default=4,
+        ge=1,
+        description="Data Integrity proofs per credential or presentation at most (the node "
+        "issues one; proof sets and chains of a few are verified); more: 422",
+    )
+    verify_max_credentials: int = Field(
+        default=10, ge=1, description="Credentials per presentation at most; more: 422"
+    )
+    verify_max_disclosures: int = Field(
+        default=64, ge=1, description="Disclosures per SD-JWT at most; more: 422"
+    )
+    verify_max_depth: int = Field(
+        default=24,
+        ge=4,
+        le=200,
+        description="Nesting of JSON objects and arrays per document at most; deeper: 422",
+    )
+    verify_max_values: int = Field(
+        default=2000,
+        ge=100,
+        description="JSON values (objects, arrays, strings, numbers) per verified input at "
+        "most, presentations included; more: 422",
+    )
+    verify_deadline_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Time one verification may take, waiting included; later: 503",
+    )
     presentation_request_seconds: int = Field(
         default=600, gt=0, description="Lifetime of an OpenID4VP presentation request"
     )

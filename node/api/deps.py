@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from node.db.models import ApiToken, Role
 from node.errors import Unauthorized
+from node.lookup.lanes import VerificationLanes
 from node.runtime import NodeRuntime
 from node.tokens import authenticate
 
@@ -21,6 +22,13 @@ async def _runtime(request: Request) -> NodeRuntime:  # async: no thread hop per
 
 
 Runtime = Annotated[NodeRuntime, Depends(_runtime)]
+
+
+async def _verifications(runtime: Runtime) -> VerificationLanes:
+    return runtime.verifications()
+
+
+Verifications = Annotated[VerificationLanes, Depends(_verifications)]
 
 
 def _session(runtime: Runtime) -> Iterator[Session]:

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-from anyio import CapacityLimiter, to_thread
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, Field
 
+from node.api.deps import Verifications
 from node.api.errors import ErrorOut
-from node.lookup.service import Outcome, verify_input
-from node.runtime import NodeRuntime
 
 router = APIRouter(prefix="/api", tags=["verification"])
-VERIFY_THREADS = 4  # verifications at once per process (see _verifications)
 
 
 class VerifyIn(BaseModel):
@@ -72,17 +68,18 @@ class ReportOut(BaseModel):
 @router.post(
     "/verify",
     summary="Verify a micro-credential",
-    description="200 with `verified: false` for a credential that fails a check; 422 only for "
-    "input that is not a credential at all.",
-    responses={422: {"model": ErrorOut, "description": "Not a credential"}},
+    description="200 with `verified: false` for a credential that fails a check; 422 for "
+    "input that is not a credential at all, or that is over one of the work limits "
+    "(`limit_exceeded`: proofs per credential, credentials per presentation, disclosures "
+    "per SD-JWT, JSON depth or size; `problems` names it); 503 when the verification did "
+    "not finish within its deadline or the node is too busy.",
+    responses={
+        422: {"model": ErrorOut, "description": "Not a credential, or over a work limit"},
+        503: {"model": ErrorOut, "description": "Deadline passed, or too busy"},
+    },
 )
-async def verify(body: VerifyIn, request: Request) -> ReportOut:
-    runtime: NodeRuntime = request.app.state.runtime
-
-    def run() -> Outcome:
-        return verify_input(runtime.verifier(), body.credential, body.valid_at)
-
-    outcome = await to_thread.run_sync(run, limiter=_verifications())
+async def verify(body: VerifyIn, verifications: Verifications) -> ReportOut:
+    outcome = await verifications.verify(body.credential, body.valid_at)
     return ReportOut.model_validate(
         {
             **outcome.report.as_dict(),
@@ -92,11 +89,3 @@ async def verify(body: VerifyIn, request: Request) -> ReportOut:
             "presentation": outcome.presentation_dict(),
         }
     )
-
-
-@cache
-def _verifications() -> CapacityLimiter:
-    """Verifications running at once in this process. They are CPU-bound under the GIL: more
-    threads than this only wait for it, and overflow the database pool (a new connection
-    per request). Other requests keep the default thread pool."""
-    return CapacityLimiter(VERIFY_THREADS)

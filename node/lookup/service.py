@@ -17,6 +17,7 @@ from node.db.models import AnchorBatch, CredentialRecord, RecordState, SignedCop
 from node.errors import InvalidInput, NotFound
 from node.ledger.status_check import NO_STATUS
 from node.lookup.summary import credential_summary
+from node.verification.limits import Deadline
 from node.verification.pipeline import Check, Report, Verifier
 from node.verification.presentation import PresentationReport, is_presentation, verify_presentation
 from node.verification.shapes import view_of
@@ -40,6 +41,7 @@ class Outcome:
     credential: dict[str, Any]  # the credential body (for jwt_vc_json: the vc claim)
     presentation: bool = False
     summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    presentations: dict[str, dict[str, Any]] = field(default_factory=dict)
     # A verified presentation: its checks (holder proof, nonce, audience) and one outcome per
     # credential in it (this outcome is the first).
     holder_proof: PresentationReport | None = None
@@ -65,7 +67,9 @@ class Outcome:
         """The presentation's checks and one report per credential (None: no presentation)."""
         if self.holder_proof is None:
             return None
-        return {
+        if lang in self.presentations:
+            return self.presentations[lang]
+        self.presentations[lang] = {
             "kind": self.holder_proof.kind,
             "holder": self.holder_proof.holder,
             "checks": [
@@ -80,6 +84,7 @@ class Outcome:
                 for o in self.presented
             ],
         }
+        return self.presentations[lang]
 
 
 def verdict_of(report: Report) -> str:
@@ -105,7 +110,7 @@ def verdict_of(report: Report) -> str:
 def _b64url_json(segment: str) -> Any:
     try:
         return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
 
 
@@ -154,6 +159,8 @@ def parse_text(text: str) -> Mapping[str, Any] | str:
             value = json.loads(stripped)
         except ValueError as exc:
             raise InvalidInput(f"not valid JSON: {exc}") from exc
+        except RecursionError:
+            raise InvalidInput("not a credential: its JSON is nested far too deeply") from None
         if not isinstance(value, dict):
             raise InvalidInput("a credential is a JSON object")
         return value
@@ -163,12 +170,22 @@ def parse_text(text: str) -> Mapping[str, Any] | str:
 
 
 def verify_input(
-    verifier: Verifier, item: Mapping[str, Any] | str, when: datetime | None = None
+    verifier: Verifier,
+    item: Mapping[str, Any] | str,
+    when: datetime | None = None,
+    deadline: Deadline | None = None,
+    *,
+    checked: bool = False,
 ) -> Outcome:
-    """Verify a credential or a one-credential presentation. Raises InvalidInput /
-    MalformedError (both 422) for input that is not a credential at all."""
+    """Verify a credential or a presentation. Raises InvalidInput / MalformedError (both
+    422) for input that is not a credential at all, LimitExceeded (422) for input over the
+    verifier's limits — before anything costly; ``checked``: the caller did that —,
+    VerificationTimeout (503) past the ``deadline`` (default: the limits' own, from now)."""
+    if not checked:
+        verifier.limits.check(item)
+    deadline = deadline or verifier.limits.deadline()
     if not (isinstance(item, str) and "~" in item) and is_presentation(item):
-        return _presentation(verifier, item, when)
+        return _presentation(verifier, item, when, deadline)
     if isinstance(item, str) and "~" in item:
         # An SD-JWT VC (…~disclosure~…~[KB-JWT]): the credential itself, with what its
         # holder disclosed (node.verification.shapes).
@@ -179,7 +196,7 @@ def verify_input(
     if isinstance(credential, str) and "~" in credential and presented:
         raise InvalidInput("an SD-JWT VC is verified on its own, not inside a presentation")
     view = view_of(credential)  # MalformedError (422) for what is no credential at all
-    report = verifier.verify_view(view, when)
+    report = verifier.verify_view(view, when, deadline)
     if presented:
         report.checks = [
             Check(
@@ -195,14 +212,14 @@ def verify_input(
 
 
 def _presentation(
-    verifier: Verifier, item: Mapping[str, Any] | str, when: datetime | None
+    verifier: Verifier, item: Mapping[str, Any] | str, when: datetime | None, deadline: Deadline
 ) -> Outcome:
     """A presentation (node.verification.presentation): no nonce or audience is expected
     here, so the holder's proof is checked and its freshness is reported as not checked."""
-    checked = verify_presentation(verifier, item, when=when)
-    outcomes = [Outcome(c.report, c.kind, c.body, presentation=True) for c in checked.credentials]
+    report = verify_presentation(verifier, item, when=when, deadline=deadline, checked=True)
+    outcomes = [Outcome(c.report, c.kind, c.body, presentation=True) for c in report.credentials]
     first = outcomes[0]
-    first.holder_proof = checked
+    first.holder_proof = report
     first.presented = outcomes
     return first
 

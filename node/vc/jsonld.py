@@ -12,14 +12,16 @@ import copy
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from pyld import jsonld
+from pyld import canon, jsonld
 from pyld.context_resolver import ContextResolver
 
-from node.vc.errors import UndefinedTermError, UnknownContextError
+from node.vc.errors import LimitExceeded, UndefinedTermError, UnknownContextError
 
 _CONTEXT_DIRS = ("node.vc", "node.credentials")
 
@@ -122,8 +124,39 @@ def _check_types(node: Any, problems: list[str]) -> None:
                 _check_types(value, problems)
 
 
+# pyld runs in this process unless the calling thread hands its work elsewhere: the node's
+# public verifications run it in worker processes (node.verification.offload), so that no
+# large or hostile document holds this process's interpreter lock for long.
+Runner = Callable[[str, dict[str, Any]], Any]
+_runner = threading.local()
+
+
+@contextmanager
+def running_in(runner: Runner) -> Iterator[None]:
+    """Within the block, this thread's costly JSON-LD operations — :func:`expand_strict`,
+    :func:`canonize` and ``data_integrity.canonize_rdfc`` — go to ``runner(name, document)``,
+    which returns what the operation returns or raises what it raises (a worker process
+    runs the operation itself, with no runner)."""
+    previous = getattr(_runner, "run", None)
+    _runner.run = runner
+    try:
+        yield
+    finally:
+        _runner.run = previous
+
+
+def current_runner() -> Runner | None:
+    """This thread's runner (:func:`running_in`), if any."""
+    run: Runner | None = getattr(_runner, "run", None)
+    return run
+
+
 def expand_strict(document: dict[str, Any]) -> list[Any]:
     """Expand ``document`` offline; raise :class:`UndefinedTermError` on undefined terms."""
+    run = current_runner()
+    if run is not None:
+        delegated: list[Any] = run("expand_strict", document)
+        return delegated
     dropped: list[str] = []
 
     def on_dropped(term: str | None) -> None:
@@ -163,11 +196,49 @@ def _root_cause(exc: BaseException) -> BaseException:
         seen = nested
 
 
+class _BoundedRdfc(canon.URDNA2015):  # type: ignore[misc]
+    """RDFC-1.0 (URDNA2015) with a bound on its deep iterations.
+
+    Hash N-Degree Quads (RDFC-1.0 §4.8) is exponential in the number of blank nodes that
+    first-degree hashes cannot tell apart: a small "poison" graph can keep a canonicaliser
+    busy for hours (RDFC-1.0 §6, "Privacy and security considerations"). As rdf-canonize,
+    the JavaScript implementation, does by default (``maxWorkFactor`` 1), the algorithm may
+    run Hash N-Degree Quads at most as many times as the dataset has blank nodes; past that
+    it stops with :class:`LimitExceeded`. Credentials whose blank nodes all differ never
+    need a single deep iteration.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._remaining: int | None = None
+
+    def hash_n_degree_quads(self, id_: str, issuer: Any) -> Any:
+        if self._remaining is None:
+            self._remaining = len(self.blank_node_info)
+        if self._remaining <= 0:
+            raise LimitExceeded(
+                "document",
+                "canonicalising it (RDFC-1.0) needs more than "
+                f"{len(self.blank_node_info)} deep iterations: too many blank nodes that "
+                "cannot be told apart",
+            )
+        self._remaining -= 1
+        return super().hash_n_degree_quads(id_, issuer)
+
+
 def canonize(document: dict[str, Any]) -> str:
-    """RDF Dataset Canonicalization (RDFC-1.0 / URDNA2015) to N-Quads, offline."""
-    options = _options(algorithm="URDNA2015", format="application/n-quads")
+    """RDF Dataset Canonicalization (RDFC-1.0 / URDNA2015) to N-Quads, offline, bounded.
+
+    What ``jsonld.normalize`` does, with :class:`_BoundedRdfc` for the algorithm.
+    """
+    run = current_runner()
+    if run is not None:
+        canonical: str = run("canonize", document)
+        return canonical
     try:
-        result: str = jsonld.normalize(document, options)
+        # produceGeneralizedRdf False, as jsonld.normalize passes it
+        dataset = jsonld.to_rdf(document, _options(produceGeneralizedRdf=False))
     except jsonld.JsonLdError as exc:
         raise _verdict(exc) from exc
+    result: str = _BoundedRdfc().main(dataset, {"format": "application/n-quads"})
     return result

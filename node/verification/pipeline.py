@@ -19,6 +19,7 @@ from node.vc.digest import data_integrity_digest, jwt_digest
 from node.vc.errors import KeyResolutionError, UndefinedTermError, UnknownContextError
 from node.vc.signer import KeyResolver, VerificationKey
 from node.vc.terms import expand_strict_memoised
+from node.verification.limits import Deadline, VerifyLimits
 from node.verification.shapes import CredentialView, view_of
 
 CHECK_NAMES = (
@@ -127,7 +128,8 @@ class _Unavailable:
 
 class Verifier:
     """Runs the pipeline. ``resolve`` finds issuer keys; ``missing_elements`` (when given)
-    lists the EU mandatory elements a credential lacks — the generic VC API passes none."""
+    lists the EU mandatory elements a credential lacks — the generic VC API passes none.
+    ``limits`` bound the work one verification may cost (node.verification.limits)."""
 
     def __init__(
         self,
@@ -136,21 +138,40 @@ class Verifier:
         missing_elements: ElementsCheck | None = None,
         trust: Trust | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        limits: VerifyLimits | None = None,
     ) -> None:
         self._static_resolve = resolve
         self._missing_elements = missing_elements
         self._trust = trust
         self._clock = clock
+        self.limits = limits or VerifyLimits()
 
-    def verify(self, credential: Mapping[str, Any] | str, when: datetime | None = None) -> Report:
+    def verify(
+        self,
+        credential: Mapping[str, Any] | str,
+        when: datetime | None = None,
+        deadline: Deadline | None = None,
+        *,
+        checked: bool = False,
+    ) -> Report:
         """Verify now, or — given ``when`` — answer "was it valid on that date?" (validity
-        window and status as of then)."""
-        return self.verify_view(view_of(credential), when)  # MalformedError: no credential
+        window and status as of then). Refuses input over a limit (LimitExceeded) before
+        anything costly (``checked``: the caller did that, e.g. for the presentation that
+        carries it); ``deadline`` (default: the limits' own) is checked between steps."""
+        if not checked:
+            self.limits.check(credential)
+        return self.verify_view(view_of(credential), when, deadline)  # MalformedError
 
-    def verify_view(self, view: CredentialView, when: datetime | None = None) -> Report:
-        """:meth:`verify` for a credential already parsed by :func:`view_of`."""
+    def verify_view(
+        self, view: CredentialView, when: datetime | None = None, deadline: Deadline | None = None
+    ) -> Report:
+        """:meth:`verify` for a credential already parsed by :func:`view_of` (and checked
+        against the limits)."""
+        deadline = deadline or self.limits.deadline()
         report = Report()
+        deadline.check()
         structure = self._structure(view)
+        deadline.check()
         anchor = self._anchor_facts(view)
         # Which key was valid "at issuance" is judged at the anchor's block time: the
         # credential's own dates can be backdated (DESIGN.md, "Credentials").
@@ -160,7 +181,8 @@ class Verifier:
         report.checks.append(self._elements(view))
         key_check = self._issuer_key(view, resolve)
         report.checks.append(key_check)
-        report.checks.append(self._signature(view, key_check, structure, resolve))
+        report.checks.append(self._signature(view, key_check, structure, resolve, deadline))
+        deadline.check()
         report.checks.append(self._validity(view, when))
         report.checks.append(self._membership(view, at))
         report.checks.append(self._status(view, when))
@@ -238,7 +260,12 @@ class Verifier:
         return Check("issuer_key", True, f"{view.key_id} belongs to {view.issuer}")
 
     def _signature(
-        self, view: CredentialView, key_check: Check, structure: Check, resolve: KeyResolver
+        self,
+        view: CredentialView,
+        key_check: Check,
+        structure: Check,
+        resolve: KeyResolver,
+        deadline: Deadline,
     ) -> Check:
         if key_check.ok is None:
             return Check("signature", None, "cannot be checked: the issuer key is unknown now")
@@ -258,7 +285,10 @@ class Verifier:
             return Check("signature", True, f"ES256 signature by {view.key_id}")
         assert view.jsonld is not None
         di = data_integrity.verify(
-            view.jsonld, resolve, strict_terms=not _terms_proven(view, structure)
+            view.jsonld,
+            resolve,
+            strict_terms=not _terms_proven(view, structure),
+            before_each_proof=deadline.check,
         )
         if not di.ok:
             return Check("signature", False, "; ".join(di.problems))

@@ -44,7 +44,7 @@ class CredentialView:
 def _b64url_json(segment: str) -> Any:
     try:
         return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise MalformedError("a JWT segment is not base64url-encoded JSON") from exc
 
 
