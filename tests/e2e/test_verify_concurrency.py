@@ -148,3 +148,25 @@ def test_concurrent_verifications_of_every_format_never_fail(
         thread.join()
     assert not failures, (len(failures), sum(answers.values()), failures[:5])
     assert set(answers) == set(names) and min(answers.values()) >= 5, answers
+
+
+def test_a_body_nested_far_too_deeply_leaves_the_node_serving(served: tuple[Server, str]) -> None:
+    """Issue 11, item 1: such a body (600 kB, 100,000 levels) once crashed `credreg serve`
+    with SIGSEGV — py-evm raises the recursion limit beyond what the C stack holds."""
+    node, _token = served
+    depth = 100_000
+    body = '{"credential": ' + '{"a":' * depth + "1" + "}" * depth + "}"
+    reply = httpx.post(
+        f"{node.url}/api/verify",
+        content=body,
+        headers={"content-type": "application/json"},
+        timeout=30,
+    )
+    assert reply.status_code == 400 and "nested far too deeply" in reply.text
+    nested = {"credential": "x"}
+    for _ in range(40):
+        nested = {"credential": nested}  # type: ignore[dict-item]
+    reply = httpx.post(f"{node.url}/api/verify", json=nested, timeout=30)
+    assert reply.status_code == 422 and reply.json()["error"] == "limit_exceeded"
+    assert node.process is not None and node.process.poll() is None
+    assert httpx.get(f"{node.url}/readyz", timeout=5).status_code == 200
