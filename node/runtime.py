@@ -36,12 +36,13 @@ from node.ledger.connection import Ledger, open_ledger
 from node.ledger.network import anchoring_account
 from node.ledger.service import AnchorService, Rounds
 from node.ledger.status_anchor import StatusAnchorer
-from node.ledger.trust import LedgerTrust, UnreachableTrust
+from node.ledger.trust import LedgerTrust, NetworkName, UnreachableTrust
 from node.ledger.worker import AnchorWorker, WorkerSettings
 from node.lookup.lanes import VerificationLanes
+from node.network.fetch import PeerLimits
 from node.network.keys import key_name, signing_keys
 from node.network.mirror import StatusMirror
-from node.network.proofs import SuppliedProofs
+from node.network.proofs import PeerAnchors, SuppliedProofs
 from node.settings import Settings
 from node.status.allocation import StatusAllocator
 from node.status.service import StatusService
@@ -156,14 +157,23 @@ class NodeRuntime:
             return Verifier(
                 resolver, missing_elements=missing_elements, trust=unreachable, limits=limits
             )
-        proofs = SuppliedProofs(self.settings.data_dir)  # holders' proofs of peers' anchors
+        # peers' anchor proofs (kept, or fetched from the issuing member's node)
+        peers = PeerAnchors(
+            SuppliedProofs(self.settings.data_dir),
+            ledger,
+            limits=PeerLimits.from_settings(self.settings),
+        )
         mirror = StatusMirror.from_settings(self.settings, ledger)  # peers' status lists
         trust = LedgerTrust(
             self.sessions,
             ledger,
             identity.origin,
-            supplied_proof=proofs.lookup,
+            peer_anchor=peers.lookup,
             foreign_status=mirror.get,
+            network_name=NetworkName(
+                self.settings.network_name, embedded=self.settings.chain == "embedded"
+            ),
+            own_did=identity.did,
         )
         self._verifier = Verifier(
             resolver, missing_elements=missing_elements, trust=trust, limits=limits

@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     chain_poa: bool = Field(
         default=False, description="Besu QBFT / Clique extraData (PoA middleware)"
     )
+    network_name: str | None = Field(
+        default=None,
+        max_length=100,
+        description="The network's name, shown with every verdict next to its chain id "
+        "(e.g. 'MicroCredX network'); default: the chain id alone",
+    )
     anchor_worker: bool = Field(
         default=True,
         description="Run the anchor worker inside `credreg serve` (always so on the embedded "

@@ -50,11 +50,33 @@ class PresentationOut(BaseModel):
     credentials: list[PresentedOut] = Field(description="One report per credential, in order")
 
 
+class NetworkOut(BaseModel):
+    chainId: int
+    name: str | None = Field(description="CREDREG_NETWORK_NAME; null: known by its chain id")
+    members: int = Field(description="Active member institutions")
+    singleInstitution: bool = Field(
+        description="The trust anchor is one institution's own chain (the embedded chain, "
+        "or a network of one): nobody else vouches for the credential"
+    )
+
+
+class TrustOut(BaseModel):
+    network: NetworkOut | None = Field(description="null: no chain, or it could not be read")
+    issuer: dict[str, str] = Field(
+        description="did, domain (of a did:web) and name, as the credential gives them"
+    )
+    note: str | None = Field(default=None, description="Said when singleInstitution")
+
+
 class ReportOut(BaseModel):
     verified: bool = Field(
         description="For a presentation: no presentation check failed and every credential verified"
     )
-    verdict: str = Field(description="valid | invalid | revoked | suspended | cannot_check")
+    verdict: str = Field(
+        description="valid (every check ran and passed) | pending (nothing failed; its "
+        "anchor or status list version is not on the chain yet) | invalid | revoked | "
+        "suspended | cannot_check (a check could not run now)"
+    )
     checks: list[CheckOut] = Field(description="The (first) credential's checks")
     credential: dict[str, Any] = Field(
         description="What the credential says, for a person (learner, title, awarding body, "
@@ -63,6 +85,7 @@ class ReportOut(BaseModel):
     presentation: PresentationOut | None = Field(
         default=None, description="Set when the input is a verifiable presentation"
     )
+    trust: TrustOut = Field(description="The network and the issuer the verdict relies on")
 
 
 @router.post(
@@ -87,5 +110,6 @@ async def verify(body: VerifyIn, verifications: Verifications) -> ReportOut:
             "verdict": outcome.verdict,
             "credential": outcome.summary(),
             "presentation": outcome.presentation_dict(),
+            "trust": outcome.trust(),
         }
     )

@@ -92,7 +92,12 @@ async def verify_submit(
 
 def _result(lang: str, outcome: Outcome, extra: str = "") -> str:
     return pages.result_body(
-        lang, outcome.verdict, outcome.summary(lang), outcome.report.checks, extra
+        lang,
+        outcome.verdict,
+        outcome.summary(lang),
+        outcome.report.checks,
+        extra,
+        outcome.trust(lang),
     )
 
 

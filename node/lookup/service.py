@@ -16,17 +16,23 @@ from sqlalchemy.orm import Session, sessionmaker
 from node.db.models import AnchorBatch, CredentialRecord, RecordState, SignedCopy
 from node.errors import InvalidInput, NotFound
 from node.ledger.status_check import NO_STATUS
-from node.lookup.summary import credential_summary
+from node.lookup.summary import credential_summary, issuer_facts
 from node.verification.limits import Deadline
+from node.verification.pipeline import PENDING as PIPELINE_PENDING
 from node.verification.pipeline import Check, Report, Verifier
 from node.verification.presentation import PresentationReport, is_presentation, verify_presentation
 from node.verification.shapes import view_of
 
 HEX_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+SINGLE_INSTITUTION = (
+    "the trust anchor is one institution's own chain: no other institution vouches for "
+    "this credential"
+)
 
 # The verdict a person reads first (the web page words each in four languages).
-VALID, INVALID, REVOKED, SUSPENDED, UNCHECKABLE = (
+VALID, PENDING, INVALID, REVOKED, SUSPENDED, UNCHECKABLE = (
     "valid",
+    "pending",
     "invalid",
     "revoked",
     "suspended",
@@ -56,12 +62,28 @@ class Outcome:
     @property
     def verdict(self) -> str:
         verdict = verdict_of(self.report)
-        return INVALID if verdict == VALID and not self.verified else verdict
+        return INVALID if verdict in (VALID, PENDING) and not self.verified else verdict
 
     def summary(self, lang: str = "en") -> dict[str, Any]:
         if lang not in self.summaries:
             self.summaries[lang] = credential_summary(self.credential, lang)
         return self.summaries[lang]
+
+    def trust(self, lang: str = "en") -> dict[str, Any]:
+        """Whom the verdict relies on: the network (chain id and name, active members, one
+        institution's own chain or not) and the issuer (DID, its domain, its name)."""
+        network = self.report.network
+        facts: dict[str, Any] = {"issuer": issuer_facts(self.credential, lang), "network": None}
+        if network is not None:
+            facts["network"] = {
+                "chainId": network.chain_id,
+                "name": network.name,
+                "members": network.members,
+                "singleInstitution": network.single_institution,
+            }
+            if network.single_institution:
+                facts["note"] = SINGLE_INSTITUTION
+        return facts
 
     def presentation_dict(self, lang: str = "en") -> dict[str, Any] | None:
         """The presentation's checks and one report per credential (None: no presentation)."""
@@ -88,15 +110,22 @@ class Outcome:
 
 
 def verdict_of(report: Report) -> str:
-    """valid / revoked / suspended / not valid / cannot be checked (in that precedence).
+    """valid / pending / revoked / suspended / not valid / cannot be checked.
 
-    A credential that carries a status entry is only "valid" once its status was read: a
-    list that cannot be fetched or checked now makes the verdict "cannot be checked"."""
-    status = next((c for c in report.checks if c.name == "status"), None)
+    "valid" is a promise that every check ran and passed — only a holder binding (a bare
+    credential binds no holder) and the status of a credential without a status entry are
+    not there to run. "pending": nothing failed, and what did not run yet is the ledger's
+    record of it — its anchor batch, or the status list version it is read from, is not
+    confirmed on the chain yet. "cannot be checked": nothing failed, but a check could not
+    run now (the chain, a peer's node, a list), or found no record (no inclusion proof)."""
     if report.verified:
-        if status is not None and status.ok is None and status.detail != NO_STATUS:
-            return UNCHECKABLE
-        return VALID
+        waiting = [c for c in report.checks if _not_run(c) or c.state == PIPELINE_PENDING]
+        if not waiting:
+            return VALID
+        if all(c.state == PIPELINE_PENDING for c in waiting):
+            return PENDING
+        return UNCHECKABLE
+    status = next((c for c in report.checks if c.name == "status"), None)
     if status is not None and status.ok is False:
         if status.detail.startswith("revoked"):
             return REVOKED
@@ -105,6 +134,13 @@ def verdict_of(report: Report) -> str:
     if any(c.ok is False for c in report.checks):
         return INVALID
     return UNCHECKABLE  # nothing failed, but a core check could not run (chain down)
+
+
+def _not_run(check: Check) -> bool:
+    """A check that did not run although it applies (see :func:`verdict_of`)."""
+    if check.ok is not None or check.name == "holder_binding":
+        return False
+    return not (check.name == "status" and check.detail == NO_STATUS)
 
 
 def _b64url_json(segment: str) -> Any:

@@ -441,6 +441,11 @@ def sign_with_digest(
     return secured, hashlib.sha256(_join_jcs(halves[0], proof_member, halves[1])).digest()
 
 
+def _named(value: Any) -> str:
+    """A value for a message: quoted, or "(none)" — never a Python ``None``."""
+    return "(none)" if value is None else repr(value)
+
+
 def _proof_problems(
     proof: Mapping[str, Any],
     *,
@@ -452,9 +457,9 @@ def _proof_problems(
     """DI §4.3 steps 1-6 and EDDSA §3.x.1: checks that need no cryptography."""
     problems = []
     if proof.get("type") != PROOF_TYPE:
-        problems.append(f"unsupported proof type {proof.get('type')!r}")
+        problems.append(f"unsupported proof type {_named(proof.get('type'))}")
     if proof.get("cryptosuite") not in CRYPTOSUITES:
-        problems.append(f"unsupported cryptosuite {proof.get('cryptosuite')!r}")
+        problems.append(f"unsupported cryptosuite {_named(proof.get('cryptosuite'))}")
     for name in ("verificationMethod", "proofPurpose", "proofValue"):
         if not isinstance(proof.get(name), str):
             problems.append(f"missing or non-string '{name}'")

@@ -10,21 +10,24 @@ process keeps answering. A job still running when its request's deadline passes 
 stopped by ending its worker process (a fresh one takes its place), so the deadline holds
 inside pyld too.
 
-Workers are started with ``spawn`` (a fresh interpreter: nothing of the multi-threaded
-server is copied), on first use, and kept.
+Workers are fresh interpreters (``python -m node.verification.offload``: nothing of the
+multi-threaded server is copied, and no caller's main module is run again), started on
+first use and kept; they talk length-prefixed pickles over their stdin and stdout.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import pickle
+import select
 import signal
+import struct
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import IO, Any
 
 from node.vc import data_integrity, jsonld
 from node.vc.errors import LimitExceeded, MalformedError, UndefinedTermError, UnknownContextError
@@ -35,31 +38,55 @@ _OPERATIONS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "canonize": jsonld.canonize,
     "canonize_rdfc": data_integrity.canonize_rdfc,
 }
+_LENGTH = struct.Struct(">Q")
 
 
-def _serve(connection: Connection) -> None:  # pragma: no cover (a child)
+def _write(stream: IO[bytes], message: Any) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_LENGTH.pack(len(data)) + data)
+    stream.flush()
+
+
+def _read(stream: IO[bytes]) -> Any:
+    head = stream.read(_LENGTH.size)
+    if len(head) < _LENGTH.size:
+        raise EOFError("the other side closed the pipe")
+    (length,) = _LENGTH.unpack(head)
+    data = stream.read(length)
+    if len(data) < length:
+        raise EOFError("the other side closed the pipe")
+    return pickle.loads(data)
+
+
+def _answer(operation: str, document: dict[str, Any]) -> tuple[str, Any]:
+    try:
+        return ("ok", _OPERATIONS[operation](document))
+    except UndefinedTermError as exc:
+        return ("undefined", exc.problems)
+    except UnknownContextError as exc:
+        return ("context", exc.url)
+    except LimitExceeded as exc:
+        return ("limit", (exc.element, exc.reason))
+    except MalformedError as exc:
+        return ("malformed", str(exc))
+    except RecursionError:
+        return ("malformed", "nested too deeply to process")
+    except Exception as exc:  # a bug: the node's process reports it like its own
+        return ("error", f"{type(exc).__name__}: {exc}")
+
+
+def serve() -> None:  # pragma: no cover (runs in the worker process)
     """A worker's loop: (operation, document) in, (outcome, value) out, until EOF."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server's Ctrl-C is the server's
+    requests = sys.stdin.buffer
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print cannot garble a pipe
     while True:
         try:
-            operation, document = connection.recv()
-        except (EOFError, OSError):
+            operation, document = _read(requests)
+        except EOFError:
             return  # the node closed the pipe, or ended
-        try:
-            answer: tuple[str, Any] = ("ok", _OPERATIONS[operation](document))
-        except UndefinedTermError as exc:
-            answer = ("undefined", exc.problems)
-        except UnknownContextError as exc:
-            answer = ("context", exc.url)
-        except LimitExceeded as exc:
-            answer = ("limit", (exc.element, exc.reason))
-        except MalformedError as exc:
-            answer = ("malformed", str(exc))
-        except RecursionError:
-            answer = ("malformed", "nested too deeply to process")
-        except Exception as exc:  # a bug: the node's process reports it like its own
-            answer = ("error", f"{type(exc).__name__}: {exc}")
-        connection.send(answer)
+        _write(answers, _answer(operation, document))
 
 
 def _outcome(kind: str, value: Any) -> Any:
@@ -78,8 +105,20 @@ def _outcome(kind: str, value: Any) -> Any:
 
 @dataclass
 class _Worker:
-    process: BaseProcess
-    connection: Connection
+    process: subprocess.Popen[bytes]
+
+    def send(self, message: Any) -> None:
+        assert self.process.stdin is not None
+        _write(self.process.stdin, message)
+
+    def answered(self, seconds: float) -> bool:
+        assert self.process.stdout is not None
+        ready, _, _ = select.select([self.process.stdout], [], [], seconds)
+        return bool(ready)
+
+    def receive(self) -> Any:
+        assert self.process.stdout is not None
+        return _read(self.process.stdout)
 
 
 class JsonLdWorkers:
@@ -101,9 +140,10 @@ class JsonLdWorkers:
     def run(self, operation: str, document: dict[str, Any], deadline: Deadline) -> Any:
         worker = self._take(deadline)
         try:
-            worker.connection.send((operation, document))
-            finished = worker.connection.poll(deadline.remaining())
-            answer: tuple[str, Any] | None = worker.connection.recv() if finished else None
+            worker.send((operation, document))
+            answer: tuple[str, Any] | None = (
+                worker.receive() if worker.answered(deadline.remaining()) else None
+            )
         except (EOFError, OSError) as exc:  # the worker died (out of memory, killed, …)
             self._end(worker)
             raise MalformedError("the document could not be processed") from exc
@@ -133,17 +173,17 @@ class JsonLdWorkers:
             raise
 
     def _start(self) -> _Worker:
-        context = multiprocessing.get_context("spawn")
-        ours, theirs = context.Pipe()
-        process = context.Process(target=_serve, args=(theirs,), name="credreg-jsonld", daemon=True)
-        process.start()
-        theirs.close()
-        if self._niceness and process.pid is not None:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "node.verification.offload"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            close_fds=True,
+        )
+        if self._niceness:
             # at once, from here: the child's own start (its imports) runs at that priority
-            os.setpriority(
-                os.PRIO_PROCESS, process.pid, os.getpriority(os.PRIO_PROCESS, 0) + self._niceness
-            )
-        return _Worker(process, ours)
+            own = os.getpriority(os.PRIO_PROCESS, 0)
+            os.setpriority(os.PRIO_PROCESS, process.pid, own + self._niceness)
+        return _Worker(process)
 
     def _give(self, worker: _Worker) -> None:
         with self._ready:
@@ -162,10 +202,13 @@ class JsonLdWorkers:
 
     @staticmethod
     def _stop(worker: _Worker) -> None:
-        worker.connection.close()
-        if worker.process.is_alive():
-            worker.process.kill()
-        worker.process.join(5)
+        process = worker.process
+        if process.poll() is None:
+            process.kill()
+        process.wait(5)
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                stream.close()
 
     def close(self) -> None:
         with self._ready:
@@ -174,3 +217,7 @@ class JsonLdWorkers:
             self._running -= len(idle)
         for worker in idle:
             self._stop(worker)
+
+
+if __name__ == "__main__":  # pragma: no cover (python -m node.verification.offload)
+    serve()
