@@ -121,6 +121,10 @@ class LedgerTrust:
         self._clock = clock
         # Registry facts by question, with the registry epoch they were read at: they hold
         # until a block changes NetworkRegistry (a vote, a key retired, …).
+        # These caches (and StatusChecker's) are shared by the verification threads without
+        # a lock on purpose: each is a dict read and written one key at a time (atomic in
+        # CPython), never iterated, its values immutable facts; two threads missing the same
+        # key at once both ask the chain and store the same answer.
         self._cache: dict[tuple[object, ...], tuple[int, object]] = {}
         self._roots: dict[bytes, RootInfo] = {}
         self._status = StatusChecker(
