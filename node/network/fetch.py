@@ -22,6 +22,10 @@ import httpx
 from node.settings import Settings
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# The only paths the node fetches below a member's endpoint (``refusal(url, endpoint +
+# path)``): status list versions (node.network.mirror) and a credential's inclusion proof,
+# ``/credentials/{leaf digest}/anchor`` (node.network.proofs).
+STATUS_LISTS, ANCHOR_PROOFS = "/status/", "/credentials/"
 
 
 class PeerFetchError(Exception):

@@ -36,7 +36,7 @@ from node.errors import InvalidInput, NodeError, Problem
 from node.ledger.connection import Ledger
 from node.ledger.trust import PeerAnchor, SuppliedProof
 from node.network.discovery import MemberDirectory
-from node.network.fetch import PeerFetchError, PeerLimits, fetch, refusal
+from node.network.fetch import ANCHOR_PROOFS, PeerFetchError, PeerLimits, fetch, refusal
 from node.network.governance import refusals
 
 log = logging.getLogger(__name__)
@@ -188,8 +188,8 @@ class PeerAnchors:
         if endpoint is None:
             return PeerAnchor("unknown", f"no inclusion proof: {issuer} has no registered node")
         base = endpoint.rstrip("/")
-        url = f"{base}/credentials/{digest}/anchor"
-        refused = refusal(url, base + "/credentials/")
+        url = f"{base}{ANCHOR_PROOFS}{digest}/anchor"
+        refused = refusal(url, base + ANCHOR_PROOFS)
         if refused is not None:
             log.warning("anchor proof of %s not fetched: %s", issuer, refused)
             return PeerAnchor("unknown", f"no inclusion proof: not fetched ({refused})")
