@@ -13,6 +13,7 @@ never escape::
 
     ChainError
     ├── ChainUnavailable         connection refused, timeout, HTTP error: degrade and retry
+    ├── ContractMissing          a call answered nothing: no contract at that address
     ├── ContractReverted         call / gas estimate reverted; .data, .selector, .reason
     ├── TransactionFailed        mined with status 0; .receipt
     ├── TransactionRejected      refused before mining (nonce too low, ...); nonce resynced
@@ -33,6 +34,7 @@ from anchoring.errors import (
     ChainError,
     ChainLocked,
     ChainUnavailable,
+    ContractMissing,
     ContractReverted,
     ReceiptTimeout,
     TransactionFailed,
@@ -47,6 +49,7 @@ __all__ = [
     "ChainError",
     "ChainLocked",
     "ChainUnavailable",
+    "ContractMissing",
     "ContractReverted",
     "EmbeddedChainClient",
     "Log",

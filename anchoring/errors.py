@@ -15,6 +15,7 @@ __all__ = [
     "ChainError",
     "ChainLocked",
     "ChainUnavailable",
+    "ContractMissing",
     "ContractReverted",
     "ReceiptTimeout",
     "TransactionFailed",
@@ -31,6 +32,11 @@ class ChainUnavailable(ChainError):
 
     Transient: the node reports the chain as degraded and retries with backoff.
     """
+
+
+class ContractMissing(ChainError):
+    """A call to a contract address answered nothing: no contract there on this chain (its
+    data was lost, or it is another chain than the one the contracts were deployed on)."""
 
 
 class ContractReverted(ChainError):

@@ -14,13 +14,14 @@ from functools import cache
 from typing import Any
 
 from eth_abi.abi import decode as abi_decode
+from eth_abi.exceptions import DecodingError
 from eth_account.signers.local import LocalAccount
 from eth_utils.abi import function_abi_to_4byte_selector, get_abi_output_types
 from web3 import Web3
 from web3.contract import Contract
 
 from anchoring.chain import ChainClient, Log, Receipt, checksum
-from anchoring.errors import ChainError, ContractReverted
+from anchoring.errors import ChainError, ContractMissing, ContractReverted
 from contracts import ContractName, load_artifact
 
 OPEN_ENDED = 2**64 - 1  # a key's validUntil while it has no end
@@ -114,7 +115,12 @@ class _Binding:
         except ContractReverted as exc:
             raise self._decode_error(exc) from exc
         fn_abi = self._c.get_function_by_name(fn).abi
-        values = abi_decode(get_abi_output_types(fn_abi), raw)
+        try:
+            values = abi_decode(get_abi_output_types(fn_abi), raw)
+        except DecodingError as exc:  # e.g. empty: an address without code answers nothing
+            raise ContractMissing(
+                f"{self.NAME} at {self.address} gave no answer to {fn}: is it on this chain?"
+            ) from exc
         return values[0] if len(values) == 1 else values
 
     def _send(self, account: LocalAccount, fn: str, *args: Any) -> bytes:

@@ -74,8 +74,15 @@ class Prepared:
     credentials: dict[str, list[Any]]  # format name → credentials
 
 
-def prepare(tmp: Path, workers: int, count: int, anvil_url: str | None) -> Prepared:
-    """A node's data directory with ``count`` anchored credentials per format."""
+def prepare(
+    tmp: Path,
+    workers: int,
+    count: int,
+    anvil_url: str | None,
+    formats: dict[str, str] = FORMATS,
+) -> Prepared:
+    """A node's data directory with ``count`` anchored credentials per format (``formats``:
+    name → CredentialFormat value)."""
     from node.credentials.examples import example_claims
     from node.db.models import CredentialFormat
     from node.issuance.service import IssueRequest
@@ -129,16 +136,17 @@ def prepare(tmp: Path, workers: int, count: int, anvil_url: str | None) -> Prepa
             finally:
                 chain.close()
         requests = [IssueRequest(example_claims(i)) for i in range(count)]
-        formats = [CredentialFormat(f) for f in FORMATS.values()]
-        outcomes = list(runtime.issuance().issue_batch(requests, formats, None))
+        wanted = [CredentialFormat(f) for f in formats.values()]
+        outcomes = list(runtime.issuance().issue_batch(requests, wanted, None))
         runtime.anchor_worker().run_once(force=True)
         runtime.ledger_rounds().run_once()  # publish and anchor the status lists
-        credentials: dict[str, list[Any]] = {name: [] for name in FORMATS}
+        credentials: dict[str, list[Any]] = {name: [] for name in formats}
         for outcome in outcomes:
             for copy in outcome.copies:
-                name = next(n for n, f in FORMATS.items() if f == copy.format)
+                name = next(n for n, f in formats.items() if f == copy.format)
                 content = copy.content
-                credentials[name].append(json.loads(content) if name != "jwt_vc_json" else content)
+                compact = f"{copy.format}".startswith(("jwt", "dc+"))
+                credentials[name].append(content if compact else json.loads(content))
     finally:
         runtime.close()
     return Prepared(env, credentials)

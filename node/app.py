@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -34,6 +35,14 @@ from node.lookup.limits import RateLimiter, RequestLimits
 from node.runtime import build_runtime
 from node.settings import Settings
 
+# py-evm raises the interpreter's recursion limit to 12,288 when it is imported (EVM call
+# depth 1024). That is more than the C stack holds for C-recursive code such as json's
+# decoder: a 600 kB request body nested 100,000 levels deep crashed the whole process
+# (SIGSEGV) instead of failing with RecursionError. The node's contracts never nest calls
+# that deep, so the app keeps a limit the stack holds: deeply nested input is then a clean
+# error (400/422), and the verifier's own depth limit (24) refuses it before any work.
+RECURSION_LIMIT = 2000
+
 
 def create_app(
     settings: Settings,
@@ -43,6 +52,7 @@ def create_app(
 ) -> FastAPI:
     """Build the app. ``start_anchoring``: run the anchor worker in this process while the
     app runs (``credreg serve`` does, per settings; tests drive the worker themselves)."""
+    sys.setrecursionlimit(min(sys.getrecursionlimit(), RECURSION_LIMIT))
     runtime = build_runtime(settings, keystore_factory)
 
     @asynccontextmanager

@@ -37,13 +37,15 @@ from node.ledger.connection import Ledger, open_ledger
 from node.ledger.network import anchoring_account
 from node.ledger.service import AnchorService, Rounds
 from node.ledger.status_anchor import StatusAnchorer
-from node.ledger.trust import LedgerTrust, UnreachableTrust
+from node.ledger.trust import LedgerTrust, NetworkName, UnreachableTrust
 from node.ledger.worker import AnchorWorker, WorkerSettings
+from node.lookup.lanes import VerificationLanes
 from node.lookup.limits import Counters, counters
 from node.mail.outbox import OUTBOX_KEY_NAME, Outbox
+from node.network.fetch import PeerLimits
 from node.network.keys import key_name, signing_keys
 from node.network.mirror import StatusMirror
-from node.network.proofs import SuppliedProofs
+from node.network.proofs import PeerAnchors, SuppliedProofs
 from node.presentations.service import PresentationService
 from node.settings import Settings
 from node.setup import update_institution
@@ -52,6 +54,7 @@ from node.status.service import StatusService
 from node.storage import prepare_data_dir
 from node.vc.did import StaticDidResolver
 from node.vc.signer import Ed25519Signer, P256Signer
+from node.verification.limits import VerifyLimits
 from node.verification.pipeline import Verifier
 from node.wallet.service import WalletService
 
@@ -80,6 +83,7 @@ class NodeRuntime:
     _pool: SigningPool | None = field(default=None, init=False)
     _vcapi: VcApiService | None = field(default=None, init=False)
     _verifier: Verifier | None = field(default=None, init=False)
+    _lanes: VerificationLanes | None = field(default=None, init=False)
     _ledger: Ledger | None = field(default=None, init=False)
     _status: StatusService | None = field(default=None, init=False)
     _wallet: WalletService | None = field(default=None, init=False)
@@ -205,25 +209,45 @@ class NodeRuntime:
         resolver = StaticDidResolver(
             {identity.did: identity.did_document()}, allow_did_key=False, allow_did_jwk=False
         )
+        limits = VerifyLimits.from_settings(self.settings)
         if self.settings.chain == "off":
-            self._verifier = Verifier(resolver, missing_elements=missing_elements)
+            self._verifier = Verifier(resolver, missing_elements=missing_elements, limits=limits)
             return self._verifier
         try:
             ledger = self.ledger()
         except (ChainError, NodeError) as exc:
             unreachable = UnreachableTrust(str(exc))
-            return Verifier(resolver, missing_elements=missing_elements, trust=unreachable)
-        proofs = SuppliedProofs(self.settings.data_dir)  # holders' proofs of peers' anchors
+            return Verifier(
+                resolver, missing_elements=missing_elements, trust=unreachable, limits=limits
+            )
+        # peers' anchor proofs (kept, or fetched from the issuing member's node)
+        peers = PeerAnchors(
+            SuppliedProofs(self.settings.data_dir),
+            ledger,
+            limits=PeerLimits.from_settings(self.settings),
+        )
         mirror = StatusMirror.from_settings(self.settings, ledger)  # peers' status lists
         trust = LedgerTrust(
             self.sessions,
             ledger,
             identity.origin,
-            supplied_proof=proofs.lookup,
+            peer_anchor=peers.lookup,
             foreign_status=mirror.get,
+            network_name=NetworkName(
+                self.settings.network_name, embedded=self.settings.chain == "embedded"
+            ),
+            own_did=identity.did,
         )
-        self._verifier = Verifier(resolver, missing_elements=missing_elements, trust=trust)
+        self._verifier = Verifier(
+            resolver, missing_elements=missing_elements, trust=trust, limits=limits
+        )
         return self._verifier
+
+    def verifications(self) -> VerificationLanes:
+        """The public verifications' worker threads, in lanes by input size."""
+        if self._lanes is None:
+            self._lanes = VerificationLanes(self.verifier)
+        return self._lanes
 
     def status(self) -> StatusService:
         """Revocation, suspension and the status lists (signed with the institution's key)."""
@@ -348,6 +372,9 @@ class NodeRuntime:
     def close(self) -> None:
         if self._counters is not None:
             self._counters.close()
+        if self._lanes is not None:
+            self._lanes.close()
+            self._lanes = None
         if self._pool is not None:
             self._pool.close()
         if self._ledger is not None:

@@ -99,6 +99,12 @@ class Settings(BaseSettings):
     chain_poa: bool = Field(
         default=False, description="Besu QBFT / Clique extraData (PoA middleware)"
     )
+    network_name: str | None = Field(
+        default=None,
+        max_length=100,
+        description="The network's name, shown with every verdict next to its chain id "
+        "(e.g. 'MicroCredX network'); default: the chain id alone",
+    )
     anchor_worker: bool = Field(
         default=True,
         description="Run the anchor worker inside `credreg serve` (always so on the embedded "
@@ -170,6 +176,35 @@ class Settings(BaseSettings):
         default=None,
         description="Prefix of the node's keys in Redis (default credreg:<origin>:, so nodes "
         "can share one Redis)",
+    )
+    verify_max_proofs: int = Field(
+        default=4,
+        ge=1,
+        description="Data Integrity proofs per credential or presentation at most (the node "
+        "issues one; proof sets and chains of a few are verified); more: 422",
+    )
+    verify_max_credentials: int = Field(
+        default=10, ge=1, description="Credentials per presentation at most; more: 422"
+    )
+    verify_max_disclosures: int = Field(
+        default=64, ge=1, description="Disclosures per SD-JWT at most; more: 422"
+    )
+    verify_max_depth: int = Field(
+        default=24,
+        ge=4,
+        le=200,
+        description="Nesting of JSON objects and arrays per document at most; deeper: 422",
+    )
+    verify_max_values: int = Field(
+        default=2000,
+        ge=100,
+        description="JSON values (objects, arrays, strings, numbers) per verified input at "
+        "most, presentations included; more: 422",
+    )
+    verify_deadline_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Time one verification may take, waiting included; later: 503",
     )
     presentation_request_seconds: int = Field(
         default=600, gt=0, description="Lifetime of an OpenID4VP presentation request"

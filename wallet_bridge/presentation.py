@@ -124,7 +124,7 @@ def parse_authorization_response(form: Mapping[str, str]) -> AuthorizationRespon
         raise InvalidRequest("the response has no vp_token")
     try:
         token = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested far too deeply
         raise InvalidRequest("vp_token is not JSON") from None
     if not isinstance(token, dict) or not token:
         raise InvalidRequest("vp_token must be a JSON object keyed by credential query id")

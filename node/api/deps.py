@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from node.db.models import ApiToken, Role
 from node.errors import Unauthorized
+from node.lookup.lanes import VerificationLanes
 from node.presentations.service import PresentationService
 from node.runtime import NodeRuntime
 from node.tokens import ApiTokens, authenticate
@@ -37,6 +38,13 @@ async def _presentations(runtime: Runtime) -> PresentationService:
 
 Wallet = Annotated[WalletService, Depends(_wallet)]
 Presentations = Annotated[PresentationService, Depends(_presentations)]
+
+
+async def _verifications(runtime: Runtime) -> VerificationLanes:
+    return runtime.verifications()
+
+
+Verifications = Annotated[VerificationLanes, Depends(_verifications)]
 
 
 def _session(runtime: Runtime) -> Iterator[Session]:

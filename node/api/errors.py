@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 
 from node.errors import NodeError, StorageFull
 from node.storage import is_storage_full
-from node.vc.errors import VCError
+from node.vc.errors import LimitExceeded, VCError
 from wallet_bridge.errors import OAuthError
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(VCError)
     async def _vc_error(_request: Request, exc: VCError) -> JSONResponse:
+        if isinstance(exc, LimitExceeded):  # the verifier's work limits: which one, and why
+            problems = [{"element": exc.element, "reason": exc.reason}]
+            return JSONResponse(_body("limit_exceeded", str(exc), problems), status_code=422)
         return JSONResponse(_body("invalid_credential", str(exc)), status_code=422)
 
     @app.exception_handler(RequestValidationError)
@@ -87,9 +90,10 @@ def install(app: FastAPI) -> None:
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
             exc.status_code, "http_error"
         )
-        return JSONResponse(
-            _body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
-        )
+        message = str(exc.detail)
+        if isinstance(exc.__cause__, RecursionError):  # FastAPI's body parsing gave up
+            message = "the request body's JSON is nested far too deeply"
+        return JSONResponse(_body(code, message), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

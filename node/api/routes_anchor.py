@@ -10,7 +10,7 @@ from pydantic.alias_generators import to_camel
 
 from node.api.deps import Runtime
 from node.api.errors import ErrorOut
-from node.ledger.proofs import anchors_of_record
+from node.ledger.proofs import anchors_of
 
 router = APIRouter(tags=["anchoring"])
 
@@ -41,12 +41,14 @@ class RecordAnchorOut(BaseModel):
     "/credentials/{record_id}/anchor",
     summary="The anchor of each signed copy of a credential: root, proof, block",
     description="Only hashes and chain facts: a holder checks the proof against the root "
-    "that AnchorRegistry holds, without trusting this node.",
-    responses={404: {"model": ErrorOut, "description": "No such credential record"}},
+    "that AnchorRegistry holds, without trusting this node. `record_id` may also be a "
+    "copy's leaf digest (64 hex digits): the answer then holds that copy — what another "
+    "member's verifier asks for.",
+    responses={404: {"model": ErrorOut, "description": "No such credential record or copy"}},
 )
 def credential_anchor(record_id: str, runtime: Runtime) -> RecordAnchorOut:
-    copies = anchors_of_record(runtime.sessions, record_id)
+    record, copies = anchors_of(runtime.sessions, record_id)
     return RecordAnchorOut(
-        record_id=record_id,
+        record_id=record,
         copies=[CopyAnchorOut.model_validate(c, from_attributes=True) for c in copies],
     )

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
-from anyio import CapacityLimiter, to_thread
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, Field
 
+from node.api.deps import Verifications
 from node.api.errors import ErrorOut
-from node.lookup.service import Outcome, verify_input
-from node.runtime import NodeRuntime
 
 router = APIRouter(prefix="/api", tags=["verification"])
-VERIFY_THREADS = 4  # verifications at once per process (see _verifications)
 
 
 class VerifyIn(BaseModel):
@@ -56,11 +52,33 @@ class PresentationOut(BaseModel):
     credentials: list[PresentedOut] = Field(description="One report per credential, in order")
 
 
+class NetworkOut(BaseModel):
+    chainId: int
+    name: str | None = Field(description="CREDREG_NETWORK_NAME; null: known by its chain id")
+    members: int = Field(description="Active member institutions")
+    singleInstitution: bool = Field(
+        description="The trust anchor is one institution's own chain (the embedded chain, "
+        "or a network of one): nobody else vouches for the credential"
+    )
+
+
+class TrustOut(BaseModel):
+    network: NetworkOut | None = Field(description="null: no chain, or it could not be read")
+    issuer: dict[str, str] = Field(
+        description="did, domain (of a did:web) and name, as the credential gives them"
+    )
+    note: str | None = Field(default=None, description="Said when singleInstitution")
+
+
 class ReportOut(BaseModel):
     verified: bool = Field(
         description="For a presentation: no presentation check failed and every credential verified"
     )
-    verdict: str = Field(description="valid | invalid | revoked | suspended | cannot_check")
+    verdict: str = Field(
+        description="valid (every check ran and passed) | pending (nothing failed; its "
+        "anchor or status list version is not on the chain yet) | invalid | revoked | "
+        "suspended | cannot_check (a check could not run now)"
+    )
     checks: list[CheckOut] = Field(description="The (first) credential's checks")
     credential: dict[str, Any] = Field(
         description="What the credential says, for a person (learner, title, awarding body, "
@@ -69,22 +87,24 @@ class ReportOut(BaseModel):
     presentation: PresentationOut | None = Field(
         default=None, description="Set when the input is a verifiable presentation"
     )
+    trust: TrustOut = Field(description="The network and the issuer the verdict relies on")
 
 
 @router.post(
     "/verify",
     summary="Verify a micro-credential",
-    description="200 with `verified: false` for a credential that fails a check; 422 only for "
-    "input that is not a credential at all.",
-    responses={422: {"model": ErrorOut, "description": "Not a credential"}},
+    description="200 with `verified: false` for a credential that fails a check; 422 for "
+    "input that is not a credential at all, or that is over one of the work limits "
+    "(`limit_exceeded`: proofs per credential, credentials per presentation, disclosures "
+    "per SD-JWT, JSON depth or size; `problems` names it); 503 when the verification did "
+    "not finish within its deadline or the node is too busy.",
+    responses={
+        422: {"model": ErrorOut, "description": "Not a credential, or over a work limit"},
+        503: {"model": ErrorOut, "description": "Deadline passed, or too busy"},
+    },
 )
-async def verify(body: VerifyIn, request: Request) -> ReportOut:
-    runtime: NodeRuntime = request.app.state.runtime
-
-    def run() -> Outcome:
-        return verify_input(runtime.verifier(), body.credential, body.valid_at)
-
-    outcome = await to_thread.run_sync(run, limiter=_verifications())
+async def verify(body: VerifyIn, verifications: Verifications) -> ReportOut:
+    outcome = await verifications.verify(body.credential, body.valid_at)
     return ReportOut.model_validate(
         {
             **outcome.report.as_dict(),
@@ -92,13 +112,6 @@ async def verify(body: VerifyIn, request: Request) -> ReportOut:
             "verdict": outcome.verdict,
             "credential": outcome.summary(),
             "presentation": outcome.presentation_dict(),
+            "trust": outcome.trust(),
         }
     )
-
-
-@cache
-def _verifications() -> CapacityLimiter:
-    """Verifications running at once in this process. They are CPU-bound under the GIL: more
-    threads than this only wait for it, and overflow the database pool (a new connection
-    per request). Other requests keep the default thread pool."""
-    return CapacityLimiter(VERIFY_THREADS)

@@ -7,15 +7,18 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 import segno
+from anyio import to_thread
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from node.api.deps import Runtime
-from node.errors import InvalidInput
+from node.api.deps import Runtime, Verifications
+from node.errors import InvalidInput, NodeError
 from node.lookup import share
+from node.lookup.lanes import VerificationsBusy
 from node.lookup.qr import QrError, read_upload
 from node.lookup.service import Outcome, parse_text, verify_input
 from node.vc.errors import VCError
+from node.verification.limits import VerificationTimeout
 from node.web import pages
 from node.web.i18n import choose, t
 
@@ -56,9 +59,10 @@ def verify_page(request: Request) -> HTMLResponse:
 
 
 @router.post("/verify", response_class=HTMLResponse)
-def verify_submit(
+async def verify_submit(
     request: Request,
     runtime: Runtime,
+    verifications: Verifications,
     credential: Annotated[str | None, Form(max_length=_MAX_TEXT)] = None,
     file: Annotated[UploadFile | None, File()] = None,
     qr: Annotated[UploadFile | None, File()] = None,
@@ -67,12 +71,13 @@ def verify_submit(
     language = _lang(request, lang)
     text = credential or ""
     if file is not None and file.filename:
-        raw = file.file.read(_MAX_TEXT + 1)
+        raw = await file.read(_MAX_TEXT + 1)
         if raw.strip():
             text = raw.decode("utf-8", errors="replace")
     if qr is not None and qr.filename:
+        image = await qr.read()
         try:
-            text, content = read_upload(qr.file.read(), runtime.settings.origin)
+            text, content = await to_thread.run_sync(read_upload, image, runtime.settings.origin)
         except QrError as exc:
             body = pages.qr_error_body(language, exc.key, exc.message)
             body += pages.verify_form(language, heading=False)
@@ -82,18 +87,24 @@ def verify_submit(
             return RedirectResponse(f"/v/{content.share_token}?lang={language}", 303)
     switch = pages.form_switch(language, text)
     try:
-        outcome = verify_input(runtime.verifier(), parse_text(text))
-    except (InvalidInput, VCError) as exc:
-        message = exc.message if isinstance(exc, InvalidInput) else str(exc)
+        outcome = await verifications.verify(parse_text(text))
+    except (InvalidInput, VCError, VerificationTimeout, VerificationsBusy) as exc:
+        message = exc.message if isinstance(exc, NodeError) else str(exc)
+        status = exc.status_code if isinstance(exc, NodeError) else 422
         body = pages.error_body(language, message) + pages.verify_form(language, heading=False)
-        return _html(pages.page(language, t(language, "result"), body, switch=switch), 422)
+        return _html(pages.page(language, t(language, "result"), body, switch=switch), status)
     body = _result(language, outcome) + pages.verify_form(language, heading=False)
     return _html(pages.page(language, t(language, "result"), body, switch=switch))
 
 
 def _result(lang: str, outcome: Outcome, extra: str = "") -> str:
     return pages.result_body(
-        lang, outcome.verdict, outcome.summary(lang), outcome.report.checks, extra
+        lang,
+        outcome.verdict,
+        outcome.summary(lang),
+        outcome.report.checks,
+        extra,
+        outcome.trust(lang),
     )
 
 

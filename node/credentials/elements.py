@@ -21,6 +21,8 @@ _MANDATORY: dict[str, _Getter] = {
     "dateOfIssuing": lambda s, _a: s.get("dateOfIssuing"),
     "learningOutcomes": lambda _s, a: a.get("learningOutcome"),
     "workload": lambda _s, a: a.get("creditPoint") or a.get("volumeOfLearning"),
+    # EQF level, QF-EHEA cycle or national level (node.credentials.model.Level)
+    "level": lambda _s, a: a.get("EQFLevel") or a.get("qfEheaCycle") or a.get("nqfLevel"),
     "assessmentTypes": lambda _s, a: a.get("assessmentType"),
     "participationForm": lambda _s, a: a.get("mode"),
     "qualityAssurance": lambda _s, a: a.get("qualityAssuranceType"),

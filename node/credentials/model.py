@@ -271,6 +271,14 @@ class Level(_Model):
     )
     isced_f: IscedFCode | None = Field(default=None, description="ISCED-F 2013 field of study.")
 
+    @model_validator(mode="after")
+    def _one_level(self) -> Self:
+        # Mandatory element 8 is checked by every verifier (node.credentials.elements):
+        # a credential says its level in at least one framework.
+        if self.eqf is None and self.qf_ehea is None and self.nqf is None:
+            raise ValueError("give the EQF level, the QF-EHEA cycle or the NQF level")
+        return self
+
 
 class QualityAssurance(_Model):
     """Type of quality assurance underpinning the micro-credential (mandatory element 11)."""

@@ -323,6 +323,9 @@ def to_sd_jwt_vc(
     _put(always, "ects_points", claims.workload.ects)
     _put(always, "certified_hours", claims.workload.certified_hours)
     _put(always, "eqf_level", claims.level.eqf)
+    if claims.level.qf_ehea is not None:
+        always["qf_ehea_cycle"] = vocab.concept_iri(claims.level.qf_ehea)
+    _put(always, "nqf_level", claims.level.nqf)
     always["assessment_type"] = [vocab.concept_iri(a) for a in claims.assessment_types]
     always["participation_form"] = vocab.concept_iri(claims.participation_form)
     always["quality_assurance"] = [vocab.concept_iri(t) for t in claims.quality_assurance.types]
@@ -397,6 +400,9 @@ def sd_jwt_vc_as_vcdm(claims: Mapping[str, Any]) -> dict[str, Any]:
     eqf = claims.get("eqf_level")
     if isinstance(eqf, int) and eqf in vocab.EQF_LEVELS:
         achievement["EQFLevel"] = vocab.eqf_iri(eqf)
+    for source, target in (("qf_ehea_cycle", "qfEheaCycle"), ("nqf_level", "nqfLevel")):
+        if isinstance(claims.get(source), str):
+            achievement[target] = claims[source]
     for source, target in (
         ("assessment_type", "assessmentType"),
         ("participation_form", "mode"),

@@ -135,6 +135,25 @@ def open_chain(settings: Settings, account: LocalAccount) -> ChainClient:
     raise NotInitialised("anchoring is off (CREDREG_CHAIN=off)")
 
 
+def _require_contracts(chain: ChainClient, deployment: Deployment) -> None:
+    """The recorded contracts must be on the chain: a lost chain folder (the embedded chain
+    then starts afresh, same chain id) would otherwise answer every question with nothing."""
+    missing = [
+        name
+        for name, address in (
+            ("NetworkRegistry", deployment.network_registry),
+            ("AnchorRegistry", deployment.anchor_registry),
+            ("StatusRegistry", deployment.status_registry),
+        )
+        if not chain.code(address)
+    ]
+    if missing:
+        raise ChainMismatch(
+            f"the network contracts ({', '.join(missing)}) are not on the configured chain "
+            f"{deployment.chain_id}: its data was lost, or it is another chain"
+        )
+
+
 def open_ledger(
     settings: Settings,
     sessions: sessionmaker[Session],
@@ -158,6 +177,7 @@ def open_ledger(
                 f"the recorded contracts are on chain {deployment.chain_id}, but the "
                 f"configured chain is {chain.chain_id()}"
             )
+        _require_contracts(chain, deployment)
     except BaseException:
         chain.close()
         raise

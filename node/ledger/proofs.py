@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from anchoring.merkle import split_proof
 from node.db.models import AnchorBatch, ChainDeployment, CredentialRecord, SignedCopy
 from node.errors import NotFound
+
+_LEAF_DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
 
 @dataclass(frozen=True)
@@ -33,13 +36,32 @@ def anchors_of_record(sessions: sessionmaker[Session], record_id: str) -> list[C
     with sessions() as session:
         if session.get(CredentialRecord, record_id) is None:
             raise NotFound(f"no credential record {record_id}")
-        deployment = session.scalar(select(ChainDeployment))
-        rows = session.execute(
-            select(SignedCopy, AnchorBatch)
-            .join(AnchorBatch, SignedCopy.batch_id == AnchorBatch.id, isouter=True)
-            .where(SignedCopy.record_id == record_id)
-            .order_by(SignedCopy.id)
-        ).all()
+        return _anchors(session, SignedCopy.record_id == record_id)
+
+
+def anchors_of(sessions: sessionmaker[Session], key: str) -> tuple[str, list[CopyAnchor]]:
+    """(record id, anchors) of a record by its id, or of the one signed copy whose leaf
+    digest ``key`` is (64 lowercase hex digits): what another member's verifier asks for
+    (node.network.proofs)."""
+    if not _LEAF_DIGEST.fullmatch(key):
+        return key, anchors_of_record(sessions, key)
+    with sessions() as session:
+        record_id = session.scalar(
+            select(SignedCopy.record_id).where(SignedCopy.leaf_digest == key)
+        )
+        if record_id is None:
+            raise NotFound("no credential with this hash is known to this node")
+        return record_id, _anchors(session, SignedCopy.leaf_digest == key)
+
+
+def _anchors(session: Session, which: ColumnElement[bool]) -> list[CopyAnchor]:
+    deployment = session.scalar(select(ChainDeployment))
+    rows = session.execute(
+        select(SignedCopy, AnchorBatch)
+        .join(AnchorBatch, SignedCopy.batch_id == AnchorBatch.id, isouter=True)
+        .where(which)
+        .order_by(SignedCopy.id)
+    ).all()
     result = []
     for copy, batch in rows:
         if batch is None:

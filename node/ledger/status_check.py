@@ -32,6 +32,9 @@ _LATEST_SECONDS = 5.0
 
 
 NO_STATUS = "the credential has no credentialStatus"
+_NO_ANCHORED_VERSION = "the list has no anchored version yet"
+_NOT_PUBLISHED = "the list is not published yet"
+_AWAITING_ANCHOR = frozenset({_NO_ANCHORED_VERSION, _NOT_PUBLISHED})
 _MAX_SIZE = 8  # bits per entry (statusSize) read here
 _LIST_NAME = {"message": "status"}  # how a list of each purpose is named in the details
 
@@ -118,64 +121,106 @@ class StatusChecker:
 
     def check(
         self, entries: Sequence[Mapping[str, Any]], issuer: str | None, at: int | None
-    ) -> tuple[bool | None, str]:
+    ) -> tuple[bool | None, str, bool]:
+        """(ok, detail, pending). ``ok`` None: an entry could not be read; ``pending``: the
+        answer rests on list versions no anchor confirms yet (a list just published)."""
         if not entries:
-            return None, NO_STATUS
+            return None, NO_STATUS, False
         findings: list[str] = []
-        unknown: list[str] = []
+        unknown: list[tuple[str, bool]] = []
+        pending = False
         for entry in entries:
-            verdict, detail = self._entry(entry, issuer, at)
+            verdict, detail, waiting = self._entry(entry, issuer, at)
             if verdict is False:
-                return False, detail
-            (unknown if verdict is None else findings).append(detail)
+                return False, detail, False
+            if verdict is None:
+                unknown.append((detail, waiting))
+            else:
+                findings.append(detail)
+                pending = pending or waiting
         if unknown:
-            return None, "; ".join(unknown)
+            # pending only when every entry that could not be read waits for its anchor
+            details = "; ".join(detail for detail, _ in unknown)
+            return None, details, all(waiting for _, waiting in unknown)
         when = "now" if at is None else "at that date"
-        return True, f"neither revoked nor suspended {when} ({'; '.join(findings)})"
+        return True, f"neither revoked nor suspended {when} ({'; '.join(findings)})", pending
 
     def _entry(
         self, entry: Mapping[str, Any], issuer: str | None, at: int | None
-    ) -> tuple[bool | None, str]:
+    ) -> tuple[bool | None, str, bool]:
+        """(ok, detail, pending) of one status entry."""
         purpose = entry.get("statusPurpose")
+        if not isinstance(purpose, str):
+            return False, "a credentialStatus entry has no statusPurpose", False
         url = entry.get("statusListCredential")
         raw_index = entry.get("statusListIndex")
         size = entry.get("statusSize", 1)
         if not isinstance(url, str) or not isinstance(raw_index, str) or not raw_index.isdigit():
-            return False, "malformed credentialStatus entry"
+            return False, "malformed credentialStatus entry", False
         if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= _MAX_SIZE:
-            return False, f"malformed credentialStatus entry: statusSize {size!r}"
+            return False, f"malformed credentialStatus entry: statusSize {size!r}", False
         index = int(raw_index)
         key = chain_list_id(url)
         own = url.startswith(self._prefix) and url[len(self._prefix) :].isdigit()
         if not own and self._foreign is None:
-            return None, f"the {purpose} list of another node cannot be checked here yet"
+            return None, f"the {purpose} list of another node cannot be checked here yet", False
         owner = self._owner(key)
         if not own and owner == 0:
-            return None, f"the {purpose} list has no anchored version yet"
+            return None, f"the {purpose} list has no anchored version yet", True
         if issuer is None or owner not in (0, self._member_of_did(issuer)):
-            return False, f"the {purpose} list is anchored by another member than the issuer"
+            return False, f"the {purpose} list is anchored by another member than the issuer", False
         try:
             if own:
                 versions = self._versions(int(url[len(self._prefix) :]), key, at)
             else:
                 versions = self._foreign_versions(url, issuer, key, at)
         except _Tampered as exc:
-            return False, str(exc)
+            return False, str(exc), False
         if isinstance(versions, str):
-            return None, versions
+            # a list that no anchor confirms yet: published with the next round of anchoring
+            return (
+                None,
+                f"{versions} ({_LIST_NAME.get(purpose, purpose)} list)",
+                versions in _AWAITING_ANCHOR,
+            )
         states = []
         for version in versions:
             value = self._value(version, purpose, index, size, issuer, at)
             if isinstance(value, str):
-                return False, value
+                return False, value, False
             states.append(value)
-        latest = versions[-1]
-        label = f"{_LIST_NAME.get(str(purpose), purpose)} list v{latest.number}" + (
-            "" if latest.anchored else ", not yet anchored"
-        )
-        if any(states):
-            return False, f"{_state(purpose, states, entry)} ({label})"
-        return True, label
+        return self._reading(purpose, entry, versions, states)
+
+    @staticmethod
+    def _reading(
+        purpose: str, entry: Mapping[str, Any], versions: list[_Version], states: list[int]
+    ) -> tuple[bool | None, str, bool]:
+        """What the versions read say: the latest anchored one, and a newer one signed but
+        not anchored yet (at most one of each, in that order)."""
+        name = _LIST_NAME.get(purpose, purpose)
+
+        def verb(value: int) -> str:
+            return _state(purpose, [value], entry)
+
+        anchored = [(v, s) for v, s in zip(versions, states, strict=True) if v.anchored]
+        newer = [(v, s) for v, s in zip(versions, states, strict=True) if not v.anchored]
+        if newer and newer[0][1]:  # a newer version sets the bits: it counts at once
+            version, value = newer[0]
+            return False, f"{verb(value)} ({name} list v{version.number}, not yet anchored)", False
+        if anchored and anchored[0][1]:
+            version, value = anchored[0]
+            if newer:  # the anchored version sets them, a newer one clears them
+                return (
+                    False,
+                    f"{verb(value)} ({name} list v{version.number}); reinstated in "
+                    f"v{newer[0][0].number}, not yet anchored",
+                    False,
+                )
+            return False, f"{verb(value)} ({name} list v{version.number})", False
+        if anchored:
+            return True, f"{name} list v{anchored[0][0].number}", False
+        # only a version no anchor confirms yet: read, and pending
+        return True, f"{name} list v{newer[0][0].number}, not yet anchored", True
 
     def _foreign_versions(
         self, url: str, issuer: str, key: bytes, at: int | None
@@ -191,7 +236,7 @@ class StatusChecker:
         else:
             number = self._latest_anchored(key)
             if number == 0:
-                return "the list has no anchored version yet"
+                return _NO_ANCHORED_VERSION
         try:
             content = self._foreign(url, issuer, number)
         except TrustUnavailable as exc:  # e.g. a URL off the issuer's endpoint: not fetched
@@ -217,8 +262,13 @@ class StatusChecker:
             return [self._checked(key, number, rows[number])]
         anchored = self._latest_anchored(key)
         rows = self._read(list_id, anchored)
+        if rows and max(rows) > anchored:
+            # a newer version than the anchored one known: it may have been anchored since
+            fresh = self._latest_anchored(key, fresh=True)
+            if fresh != anchored:
+                anchored, rows = fresh, self._read(list_id, fresh)
         if not rows:
-            return "the list has no published version"
+            return _NOT_PUBLISHED
         chosen = [self._checked(key, anchored, rows[anchored])] if anchored in rows else []
         latest = max(rows)
         if latest > anchored:
@@ -244,13 +294,14 @@ class StatusChecker:
                 self._owners[key] = owner
         return owner
 
-    def _latest_anchored(self, key: bytes) -> int:
+    def _latest_anchored(self, key: bytes, *, fresh: bool = False) -> int:
         now = time.monotonic()
         hit = self._latest.get(key)
-        if hit is not None and now - hit[0] < _LATEST_SECONDS:
+        if hit is not None and now - hit[0] < _LATEST_SECONDS and not fresh:
             return hit[1]
         latest = self._ledger.statuses.latest_version(key)
-        self._latest[key] = (now, latest)
+        if latest:  # none yet: asked again next time, so a first anchor counts at once
+            self._latest[key] = (now, latest)
         return latest
 
     def _anchored_hash(self, key: bytes, number: int) -> bytes:

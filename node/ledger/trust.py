@@ -27,19 +27,40 @@ from node.ledger.status_check import StatusChecker, engine_of
 from node.vc.errors import KeyResolutionError, VCError
 from node.vc.multikey import public_key_from_multibase
 from node.vc.signer import PublicKey, VerificationKey
-from node.verification.pipeline import TrustUnavailable
+from node.verification.pipeline import NetworkFacts, TrustUnavailable
 
 T = TypeVar("T")
-# A holder-supplied inclusion proof: (leaf index, tree size, path, root).
+# An inclusion proof of another member's credential: (leaf index, tree size, path, root).
 SuppliedProof = tuple[int, int, bytes, bytes]
+AnchorState = Literal["confirmed", "pending", "unknown", "unavailable", "mismatch"]
 
 
 @dataclass(frozen=True)
 class AnchorFacts:
-    state: Literal["confirmed", "pending", "unknown", "mismatch"]
+    state: AnchorState
     detail: str
     block_number: int | None = None
     timestamp: int | None = None  # the anchor's block time: "when" for key validity
+
+
+@dataclass(frozen=True)
+class PeerAnchor:
+    """What is known of another member's credential's anchor (node.network.proofs): a
+    proof to check against the chain, or why there is none."""
+
+    state: Literal["confirmed", "pending", "unknown", "unavailable"]
+    detail: str
+    proof: SuppliedProof | None = None
+
+
+@dataclass(frozen=True)
+class NetworkName:
+    """How the verdict names the network: its name (None: by its chain id alone) and
+    whether the chain is this node's own embedded one (one institution's trust anchor,
+    whatever its member list says)."""
+
+    name: str | None
+    embedded: bool
 
 
 # A credential's anchor: columns through a plain connection (entity loading cost ~0.5 ms,
@@ -85,10 +106,14 @@ class LedgerTrust:
         origin: str,
         *,
         clock: Callable[[], float] = time.time,
-        supplied_proof: Callable[[bytes], SuppliedProof | None] | None = None,
+        peer_anchor: Callable[[bytes, str | None], PeerAnchor] | None = None,
         foreign_status: Callable[[str, str, int], str | None] | None = None,
+        network_name: NetworkName | None = None,
+        own_did: str | None = None,
     ) -> None:
-        self._supplied_proof = supplied_proof
+        self._own_did = own_did
+        self._peer_anchor = peer_anchor
+        self._network_name = network_name or NetworkName(None, embedded=False)
         self._sessions = sessions
         self._engine = engine_of(sessions)
         self._ledger = ledger
@@ -96,6 +121,10 @@ class LedgerTrust:
         self._clock = clock
         # Registry facts by question, with the registry epoch they were read at: they hold
         # until a block changes NetworkRegistry (a vote, a key retired, …).
+        # These caches (and StatusChecker's) are shared by the verification threads without
+        # a lock on purpose: each is a dict read and written one key at a time (atomic in
+        # CPython), never iterated, its values immutable facts; two threads missing the same
+        # key at once both ask the chain and store the same answer.
         self._cache: dict[tuple[object, ...], tuple[int, object]] = {}
         self._roots: dict[bytes, RootInfo] = {}
         self._status = StatusChecker(
@@ -155,21 +184,47 @@ class LedgerTrust:
 
     def status(
         self, entries: Sequence[Mapping[str, Any]], issuer: str | None, at: int | None
-    ) -> tuple[bool | None, str]:
-        """Revoked or suspended — now, or at ``at`` (from the anchored version history)?"""
+    ) -> tuple[bool | None, str, bool]:
+        """Revoked or suspended — now, or at ``at`` (from the anchored version history)?
+        (ok, detail, pending: the answer rests on versions not anchored yet)"""
         with _chain_errors():
             return self._status.check(entries, issuer, at)
+
+    def network(self) -> NetworkFacts:
+        """The chain the answers come from, and how many institutions vouch through it."""
+        with _chain_errors():
+            active = self._cached(("active",), self._active_members)
+        name = self._network_name
+        return NetworkFacts(
+            chain_id=self._ledger.deployment.chain_id,
+            name=name.name,
+            members=active,
+            single_institution=name.embedded or active <= 1,
+        )
+
+    def _active_members(self) -> int:
+        network = self._ledger.network
+        return sum(network.member(m).status is MemberStatus.ACTIVE for m in network.member_ids())
 
     def _anchor(self, leaf_digest: bytes, issuer: str | None) -> AnchorFacts:
         with self._engine.connect() as connection:
             row = connection.execute(_ANCHOR_OF, {"digest": leaf_digest.hex()}).first()
+        if row is None and issuer is not None and issuer == self._own_did:
+            # this node issues its credentials: what it does not know, it did not issue
+            return AnchorFacts(
+                "unknown", "this node, its issuer, knows no credential with this hash"
+            )
         if row is None:
-            # Another member's credential: a proof its holder supplied ahead of time
-            # (node.network.proofs), else none.
-            supplied = self._supplied_proof(leaf_digest) if self._supplied_proof else None
-            if supplied is None:
-                return AnchorFacts("unknown", "no inclusion proof known to this node")
-            index, leaf_count, proof, root = supplied
+            # Another member's credential: a proof its holder supplied, or one fetched from
+            # the issuing member's node (node.network.proofs) — checked here all the same.
+            peer = (
+                self._peer_anchor(leaf_digest, issuer)
+                if self._peer_anchor is not None
+                else PeerAnchor("unknown", "no inclusion proof known to this node")
+            )
+            if peer.proof is None:
+                return AnchorFacts(peer.state, peer.detail)
+            index, leaf_count, proof, root = peer.proof
         else:
             stored_index, stored_proof, batch_state, batch_root, batch_leaves = row
             if (
@@ -222,7 +277,9 @@ class LedgerTrust:
         return VerificationKey(vm_id, did, public_key, frozenset({"assertionMethod"}))
 
     def _membership(self, did: str | None, at: int | None) -> tuple[bool, str]:
-        member_id = self._member_id(did) if did else 0
+        if not did:
+            return False, "the credential names no issuer"
+        member_id = self._member_id(did)
         if member_id == 0:
             return False, f"{did} is not a member of the network"
         member = self._member(member_id)
@@ -259,5 +316,8 @@ class UnreachableTrust:
 
     def status(
         self, entries: Sequence[Mapping[str, Any]], issuer: str | None, at: int | None
-    ) -> tuple[bool | None, str]:
+    ) -> tuple[bool | None, str, bool]:
+        raise TrustUnavailable(self._reason)
+
+    def network(self) -> NetworkFacts:
         raise TrustUnavailable(self._reason)

@@ -16,16 +16,23 @@ from sqlalchemy.orm import Session, sessionmaker
 from node.db.models import AnchorBatch, CredentialRecord, RecordState, SignedCopy
 from node.errors import InvalidInput, NotFound
 from node.ledger.status_check import NO_STATUS
-from node.lookup.summary import credential_summary
+from node.lookup.summary import credential_summary, issuer_facts
+from node.verification.limits import Deadline
+from node.verification.pipeline import PENDING as PIPELINE_PENDING
 from node.verification.pipeline import Check, Report, Verifier
 from node.verification.presentation import PresentationReport, is_presentation, verify_presentation
 from node.verification.shapes import view_of
 
 HEX_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+SINGLE_INSTITUTION = (
+    "the trust anchor is one institution's own chain: no other institution vouches for "
+    "this credential"
+)
 
 # The verdict a person reads first (the web page words each in four languages).
-VALID, INVALID, REVOKED, SUSPENDED, UNCHECKABLE = (
+VALID, PENDING, INVALID, REVOKED, SUSPENDED, UNCHECKABLE = (
     "valid",
+    "pending",
     "invalid",
     "revoked",
     "suspended",
@@ -40,6 +47,7 @@ class Outcome:
     credential: dict[str, Any]  # the credential body (for jwt_vc_json: the vc claim)
     presentation: bool = False
     summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    presentations: dict[str, dict[str, Any]] = field(default_factory=dict)
     # A verified presentation: its checks (holder proof, nonce, audience) and one outcome per
     # credential in it (this outcome is the first).
     holder_proof: PresentationReport | None = None
@@ -54,18 +62,36 @@ class Outcome:
     @property
     def verdict(self) -> str:
         verdict = verdict_of(self.report)
-        return INVALID if verdict == VALID and not self.verified else verdict
+        return INVALID if verdict in (VALID, PENDING) and not self.verified else verdict
 
     def summary(self, lang: str = "en") -> dict[str, Any]:
         if lang not in self.summaries:
             self.summaries[lang] = credential_summary(self.credential, lang)
         return self.summaries[lang]
 
+    def trust(self, lang: str = "en") -> dict[str, Any]:
+        """Whom the verdict relies on: the network (chain id and name, active members, one
+        institution's own chain or not) and the issuer (DID, its domain, its name)."""
+        network = self.report.network
+        facts: dict[str, Any] = {"issuer": issuer_facts(self.credential, lang), "network": None}
+        if network is not None:
+            facts["network"] = {
+                "chainId": network.chain_id,
+                "name": network.name,
+                "members": network.members,
+                "singleInstitution": network.single_institution,
+            }
+            if network.single_institution:
+                facts["note"] = SINGLE_INSTITUTION
+        return facts
+
     def presentation_dict(self, lang: str = "en") -> dict[str, Any] | None:
         """The presentation's checks and one report per credential (None: no presentation)."""
         if self.holder_proof is None:
             return None
-        return {
+        if lang in self.presentations:
+            return self.presentations[lang]
+        self.presentations[lang] = {
             "kind": self.holder_proof.kind,
             "holder": self.holder_proof.holder,
             "checks": [
@@ -80,18 +106,26 @@ class Outcome:
                 for o in self.presented
             ],
         }
+        return self.presentations[lang]
 
 
 def verdict_of(report: Report) -> str:
-    """valid / revoked / suspended / not valid / cannot be checked (in that precedence).
+    """valid / pending / revoked / suspended / not valid / cannot be checked.
 
-    A credential that carries a status entry is only "valid" once its status was read: a
-    list that cannot be fetched or checked now makes the verdict "cannot be checked"."""
-    status = next((c for c in report.checks if c.name == "status"), None)
+    "valid" is a promise that every check ran and passed — only a holder binding (a bare
+    credential binds no holder) and the status of a credential without a status entry are
+    not there to run. "pending": nothing failed, and what did not run yet is the ledger's
+    record of it — its anchor batch, or the status list version it is read from, is not
+    confirmed on the chain yet. "cannot be checked": nothing failed, but a check could not
+    run now (the chain, a peer's node, a list), or found no record (no inclusion proof)."""
     if report.verified:
-        if status is not None and status.ok is None and status.detail != NO_STATUS:
-            return UNCHECKABLE
-        return VALID
+        waiting = [c for c in report.checks if _not_run(c) or c.state == PIPELINE_PENDING]
+        if not waiting:
+            return VALID
+        if all(c.state == PIPELINE_PENDING for c in waiting):
+            return PENDING
+        return UNCHECKABLE
+    status = next((c for c in report.checks if c.name == "status"), None)
     if status is not None and status.ok is False:
         if status.detail.startswith("revoked"):
             return REVOKED
@@ -102,10 +136,17 @@ def verdict_of(report: Report) -> str:
     return UNCHECKABLE  # nothing failed, but a core check could not run (chain down)
 
 
+def _not_run(check: Check) -> bool:
+    """A check that did not run although it applies (see :func:`verdict_of`)."""
+    if check.ok is not None or check.name == "holder_binding":
+        return False
+    return not (check.name == "status" and check.detail == NO_STATUS)
+
+
 def _b64url_json(segment: str) -> Any:
     try:
         return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
 
 
@@ -154,6 +195,8 @@ def parse_text(text: str) -> Mapping[str, Any] | str:
             value = json.loads(stripped)
         except ValueError as exc:
             raise InvalidInput(f"not valid JSON: {exc}") from exc
+        except RecursionError:
+            raise InvalidInput("not a credential: its JSON is nested far too deeply") from None
         if not isinstance(value, dict):
             raise InvalidInput("a credential is a JSON object")
         return value
@@ -163,12 +206,22 @@ def parse_text(text: str) -> Mapping[str, Any] | str:
 
 
 def verify_input(
-    verifier: Verifier, item: Mapping[str, Any] | str, when: datetime | None = None
+    verifier: Verifier,
+    item: Mapping[str, Any] | str,
+    when: datetime | None = None,
+    deadline: Deadline | None = None,
+    *,
+    checked: bool = False,
 ) -> Outcome:
-    """Verify a credential or a one-credential presentation. Raises InvalidInput /
-    MalformedError (both 422) for input that is not a credential at all."""
+    """Verify a credential or a presentation. Raises InvalidInput / MalformedError (both
+    422) for input that is not a credential at all, LimitExceeded (422) for input over the
+    verifier's limits — before anything costly; ``checked``: the caller did that —,
+    VerificationTimeout (503) past the ``deadline`` (default: the limits' own, from now)."""
+    if not checked:
+        verifier.limits.check(item)
+    deadline = deadline or verifier.limits.deadline()
     if not (isinstance(item, str) and "~" in item) and is_presentation(item):
-        return _presentation(verifier, item, when)
+        return _presentation(verifier, item, when, deadline)
     if isinstance(item, str) and "~" in item:
         # An SD-JWT VC (…~disclosure~…~[KB-JWT]): the credential itself, with what its
         # holder disclosed (node.verification.shapes).
@@ -179,7 +232,7 @@ def verify_input(
     if isinstance(credential, str) and "~" in credential and presented:
         raise InvalidInput("an SD-JWT VC is verified on its own, not inside a presentation")
     view = view_of(credential)  # MalformedError (422) for what is no credential at all
-    report = verifier.verify_view(view, when)
+    report = verifier.verify_view(view, when, deadline)
     if presented:
         report.checks = [
             Check(
@@ -195,14 +248,14 @@ def verify_input(
 
 
 def _presentation(
-    verifier: Verifier, item: Mapping[str, Any] | str, when: datetime | None
+    verifier: Verifier, item: Mapping[str, Any] | str, when: datetime | None, deadline: Deadline
 ) -> Outcome:
     """A presentation (node.verification.presentation): no nonce or audience is expected
     here, so the holder's proof is checked and its freshness is reported as not checked."""
-    checked = verify_presentation(verifier, item, when=when)
-    outcomes = [Outcome(c.report, c.kind, c.body, presentation=True) for c in checked.credentials]
+    report = verify_presentation(verifier, item, when=when, deadline=deadline, checked=True)
+    outcomes = [Outcome(c.report, c.kind, c.body, presentation=True) for c in report.credentials]
     first = outcomes[0]
-    first.holder_proof = checked
+    first.holder_proof = report
     first.presented = outcomes
     return first
 

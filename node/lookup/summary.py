@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote
 
 from node.credentials import vocab
 
@@ -156,3 +157,22 @@ def credential_summary(credential: Mapping[str, Any], lang: str = "en") -> dict[
         "issuer": issuer.get("id") if isinstance(issuer, Mapping) else issuer,
     }
     return {k: v for k, v in result.items() if v not in (None, [], "")}
+
+
+def did_web_domain(did: str | None) -> str | None:
+    """``did:web:uni-a.example`` → ``uni-a.example``; a port (``%3A``) and a path (further
+    ``:`` segments) as in a URL (did:web method, §3.2); None for any other DID."""
+    if not isinstance(did, str) or not did.startswith("did:web:"):
+        return None
+    host, *path = did.removeprefix("did:web:").split(":")
+    return "/".join([unquote(host), *path]) or None
+
+
+def issuer_facts(credential: Mapping[str, Any], lang: str = "en") -> dict[str, str]:
+    """Who the credential says issued it: its DID, the DID's domain (did:web) and the name
+    it gives — parsed from the credential (its signature says whether to believe it)."""
+    issuer = credential.get("issuer")
+    did = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    name = _text(issuer.get("name"), lang) if isinstance(issuer, Mapping) else None
+    facts = {"did": did, "domain": did_web_domain(did), "name": name}
+    return {k: v for k, v in facts.items() if isinstance(v, str) and v}

@@ -1,7 +1,9 @@
 """Fetching from a peer's node: only under its registered endpoint, bounded in time and size.
 
-Every URL the node fetches from another member (today: status list versions, by
-node.network.mirror) must lie under the service endpoint the chain lists for that member —
+Every URL the node fetches from another member must lie under the service endpoint the chain
+lists for that member — and there under one of two paths: ``{endpoint}/status/`` (status
+list versions, node.network.mirror) and ``{endpoint}/credentials/`` (a credential's
+inclusion proof, ``/credentials/{leaf digest}/anchor``, node.network.proofs) —
 same scheme (http or https), host and port, and a path below the endpoint's — so a
 credential cannot make the node request an arbitrary URL (SSRF: 127.0.0.1, the cloud
 metadata address, ``file://``). Redirects are never followed, proxies and ``.netrc`` from
@@ -20,6 +22,10 @@ import httpx
 from node.settings import Settings
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# The only paths the node fetches below a member's endpoint (``refusal(url, endpoint +
+# path)``): status list versions (node.network.mirror) and a credential's inclusion proof,
+# ``/credentials/{leaf digest}/anchor`` (node.network.proofs).
+STATUS_LISTS, ANCHOR_PROOFS = "/status/", "/credentials/"
 
 
 class PeerFetchError(Exception):

@@ -29,7 +29,7 @@ from node.errors import NodeError
 from node.ledger.connection import Ledger
 from node.ledger.status_anchor import chain_list_id
 from node.network.discovery import MemberDirectory
-from node.network.fetch import PeerFetchError, PeerLimits, fetch, refusal
+from node.network.fetch import STATUS_LISTS, PeerFetchError, PeerLimits, fetch, refusal
 from node.settings import Settings
 from node.verification.pipeline import TrustUnavailable
 
@@ -95,7 +95,7 @@ class StatusMirror:
             return None
         if endpoint is None:
             return None
-        refused = refusal(url, endpoint.rstrip("/") + "/status/")
+        refused = refusal(url, endpoint.rstrip("/") + STATUS_LISTS)
         if refused is not None:
             log.warning("status list of %s not fetched: %s", issuer, refused)
             raise StatusListRefused(f"status list not fetched: {refused}")

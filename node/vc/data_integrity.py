@@ -15,20 +15,19 @@ import copy
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any, Literal
 
 import pyoxigraph
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from pyld import jsonld as pyld
 
 from node.vc import jcs
 from node.vc.errors import KeyResolutionError, MalformedError, VCError
-from node.vc.jsonld import bundled_contexts, canonize, document_loader, expand_strict
+from node.vc.jsonld import canonize, current_runner, expand_strict
 from node.vc.multikey import multibase_decode, multibase_encode
 from node.vc.signer import KeyResolver, Signer
 
@@ -80,39 +79,60 @@ def _needs_reference(node: Any) -> bool:
     return True  # floats and anything unexpected
 
 
-@cache
-def _warm_context_cache() -> None:
-    """Let pyld keep the bundled contexts between operations.
+def _has_twins(quads: list[Any]) -> bool:
+    """True when two blank nodes have the same first-degree hash (RDFC-1.0 §4.6): only then
+    does canonicalisation need Hash N-Degree Quads, the step whose cost is exponential.
 
-    pyld re-resolves (and re-canonicalises) a remote context on every call unless the loader
-    tags it ``static``; jsonld.document_loader does not, so expand each bundled context once
-    through a tagging loader. The cache is pyld's own, keyed by URL; bundled contexts never
-    change, so sharing it is safe. Runs on first use, not at import.
+    The first-degree hash of a blank node is the hash of its quads with itself written
+    ``_:a`` and every other blank node ``_:z``; equal hashes are equal sorted quad lists.
     """
-
-    def tagging_loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
-        return {**document_loader(url, options), "tag": "static"}
-
-    for url in bundled_contexts():
-        try:
-            pyld.expand({"@context": url}, {"documentLoader": tagging_loader, "base": None})
-        except (pyld.JsonLdError, VCError):
-            continue
+    mentions: dict[str, list[tuple[Any, ...]]] = {}
+    for quad in quads:
+        terms = (quad.subject, quad.predicate, quad.object, quad.graph_name)
+        for term in terms:
+            if isinstance(term, pyoxigraph.BlankNode):
+                mentions.setdefault(term.value, []).append(terms)
+    seen: set[tuple[str, ...]] = set()
+    for node, quad_terms in mentions.items():
+        signature = tuple(
+            sorted(
+                " ".join(
+                    ("_:a" if t.value == node else "_:z")
+                    if isinstance(t, pyoxigraph.BlankNode)
+                    else str(t)
+                    for t in terms
+                )
+                for terms in quad_terms
+            )
+        )
+        if signature in seen:
+            return True
+        seen.add(signature)
+    return False
 
 
 def canonize_rdfc(document: Mapping[str, Any]) -> str:
     """RDFC-1.0 canonical N-Quads of ``document``, byte-identical to :func:`canonize`.
 
-    Raises :class:`UndefinedTermError` / :class:`UnknownContextError` like expand_strict.
+    Raises :class:`UndefinedTermError` / :class:`UnknownContextError` like expand_strict,
+    :class:`LimitExceeded` for a document too costly to canonicalise. Runs in the thread's
+    runner when it has one (node.vc.jsonld.running_in).
     """
-    _warm_context_cache()
+    run = current_runner()
+    if run is not None:
+        canonical: str = run("canonize_rdfc", dict(document))
+        return canonical
     expanded = expand_strict(dict(document))
     if _needs_reference(expanded):
         return canonize(dict(document))
     try:
-        quads = pyoxigraph.parse(
-            json.dumps(expanded, ensure_ascii=False), format=pyoxigraph.RdfFormat.JSON_LD
+        quads = list(
+            pyoxigraph.parse(
+                json.dumps(expanded, ensure_ascii=False), format=pyoxigraph.RdfFormat.JSON_LD
+            )
         )
+        if _has_twins(quads):  # pyoxigraph's deep iterations are unbounded: the bounded path
+            return canonize(dict(document))
         dataset = pyoxigraph.Dataset(quads)
         dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
         serialized = pyoxigraph.serialize(dataset, format=pyoxigraph.RdfFormat.N_QUADS)
@@ -191,18 +211,43 @@ def _with_proof_context(document: dict[str, Any]) -> dict[str, Any]:
     return {**document, "@context": [*contexts, DATA_INTEGRITY_V2]}
 
 
+# The RDFC-1.0 form of each document one verify() call canonicalises: every proof of a set
+# signs the same document, which is canonicalised once (an error, too, is kept and re-raised).
+# A document is known by its members — names and the very value objects, alive for the whole
+# call: each proof's document is a shallow copy of the same unsecured document, and one
+# whose "proof" (a chain) or "@context" (jcs) differs holds another object there.
+_Canonical = dict[tuple[tuple[str, int], ...], "str | VCError"]
+
+
+def _canonical(document: Mapping[str, Any], memo: _Canonical | None) -> str:
+    if memo is None:
+        return canonize_rdfc(dict(document))
+    key = tuple((name, id(value)) for name, value in document.items())
+    if key not in memo:
+        try:
+            memo[key] = canonize_rdfc(dict(document))
+        except VCError as exc:
+            memo[key] = exc
+    found = memo[key]
+    if isinstance(found, VCError):
+        raise found
+    return found
+
+
 def _hash_data(
     unsecured: Mapping[str, Any],
     options: Mapping[str, Any],
     *,
     strict_terms: bool,
     halves: list[bytes] | None = None,
+    memo: _Canonical | None = None,
 ) -> bytes:
     """EDDSA §3.2.3/§3.3.3 Hashing: sha256(canonical proof config) || sha256(transformed doc).
 
     ``unsecured`` already carries the matching previous proofs of a chain (DI §4.2 step 5);
     ``options`` is the proof without ``proofValue`` (and, for jcs, with its ``@context``).
     For jcs, a ``halves`` list receives :func:`_jcs_halves` of ``unsecured`` around "proof".
+    ``memo``: canonical forms already computed by this verification.
     """
     suite = options.get("cryptosuite")
     if suite == RDFC:
@@ -215,13 +260,13 @@ def _hash_data(
         except (jcs.CanonicalizationError, TypeError) as exc:
             raise MalformedError(f"proof options not representable in JCS: {exc}") from exc
         # EDDSA §3.2.2 Transformation: RDFC-1.0 of the document (undefined terms rejected).
-        canonical_document = canonize_rdfc(dict(unsecured))
+        canonical_document = _canonical(unsecured, memo)
         config_bytes = canonical_config.encode("utf-8")
         document_bytes = canonical_document.encode("utf-8")
     elif suite == JCS:
         # EDDSA §3.3.5 Proof Configuration and §3.3.2 Transformation: RFC 8785.
         if strict_terms and "@context" in unsecured:
-            canonize_rdfc(dict(unsecured))  # reject undefined terms like the rdfc suite does
+            _canonical(unsecured, memo)  # reject undefined terms like the rdfc suite does
         try:
             config_bytes = jcs.dumps(dict(options))
             if halves is None:
@@ -396,6 +441,11 @@ def sign_with_digest(
     return secured, hashlib.sha256(_join_jcs(halves[0], proof_member, halves[1])).digest()
 
 
+def _named(value: Any) -> str:
+    """A value for a message: quoted, or "(none)" — never a Python ``None``."""
+    return "(none)" if value is None else repr(value)
+
+
 def _proof_problems(
     proof: Mapping[str, Any],
     *,
@@ -407,9 +457,9 @@ def _proof_problems(
     """DI §4.3 steps 1-6 and EDDSA §3.x.1: checks that need no cryptography."""
     problems = []
     if proof.get("type") != PROOF_TYPE:
-        problems.append(f"unsupported proof type {proof.get('type')!r}")
+        problems.append(f"unsupported proof type {_named(proof.get('type'))}")
     if proof.get("cryptosuite") not in CRYPTOSUITES:
-        problems.append(f"unsupported cryptosuite {proof.get('cryptosuite')!r}")
+        problems.append(f"unsupported cryptosuite {_named(proof.get('cryptosuite'))}")
     for name in ("verificationMethod", "proofPurpose", "proofValue"):
         if not isinstance(proof.get(name), str):
             problems.append(f"missing or non-string '{name}'")
@@ -440,6 +490,7 @@ def _verify_one(
     resolve: KeyResolver,
     expected_purpose: str,
     strict_terms: bool,
+    memo: _Canonical | None,
 ) -> tuple[list[str], str | None, str | None]:
     """EDDSA §3.2.2/§3.3.2 Verify Proof for one proof of a set or chain (DI §4.4 step 4)."""
     try:
@@ -462,7 +513,7 @@ def _verify_one(
             return ["document @context does not start with the proof @context"], None, None
         document["@context"] = options["@context"]
     try:
-        hash_data = _hash_data(document, options, strict_terms=strict_terms)
+        hash_data = _hash_data(document, options, strict_terms=strict_terms, memo=memo)
     except VCError as exc:
         return [f"cannot transform the document: {exc}"], None, None
     try:
@@ -490,11 +541,14 @@ def verify(
     domain: str | None = None,
     strict_terms: bool = True,
     now: datetime | None = None,
+    before_each_proof: Callable[[], None] | None = None,
 ) -> VerifyResult:
     """Verify every proof of ``document`` (a proof set, possibly chained; DI §4.4).
 
     ``ok`` only if there is at least one proof and all of them verify. Raises
     :class:`MalformedError` only when ``document`` or one of its proofs is not an object.
+    ``before_each_proof`` is called before each proof's (costly) check: a deadline, say,
+    which may raise to stop the verification.
     """
     if not isinstance(document, Mapping):
         raise MalformedError("the document to verify must be a JSON object")
@@ -504,7 +558,10 @@ def verify(
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     moment = now or datetime.now(UTC)
     result = VerifyResult(ok=True)
+    memo: _Canonical | None = {} if len(all_proofs) > 1 else None
     for index, proof in enumerate(all_proofs):
+        if before_each_proof is not None:
+            before_each_proof()
         label = f"proof {index}" if len(all_proofs) > 1 else "proof"
         problems = _proof_problems(
             proof,
@@ -516,7 +573,7 @@ def verify(
         key_id = controller = None
         if not problems:
             problems, key_id, controller = _verify_one(
-                unsecured, proof, all_proofs, resolve, expected_purpose, strict_terms
+                unsecured, proof, all_proofs, resolve, expected_purpose, strict_terms, memo
             )
         if problems:
             result.ok = False

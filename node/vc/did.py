@@ -76,7 +76,7 @@ def resolve_did_jwk(did: str) -> dict[str, Any]:
     try:
         jwk = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
         public_key_from_jwk(jwk)
-    except (ValueError, MalformedError) as exc:
+    except (ValueError, MalformedError, RecursionError) as exc:
         raise KeyResolutionError(f"invalid did:jwk {did}: {exc}") from exc
     vm_id = f"{did}#0"
     document: dict[str, Any] = {

@@ -4,6 +4,7 @@ VCError
 ├── UnknownContextError   a JSON-LD context that is not bundled (never fetched)
 ├── UndefinedTermError    properties or types that do not expand to IRIs
 ├── MalformedError        input that is not a credential of the expected shape
+│   └── LimitExceeded     input over a work limit (too many proofs, too deep, too large, …)
 └── KeyResolutionError    a verification method that cannot be resolved
 """
 
@@ -28,6 +29,15 @@ class UndefinedTermError(VCError):
 
 class MalformedError(VCError):
     """Input that cannot be processed at all (not a verification failure)."""
+
+
+class LimitExceeded(MalformedError):
+    """Input refused before the costly steps: it is over one of the verifier's limits."""
+
+    def __init__(self, element: str, reason: str) -> None:
+        super().__init__(f"{element}: {reason}")
+        self.element = element
+        self.reason = reason
 
 
 class KeyResolutionError(VCError):

@@ -115,7 +115,7 @@ def decode_jws(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes
         payload = json.loads(_b64u_decode(parts[1]))
         signature = _b64u_decode(parts[2])
         signing_input = (parts[0] + "." + parts[1]).encode("ascii")
-    except (ValueError, binascii.Error, UnicodeError) as exc:
+    except (ValueError, binascii.Error, UnicodeError, RecursionError) as exc:
         raise MalformedError(f"not a decodable JWT: {exc}") from exc
     if not isinstance(header, dict) or not isinstance(payload, dict):
         raise MalformedError("JWT header and payload must be JSON objects")

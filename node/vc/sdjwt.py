@@ -94,7 +94,7 @@ def parse_disclosure(encoded: str) -> Disclosure:
     """Decode one disclosure; raises :class:`MalformedError` for anything else."""
     try:
         content = json.loads(_b64u_decode(encoded))
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError) as exc:
         raise MalformedError(f"a disclosure is not base64url-encoded JSON: {exc}") from exc
     if not isinstance(content, list) or len(content) not in (2, 3):
         raise MalformedError("a disclosure is a JSON array of 2 or 3 elements")

@@ -5,19 +5,32 @@ the nesting, the contexts and the values of keyword keys (``@type``/``type``, ..
 the text of an ordinary property's string value, nor on which string an ``@id`` holds. So
 the check runs once per *skeleton* (those strings blanked) and its outcome is reused: the
 rendered credentials of a batch share a handful of skeletons.
+
+Only the check's own verdicts are remembered — "every term is defined", the undefined terms
+(:class:`UndefinedTermError`) or the unknown context (:class:`UnknownContextError`): they
+follow from the skeleton alone. Any other failure (a bug, a RecursionError, MemoryError, …)
+is raised to its caller only and the next document of that shape is checked afresh, so one
+failure can never become the answer for every later credential of its shape. The memo is
+shared by the verification threads and guarded by a lock (its operations are dictionary
+moves, far shorter than the expansion, which runs outside the lock).
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
+from node.vc.errors import UndefinedTermError, UnknownContextError
 from node.vc.jsonld import bundled_contexts, expand_strict
 
-_SKELETON_CACHE: OrderedDict[str, Exception | None] = OrderedDict()
+# skeleton → None (all terms defined), the undefined terms, or the unknown context's URL
+_Verdict = tuple[str, ...] | str | None
+_SKELETON_CACHE: OrderedDict[str, _Verdict] = OrderedDict()
 _SKELETON_CACHE_SIZE = 256
+_LOCK = threading.Lock()
 _ALIASES: tuple[frozenset[str], frozenset[str]] | None = None
 
 
@@ -66,8 +79,7 @@ def _skeleton(node: Any, key: str | None, keep: frozenset[str], ids: frozenset[s
 
 
 def expand_strict_memoised(document: Mapping[str, Any]) -> None:
-    """Raise what ``expand_strict(document)`` raises (the same exception object for every
-    document of one skeleton); the expanded form is not returned."""
+    """Raise what ``expand_strict(document)`` raises; the expanded form is not returned."""
     keep, ids = _aliases()
     try:
         skeleton = _skeleton(document, None, keep, ids)
@@ -75,17 +87,25 @@ def expand_strict_memoised(document: Mapping[str, Any]) -> None:
         expand_strict(dict(document))
         return
     cache_key = json.dumps(skeleton, ensure_ascii=False)
-    if cache_key in _SKELETON_CACHE:
-        _SKELETON_CACHE.move_to_end(cache_key)
-        error = _SKELETON_CACHE[cache_key]
-    else:
+    with _LOCK:
+        known = cache_key in _SKELETON_CACHE
+        if known:
+            _SKELETON_CACHE.move_to_end(cache_key)
+            verdict = _SKELETON_CACHE[cache_key]
+    if not known:
         try:
             expand_strict(dict(document))
-            error = None
-        except Exception as exc:  # re-raised below, and for every document of this skeleton
-            error = exc
-        _SKELETON_CACHE[cache_key] = error
-        if len(_SKELETON_CACHE) > _SKELETON_CACHE_SIZE:
-            _SKELETON_CACHE.popitem(last=False)
-    if error is not None:
-        raise error
+            verdict = None
+        except UndefinedTermError as exc:
+            verdict = tuple(exc.problems)
+        except UnknownContextError as exc:
+            verdict = exc.url
+        # anything else propagates uncached
+        with _LOCK:
+            _SKELETON_CACHE[cache_key] = verdict
+            if len(_SKELETON_CACHE) > _SKELETON_CACHE_SIZE:
+                _SKELETON_CACHE.popitem(last=False)
+    if isinstance(verdict, tuple):
+        raise UndefinedTermError(list(verdict))  # a fresh exception for every caller
+    if isinstance(verdict, str):
+        raise UnknownContextError(verdict)

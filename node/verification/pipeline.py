@@ -19,6 +19,7 @@ from node.vc.digest import data_integrity_digest, jwt_digest
 from node.vc.errors import KeyResolutionError, UndefinedTermError, UnknownContextError
 from node.vc.signer import KeyResolver, VerificationKey
 from node.vc.terms import expand_strict_memoised
+from node.verification.limits import Deadline, VerifyLimits
 from node.verification.shapes import CredentialView, view_of
 
 CHECK_NAMES = (
@@ -46,17 +47,36 @@ class TrustUnavailable(Exception):
     """The trust source (the chain) cannot answer now; the check reports "cannot be checked"."""
 
 
+# Check.state: why a check says what it says, for the verdict and the page (not in the
+# JSON report, whose shape is fixed): the ledger record is not confirmed yet (an anchor
+# batch or a status list version waits to be anchored), the chain or a peer cannot answer
+# now, no record matches this exact credential.
+PENDING, UNAVAILABLE, UNKNOWN = "pending", "unavailable", "unknown"
+
+
 @dataclass(frozen=True)
 class Check:
     name: str
     ok: bool | None
     detail: str
+    state: str | None = None
+
+
+@dataclass(frozen=True)
+class NetworkFacts:
+    """The trust anchor a verification relied on: which chain, how many institutions."""
+
+    chain_id: int
+    name: str | None  # as configured (CREDREG_NETWORK_NAME); None: by its chain id alone
+    members: int  # active members of the network
+    single_institution: bool  # one institution's own chain: nobody else vouches
 
 
 @dataclass
 class Report:
     checks: list[Check] = field(default_factory=list)
     summary: dict[str, Any] | None = None
+    network: NetworkFacts | None = None  # None: no chain, or it could not be read
 
     @property
     def verified(self) -> bool:
@@ -106,7 +126,11 @@ class Trust(Protocol):
 
     def status(
         self, entries: Sequence[Mapping[str, Any]], issuer: str | None, at: int | None
-    ) -> tuple[bool | None, str]: ...
+    ) -> tuple[bool | None, str, bool]:
+        """(ok, detail, pending): pending when the answer rests on list versions not
+        anchored yet."""
+
+    def network(self) -> NetworkFacts: ...
 
 
 _ANCHOR_OK = {
@@ -127,7 +151,8 @@ class _Unavailable:
 
 class Verifier:
     """Runs the pipeline. ``resolve`` finds issuer keys; ``missing_elements`` (when given)
-    lists the EU mandatory elements a credential lacks — the generic VC API passes none."""
+    lists the EU mandatory elements a credential lacks — the generic VC API passes none.
+    ``limits`` bound the work one verification may cost (node.verification.limits)."""
 
     def __init__(
         self,
@@ -136,21 +161,40 @@ class Verifier:
         missing_elements: ElementsCheck | None = None,
         trust: Trust | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        limits: VerifyLimits | None = None,
     ) -> None:
         self._static_resolve = resolve
         self._missing_elements = missing_elements
         self._trust = trust
         self._clock = clock
+        self.limits = limits or VerifyLimits()
 
-    def verify(self, credential: Mapping[str, Any] | str, when: datetime | None = None) -> Report:
+    def verify(
+        self,
+        credential: Mapping[str, Any] | str,
+        when: datetime | None = None,
+        deadline: Deadline | None = None,
+        *,
+        checked: bool = False,
+    ) -> Report:
         """Verify now, or — given ``when`` — answer "was it valid on that date?" (validity
-        window and status as of then)."""
-        return self.verify_view(view_of(credential), when)  # MalformedError: no credential
+        window and status as of then). Refuses input over a limit (LimitExceeded) before
+        anything costly (``checked``: the caller did that, e.g. for the presentation that
+        carries it); ``deadline`` (default: the limits' own) is checked between steps."""
+        if not checked:
+            self.limits.check(credential)
+        return self.verify_view(view_of(credential), when, deadline)  # MalformedError
 
-    def verify_view(self, view: CredentialView, when: datetime | None = None) -> Report:
-        """:meth:`verify` for a credential already parsed by :func:`view_of`."""
+    def verify_view(
+        self, view: CredentialView, when: datetime | None = None, deadline: Deadline | None = None
+    ) -> Report:
+        """:meth:`verify` for a credential already parsed by :func:`view_of` (and checked
+        against the limits)."""
+        deadline = deadline or self.limits.deadline()
         report = Report()
+        deadline.check()
         structure = self._structure(view)
+        deadline.check()
         anchor = self._anchor_facts(view)
         # Which key was valid "at issuance" is judged at the anchor's block time: the
         # credential's own dates can be backdated (DESIGN.md, "Credentials").
@@ -160,13 +204,23 @@ class Verifier:
         report.checks.append(self._elements(view))
         key_check = self._issuer_key(view, resolve)
         report.checks.append(key_check)
-        report.checks.append(self._signature(view, key_check, structure, resolve))
+        report.checks.append(self._signature(view, key_check, structure, resolve, deadline))
+        deadline.check()
         report.checks.append(self._validity(view, when))
         report.checks.append(self._membership(view, at))
         report.checks.append(self._status(view, when))
         report.checks.append(self._anchor(anchor))
         report.checks.append(self._holder_binding(view))
+        report.network = self._network()
         return report
+
+    def _network(self) -> NetworkFacts | None:
+        if self._trust is None:
+            return None
+        try:
+            return self._trust.network()
+        except TrustUnavailable:
+            return None
 
     def _resolver(self, at: int | None) -> KeyResolver:
         trust = self._trust
@@ -225,23 +279,30 @@ class Verifier:
         except KeyResolutionError as exc:
             return Check("issuer_key", False, str(exc))
         except TrustUnavailable as exc:
-            return Check("issuer_key", None, f"cannot be checked now: {exc}")
+            return Check("issuer_key", None, f"cannot be checked now: {exc}", UNAVAILABLE)
         if key.controller != view.issuer:
             return Check(
                 "issuer_key",
                 False,
                 f"key {view.key_id} is controlled by {key.controller}, not the issuer "
-                f"{view.issuer}",
+                f"{view.issuer or '(none named)'}",
             )
         if key.purposes is not None and "assertionMethod" not in key.purposes:
             return Check("issuer_key", False, f"key {view.key_id} is not an assertion method")
         return Check("issuer_key", True, f"{view.key_id} belongs to {view.issuer}")
 
     def _signature(
-        self, view: CredentialView, key_check: Check, structure: Check, resolve: KeyResolver
+        self,
+        view: CredentialView,
+        key_check: Check,
+        structure: Check,
+        resolve: KeyResolver,
+        deadline: Deadline,
     ) -> Check:
         if key_check.ok is None:
-            return Check("signature", None, "cannot be checked: the issuer key is unknown now")
+            return Check(
+                "signature", None, "cannot be checked: the issuer key is unknown now", UNAVAILABLE
+            )
         if key_check.ok is not True:
             return Check("signature", False, "not verified: the issuer key is not established")
         if view.jws is not None:
@@ -258,7 +319,10 @@ class Verifier:
             return Check("signature", True, f"ES256 signature by {view.key_id}")
         assert view.jsonld is not None
         di = data_integrity.verify(
-            view.jsonld, resolve, strict_terms=not _terms_proven(view, structure)
+            view.jsonld,
+            resolve,
+            strict_terms=not _terms_proven(view, structure),
+            before_each_proof=deadline.check,
         )
         if not di.ok:
             return Check("signature", False, "; ".join(di.problems))
@@ -273,31 +337,34 @@ class Verifier:
 
     def _membership(self, view: CredentialView, at: int | None) -> Check:
         if self._trust is None:
-            return Check("membership", None, _NOT_YET["membership"])
+            return Check("membership", None, _NOT_YET["membership"], UNAVAILABLE)
         try:
             ok, detail = self._trust.membership(view.issuer, at)
         except TrustUnavailable as exc:
-            return Check("membership", None, f"cannot be checked now: {exc}")
+            return Check("membership", None, f"cannot be checked now: {exc}", UNAVAILABLE)
         return Check("membership", ok, detail)
 
     def _anchor(self, facts: AnchorFactsLike | None) -> Check:
         if facts is None:
-            return Check("anchor", None, _NOT_YET["anchor"])
-        return Check("anchor", _ANCHOR_OK.get(facts.state, False), facts.detail)
+            return Check("anchor", None, _NOT_YET["anchor"], UNAVAILABLE)
+        ok = _ANCHOR_OK.get(facts.state, False)
+        return Check("anchor", ok, facts.detail, facts.state if ok is None else None)
 
     def _status(self, view: CredentialView, when: datetime | None) -> Check:
         if self._trust is None:
-            return Check("status", None, _NOT_YET["status"])
+            return Check("status", None, _NOT_YET["status"], UNAVAILABLE)
         raw = view.credential.get("credentialStatus", [])
         entries = [raw] if isinstance(raw, Mapping) else raw if isinstance(raw, list) else []
         if any(not isinstance(entry, Mapping) for entry in entries):
             return Check("status", False, "malformed credentialStatus")
         timestamp = int(when.timestamp()) if when is not None else None
         try:
-            ok, detail = self._trust.status(entries, view.issuer, timestamp)
+            ok, detail, pending = self._trust.status(entries, view.issuer, timestamp)
         except TrustUnavailable as exc:
-            return Check("status", None, f"cannot be checked now: {exc}")
-        return Check("status", ok, detail)
+            return Check("status", None, f"cannot be checked now: {exc}", UNAVAILABLE)
+        if pending and ok is not False:
+            return Check("status", ok, detail, PENDING)
+        return Check("status", ok, detail, UNAVAILABLE if ok is None else None)
 
     def _validity(self, view: CredentialView, when: datetime | None = None) -> Check:
         now = when or self._clock()

@@ -24,6 +24,7 @@ from typing import Any
 from node.vc import data_integrity, jose, sdjwt
 from node.vc.did import StaticDidResolver, did_jwk_for
 from node.vc.errors import KeyResolutionError, MalformedError, VCError
+from node.verification.limits import Deadline
 from node.verification.pipeline import Check, Report, Verifier
 from node.verification.shapes import CREDENTIALS_V2, view_of
 
@@ -177,11 +178,12 @@ def _verify_each(
     holder: str | None,
     proof: Check,
     when: datetime | None,
+    deadline: Deadline,
 ) -> list[PresentedCredential]:
     out = []
     for credential in credentials:
         view = view_of(credential)  # MalformedError for what is no credential at all
-        report = verifier.verify(credential, when)
+        report = verifier.verify(credential, when, deadline, checked=True)
         payload = _jwt_payload(credential) if isinstance(credential, str) else None
         jwt_sub = payload.get("sub") if payload is not None else None
         binding = _binding(holder, proof, _subject_ids(view.credential, jwt_sub))
@@ -204,6 +206,7 @@ def _ldp_vp(
     nonce: str | None,
     audience: str | None,
     when: datetime | None,
+    deadline: Deadline,
 ) -> PresentationReport:
     context = vp.get("@context")
     first = context[0] if isinstance(context, list) and context else context
@@ -221,7 +224,12 @@ def _ldp_vp(
         proof = Check("holder_proof", None, "the presentation has no holder proof")
     else:
         try:
-            result = data_integrity.verify(vp, holder_resolver(), expected_purpose="authentication")
+            result = data_integrity.verify(
+                vp,
+                holder_resolver(),
+                expected_purpose="authentication",
+                before_each_proof=deadline.check,
+            )
         except VCError as exc:
             result = data_integrity.VerifyResult(ok=False, problems=[str(exc)])
         holder_value = vp.get("holder")
@@ -239,12 +247,17 @@ def _ldp_vp(
     first_proof = proofs[0] if proofs and isinstance(proofs[0], Mapping) else {}
     report.checks.append(_expected("nonce", nonce, first_proof.get("challenge"), "challenge"))
     report.checks.append(_expected("audience", audience, first_proof.get("domain"), "domain"))
-    report.credentials = _verify_each(verifier, credentials, report.holder, proof, when)
+    report.credentials = _verify_each(verifier, credentials, report.holder, proof, when, deadline)
     return report
 
 
 def _jwt_vp(
-    verifier: Verifier, token: str, nonce: str | None, audience: str | None, when: datetime | None
+    verifier: Verifier,
+    token: str,
+    nonce: str | None,
+    audience: str | None,
+    when: datetime | None,
+    deadline: Deadline,
 ) -> PresentationReport:
     header, payload, _input, _signature = jose.decode_jws(token)
     vp = payload.get("vp")
@@ -278,12 +291,17 @@ def _jwt_vp(
     report.checks.append(proof)
     report.checks.append(_expected("nonce", nonce, payload.get("nonce"), "nonce"))
     report.checks.append(_expected("audience", audience, payload.get("aud"), "aud"))
-    report.credentials = _verify_each(verifier, credentials, report.holder, proof, when)
+    report.credentials = _verify_each(verifier, credentials, report.holder, proof, when, deadline)
     return report
 
 
 def _sd_jwt(
-    verifier: Verifier, token: str, nonce: str | None, audience: str | None, when: datetime | None
+    verifier: Verifier,
+    token: str,
+    nonce: str | None,
+    audience: str | None,
+    when: datetime | None,
+    deadline: Deadline,
 ) -> PresentationReport:
     parsed = sdjwt.parse(token)
     report = PresentationReport("dc+sd-jwt", None)
@@ -303,7 +321,7 @@ def _sd_jwt(
     report.checks.append(_expected("audience", audience, kb.get("aud"), "the KB-JWT's aud"))
     credential = parsed.presentation  # the SD-JWT without its KB-JWT: what the issuer signed
     view = view_of(credential)
-    credential_report = verifier.verify(credential, when)
+    credential_report = verifier.verify(credential, when, deadline, checked=True)
     if proof.ok is True:
         binding = Check("holder_binding", True, "the KB-JWT is signed by the credential's cnf key")
     else:
@@ -330,15 +348,22 @@ def verify_presentation(
     nonce: str | None = None,
     audience: str | None = None,
     when: datetime | None = None,
+    deadline: Deadline | None = None,
+    checked: bool = False,
 ) -> PresentationReport:
     """Verify a presentation. ``nonce`` / ``audience``: what this verifier expects (None:
     not checked, reported as such). Raises :class:`MalformedError` for input that is not a
-    presentation or holds something that is no credential at all."""
+    presentation or holds something that is no credential at all, LimitExceeded (one) for
+    a presentation over the verifier's limits — before any proof is checked (``checked``:
+    the caller did that; its credentials are then not checked again either)."""
+    if not checked:
+        verifier.limits.check(item)
+    deadline = deadline or verifier.limits.deadline()
     if isinstance(item, Mapping):
         if not is_presentation(item):
             raise MalformedError("not a VerifiablePresentation")
-        return _ldp_vp(verifier, item, nonce, audience, when)
+        return _ldp_vp(verifier, item, nonce, audience, when, deadline)
     text = "".join(item.split())
     if "~" in text:
-        return _sd_jwt(verifier, text, nonce, audience, when)
-    return _jwt_vp(verifier, text, nonce, audience, when)
+        return _sd_jwt(verifier, text, nonce, audience, when, deadline)
+    return _jwt_vp(verifier, text, nonce, audience, when, deadline)

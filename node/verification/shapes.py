@@ -44,8 +44,12 @@ class CredentialView:
 def _b64url_json(segment: str) -> Any:
     try:
         return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise MalformedError("a JWT segment is not base64url-encoded JSON") from exc
+
+
+def _alg_problem(alg: Any) -> str:
+    return "alg is missing (must be ES256)" if alg is None else f"alg must be ES256, not {alg!r}"
 
 
 def _parse_date(value: Any, name: str, problems: list[str]) -> datetime | None:
@@ -122,7 +126,7 @@ def _jwt_view(token: str) -> CredentialView:
         raise MalformedError("JWT header and payload must be JSON objects")
     problems: list[str] = []
     if header.get("alg") != "ES256":
-        problems.append(f"alg must be ES256, not {header.get('alg')!r}")
+        problems.append(_alg_problem(header.get("alg")))
     if isinstance(payload.get("vc"), Mapping):
         credential = dict(payload["vc"])
         _common(credential, (CREDENTIALS_V1,), problems)
@@ -165,7 +169,7 @@ def _sd_jwt_view(token: str) -> CredentialView:
         raise MalformedError(f"an SD-JWT VC has typ {sdjwt.SD_JWT_VC_TYP!r}")
     problems: list[str] = []
     if header.get("alg") != "ES256":
-        problems.append(f"alg must be ES256, not {header.get('alg')!r}")
+        problems.append(_alg_problem(header.get("alg")))
     if not isinstance(claims.get("vct"), str):
         problems.append("vct is missing")
     issuer = claims.get("iss")

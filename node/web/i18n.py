@@ -54,6 +54,18 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "v.valid": "Valid",
         "v.valid.why": "Genuine, issued by an accredited member, and neither revoked nor "
         "suspended.",
+        "v.valid.network": "Genuine: issued by {issuer}, an active member of the network "
+        "({network}; {members} member institutions), and neither revoked nor suspended.",
+        "v.valid.single": "Genuine: issued by {issuer}, and neither revoked nor suspended.",
+        "v.pending": "Valid, not yet on the ledger",
+        "v.pending.why": "Genuine, and neither revoked nor suspended, but not recorded on the "
+        "ledger yet: the institution records new credentials and status changes in batches. "
+        "Check again in a few minutes.",
+        "trust.single": "Only this institution vouches for it: the ledger ({network}) is its "
+        "own, not a network of institutions.",
+        "trust.network": "Issuer: {issuer}. Network: {network}; {members} member institutions.",
+        "trust.chain": "chain {chain}",
+        "trust.named": "{name}, chain {chain}",
         "v.invalid": "Not valid",
         "v.invalid.why": "At least one check failed: do not rely on this credential.",
         "v.revoked": "Revoked",
@@ -94,14 +106,20 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "c.validity.0": "It is outside its validity period.",
         "c.validity.n": "The validity period could not be checked.",
         "c.membership.1": "The issuing institution is an active accredited network member.",
+        "c.membership.1.single": "The issuing institution is registered on its own ledger, "
+        "the only institution there.",
         "c.membership.0": "The issuer is not an active accredited member of the network.",
         "c.membership.n": "Membership cannot be checked right now.",
         "c.status.1": "It has not been revoked or suspended.",
         "c.status.0": "It has been revoked or suspended, or its status list is not genuine.",
         "c.status.n": "Its revocation status cannot be checked right now.",
+        "c.status.pending": "Its status is read from a list that is not on the ledger yet.",
         "c.anchor.1": "It is recorded on the network ledger.",
         "c.anchor.0": "The ledger record does not match this credential.",
-        "c.anchor.n": "It is not recorded on the ledger yet.",
+        "c.anchor.n": "The ledger record cannot be checked right now.",
+        "c.anchor.pending": "It is not recorded on the ledger yet: its batch is waiting to be "
+        "anchored.",
+        "c.anchor.unknown": "No ledger record matches this exact credential.",
         "c.holder_binding.1": "The holder proved they hold it.",
         "c.holder_binding.0": "The holder's proof failed.",
         "c.holder_binding.n": "The holder's proof is only checked for presentations.",
@@ -256,6 +274,20 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "v.valid": "Gültig",
         "v.valid.why": "Echt, von einem akkreditierten Mitglied ausgestellt, weder widerrufen "
         "noch ausgesetzt.",
+        "v.valid.network": "Echt: ausgestellt von {issuer}, einem aktiven Mitglied des "
+        "Netzwerks ({network}; {members} Mitgliedseinrichtungen), weder widerrufen noch "
+        "ausgesetzt.",
+        "v.valid.single": "Echt: ausgestellt von {issuer}, weder widerrufen noch ausgesetzt.",
+        "v.pending": "Gültig, noch nicht im Ledger",
+        "v.pending.why": "Echt, weder widerrufen noch ausgesetzt, aber noch nicht im Ledger "
+        "verzeichnet: Die Einrichtung verzeichnet neue Credentials und Statusänderungen "
+        "gebündelt. Prüfen Sie in einigen Minuten erneut.",
+        "trust.single": "Nur diese Einrichtung bürgt dafür: Das Ledger ({network}) ist ihr "
+        "eigenes, kein Netzwerk von Einrichtungen.",
+        "trust.network": "Aussteller: {issuer}. Netzwerk: {network}; {members} "
+        "Mitgliedseinrichtungen.",
+        "trust.chain": "Chain {chain}",
+        "trust.named": "{name}, Chain {chain}",
         "v.invalid": "Nicht gültig",
         "v.invalid.why": "Mindestens eine Prüfung ist fehlgeschlagen.",
         "v.revoked": "Widerrufen",
@@ -296,14 +328,21 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "c.validity.0": "Es liegt außerhalb seines Gültigkeitszeitraums.",
         "c.validity.n": "Der Gültigkeitszeitraum konnte nicht geprüft werden.",
         "c.membership.1": "Die Einrichtung ist aktives akkreditiertes Mitglied des Netzwerks.",
+        "c.membership.1.single": "Die Einrichtung ist in ihrem eigenen Ledger eingetragen, "
+        "als einzige Einrichtung dort.",
         "c.membership.0": "Die Einrichtung ist kein aktives akkreditiertes Mitglied.",
         "c.membership.n": "Die Mitgliedschaft kann gerade nicht geprüft werden.",
         "c.status.1": "Es wurde weder widerrufen noch ausgesetzt.",
         "c.status.0": "Es wurde widerrufen oder ausgesetzt, oder die Statusliste ist nicht echt.",
         "c.status.n": "Der Widerrufsstatus kann gerade nicht geprüft werden.",
+        "c.status.pending": "Der Status stammt aus einer Liste, die noch nicht im Ledger "
+        "verzeichnet ist.",
         "c.anchor.1": "Es ist im Ledger des Netzwerks verzeichnet.",
         "c.anchor.0": "Der Ledger-Eintrag passt nicht zu diesem Credential.",
-        "c.anchor.n": "Es ist noch nicht im Ledger verzeichnet.",
+        "c.anchor.n": "Der Ledger-Eintrag kann gerade nicht geprüft werden.",
+        "c.anchor.pending": "Es ist noch nicht im Ledger verzeichnet: Sein Bündel wartet auf "
+        "die Verankerung.",
+        "c.anchor.unknown": "Kein Ledger-Eintrag passt zu genau diesem Credential.",
         "c.holder_binding.1": "Die Inhaberin oder der Inhaber hat den Besitz nachgewiesen.",
         "c.holder_binding.0": "Der Besitznachweis ist fehlgeschlagen.",
         "c.holder_binding.n": "Ein Besitznachweis wird nur bei Präsentationen geprüft.",
@@ -459,6 +498,18 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "shared_until": "Este enlace funciona hasta",
         "v.valid": "Válida",
         "v.valid.why": "Auténtica, emitida por un miembro acreditado, ni revocada ni suspendida.",
+        "v.valid.network": "Auténtica: emitida por {issuer}, miembro activo de la red "
+        "({network}; {members} instituciones miembro), ni revocada ni suspendida.",
+        "v.valid.single": "Auténtica: emitida por {issuer}, ni revocada ni suspendida.",
+        "v.pending": "Válida, aún no en el registro",
+        "v.pending.why": "Auténtica, ni revocada ni suspendida, pero todavía no registrada en "
+        "el registro distribuido: la institución registra las credenciales nuevas y los "
+        "cambios de estado por lotes. Vuelva a comprobarlo en unos minutos.",
+        "trust.single": "Solo esta institución la respalda: el registro ({network}) es el "
+        "suyo propio, no una red de instituciones.",
+        "trust.network": "Emisor: {issuer}. Red: {network}; {members} instituciones miembro.",
+        "trust.chain": "cadena {chain}",
+        "trust.named": "{name}, cadena {chain}",
         "v.invalid": "No válida",
         "v.invalid.why": "Al menos una comprobación ha fallado.",
         "v.revoked": "Revocada",
@@ -500,14 +551,20 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "c.validity.0": "Está fuera de su periodo de validez.",
         "c.validity.n": "No se pudo comprobar el periodo de validez.",
         "c.membership.1": "La institución emisora es miembro acreditado activo de la red.",
+        "c.membership.1.single": "La institución emisora figura en su propio registro, como "
+        "única institución.",
         "c.membership.0": "El emisor no es miembro acreditado activo de la red.",
         "c.membership.n": "La pertenencia no se puede comprobar ahora.",
         "c.status.1": "No ha sido revocada ni suspendida.",
         "c.status.0": "Ha sido revocada o suspendida, o su lista de estado no es auténtica.",
         "c.status.n": "Su estado de revocación no se puede comprobar ahora.",
+        "c.status.pending": "Su estado procede de una lista que aún no está en el registro.",
         "c.anchor.1": "Está registrada en el registro distribuido de la red.",
         "c.anchor.0": "El registro no coincide con esta credencial.",
-        "c.anchor.n": "Todavía no está registrada en el registro distribuido.",
+        "c.anchor.n": "El registro no se puede comprobar ahora.",
+        "c.anchor.pending": "Todavía no está en el registro distribuido: su lote espera a ser "
+        "anclado.",
+        "c.anchor.unknown": "Ningún registro corresponde exactamente a esta credencial.",
         "c.holder_binding.1": "La persona titular demostró poseerla.",
         "c.holder_binding.0": "La prueba de posesión ha fallado.",
         "c.holder_binding.n": "La prueba de posesión solo se comprueba en presentaciones.",
@@ -658,6 +715,18 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "shared_until": "Linkki toimii asti",
         "v.valid": "Voimassa",
         "v.valid.why": "Aito, akkreditoidun jäsenen myöntämä, ei peruttu eikä keskeytetty.",
+        "v.valid.network": "Aito: myöntäjä {issuer}, verkoston aktiivinen jäsen ({network}; "
+        "{members} jäsenoppilaitosta); ei peruttu eikä keskeytetty.",
+        "v.valid.single": "Aito: myöntäjä {issuer}; ei peruttu eikä keskeytetty.",
+        "v.pending": "Voimassa, ei vielä tilikirjassa",
+        "v.pending.why": "Aito, ei peruttu eikä keskeytetty, mutta ei vielä kirjattu "
+        "tilikirjaan: oppilaitos kirjaa uudet todistukset ja tilamuutokset erissä. Tarkista "
+        "uudelleen muutaman minuutin kuluttua.",
+        "trust.single": "Vain tämä oppilaitos takaa sen: tilikirja ({network}) on sen oma, ei "
+        "oppilaitosten verkosto.",
+        "trust.network": "Myöntäjä: {issuer}. Verkosto: {network}; {members} jäsenoppilaitosta.",
+        "trust.chain": "ketju {chain}",
+        "trust.named": "{name}, ketju {chain}",
         "v.invalid": "Ei kelpaa",
         "v.invalid.why": "Ainakin yksi tarkistus epäonnistui.",
         "v.revoked": "Peruttu",
@@ -697,14 +766,19 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "c.validity.0": "Se ei ole voimassaoloaikansa sisällä.",
         "c.validity.n": "Voimassaoloaikaa ei voitu tarkistaa.",
         "c.membership.1": "Myöntäjä on verkoston aktiivinen akkreditoitu jäsen.",
+        "c.membership.1.single": "Myöntäjä on kirjattu omaan tilikirjaansa, ainoana "
+        "oppilaitoksena.",
         "c.membership.0": "Myöntäjä ei ole verkoston aktiivinen akkreditoitu jäsen.",
         "c.membership.n": "Jäsenyyttä ei voida nyt tarkistaa.",
         "c.status.1": "Sitä ei ole peruttu eikä keskeytetty.",
         "c.status.0": "Se on peruttu tai keskeytetty, tai sen tilalista ei ole aito.",
         "c.status.n": "Sen tilaa ei voida nyt tarkistaa.",
+        "c.status.pending": "Sen tila luetaan listasta, jota ei ole vielä kirjattu tilikirjaan.",
         "c.anchor.1": "Se on kirjattu verkoston tilikirjaan.",
         "c.anchor.0": "Tilikirjan merkintä ei vastaa tätä todistusta.",
-        "c.anchor.n": "Sitä ei ole vielä kirjattu tilikirjaan.",
+        "c.anchor.n": "Tilikirjan merkintää ei voida nyt tarkistaa.",
+        "c.anchor.pending": "Sitä ei ole vielä kirjattu tilikirjaan: sen erä odottaa kirjausta.",
+        "c.anchor.unknown": "Mikään tilikirjan merkintä ei vastaa juuri tätä todistusta.",
         "c.holder_binding.1": "Haltija osoitti hallitsevansa todistusta.",
         "c.holder_binding.0": "Haltijan todiste epäonnistui.",
         "c.holder_binding.n": "Haltijan todiste tarkistetaan vain esityksistä.",
@@ -836,3 +910,8 @@ def choose(query: str | None, accept_language: str | None) -> str:
 
 def t(lang: str, key: str) -> str:
     return TEXT.get(lang, TEXT["en"]).get(key) or TEXT["en"].get(key, key)
+
+
+def has_text(key: str) -> bool:
+    """Whether ``key`` is a text (every text is in English at least)."""
+    return key in TEXT["en"]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 from importlib import resources
 from typing import Any
 
 from node.lookup.summary import FIELDS
 from node.verification.pipeline import Check
-from node.web.i18n import LANGUAGES, NAMES, t
+from node.web.i18n import LANGUAGES, NAMES, has_text, t
 
 _CSS = resources.files("node.web").joinpath("static/style.css").read_text(encoding="utf-8")
 _MARK = {True: ("ok", "✔"), False: ("fail", "✘"), None: ("none", "–")}
@@ -96,12 +96,46 @@ def verify_form(lang: str, *, heading: bool = True) -> str:
     )
 
 
-def verdict_box(lang: str, verdict: str) -> str:
+def _network(lang: str, network: Mapping[str, Any]) -> str:
+    chain = network["chainId"]
+    if network.get("name"):
+        return t(lang, "trust.named").format(name=network["name"], chain=chain)
+    return t(lang, "trust.chain").format(chain=chain)
+
+
+def _issuer(issuer: Mapping[str, str]) -> str:
+    """``Universidad Ejemplo (uni-a.example)``; the domain or the DID when that is all."""
+    name, domain = issuer.get("name"), issuer.get("domain")
+    if name and domain:
+        return f"{name} ({domain})"
+    return name or domain or issuer.get("did") or "?"
+
+
+def verdict_box(lang: str, verdict: str, trust: Mapping[str, Any] | None = None) -> str:
+    """The verdict, and whom it relies on: the issuer, the network and — plainly — when
+    the trust anchor is one institution's own chain."""
+    why = t(lang, "v." + verdict + ".why")
+    network = trust.get("network") if trust else None
+    anchor = ""
+    if trust is not None and network is not None:
+        values = {
+            "issuer": _issuer(trust["issuer"]),
+            "network": _network(lang, network),
+            "members": network["members"],
+        }
+        single = network["singleInstitution"]
+        if verdict == "valid":
+            why = t(lang, "v.valid.single" if single else "v.valid.network").format(**values)
+        elif verdict != "invalid":
+            anchor = t(lang, "trust.network").format(**values)
+        if single and verdict != "invalid":
+            anchor = (anchor + " " if anchor else "") + t(lang, "trust.single").format(**values)
+    note = f'<p id="trust" class="trust">{_e(anchor)}</p>\n' if anchor else ""
     return (
         f'<section id="verdict" class="verdict {_e(verdict)}" data-verdict="{_e(verdict)}"'
         f' role="status" aria-labelledby="verdict-title">\n'
         f'<h2 id="verdict-title">{_e(t(lang, "v." + verdict))}</h2>\n'
-        f"<p>{_e(t(lang, 'v.' + verdict + '.why'))}</p>\n</section>"
+        f"<p>{_e(why)}</p>\n{note}</section>"
     )
 
 
@@ -145,16 +179,29 @@ def _sentence(text: str, facts: str) -> str:
     return text + facts
 
 
-def check_list(lang: str, checks: Sequence[Check]) -> str:
+def _check_text(lang: str, check: Check, single: bool) -> str:
+    """The plain sentence of a check: by its outcome, made precise by why a check did not
+    run (its ledger record is pending, no record matches, …) and by a single-institution
+    chain (no "network member" there)."""
+    code = {True: "1", False: "0", None: "n"}[check.ok]
+    keys = [f"c.{check.name}.{code}"]
+    if check.state:
+        keys.insert(0, f"c.{check.name}.{check.state}")
+    if single:
+        keys.insert(0, f"c.{check.name}.{code}.single")
+    return next((t(lang, key) for key in keys if has_text(key)), t(lang, keys[-1]))
+
+
+def check_list(lang: str, checks: Sequence[Check], *, single: bool = False) -> str:
     items = []
     for check in checks:
         css, symbol = _MARK[check.ok]
         facts = _facts(lang, check)
-        code = {True: "1", False: "0", None: "n"}[check.ok]
+        text = _check_text(lang, check, single)
         items.append(
             f'<li data-check="{_e(check.name)}" data-ok="{css}">'
             f'<span class="mark {css}"><span aria-hidden="true">{symbol}</span> '
-            f"{_e(t(lang, css))}</span> {_e(_sentence(t(lang, f'c.{check.name}.{code}'), facts))}"
+            f"{_e(t(lang, css))}</span> {_e(_sentence(text, facts))}"
             f"<details><summary>{_e(t(lang, 'technical'))}</summary>"
             f"<code>{_e(check.name)}: {_e(check.detail)}</code></details></li>"
         )
@@ -165,11 +212,18 @@ def check_list(lang: str, checks: Sequence[Check]) -> str:
 
 
 def result_body(
-    lang: str, verdict: str, summary: dict[str, Any], checks: Sequence[Check], extra: str = ""
+    lang: str,
+    verdict: str,
+    summary: dict[str, Any],
+    checks: Sequence[Check],
+    extra: str = "",
+    trust: Mapping[str, Any] | None = None,
 ) -> str:
+    network = trust.get("network") if trust else None
+    single = bool(network and network["singleInstitution"])
     return (
-        f"<h1>{_e(t(lang, 'result'))}</h1>\n{verdict_box(lang, verdict)}\n{extra}"
-        f"{content_list(lang, summary)}\n{check_list(lang, checks)}"
+        f"<h1>{_e(t(lang, 'result'))}</h1>\n{verdict_box(lang, verdict, trust)}\n{extra}"
+        f"{content_list(lang, summary)}\n{check_list(lang, checks, single=single)}"
     )
 
 

@@ -14,6 +14,7 @@ import pytest
 import zxingcpp
 from playwright.sync_api import Browser, FilePayload, Page
 
+from node.web.i18n import LANGUAGES, t
 from tests.browser.conftest import Node
 from tests.browser.png import to_grey
 
@@ -47,12 +48,49 @@ def test_each_credential_shows_its_verdict(
     detail = page.locator('li[data-check="signature"] details')
     assert detail.get_attribute("open") is None
     if name == "valid":
+        # The node's own embedded chain: it is the only institution there (issue 11, item 10)
         membership = page.locator('li[data-check="membership"]').inner_text()
-        assert "active accredited network member (since 20" in membership
+        assert "registered on its own ledger, the only institution there (since 20" in membership
     if name == "tampered":
         assert page.locator('li[data-check="signature"]').get_attribute("data-ok") == "fail"
     if name == "unknown_issuer":
         assert page.locator('li[data-check="membership"]').get_attribute("data-ok") == "fail"
+
+
+def _submit_in(page: Page, node: Node, credential: object, lang: str) -> None:
+    page.goto(f"{node.url}/verify?lang={lang}")
+    page.locator("#credential").fill(json.dumps(credential))
+    page.locator("button.primary").click()
+    page.wait_for_load_state()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_verdict_says_whose_chain_vouches_for_it(page: Page, node: Node, lang: str) -> None:
+    """Issue 11, item 10: on a node alone on its embedded chain, "valid" does not claim an
+    accredited network: it names the issuer and says that only it vouches."""
+    _submit_in(page, node, node.credentials["valid"], lang)
+    box = page.locator("#verdict")
+    assert box.get_attribute("data-verdict") == "valid"
+    host = node.url.removeprefix("http://")
+    values = {
+        "issuer": f"Browser U ({host})",
+        "network": t(lang, "trust.chain").format(chain=1337),
+        "members": 1,
+    }
+    assert box.locator("p").first.inner_text() == t(lang, "v.valid.single").format(**values)
+    assert page.locator("#trust").inner_text() == t(lang, "trust.single").format(**values)
+    assert t(lang, "v.valid.why") not in box.inner_text()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_tampered_credential_is_not_said_to_await_the_ledger(
+    page: Page, node: Node, lang: str
+) -> None:
+    _submit_in(page, node, node.credentials["tampered"], lang)
+    assert page.locator("#verdict").get_attribute("data-verdict") == "invalid"
+    anchor = page.locator('li[data-check="anchor"]')
+    assert t(lang, "c.anchor.unknown") in anchor.inner_text()
+    assert t(lang, "c.anchor.pending") not in page.locator("main").inner_text()
 
 
 def test_verdict_is_reached_by_keyboard_alone(page: Page, node: Node) -> None:

@@ -43,3 +43,20 @@ def test_unknown_record_is_404(node: RunningNode) -> None:
     response = node.client.get("/credentials/00000000-0000-0000-0000-000000000000/anchor")
     assert response.status_code == 404
     assert response.json()["error"] == "not_found"
+
+
+def test_one_copy_by_its_leaf_digest(node: RunningNode) -> None:
+    """What another member's verifier asks for (issue 11, item 11b): by the copy's hash."""
+    issued = node.client.post(
+        "/admin/credentials",
+        json={"claims": example_claims(32), "formats": ["ldp_vc+eddsa-jcs-2022", "jwt_vc_json"]},
+        headers=node.auth(),
+    ).json()
+    node.anchor_all()
+    by_record = node.client.get(f"/credentials/{issued['id']}/anchor").json()
+    digest = issued["credentials"][1]["leafDigest"]
+    by_digest = node.client.get(f"/credentials/{digest}/anchor")
+    assert by_digest.status_code == 200, by_digest.text
+    assert by_digest.json() == {"recordId": issued["id"], "copies": [by_record["copies"][1]]}
+    unknown = node.client.get(f"/credentials/{'0' * 64}/anchor")
+    assert unknown.status_code == 404 and unknown.json()["error"] == "not_found"

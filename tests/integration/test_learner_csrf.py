@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from node.app import create_app
 from node.learners.csrf import FORM_COOKIE, SECRET_FILE, FormTokens
-from tests.conftest import RunningNode
+from tests.conftest import RunningNode, memory_keys
 from tests.integration.test_learners import PASSWORD, Browser, provision, record
 
 ATTACKER = "attacker@example.org"
@@ -91,7 +91,7 @@ def test_the_form_secret_is_private_and_shared_by_the_workers(node: RunningNode)
     form = Browser(node)
     token = form.page_csrf("/learner/sign-in")
     # A second worker process of the same node (same data directory) takes the token.
-    second = create_app(node.settings)
+    second = create_app(node.settings, keystore_factory=memory_keys(node.settings.data_dir))
     try:
         with TestClient(second, base_url="https://testserver", follow_redirects=False) as client:
             client.cookies.set(FORM_COOKIE, token, path="/learner")

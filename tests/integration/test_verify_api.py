@@ -5,13 +5,16 @@ from __future__ import annotations
 import base64
 import copy
 import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from node.credentials.examples import example_claims
+from node.credentials.profile import RequirementProfile
 from node.verification import CHECK_NAMES
-from tests.conftest import RunningNode
+from tests.conftest import RunningNode, make_settings, start_node
 
 FORMATS = ["ldp_vc+eddsa-rdfc-2022", "ldp_vc+eddsa-jcs-2022", "jwt_vc_json"]
 
@@ -101,6 +104,46 @@ def test_missing_element_is_named(node: RunningNode, issued: dict[str, Any]) -> 
     element_check = next(c for c in report["checks"] if c["name"] == "elements")
     assert element_check["ok"] is False
     assert "learningOutcomes" in element_check["detail"]
+
+
+def test_a_credential_without_its_level_misses_an_eu_element(
+    node: RunningNode, issued: dict[str, Any]
+) -> None:
+    """Issue 11, item 15: the level is the eleventh mandatory element."""
+    stripped = copy.deepcopy(issued["ldp_vc+eddsa-jcs-2022"])
+    achievement = stripped["credentialSubject"]["achievement"]
+    for key in ("EQFLevel", "qfEheaCycle", "nqfLevel"):
+        achievement.pop(key, None)
+    element_check = next(c for c in _verify(node, stripped)["checks"] if c["name"] == "elements")
+    assert element_check == {
+        "name": "elements",
+        "ok": False,
+        "detail": "missing EU elements: level",
+    }
+
+
+@pytest.fixture
+def any_level(tmp_path: Path, database_url: str) -> Iterator[RunningNode]:
+    """A node whose profile does not require the EQF level."""
+    profile = RequirementProfile(required_elements=frozenset())
+    running = start_node(make_settings(tmp_path / "data", database_url, profile=profile))
+    with running.client:
+        yield running
+    running.runtime.close()
+
+
+def test_a_national_level_alone_is_the_level_in_every_format(any_level: RunningNode) -> None:
+    claims = example_claims(4)
+    claims["level"] = {"nqf": "MECES 2"}
+    response = any_level.client.post(
+        "/admin/credentials",
+        json={"claims": claims, "formats": [*FORMATS, "dc+sd-jwt"]},
+        headers=any_level.auth(),
+    )
+    assert response.status_code == 201, response.text
+    for copy_ in response.json()["credentials"]:
+        checks = _checks(_verify(any_level, copy_["credential"]))
+        assert checks["elements"] is True, (copy_["format"], checks)
 
 
 def test_unknown_issuer_fails_issuer_key(node: RunningNode, issued: dict[str, Any]) -> None:

@@ -132,9 +132,18 @@ def test_bad_eqf_level(eqf: Any) -> None:
 
 def test_eqf_is_required_by_the_default_profile_only() -> None:
     raw = minimal_claims()
-    del raw["level"]["eqf"]
+    raw["level"] = {"nqf": "MECES 2"}
     assert problems_of(raw) == [Problem("level.eqf", "required by the institution's profile")]
     validate_claims(raw, RequirementProfile(required_elements=frozenset()))
+
+
+@pytest.mark.parametrize("level", [{"eqf": 6}, {"qfEhea": "first"}, {"nqf": "MECES 2"}])
+def test_the_level_is_given_in_at_least_one_framework(level: dict[str, Any]) -> None:
+    raw = minimal_claims()
+    raw["level"] = level
+    validate_claims(raw, RequirementProfile(required_elements=frozenset()))
+    raw["level"] = {"iscedF": "0413"}  # a field of study, not a level
+    assert "level" in elements(raw)
 
 
 def test_bad_esco_uri() -> None:
