@@ -53,20 +53,28 @@ class ChainHead:
         self._interval = interval
         self._clock = clock
         self._lock = threading.Lock()
-        self._seen: tuple[float, int] | None = None  # (when read, block number)
+        self._seen: tuple[float, int, int] | None = None  # (when read, number, block time)
 
-    def number(self) -> int:
-        """The latest block number (at most ``interval`` old); raises ChainError."""
+    def _latest(self) -> tuple[float, int, int]:
         seen = self._seen
         if seen is not None and self._clock() - seen[0] < self._interval:
-            return seen[1]
+            return seen
         with self._lock:
             seen = self._seen
             now = self._clock()
             if seen is None or now - seen[0] >= self._interval:
-                seen = (now, self._chain.block().number)
+                block = self._chain.block()
+                seen = (now, block.number, block.timestamp)
                 self._seen = seen
-            return seen[1]
+            return seen
+
+    def number(self) -> int:
+        """The latest block number (at most ``interval`` old); raises ChainError."""
+        return self._latest()[1]
+
+    def timestamp(self) -> int:
+        """The latest block's time (at most ``interval`` old); raises ChainError."""
+        return self._latest()[2]
 
 
 class RegistryWatch:
