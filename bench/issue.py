@@ -242,9 +242,9 @@ def _timed(fn: Callable[[Any], Any], items: list[Any], seconds: float) -> float:
 
 
 def verify_rates(runtime: Any, samples: dict[str, list[str]], seconds: float) -> dict[str, Any]:
-    from node.vc import data_integrity, jose
-    from node.vc.did import StaticDidResolver
     from node.verification.pipeline import Verifier
+    from vc import data_integrity, jose
+    from vc.did import StaticDidResolver
 
     identity = runtime.identity()
     resolve = StaticDidResolver(

@@ -78,7 +78,7 @@ from node.network.proofs import SuppliedProofs
 from node.runtime import NodeRuntime, build_runtime
 from node.settings import Settings
 from node.setup import create_institution
-from node.vc.multikey import public_key_to_multibase
+from vc.multikey import public_key_to_multibase
 
 PASSPHRASE = "bench passphrase, not a secret"
 

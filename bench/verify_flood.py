@@ -162,9 +162,9 @@ def _poisoned(credential: dict[str, Any]) -> dict[str, Any]:
 def _presentation(credentials: list[dict[str, Any]], rng: random.Random) -> dict[str, Any]:
     from cryptography.hazmat.primitives.asymmetric import ed25519
 
-    from node.vc import data_integrity
-    from node.vc.did import did_key_for
-    from node.vc.signer import Ed25519Signer
+    from vc import data_integrity
+    from vc.did import did_key_for
+    from vc.signer import Ed25519Signer
 
     key = ed25519.Ed25519PrivateKey.generate()
     holder, vm = did_key_for(key.public_key())

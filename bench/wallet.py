@@ -46,9 +46,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from node.credentials.examples import example_claims
-from node.vc.multikey import public_key_to_jwk
-from node.vc.signer import P256Signer
 from tests.anvil import free_port
+from vc.multikey import public_key_to_jwk
+from vc.signer import P256Signer
 from wallet_bridge.metadata import PRE_AUTHORIZED_GRANT
 
 STEPS = ("metadata", "token", "nonce", "proof", "credential")

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from node.keys.keystore import PublicKey
-from node.vc.multikey import public_key_to_multibase
+from vc.multikey import public_key_to_multibase
 
 ED25519_KEY_NAME = "institution-ed25519"
 P256_KEY_NAME = "institution-p256"

@@ -52,11 +52,11 @@ from node.setup import update_institution
 from node.status.allocation import StatusAllocator
 from node.status.service import StatusService
 from node.storage import prepare_data_dir
-from node.vc.did import StaticDidResolver
-from node.vc.signer import Ed25519Signer, P256Signer
 from node.verification.limits import VerifyLimits
 from node.verification.pipeline import Verifier
 from node.wallet.service import WalletService
+from vc.did import StaticDidResolver
+from vc.signer import Ed25519Signer, P256Signer
 
 if TYPE_CHECKING:
     from node.vcapi.service import VcApiService

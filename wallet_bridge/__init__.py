@@ -2,5 +2,5 @@
 
 No web framework and no database here (the node wires this to HTTP and storage in
 ``node.wallet`` and ``node.api.routes_oid4vci``); nothing runs at import time. Keys and
-JWS come from :mod:`node.vc` (itself free of FastAPI and SQLAlchemy).
+JWS come from :mod:`vc` (itself free of FastAPI and SQLAlchemy).
 """

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from node.vc.jose import sign_jws
-from node.vc.signer import Signer
+from vc.jose import sign_jws
+from vc.signer import Signer
 from wallet_bridge.errors import InvalidRequest
 
 REQUEST_OBJECT_TYP = "oauth-authz-req+jwt"

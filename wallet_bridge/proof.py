@@ -23,10 +23,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from node.vc.did import did_jwk_for, resolve_did_jwk_vm, resolve_did_key_vm
-from node.vc.errors import KeyResolutionError, MalformedError
-from node.vc.jose import decode_jws
-from node.vc.multikey import public_key_from_jwk
+from vc.did import did_jwk_for, resolve_did_jwk_vm, resolve_did_key_vm
+from vc.errors import KeyResolutionError, MalformedError
+from vc.jose import decode_jws
+from vc.multikey import public_key_from_jwk
 from wallet_bridge.errors import InvalidNonce, InvalidProof
 
 PROOF_TYP = "openid4vci-proof+jwt"

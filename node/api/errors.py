@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 
 from node.errors import NodeError, StorageFull
 from node.storage import is_storage_full
-from node.vc.errors import LimitExceeded, VCError
+from vc.errors import LimitExceeded, VCError
 from wallet_bridge.errors import OAuthError
 
 log = logging.getLogger(__name__)

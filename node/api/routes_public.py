@@ -13,7 +13,7 @@ from node.api.deps import Runtime
 from node.api.errors import ErrorOut
 from node.credentials.schema import SCHEMA_ID, claims_json_schema
 from node.storage import free_space_problem
-from node.vc.jsonld import bundled_contexts
+from vc.jsonld import bundled_contexts
 
 router = APIRouter()
 

@@ -17,10 +17,10 @@ from node.lookup import share
 from node.lookup.lanes import VerificationsBusy
 from node.lookup.qr import QrError, read_upload
 from node.lookup.service import Outcome, parse_text, verify_input
-from node.vc.errors import VCError
 from node.verification.limits import VerificationTimeout
 from node.web import pages
 from node.web.i18n import choose, t
+from vc.errors import VCError
 
 router = APIRouter(include_in_schema=False)
 

@@ -37,11 +37,11 @@ from node.identity import InstitutionIdentity
 from node.status.allocation import StatusAssignment
 from node.status.entries import status_entries, status_list_url, vcdm11_status
 from node.status.token_status import status_claim
-from node.vc import data_integrity, jose, sdjwt
-from node.vc.digest import jwt_digest, sd_jwt_digest
-from node.vc.errors import KeyResolutionError, VCError
-from node.vc.signer import Ed25519Signer, P256Signer
-from node.vc.terms import expand_strict_memoised
+from vc import data_integrity, jose, sdjwt
+from vc.digest import jwt_digest, sd_jwt_digest
+from vc.errors import KeyResolutionError, VCError
+from vc.signer import Ed25519Signer, P256Signer
+from vc.terms import expand_strict_memoised
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ from node.db.models import CredentialFormat, SignedCopy
 from node.errors import Conflict, NotFound
 from node.learners.accounts import LearnerAccounts, LearnerCredentialView
 from node.lookup.summary import credential_summary
-from node.vc.errors import MalformedError
-from node.vc.jose import decode_jws
 from node.wallet.authorization import OFFERABLE
 from node.wallet.service import OfferCreated, WalletService
+from vc.errors import MalformedError
+from vc.jose import decode_jws
 
 # Media type and file extension of each format's download.
 _FILES: dict[str, tuple[str, str]] = {

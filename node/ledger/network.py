@@ -14,7 +14,7 @@ from node.db.models import ChainDeployment, Institution
 from node.errors import Conflict, NotInitialised
 from node.identity import InstitutionIdentity
 from node.keys.keystore import PrivateKey
-from node.vc.multikey import public_key_to_multibase
+from vc.multikey import public_key_to_multibase
 
 
 def anchoring_account(key: PrivateKey) -> LocalAccount:

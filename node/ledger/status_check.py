@@ -24,9 +24,9 @@ from node.ledger.connection import Ledger
 from node.ledger.status_anchor import chain_list_id
 from node.status.bitstring import Bitstring
 from node.status.entries import REVOKED_VALUE, SUSPENDED_VALUE
-from node.vc import data_integrity
-from node.vc.signer import VerificationKey
 from node.verification.pipeline import TrustUnavailable
+from vc import data_integrity
+from vc.signer import VerificationKey
 
 _LATEST_SECONDS = 5.0
 

@@ -24,10 +24,10 @@ from anchoring.registries import KeyInfo, MemberInfo, MemberStatus, RegistryErro
 from node.db.models import AnchorBatch, BatchState, SignedCopy
 from node.ledger.connection import Ledger
 from node.ledger.status_check import StatusChecker, engine_of
-from node.vc.errors import KeyResolutionError, VCError
-from node.vc.multikey import public_key_from_multibase
-from node.vc.signer import PublicKey, VerificationKey
 from node.verification.pipeline import NetworkFacts, TrustUnavailable
+from vc.errors import KeyResolutionError, VCError
+from vc.multikey import public_key_from_multibase
+from vc.signer import PublicKey, VerificationKey
 
 T = TypeVar("T")
 # An inclusion proof of another member's credential: (leaf index, tree size, path, root).

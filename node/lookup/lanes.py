@@ -23,9 +23,9 @@ from anyio import CapacityLimiter, to_thread
 
 from node.errors import NodeError
 from node.lookup.service import Outcome, verify_input
-from node.vc.jsonld import running_in
 from node.verification.offload import JsonLdWorkers
 from node.verification.pipeline import Verifier
+from vc.jsonld import running_in
 
 # Verifications at once in the ordinary lane, per process. They are CPU-bound under the
 # GIL: more threads than this only wait for it, and overflow the database pool.

@@ -25,8 +25,8 @@ from anchoring.registries import (
 )
 from node.errors import Conflict, InvalidInput, NodeError, Problem
 from node.ledger.connection import Ledger
-from node.vc.errors import VCError
-from node.vc.multikey import public_key_from_multibase
+from vc.errors import VCError
+from vc.multikey import public_key_from_multibase
 
 RECEIPT_TIMEOUT = 60.0
 

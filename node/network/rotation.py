@@ -25,7 +25,7 @@ from node.keys.keystore import KeyKind
 from node.network.governance import Governance, Outcome, refusals
 from node.network.keys import active_key_id, key_ids, key_name, next_key_id, set_active_key_id
 from node.runtime import NodeRuntime
-from node.vc.multikey import public_key_to_multibase
+from vc.multikey import public_key_to_multibase
 
 
 @dataclass(frozen=True)

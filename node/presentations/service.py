@@ -25,14 +25,14 @@ from node.db.models import PresentationRequest
 from node.errors import Forbidden, NotFound
 from node.lookup.service import verdict_of
 from node.lookup.summary import credential_summary
-from node.vc.errors import MalformedError, VCError
-from node.vc.signer import Signer
 from node.verification.pipeline import Check, Verifier
 from node.verification.presentation import (
     PresentationReport,
     PresentedCredential,
     verify_presentation,
 )
+from vc.errors import MalformedError, VCError
+from vc.signer import Signer
 from wallet_bridge import dcql
 from wallet_bridge.errors import InvalidRequest, UnknownPresentationRequest
 from wallet_bridge.presentation import (

@@ -36,8 +36,8 @@ from node.status.entries import (
     status_list_url,
     status_messages,
 )
-from node.vc import data_integrity
-from node.vc.signer import Signer
+from vc import data_integrity
+from vc.signer import Signer
 
 Action = Literal["revoke", "suspend", "reinstate"]
 

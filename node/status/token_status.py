@@ -44,8 +44,8 @@ from typing import Any, Final, Protocol
 from node.status.allocation import StatusAssignment
 from node.status.bitstring import Bitstring
 from node.status.entries import MESSAGE_SIZE, status_list_url
-from node.vc import jose
-from node.vc.signer import Signer
+from vc import jose
+from vc.signer import Signer
 
 TYP: Final = "statuslist+jwt"
 MEDIA_TYPE: Final = "application/statuslist+jwt"

@@ -18,10 +18,6 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from sqlalchemy.orm import Session, sessionmaker
 
 from node.errors import Problem
-from node.vc import data_integrity, jose
-from node.vc.did import StaticDidResolver, did_key_for
-from node.vc.errors import MalformedError, VCError
-from node.vc.signer import Ed25519Signer, P256Signer
 from node.vcapi import envelope
 from node.vcapi.errors import VcApiInvalidInput, VcApiNotSupported
 from node.vcapi.status import ENTRY_TYPE, VcApiStatus, entry_problem, requested_purposes
@@ -34,6 +30,10 @@ from node.vcapi.structure import (
     presentation_problems,
 )
 from node.verification.pipeline import Check, Verifier
+from vc import data_integrity, jose
+from vc.did import StaticDidResolver, did_key_for
+from vc.errors import MalformedError, VCError
+from vc.signer import Ed25519Signer, P256Signer
 
 V2 = "https://www.w3.org/ns/credentials/v2"
 Format = Literal["eddsa-rdfc-2022", "eddsa-jcs-2022", "vc+jwt"]

@@ -37,12 +37,12 @@ from node.status.allocation import StatusAllocator, StatusAssignment
 from node.status.bitstring import Bitstring
 from node.status.entries import status_entries
 from node.status.service import PublishedList, StatusChange, StatusService
-from node.vc import data_integrity
-from node.vc.errors import VCError
-from node.vc.signer import Ed25519Signer, KeyResolver
 from node.vcapi.errors import VcApiInvalidInput, VcApiNotSupported
 from node.vcapi.structure import as_list, issuer_id
 from node.verification.pipeline import Check
+from vc import data_integrity
+from vc.errors import VCError
+from vc.signer import Ed25519Signer, KeyResolver
 
 OWNER = "vcapi"
 ENTRY_TYPE = "BitstringStatusListEntry"

@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from node.errors import Problem
-from node.vc.errors import MalformedError, UndefinedTermError, UnknownContextError
-from node.vc.jsonld import expand_strict
+from vc.errors import MalformedError, UndefinedTermError, UnknownContextError
+from vc.jsonld import expand_strict
 
 CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"

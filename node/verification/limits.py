@@ -4,7 +4,7 @@ A credential's cost grows with what it carries: every Data Integrity proof canon
 document again, every credential of a presentation runs the whole pipeline, every SD-JWT
 disclosure is hashed and decoded, and JSON-LD expansion and RDF canonicalisation grow with
 the document's size. An input over a limit is refused before any of that runs
-(:class:`~node.vc.errors.LimitExceeded`, a 422 naming the limit and its setting); one within
+(:class:`~vc.errors.LimitExceeded`, a 422 naming the limit and its setting); one within
 the limits also has a deadline (:class:`Deadline`), checked between the steps.
 
 The node issues one proof per credential; proof sets and chains of a few are accepted.
@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 
 from node.errors import NodeError
 from node.settings import Settings
-from node.vc.errors import LimitExceeded
+from vc.errors import LimitExceeded
 
 
 class VerificationTimeout(NodeError):

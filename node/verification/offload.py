@@ -3,7 +3,7 @@
 pyld (JSON-LD expansion, RDF canonicalisation) is pure Python: run in the node's process it
 holds the interpreter lock for as long as a document takes, and every other request — a
 JWT verification that needs a millisecond, a page — waits its turn. The public
-verifications therefore hand pyld's work to worker processes (node.vc.jsonld.running_in):
+verifications therefore hand pyld's work to worker processes (vc.jsonld.running_in):
 their lanes (node.lookup.lanes) each have a pool, the large inputs' one at a lower CPU
 priority, so a flood of costly documents queues in processes of its own while the node's
 process keeps answering. A job still running when its request's deadline passes is
@@ -29,9 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
-from node.vc import data_integrity, jsonld
-from node.vc.errors import LimitExceeded, MalformedError, UndefinedTermError, UnknownContextError
 from node.verification.limits import Deadline
+from vc import data_integrity, jsonld
+from vc.errors import LimitExceeded, MalformedError, UndefinedTermError, UnknownContextError
 
 _OPERATIONS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "expand_strict": jsonld.expand_strict,
@@ -133,7 +133,7 @@ class JsonLdWorkers:
         self._closed = False
 
     def runner(self, deadline: Deadline) -> jsonld.Runner:
-        """What node.vc.jsonld.running_in takes: every operation in this pool, each
+        """What vc.jsonld.running_in takes: every operation in this pool, each
         within ``deadline``."""
         return lambda operation, document: self.run(operation, document, deadline)
 

@@ -4,7 +4,7 @@ The check names are a public interface, fixed from the first version (DESIGN.md)
 ``structure``, ``elements``, ``issuer_key``, ``signature``, ``validity``, ``membership``,
 ``status``, ``anchor``, ``holder_binding``. A check whose capability is not there yet reports
 ``ok: None`` ("not checked"), never a silent pass. Only input that is not a credential at all
-raises (:class:`~node.vc.errors.MalformedError`).
+raises (:class:`~vc.errors.MalformedError`).
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from node.vc import data_integrity, jose
-from node.vc.digest import data_integrity_digest, jwt_digest
-from node.vc.errors import KeyResolutionError, UndefinedTermError, UnknownContextError
-from node.vc.signer import KeyResolver, VerificationKey
-from node.vc.terms import expand_strict_memoised
 from node.verification.limits import Deadline, VerifyLimits
 from node.verification.shapes import CredentialView, view_of
+from vc import data_integrity, jose
+from vc.digest import data_integrity_digest, jwt_digest
+from vc.errors import KeyResolutionError, UndefinedTermError, UnknownContextError
+from vc.signer import KeyResolver, VerificationKey
+from vc.terms import expand_strict_memoised
 
 CHECK_NAMES = (
     "structure",

@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from node.vc import data_integrity, jose, sdjwt
-from node.vc.did import StaticDidResolver, did_jwk_for
-from node.vc.errors import KeyResolutionError, MalformedError, VCError
 from node.verification.limits import Deadline
 from node.verification.pipeline import Check, Report, Verifier
 from node.verification.shapes import CREDENTIALS_V2, view_of
+from vc import data_integrity, jose, sdjwt
+from vc.did import StaticDidResolver, did_jwk_for
+from vc.errors import KeyResolutionError, MalformedError, VCError
 
 NO_NONCE = (
     "not checked: no nonce was expected (POST /api/verify): the holder's proof is checked, "

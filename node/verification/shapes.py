@@ -14,8 +14,8 @@ from typing import Any
 
 from node.credentials.render import sd_jwt_vc_as_vcdm
 from node.status.token_status import w3c_entries
-from node.vc import sdjwt
-from node.vc.errors import MalformedError
+from vc import sdjwt
+from vc.errors import MalformedError
 
 CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"

@@ -21,10 +21,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from node.credentials.examples import example_claims
-from node.vc import data_integrity
-from node.vc.did import did_key_for
-from node.vc.signer import Ed25519Signer
 from tests.e2e.test_serve import Server, _wait, init_node
+from vc import data_integrity
+from vc.did import did_key_for
+from vc.signer import Ed25519Signer
 
 FORMATS = ["ldp_vc+eddsa-rdfc-2022", "ldp_vc+eddsa-jcs-2022", "jwt_vc_json", "dc+sd-jwt"]
 CLIENTS = 24

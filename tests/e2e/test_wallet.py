@@ -22,12 +22,12 @@ from sqlalchemy import create_engine, update
 
 from node.credentials.examples import example_claims
 from node.db.models import WalletNonce
-from node.vc import sdjwt
-from node.vc.jose import decode_jws
-from node.vc.multikey import public_key_from_multibase, public_key_to_jwk
 from tests.e2e.test_serve import Server, _wait, init_node
 from tests.interop.jsverifier import JsVerifier, status_list_documents
 from tests.interop.jsverifier import ensure_installed as ensure_verifier
+from vc import sdjwt
+from vc.jose import decode_jws
+from vc.multikey import public_key_from_multibase, public_key_to_jwk
 
 WALLET_DIR = Path(__file__).resolve().parent.parent / "wallet"
 JWT_ID = "MicroCredential_jwt_vc_json"

@@ -16,8 +16,6 @@ import httpx
 import pytest
 
 from node.credentials.examples import example_claims
-from node.vc.jose import decode_jws
-from node.vc.multikey import public_key_from_multibase, public_key_to_jwk
 from tests.e2e.test_serve import Server, init_node
 from tests.e2e.test_wallet import (
     _ensure_wallet_installed,
@@ -26,6 +24,8 @@ from tests.e2e.test_wallet import (
 )
 from tests.interop.jsverifier import JsVerifier
 from tests.interop.jsverifier import ensure_installed as ensure_verifier
+from vc.jose import decode_jws
+from vc.multikey import public_key_from_multibase, public_key_to_jwk
 
 JWT_ID = "MicroCredential_jwt_vc_json"
 CLIENT_ID = "https://wallet.example"

@@ -26,9 +26,9 @@ import httpx
 import pytest
 
 from node.credentials.examples import example_claims
-from node.vc.jose import decode_jws
 from tests.e2e.test_serve import Server, _wait, init_node
 from tests.e2e.tls import TlsFiles, make_test_tls
+from vc.jose import decode_jws
 
 CREDO_DIR = Path(__file__).resolve().parent.parent / "credo"
 JWT_ID = "MicroCredential_jwt_vc_json"

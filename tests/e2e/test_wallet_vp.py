@@ -16,10 +16,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from node.credentials.examples import example_claims
-from node.vc.did import did_jwk_for
-from node.vc.multikey import public_key_to_jwk
 from tests.e2e.test_serve import Server, init_node
 from tests.e2e.test_wallet import _ensure_wallet_installed, run_wallet_script
+from vc.did import did_jwk_for
+from vc.multikey import public_key_to_jwk
 
 TYPES = ["VerifiableCredential", "OpenBadgeCredential"]
 

@@ -16,10 +16,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select, update
 
 from node.db.models import WalletAuthorization
-from node.vc.jose import decode_jws
 from tests.conftest import RunningNode
 from tests.integration.test_learners import PASSWORD, Browser, provision, record
 from tests.integration.test_oid4vci import proof
+from vc.jose import decode_jws
 from wallet_bridge.authorization import code_challenge
 
 ISSUER = "https://uni-a.example"

@@ -299,7 +299,7 @@ def test_a_node_from_its_embedded_chain_joins_and_reanchors(
         sign_workers=1,
         anchor_window_seconds=3600.0,
     )
-    d = start_node(settings_d)
+    d = start_node(settings_d, file_keys=True)  # build_runtime below reads the same key files
     with d.client:
         earlier = _issue(d, 40)
         assert _anchor(d) == 1

@@ -16,10 +16,10 @@ from PIL import Image
 
 from node.credentials.examples import example_claims
 from node.lookup.qr import decode_image
-from node.vc.jose import decode_jws
 from tests.conftest import RunningNode
 from tests.integration.test_learners import PASSWORD, Browser, provision, record
 from tests.integration.test_oid4vci import ISSUER, JWT_ID, _code, _offer, redeem
+from vc.jose import decode_jws
 
 _WALLET_LINK = re.compile(r'id="wallet-link" href="([^"]+)"')
 _PIN = re.compile(r'id="wallet-pin">(\d+)<')

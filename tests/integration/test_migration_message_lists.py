@@ -14,8 +14,8 @@ from node.db.engine import alembic_config, make_engine, session_factory
 from node.db.models import CredentialRecord, StatusList
 from node.status.bitstring import Bitstring
 from node.status.service import StatusService
-from node.vc.did import did_key_for
-from node.vc.signer import Ed25519Signer
+from vc.did import did_key_for
+from vc.signer import Ed25519Signer
 
 _LISTS = [  # key (ids come from the database), owner, purpose
     (1, "institution", "revocation"),

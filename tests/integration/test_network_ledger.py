@@ -25,8 +25,6 @@ from node.ledger.network import genesis_spec, store_deployment
 from node.ledger.service import AnchorService, Round, Rounds
 from node.ledger.status_anchor import chain_list_id
 from node.network.mirror import StatusMirror
-from node.vc import data_integrity
-from node.vc.signer import Ed25519Signer
 from tests.conftest import RunningNode, start_node
 from tests.integration.test_governance import (
     _anchor,
@@ -39,6 +37,8 @@ from tests.integration.test_governance import (
     _verify,
 )
 from tests.peer import Peer
+from vc import data_integrity
+from vc.signer import Ed25519Signer
 
 HEAD_WAIT = 3.0  # the chain head is read at most once a second; allow for a busy machine
 

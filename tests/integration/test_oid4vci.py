@@ -19,11 +19,11 @@ from sqlalchemy import func, select
 from node.credentials.examples import example_claims
 from node.db.models import Base, MailOutbox, SignedCopy
 from node.errors import Conflict
-from node.vc.did import did_key_for
-from node.vc.jose import decode_jws
-from node.vc.multikey import public_key_to_jwk
-from node.vc.signer import Ed25519Signer, P256Signer
 from tests.conftest import RunningNode, make_settings, start_node
+from vc.did import did_key_for
+from vc.jose import decode_jws
+from vc.multikey import public_key_to_jwk
+from vc.signer import Ed25519Signer, P256Signer
 from wallet_bridge.metadata import PRE_AUTHORIZED_GRANT
 
 ISSUER = "https://uni-a.example"

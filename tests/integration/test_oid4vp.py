@@ -18,12 +18,12 @@ from sqlalchemy import update
 
 from node.credentials.examples import example_claims
 from node.db.models import PresentationRequest
-from node.vc import data_integrity
-from node.vc.did import StaticDidResolver, did_jwk_for, did_key_for
-from node.vc.jose import decode_jws, sign_jws, verify_jwt
-from node.vc.multikey import public_key_to_jwk
-from node.vc.signer import Ed25519Signer, P256Signer, Signer
 from tests.conftest import RunningNode
+from vc import data_integrity
+from vc.did import StaticDidResolver, did_jwk_for, did_key_for
+from vc.jose import decode_jws, sign_jws, verify_jwt
+from vc.multikey import public_key_to_jwk
+from vc.signer import Ed25519Signer, P256Signer, Signer
 
 JWT = "jwt_vc_json"
 JCS = "ldp_vc+eddsa-jcs-2022"
@@ -315,8 +315,8 @@ def test_sd_jwt_key_binding_is_checked(node: RunningNode, nonce: str) -> None:
     """dc+sd-jwt: the KB-JWT's nonce and aud are the presentation checks; the holder is the
     cnf key (its did:jwk). The issuer-signed part goes through the pipeline as it is."""
     from node.identity import P256_KEY_NAME
-    from node.vc import sdjwt
     from node.verification.presentation import verify_presentation
+    from vc import sdjwt
 
     runtime = node.client.app.state.runtime  # type: ignore[attr-defined]
     identity = runtime.identity()

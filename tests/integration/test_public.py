@@ -7,9 +7,9 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from node.app import create_app
-from node.vc.did import StaticDidResolver
-from node.vc.jsonld import expand_strict
 from tests.conftest import RunningNode, make_settings
+from vc.did import StaticDidResolver
+from vc.jsonld import expand_strict
 
 
 def test_health_and_readiness(node: RunningNode) -> None:

@@ -18,13 +18,13 @@ from node.issuance.signing import CredentialSigner, SigningJob, issuer_keys
 from node.network.keys import key_name
 from node.status.allocation import StatusAssignment
 from node.status.token_status import read_status
-from node.vc import jose, sdjwt
-from node.vc.did import StaticDidResolver, did_jwk_for
-from node.vc.digest import sd_jwt_digest
-from node.vc.multikey import public_key_to_jwk
-from node.vc.signer import P256Signer
 from tests.conftest import RunningNode
 from tests.integration.test_oid4vci import ISSUER, _code, _credential, _offer, _token, proof
+from vc import jose, sdjwt
+from vc.did import StaticDidResolver, did_jwk_for
+from vc.digest import sd_jwt_digest
+from vc.multikey import public_key_to_jwk
+from vc.signer import P256Signer
 
 SD_ID = "MicroCredential_dc_sd_jwt"
 VCT = ISSUER + "/vct/microcredential/v1"

@@ -9,9 +9,9 @@ import pytest
 
 from node.credentials.examples import example_claims
 from node.status.bitstring import MIN_ENTRIES, Bitstring
-from node.vc import data_integrity, jose
-from node.vc.did import StaticDidResolver
 from tests.conftest import RunningNode
+from vc import data_integrity, jose
+from vc.did import StaticDidResolver
 
 
 def _issue(node: RunningNode, n: int, fmt: str = "ldp_vc+eddsa-jcs-2022") -> dict[str, Any]:

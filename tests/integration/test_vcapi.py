@@ -12,14 +12,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from node.status.bitstring import MIN_ENTRIES, Bitstring
-from node.vc import data_integrity
-from node.vc.did import StaticDidResolver, did_key_for
-from node.vc.multikey import public_key_from_multibase, public_key_to_jwk
-from node.vc.signer import Ed25519Signer
 from node.vcapi.status import record_id_for
 from tests.conftest import RunningNode
 from tests.interop.conftest import js_verifier
 from tests.interop.jsverifier import JsVerifier
+from vc import data_integrity
+from vc.did import StaticDidResolver, did_key_for
+from vc.multikey import public_key_from_multibase, public_key_to_jwk
+from vc.signer import Ed25519Signer
 
 __all__ = ["js_verifier"]  # the session fixture of tests/interop, used here too
 

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from node.credentials.examples import example_claims
-from node.vc.multikey import public_key_from_multibase, public_key_to_jwk
 from tests.conftest import RunningNode
 from tests.interop.jsverifier import JsVerifier, status_list_documents
+from vc.multikey import public_key_from_multibase, public_key_to_jwk
 
 pytestmark = pytest.mark.interop
 
@@ -35,7 +35,7 @@ def _issued(node: RunningNode) -> tuple[dict[str, Any], dict[str, Any]]:
 def _learner_did() -> str:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from node.vc.did import did_key_for
+    from vc.did import did_key_for
 
     return did_key_for(Ed25519PrivateKey.generate().public_key())[0]
 

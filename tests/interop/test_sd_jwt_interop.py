@@ -15,13 +15,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from node.credentials.examples import example_claims
-from node.vc import jose, sdjwt
-from node.vc.did import did_jwk_for
-from node.vc.multikey import public_key_from_multibase, public_key_to_jwk
-from node.vc.signer import P256Signer
 from tests.conftest import RunningNode
 from tests.integration.test_oid4vci import _code, _credential, _offer, _token, proof
 from tests.interop.jsverifier import JsVerifier
+from vc import jose, sdjwt
+from vc.did import did_jwk_for
+from vc.multikey import public_key_from_multibase, public_key_to_jwk
+from vc.signer import P256Signer
 
 pytestmark = pytest.mark.interop
 

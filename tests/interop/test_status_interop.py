@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 
 from node.credentials.examples import example_claims
-from node.vc.multikey import public_key_from_multibase, public_key_to_jwk
 from tests.conftest import RunningNode
 from tests.interop.jsverifier import JsVerifier, VerifyResult, status_list_documents
 from tests.interop.test_node_credentials import jwt_claims, served
+from vc.multikey import public_key_from_multibase, public_key_to_jwk
 
 pytestmark = pytest.mark.interop
 

@@ -15,13 +15,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from node.credentials.examples import example_claims
-from node.vc import jose
-from node.vc.multikey import public_key_from_multibase, public_key_to_jwk
 from tests.conftest import RunningNode
 from tests.integration.test_oid4vci import _offer, redeem
 from tests.interop.jsverifier import JsVerifier, status_list_documents
 from tests.interop.test_node_credentials import served
 from tests.interop.test_sd_jwt_interop import _status_lists
+from vc import jose
+from vc.multikey import public_key_from_multibase, public_key_to_jwk
 
 pytestmark = pytest.mark.interop
 

@@ -36,8 +36,8 @@
 // `"ignoreStatus": true` skips all this (with a warning).
 //
 // Offline: the document loader serves only the request's `documents`, the
-// JSON-LD contexts bundled with the Python package (node/vc/contexts and
-// node/credentials/contexts, each an index.json URL -> file), the security
+// JSON-LD contexts bundled with the Python package (vc/contexts, its
+// index.json maps URL -> file), the security
 // v1/v2 vocabularies bundled in jsonld-signatures (used when framing a
 // controller document), and did:key (derived from the key itself). Any other
 // URL throws.
@@ -73,10 +73,7 @@ import {getListFromStatusListJWT} from '@sd-jwt/jwt-status-list';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..', '..');
-const CONTEXT_DIRS = [
-  join(REPO, 'node', 'vc', 'contexts'),
-  join(REPO, 'node', 'credentials', 'contexts'),
-];
+const CONTEXT_DIRS = [join(REPO, 'vc', 'contexts')];
 
 const DID_V1 = 'https://www.w3.org/ns/did/v1';
 const MULTIKEY_V1 = 'https://w3id.org/security/multikey/v1';

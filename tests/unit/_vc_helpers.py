@@ -8,9 +8,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from node.vc.did import did_key_for
-from node.vc.multikey import private_key_from_multibase
-from node.vc.signer import Ed25519Signer
+from vc.did import did_key_for
+from vc.multikey import private_key_from_multibase
+from vc.signer import Ed25519Signer
 
 VECTORS = Path(__file__).parent / "vectors" / "vc-di-eddsa"
 

@@ -22,8 +22,8 @@ from node.credentials.render import (
     to_vcdm2,
     to_vcdm11_claims,
 )
-from node.vc.errors import UndefinedTermError
-from node.vc.jsonld import bundled_contexts, canonize, expand_strict
+from vc.errors import UndefinedTermError
+from vc.jsonld import bundled_contexts, canonize, expand_strict
 
 ISSUER = IssuerInfo(
     id="did:web:node.uv.example.edu",

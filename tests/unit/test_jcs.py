@@ -1,4 +1,4 @@
-"""node.vc.jcs must be byte-identical to the reference ``rfc8785`` package — or raise alike."""
+"""vc.jcs must be byte-identical to the reference ``rfc8785`` package — or raise alike."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import rfc8785
 
-from node.vc import jcs
 from tests.unit._vc_helpers import VECTORS, load
+from vc import jcs
 
 
 def _same(value: Any) -> None:

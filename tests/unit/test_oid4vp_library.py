@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from node.vc.did import StaticDidResolver, did_key_for, resolve_did_key
-from node.vc.jose import decode_jws, verify_jwt
-from node.vc.signer import P256Signer
+from vc.did import StaticDidResolver, did_key_for, resolve_did_key
+from vc.jose import decode_jws, verify_jwt
+from vc.signer import P256Signer
 from wallet_bridge import dcql
 from wallet_bridge.errors import InvalidRequest
 from wallet_bridge.presentation import (

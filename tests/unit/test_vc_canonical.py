@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from pyld import jsonld
 
-from node.vc import data_integrity as di
-from node.vc.errors import LimitExceeded
-from node.vc.jsonld import canonize, document_loader
 from tests.unit._vc_helpers import load
+from vc import data_integrity as di
+from vc.errors import LimitExceeded
+from vc.jsonld import canonize, document_loader
 
 TRICKY_STRINGS = [
     "plain",

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 import rfc8785
 
-from node.vc import data_integrity as di
-from node.vc.did import StaticDidResolver, did_key_for
-from node.vc.errors import MalformedError, UndefinedTermError
-from node.vc.signer import VerificationKey
 from tests.unit._vc_helpers import load, signer_from_secret, spec_signer
+from vc import data_integrity as di
+from vc.did import StaticDidResolver, did_key_for
+from vc.errors import MalformedError, UndefinedTermError
+from vc.signer import VerificationKey
 
 CREATED = "2023-02-24T23:36:38Z"
 RESOLVE = StaticDidResolver()

@@ -6,7 +6,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from node.vc.did import (
+from tests.unit._vc_helpers import load
+from vc.did import (
     StaticDidResolver,
     did_jwk_for,
     did_key_for,
@@ -15,9 +16,8 @@ from node.vc.did import (
     resolve_did_key,
     resolve_did_key_vm,
 )
-from node.vc.errors import KeyResolutionError
-from node.vc.multikey import public_key_to_jwk, public_key_to_multibase
-from tests.unit._vc_helpers import load
+from vc.errors import KeyResolutionError
+from vc.multikey import public_key_to_jwk, public_key_to_multibase
 
 
 def test_did_key_ed25519_from_spec_key() -> None:

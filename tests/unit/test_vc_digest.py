@@ -5,15 +5,15 @@ import hashlib
 import pytest
 import rfc8785
 
-from node.vc.digest import (
+from tests.unit._vc_helpers import load
+from vc.digest import (
     data_integrity_digest,
     digest_hex,
     jwt_digest,
     leaf_digest,
     sd_jwt_digest,
 )
-from node.vc.errors import MalformedError
-from tests.unit._vc_helpers import load
+from vc.errors import MalformedError
 
 
 def test_data_integrity_digest_is_sha256_of_jcs_with_proof() -> None:

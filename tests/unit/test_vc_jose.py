@@ -12,11 +12,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from node.vc.did import StaticDidResolver, did_key_for
-from node.vc.errors import MalformedError
-from node.vc.jose import decode_jws, sign_jwt_vc_json, sign_vc_jwt, verify_jwt
-from node.vc.signer import Ed25519Signer, P256Signer
 from tests.unit._vc_helpers import load
+from vc.did import StaticDidResolver, did_key_for
+from vc.errors import MalformedError
+from vc.jose import decode_jws, sign_jwt_vc_json, sign_vc_jwt, verify_jwt
+from vc.signer import Ed25519Signer, P256Signer
 
 RESOLVE = StaticDidResolver()
 NBF = 1_700_000_000

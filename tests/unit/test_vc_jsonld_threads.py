@@ -16,10 +16,10 @@ from node.credentials import vocab
 from node.credentials.examples import example_claims
 from node.credentials.profile import RequirementProfile, validate_claims
 from node.credentials.render import IssuerInfo, to_vcdm2
-from node.vc.data_integrity import canonize_rdfc
-from node.vc.errors import UndefinedTermError
-from node.vc.jsonld import canonize, expand_strict
-from node.vc.terms import expand_strict_memoised
+from vc.data_integrity import canonize_rdfc
+from vc.errors import UndefinedTermError
+from vc.jsonld import canonize, expand_strict
+from vc.terms import expand_strict_memoised
 
 ISSUER = IssuerInfo(
     id="did:web:threads.example",

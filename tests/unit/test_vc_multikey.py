@@ -4,8 +4,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from node.vc.errors import MalformedError
-from node.vc.multikey import (
+from tests.unit._vc_helpers import load
+from vc.errors import MalformedError
+from vc.multikey import (
     multibase_decode,
     multibase_encode,
     private_key_from_multibase,
@@ -14,7 +15,6 @@ from node.vc.multikey import (
     public_key_to_jwk,
     public_key_to_multibase,
 )
-from tests.unit._vc_helpers import load
 
 
 def test_multibase_round_trip_and_leading_zeros() -> None:

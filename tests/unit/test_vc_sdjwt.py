@@ -28,12 +28,12 @@ from node.status.token_status import (
     token_from_version,
     w3c_entries,
 )
-from node.vc import jose, sdjwt
-from node.vc.did import StaticDidResolver, did_jwk_for, did_key_for
-from node.vc.digest import sd_jwt_digest
-from node.vc.errors import MalformedError
-from node.vc.multikey import public_key_to_jwk
-from node.vc.signer import Ed25519Signer, P256Signer
+from vc import jose, sdjwt
+from vc.did import StaticDidResolver, did_jwk_for, did_key_for
+from vc.digest import sd_jwt_digest
+from vc.errors import MalformedError
+from vc.multikey import public_key_to_jwk
+from vc.signer import Ed25519Signer, P256Signer
 
 RESOLVE = StaticDidResolver()
 NOW = 1_750_000_000

@@ -13,10 +13,10 @@ from node.credentials import vocab
 from node.credentials.examples import example_claims
 from node.credentials.profile import RequirementProfile, validate_claims
 from node.credentials.render import IssuerInfo, to_vcdm2
-from node.vc import data_integrity, jsonld
-from node.vc.errors import LimitExceeded, UndefinedTermError, UnknownContextError
 from node.verification.limits import Deadline, VerificationTimeout
 from node.verification.offload import JsonLdWorkers
+from vc import data_integrity, jsonld
+from vc.errors import LimitExceeded, UndefinedTermError, UnknownContextError
 
 ISSUER = IssuerInfo(
     id="did:web:offload.example",

@@ -11,9 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from node.vc.did import did_key_for
-from node.vc.multikey import public_key_to_jwk
-from node.vc.signer import Ed25519Signer, P256Signer
+from vc.did import did_key_for
+from vc.multikey import public_key_to_jwk
+from vc.signer import Ed25519Signer, P256Signer
 from wallet_bridge import catalogue
 from wallet_bridge.errors import (
     InvalidCredentialRequest,

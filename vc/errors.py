@@ -12,7 +12,7 @@ from __future__ import annotations
 
 
 class VCError(Exception):
-    """Base class of every error raised by :mod:`node.vc`."""
+    """Base class of every error raised by :mod:`vc`."""
 
 
 class UnknownContextError(VCError):

@@ -21,9 +21,9 @@ from typing import Any
 from pyld import canon, jsonld
 from pyld.context_resolver import ContextResolver
 
-from node.vc.errors import LimitExceeded, UndefinedTermError, UnknownContextError
+from vc.errors import LimitExceeded, UndefinedTermError, UnknownContextError
 
-_CONTEXT_DIRS = ("node.vc", "node.credentials")
+_CONTEXT_DIRS = ("vc",)
 
 
 @cache

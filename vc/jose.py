@@ -27,8 +27,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from node.vc.errors import KeyResolutionError, MalformedError
-from node.vc.signer import KeyResolver, Signer
+from vc.errors import KeyResolutionError, MalformedError
+from vc.signer import KeyResolver, Signer
 
 _JOSE_ALG = {"ES256": "ES256", "Ed25519": "EdDSA"}
 LEEWAY_SECONDS = 60

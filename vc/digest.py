@@ -14,8 +14,8 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from node.vc import jcs
-from node.vc.errors import MalformedError
+from vc import jcs
+from vc.errors import MalformedError
 
 
 def data_integrity_digest(credential: Mapping[str, Any]) -> bytes:

@@ -1,4 +1,4 @@
-"""The undefined-term check (:func:`node.vc.jsonld.expand_strict`), memoised.
+"""The undefined-term check (:func:`vc.jsonld.expand_strict`), memoised.
 
 Whether JSON-LD expansion drops a property or leaves a type relative depends on the keys,
 the nesting, the contexts and the values of keyword keys (``@type``/``type``, ...), never on
@@ -23,8 +23,8 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
-from node.vc.errors import UndefinedTermError, UnknownContextError
-from node.vc.jsonld import bundled_contexts, expand_strict
+from vc.errors import UndefinedTermError, UnknownContextError
+from vc.jsonld import bundled_contexts, expand_strict
 
 # skeleton → None (all terms defined), the undefined terms, or the unknown context's URL
 _Verdict = tuple[str, ...] | str | None

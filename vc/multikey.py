@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from node.vc.errors import MalformedError
-from node.vc.signer import PublicKey
+from vc.errors import MalformedError
+from vc.signer import PublicKey
 
 ED25519_PUB = b"\xed\x01"
 P256_PUB = b"\x80\x24"

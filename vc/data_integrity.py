@@ -25,11 +25,11 @@ import pyoxigraph
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from node.vc import jcs
-from node.vc.errors import KeyResolutionError, MalformedError, VCError
-from node.vc.jsonld import canonize, current_runner, expand_strict
-from node.vc.multikey import multibase_decode, multibase_encode
-from node.vc.signer import KeyResolver, Signer
+from vc import jcs
+from vc.errors import KeyResolutionError, MalformedError, VCError
+from vc.jsonld import canonize, current_runner, expand_strict
+from vc.multikey import multibase_decode, multibase_encode
+from vc.signer import KeyResolver, Signer
 
 Cryptosuite = Literal["eddsa-rdfc-2022", "eddsa-jcs-2022"]
 RDFC: Cryptosuite = "eddsa-rdfc-2022"
@@ -116,7 +116,7 @@ def canonize_rdfc(document: Mapping[str, Any]) -> str:
 
     Raises :class:`UndefinedTermError` / :class:`UnknownContextError` like expand_strict,
     :class:`LimitExceeded` for a document too costly to canonicalise. Runs in the thread's
-    runner when it has one (node.vc.jsonld.running_in).
+    runner when it has one (vc.jsonld.running_in).
     """
     run = current_runner()
     if run is not None:
@@ -427,11 +427,11 @@ def sign_with_digest(
     document: Mapping[str, Any], signer: Signer, **options: Any
 ) -> tuple[dict[str, Any], bytes]:
     """:func:`sign` (same arguments), and the SHA-256 of the JCS (RFC 8785) of the secured
-    document — ``node.vc.digest.data_integrity_digest`` of it — for eddsa-jcs-2022 without a
+    document — ``vc.digest.data_integrity_digest`` of it — for eddsa-jcs-2022 without a
     chain made from the document's JCS already computed for signing."""
     secured, halves = _sign(document, signer, **options)
     if halves is None:
-        from node.vc.digest import data_integrity_digest
+        from vc.digest import data_integrity_digest
 
         return secured, data_integrity_digest(secured)
     try:

@@ -17,7 +17,7 @@ Key binding (§7.3): a KB-JWT (``typ`` ``kb+jwt``) signed by the key in ``cnf.jw
 ``iat``, ``aud``, ``nonce`` and ``sd_hash`` = base64url(SHA-256(the presentation up to and
 including the ``~`` before the KB-JWT)).
 
-Issuer keys are resolved like every JWS of the node (:func:`node.vc.jose.verify_jwt`: the
+Issuer keys are resolved like every JWS of the node (:func:`vc.jose.verify_jwt`: the
 ``kid`` is a DID URL whose controller must be ``iss``).
 """
 
@@ -33,11 +33,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from node.vc import jose
-from node.vc.did import resolve_did_jwk, resolve_did_key, verification_key_from_document
-from node.vc.errors import KeyResolutionError, MalformedError
-from node.vc.multikey import public_key_from_jwk, public_key_to_jwk
-from node.vc.signer import KeyResolver, Signer
+from vc import jose
+from vc.did import resolve_did_jwk, resolve_did_key, verification_key_from_document
+from vc.errors import KeyResolutionError, MalformedError
+from vc.multikey import public_key_from_jwk, public_key_to_jwk
+from vc.signer import KeyResolver, Signer
 
 SD_JWT_VC_TYP = "dc+sd-jwt"
 LEGACY_SD_JWT_VC_TYP = "vc+sd-jwt"  # SD-JWT VC drafts before 06; older wallets

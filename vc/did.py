@@ -16,13 +16,13 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from node.vc.errors import KeyResolutionError, MalformedError
-from node.vc.multikey import (
+from vc.errors import KeyResolutionError, MalformedError
+from vc.multikey import (
     public_key_from_jwk,
     public_key_from_multibase,
     public_key_to_multibase,
 )
-from node.vc.signer import PublicKey, VerificationKey
+from vc.signer import PublicKey, VerificationKey
 
 DID_V1 = "https://www.w3.org/ns/did/v1"
 MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
@@ -166,7 +166,7 @@ def resolve_did_jwk_vm(vm_id: str) -> VerificationKey:
 
 
 class StaticDidResolver:
-    """A :data:`~node.vc.signer.KeyResolver` over known DID documents plus did:key/did:jwk.
+    """A :data:`~vc.signer.KeyResolver` over known DID documents plus did:key/did:jwk.
 
     ``documents`` maps a DID to its document (e.g. the node's own did:web document, or
     partner documents built from the chain registry). did:key and did:jwk are resolved

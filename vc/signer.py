@@ -89,5 +89,5 @@ class VerificationKey:
     purposes: frozenset[str] | None = None
 
 
-# Raises node.vc.errors.KeyResolutionError when the id cannot be resolved.
+# Raises vc.errors.KeyResolutionError when the id cannot be resolved.
 KeyResolver = Callable[[str], VerificationKey]
