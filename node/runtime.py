@@ -33,6 +33,7 @@ from node.identity import (
 from node.issuance.service import IssuanceService
 from node.issuance.signing import CredentialSigner, IssuerKeys, SigningPool, issuer_keys
 from node.keys.keystore import FileKeyStore, KeyStore, KeyStoreError
+from node.learners.service import Learners
 from node.ledger.connection import Ledger, open_ledger
 from node.ledger.network import anchoring_account
 from node.ledger.service import AnchorService, Rounds
@@ -42,16 +43,20 @@ from node.ledger.worker import AnchorWorker, WorkerSettings
 from node.lookup.lanes import VerificationLanes
 from node.lookup.limits import Counters, counters
 from node.mail.outbox import OUTBOX_KEY_NAME, Outbox
+from node.network.discovery import MemberDirectory
 from node.network.fetch import PeerLimits
+from node.network.governance import Governance
 from node.network.keys import key_name, signing_keys
 from node.network.mirror import StatusMirror
 from node.network.proofs import PeerAnchors, SuppliedProofs
+from node.network.rotation import KeyRotation
 from node.presentations.service import PresentationService
 from node.settings import Settings
 from node.setup import update_institution
 from node.status.allocation import StatusAllocator
 from node.status.service import StatusService
 from node.storage import prepare_data_dir
+from node.tokens import ApiTokens
 from node.verification.limits import VerifyLimits
 from node.verification.pipeline import Verifier
 from node.wallet.service import WalletService
@@ -89,6 +94,12 @@ class NodeRuntime:
     _wallet: WalletService | None = field(default=None, init=False)
     _presentations: PresentationService | None = field(default=None, init=False)
     _outbox: Outbox | None = field(default=None, init=False)
+    _learners: Learners | None = field(default=None, init=False)
+    _tokens: ApiTokens | None = field(default=None, init=False)
+    _proofs: SuppliedProofs | None = field(default=None, init=False)
+    _members: MemberDirectory | None = field(default=None, init=False)
+    _governance: Governance | None = field(default=None, init=False)
+    _rotation: KeyRotation | None = field(default=None, init=False)
     _signers_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _ledger_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _counters: Counters | None = field(default=None, init=False)
@@ -222,11 +233,13 @@ class NodeRuntime:
             )
         # peers' anchor proofs (kept, or fetched from the issuing member's node)
         peers = PeerAnchors(
-            SuppliedProofs(self.settings.data_dir),
+            self.supplied_proofs(),
             ledger,
             limits=PeerLimits.from_settings(self.settings),
+            directory=self.members(),
         )
-        mirror = StatusMirror.from_settings(self.settings, ledger)  # peers' status lists
+        # peers' status lists
+        mirror = StatusMirror.from_settings(self.settings, ledger, directory=self.members())
         trust = LedgerTrust(
             self.sessions,
             ledger,
@@ -302,6 +315,62 @@ class NodeRuntime:
                     self._presentations = service
         return service
 
+    def learners(self) -> Learners:
+        """Learner accounts, sign-in (its limits counted in :meth:`rate_counters`) and the
+        sign-in forms' CSRF tokens."""
+        service = self._learners
+        if service is None:
+            with self._signers_lock:
+                service = self._learners
+                if service is None:
+                    service = Learners.build(
+                        self.sessions,
+                        self.settings,
+                        outbox=self.outbox(),
+                        counters=self.rate_counters(),
+                    )
+                    self._learners = service
+        return service
+
+    def api_tokens(self) -> ApiTokens:
+        """The hashed API tokens with their roles."""
+        if self._tokens is None:
+            self._tokens = ApiTokens(self.sessions)
+        return self._tokens
+
+    def supplied_proofs(self) -> SuppliedProofs:
+        """Anchor proofs of other members' credentials, handed over by their holders."""
+        if self._proofs is None:
+            self._proofs = SuppliedProofs(self.settings.data_dir, self.ledger)
+        return self._proofs
+
+    def members(self) -> MemberDirectory:
+        """The network's members from the chain (cached until a block changes them)."""
+        if self._members is None:
+            self._members = MemberDirectory(self.ledger())
+        return self._members
+
+    def governance(self) -> Governance:
+        """This node's voice in the network: proposals, votes, executions."""
+        if self._governance is None:
+            confirmations = self.settings.anchor_confirmations
+            self._governance = Governance(self.ledger, confirmations=confirmations)
+        return self._governance
+
+    def key_rotation(self) -> KeyRotation:
+        """The signing key's rotation; switching keys rebuilds what signs (reload_identity)."""
+        if self._rotation is None:
+            self._rotation = KeyRotation(
+                keystore=lambda: self.keystore,
+                data_dir=self.settings.data_dir,
+                ledger=self.ledger,
+                governance=self.governance(),
+                sessions=self.sessions,
+                status=self.status,
+                switched=self.reload_identity,
+            )
+        return self._rotation
+
     def anchoring_account(self) -> LocalAccount:
         return anchoring_account(self.keystore.private_key(ANCHORING_KEY_NAME))
 
@@ -326,7 +395,7 @@ class NodeRuntime:
     def ledger_rounds(self) -> Rounds:
         """One round of ledger work: publish changed status lists, anchor credential
         batches, anchor status list versions."""
-        mirror = StatusMirror.from_settings(self.settings, self.ledger())
+        mirror = StatusMirror.from_settings(self.settings, self.ledger(), directory=self.members())
         return Rounds(
             [_Publisher(self.status), self.anchor_worker(), self.status_anchorer(), mirror]
         )
