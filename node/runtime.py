@@ -30,6 +30,7 @@ from node.identity import (
     VCAPI_P256_KEY_NAME,
     InstitutionIdentity,
 )
+from node.issuance.records import CredentialRecords
 from node.issuance.service import IssuanceService
 from node.issuance.signing import CredentialSigner, IssuerKeys, SigningPool, issuer_keys
 from node.keys.keystore import FileKeyStore, KeyStore, KeyStoreError
@@ -94,6 +95,7 @@ class NodeRuntime:
     _wallet: WalletService | None = field(default=None, init=False)
     _presentations: PresentationService | None = field(default=None, init=False)
     _outbox: Outbox | None = field(default=None, init=False)
+    _records: CredentialRecords | None = field(default=None, init=False)
     _learners: Learners | None = field(default=None, init=False)
     _tokens: ApiTokens | None = field(default=None, init=False)
     _proofs: SuppliedProofs | None = field(default=None, init=False)
@@ -194,6 +196,12 @@ class NodeRuntime:
         self.reload_identity()
         return row
 
+    def records(self) -> CredentialRecords:
+        """The institution's credential records: states, status indexes, signed copies."""
+        if self._records is None:
+            self._records = CredentialRecords(self.sessions, StatusAllocator(self.sessions))
+        return self._records
+
     def issuance(self) -> IssuanceService:
         if self._issuance is None:
             self._pool = SigningPool(self._issuer_keys(), self.settings.sign_workers)
@@ -201,7 +209,7 @@ class NodeRuntime:
                 self.sessions,
                 self._pool,
                 self.settings.profile,
-                StatusAllocator(self.sessions),
+                self.records(),
                 require_approval=self.settings.require_approval,
             )
         return self._issuance
@@ -288,10 +296,10 @@ class NodeRuntime:
                         self.sessions,
                         CredentialSigner(self._issuer_keys()),
                         self.outbox(),
+                        self.records(),
                         origin=self.settings.origin,
                         institution_name=identity.name,
                         require_approval=self.settings.require_approval,
-                        allocator=StatusAllocator(self.sessions),
                     )
                     self._wallet = service
         return service

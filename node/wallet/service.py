@@ -29,16 +29,15 @@ from node.db.models import (
     CredentialFormat,
     CredentialRecord,
     RecordState,
-    SignedCopy,
     WalletAccessToken,
     WalletDeferred,
     WalletNonce,
     WalletOffer,
 )
-from node.errors import InvalidInput, NotFound, Problem
-from node.issuance.signing import CredentialSigner, SignedCopyData, SigningJob
+from node.errors import InvalidInput, Problem
+from node.issuance.records import CredentialRecords, status_of
+from node.issuance.signing import CredentialSigner, SigningJob
 from node.mail.outbox import Outbox
-from node.status.allocation import StatusAllocator, StatusAssignment
 from node.wallet.authorization import (
     AuthorizationService,
     AuthorizationSettings,
@@ -143,17 +142,17 @@ class WalletService:
         sessions: sessionmaker[Session],
         signer: CredentialSigner,
         outbox: Outbox,
+        records: CredentialRecords,
         *,
         origin: str,
         institution_name: str,
         require_approval: bool,
         settings: WalletSettings | None = None,
-        allocator: StatusAllocator | None = None,
     ) -> None:
         self._sessions = sessions
         self._signer = signer
         self._outbox = outbox
-        self._allocator = allocator
+        self._records = records
         self._published: dict[str, bytes] = {}
         self._require_approval = require_approval
         self.settings = settings or WalletSettings()
@@ -250,9 +249,7 @@ class WalletService:
             offer_by_reference_url(self.endpoints.credential_issuer, code)
         )
         with self._sessions() as session:
-            record = session.get(CredentialRecord, record_id)
-            if record is None or "vcapi" in record.claims:  # VC API status records: not ours
-                raise NotFound(f"no credential record {record_id}")
+            record = self._records.get(session, record_id)  # VC API status records: not ours
             uri = offer_with_grants(
                 session,
                 self.endpoints.credential_issuer,
@@ -445,7 +442,7 @@ class WalletService:
                 return Answer(
                     202, deferred_response(transaction_id, self.settings.deferred_interval_seconds)
                 )
-            self._give_status(session, record)  # before this transaction writes (SQLite)
+            self._records.give_status(session, record)  # before this transaction writes (SQLite)
             credentials = self._issue(session, record, request.configuration.id, holders, now)
             session.commit()
         return Answer(200, credential_response(credentials))
@@ -471,7 +468,7 @@ class WalletService:
                 return Answer(
                     202, deferred_response(transaction_id, self.settings.deferred_interval_seconds)
                 )
-            self._give_status(session, record)  # before this transaction writes (SQLite)
+            self._records.give_status(session, record)  # before this transaction writes (SQLite)
             claimed = session.execute(
                 update(WalletDeferred)
                 .where(WalletDeferred.id == deferred.id, WalletDeferred.delivered_at.is_(None))
@@ -485,29 +482,6 @@ class WalletService:
         return Answer(200, credential_response(credentials))
 
     # -- internals -------------------------------------------------------------------------
-
-    def _give_status(self, session: Session, record: CredentialRecord) -> None:
-        """Status bits for a record signed first through the wallet (approved, never issued
-        by the admin API). They are reserved in their own committed transaction, as bulk
-        issuance does, and set only if no concurrent request set them first (the row is
-        locked on PostgreSQL; the conditional UPDATE covers SQLite). A lost race leaves the
-        reserved indexes unused, never reused."""
-        if self._allocator is None or _status_of(record) is not None:
-            return
-        (status,) = self._allocator.allocate(1)
-        session.execute(
-            update(CredentialRecord)
-            .where(CredentialRecord.id == record.id, CredentialRecord.revocation_list_id.is_(None))
-            .values(
-                revocation_list_id=status.revocation[0],
-                revocation_index=status.revocation[1],
-                suspension_list_id=status.suspension[0],
-                suspension_index=status.suspension[1],
-                message_list_id=status.message[0] if status.message else None,
-                message_index=status.message[1] if status.message else None,
-            )
-        )
-        session.refresh(record)
 
     def _token(self, session: Session, access_token: str | None) -> WalletAccessToken:
         if not access_token:
@@ -541,35 +515,16 @@ class WalletService:
         record's one revocation and one suspension entry (SD-JWT VC: the Token Status List
         view of the same bits)."""
         fmt = FORMATS[configuration_id]
-        if record.state != RecordState.ISSUED:
-            record.state = RecordState.ISSUED.value
-            record.issued_at = now.replace(microsecond=0)
+        self._records.mark_issued(record, now.replace(microsecond=0))
         issued_at = record.issued_at or now.replace(microsecond=0)
-        status = _status_of(record)
+        status = status_of(record)
         out: list[str | dict[str, Any]] = []
         for holder in holders:
             job = SigningJob(record.id, record.claims, holder.did, issued_at, (fmt,), status)
             (copy,) = self._signer.sign(job)
-            self._store(session, record.id, copy)
+            self._records.add_copy_once(session, record.id, copy)
             out.append(copy.content if fmt in _COMPACT_FORMATS else json.loads(copy.content))
         return out
-
-    @staticmethod
-    def _store(session: Session, record_id: str, copy: SignedCopyData) -> None:
-        # The same holder asking twice for the same record gets the same bytes: one row.
-        exists = session.scalar(
-            select(SignedCopy.id).where(SignedCopy.leaf_digest == copy.leaf_digest)
-        )
-        if exists is None:
-            session.add(
-                SignedCopy(
-                    record_id=record_id,
-                    format=copy.format.value,
-                    content=copy.content,
-                    leaf_digest=copy.leaf_digest,
-                )
-            )
-            session.flush()
 
 
 class _DbNonces:
@@ -593,25 +548,6 @@ class _DbNonces:
 
 
 _COMPACT_FORMATS = (CredentialFormat.JWT_VC_JSON, CredentialFormat.SD_JWT_VC)
-
-
-def _status_of(record: CredentialRecord) -> StatusAssignment | None:
-    """The record's revocation and suspension bits (None: no status lists assigned)."""
-    if (
-        record.revocation_list_id is None
-        or record.revocation_index is None
-        or record.suspension_list_id is None
-        or record.suspension_index is None
-    ):
-        return None
-    message = None
-    if record.message_list_id is not None and record.message_index is not None:
-        message = (record.message_list_id, record.message_index)
-    return StatusAssignment(
-        (record.revocation_list_id, record.revocation_index),
-        (record.suspension_list_id, record.suspension_index),
-        message,
-    )
 
 
 def _mail_body(link: str, needs_pin: bool, expires_at: datetime, page_url: str) -> str:
