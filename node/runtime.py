@@ -60,7 +60,11 @@ from node.storage import prepare_data_dir
 from node.tokens import ApiTokens
 from node.verification.limits import VerifyLimits
 from node.verification.pipeline import Verifier
-from node.wallet.service import WalletService
+from node.wallet.authorization import AuthorizationService, AuthorizationSettings
+from node.wallet.credential import WalletCredentials
+from node.wallet.issuer import IssuerMetadata, WalletIssuer
+from node.wallet.offers import WalletOffers
+from node.wallet.tokens import WalletTokens
 from vc.did import StaticDidResolver
 from vc.signer import Ed25519Signer, P256Signer
 
@@ -92,7 +96,12 @@ class NodeRuntime:
     _lanes: VerificationLanes | None = field(default=None, init=False)
     _ledger: Ledger | None = field(default=None, init=False)
     _status: StatusService | None = field(default=None, init=False)
-    _wallet: WalletService | None = field(default=None, init=False)
+    _wallet_issuer: WalletIssuer | None = field(default=None, init=False)
+    _wallet_metadata: IssuerMetadata | None = field(default=None, init=False)
+    _wallet_credentials: WalletCredentials | None = field(default=None, init=False)
+    _wallet_offers: WalletOffers | None = field(default=None, init=False)
+    _wallet_tokens: WalletTokens | None = field(default=None, init=False)
+    _authorizations: AuthorizationService | None = field(default=None, init=False)
     _presentations: PresentationService | None = field(default=None, init=False)
     _outbox: Outbox | None = field(default=None, init=False)
     _records: CredentialRecords | None = field(default=None, init=False)
@@ -175,7 +184,8 @@ class NodeRuntime:
         self._issuance = None
         self._status = None
         self._verifier = None
-        self._wallet = None
+        self._wallet_metadata = None  # names the institution
+        self._wallet_credentials = None
         self._presentations = None
         self._identity = None
 
@@ -284,24 +294,70 @@ class NodeRuntime:
             self._outbox = Outbox(self.sessions, lambda: self.keystore.secret_key(OUTBOX_KEY_NAME))
         return self._outbox
 
-    def wallet(self) -> WalletService:
-        """The OpenID4VCI issuer (offers, tokens, holder-bound copies)."""
-        service = self._wallet
+    # -- OpenID4VCI: the issuer's endpoints, configurations and settings are shared -------
+
+    def wallet_issuer(self) -> WalletIssuer:
+        """The OpenID4VCI credential issuer at the configured origin (after `credreg init`)."""
+        if self._wallet_issuer is None:
+            self.identity()  # no issuer before the institution exists
+            self._wallet_issuer = WalletIssuer.at(
+                self.settings.origin, require_approval=self.settings.require_approval
+            )
+        return self._wallet_issuer
+
+    def wallet_metadata(self) -> IssuerMetadata:
+        """The metadata wallets fetch (naming the institution: rebuilt when it changes)."""
+        service = self._wallet_metadata
+        if service is None:
+            service = IssuerMetadata(self.wallet_issuer(), self.identity().name)
+            self._wallet_metadata = service
+        return service
+
+    def authorizations(self) -> AuthorizationService:
+        """The authorization code flow: pending requests, the learner's consent, codes."""
+        if self._authorizations is None:
+            issuer = self.wallet_issuer()
+            self._authorizations = AuthorizationService(
+                self.sessions,
+                issuer.endpoints,
+                issuer.configurations,
+                AuthorizationSettings(
+                    access_token_ttl=issuer.settings.access_token_ttl,
+                    nonce_ttl=issuer.settings.nonce_ttl,
+                ),
+            )
+        return self._authorizations
+
+    def wallet_offers(self) -> WalletOffers:
+        """Credential offers: codes, PINs, offer pages, the mail to the learner."""
+        if self._wallet_offers is None:
+            self._wallet_offers = WalletOffers(
+                self.sessions, self.wallet_issuer(), self.records(), self.outbox()
+            )
+        return self._wallet_offers
+
+    def wallet_tokens(self) -> WalletTokens:
+        """The token and nonce endpoints."""
+        if self._wallet_tokens is None:
+            self._wallet_tokens = WalletTokens(
+                self.sessions, self.wallet_issuer(), self.authorizations()
+            )
+        return self._wallet_tokens
+
+    def wallet_credentials(self) -> WalletCredentials:
+        """The credential endpoints: holder-bound copies signed with the key in use."""
+        service = self._wallet_credentials
         if service is None:
             with self._signers_lock:  # concurrent first requests build it once
-                service = self._wallet
+                service = self._wallet_credentials
                 if service is None:
-                    identity = self.identity()
-                    service = WalletService(
+                    service = WalletCredentials(
                         self.sessions,
+                        self.wallet_issuer(),
                         CredentialSigner(self._issuer_keys()),
-                        self.outbox(),
                         self.records(),
-                        origin=self.settings.origin,
-                        institution_name=identity.name,
-                        require_approval=self.settings.require_approval,
                     )
-                    self._wallet = service
+                    self._wallet_credentials = service
         return service
 
     def presentations(self) -> PresentationService:

@@ -2,7 +2,7 @@
 every service a route uses.
 
 The runtime (node/runtime.py) builds each service; this module is the only place that reads
-it from ``app.state``. Routes declare what they need (``wallet: Wallet``) and never build a
+it from ``app.state``. Routes declare what they need (``offers: Offers``) and never build a
 service themselves (tests/unit/test_composition.py holds this).
 """
 
@@ -30,7 +30,11 @@ from node.status.service import StatusService
 from node.tokens import ApiTokens, authenticate
 from node.vcapi.service import VcApiService
 from node.verification.pipeline import Verifier
-from node.wallet.service import WalletService
+from node.wallet.authorization import AuthorizationService
+from node.wallet.credential import WalletCredentials
+from node.wallet.issuer import IssuerMetadata
+from node.wallet.offers import WalletOffers
+from node.wallet.tokens import WalletTokens
 
 
 async def _runtime(request: Request) -> NodeRuntime:  # async: no thread hop per request
@@ -43,8 +47,12 @@ Runtime = Annotated[NodeRuntime, Depends(_runtime)]
 
 # The runtime builds what signs, and rebuilds it after a key rotation (reload_identity):
 # routes ask for it on every request and never keep one.
-async def _wallet(runtime: Runtime) -> WalletService:
-    return runtime.wallet()
+async def _wallet_credentials(runtime: Runtime) -> WalletCredentials:
+    return runtime.wallet_credentials()
+
+
+async def _wallet_metadata(runtime: Runtime) -> IssuerMetadata:
+    return runtime.wallet_metadata()
 
 
 async def _presentations(runtime: Runtime) -> PresentationService:
@@ -67,12 +75,31 @@ async def _vcapi(runtime: Runtime) -> VcApiService:
     return runtime.vcapi()
 
 
-Wallet = Annotated[WalletService, Depends(_wallet)]
+CredentialEndpoint = Annotated[WalletCredentials, Depends(_wallet_credentials)]
+WalletMetadata = Annotated[IssuerMetadata, Depends(_wallet_metadata)]
 Presentations = Annotated[PresentationService, Depends(_presentations)]
 Issuance = Annotated[IssuanceService, Depends(_issuance)]
 StatusLists = Annotated[StatusService, Depends(_status)]
 CredentialVerifier = Annotated[Verifier, Depends(_verifier)]
 VcApi = Annotated[VcApiService, Depends(_vcapi)]
+
+
+# OpenID4VCI services that sign nothing (the runtime keeps them across key rotations).
+async def _wallet_offers(runtime: Runtime) -> WalletOffers:
+    return runtime.wallet_offers()
+
+
+async def _wallet_tokens(runtime: Runtime) -> WalletTokens:
+    return runtime.wallet_tokens()
+
+
+async def _authorizations(runtime: Runtime) -> AuthorizationService:
+    return runtime.authorizations()
+
+
+Offers = Annotated[WalletOffers, Depends(_wallet_offers)]
+TokenEndpoint = Annotated[WalletTokens, Depends(_wallet_tokens)]
+Authorizations = Annotated[AuthorizationService, Depends(_authorizations)]
 
 
 async def _verifications(runtime: Runtime) -> VerificationLanes:

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from node.api.deps import LearnerAccounts, Runtime, Wallet
+from node.api.deps import LearnerAccounts, Offers, Runtime
 from node.api.learner_http import (
     COOKIE_PATH,
     SESSION_COOKIE,
@@ -33,7 +33,7 @@ from node.learners import csrf, links
 from node.learners.errors import PasswordPaused, SignInFailed, TooManyAttempts
 from node.learners.service import Learners
 from node.learners.signin import Learner
-from node.wallet.service import OfferCreated
+from node.wallet.offers import OfferCreated
 from node.web import learner_pages as lp
 from node.web.i18n import t
 
@@ -260,7 +260,7 @@ def my_credential(
 def create_wallet_offer(
     record_id: str,
     request: Request,
-    wallet: Wallet,
+    offers: Offers,
     learners: LearnerAccounts,
     learner: CurrentLearner,
     csrf_token: Annotated[str, Form(alias="csrf")] = "",
@@ -273,7 +273,7 @@ def create_wallet_offer(
     if not session_csrf_ok(learner, csrf_token):
         return csrf_failed(language)
     try:
-        offer = learners.portal.wallet_offer(learner.account_id, record_id, wallet)
+        offer = learners.portal.wallet_offer(learner.account_id, record_id, offers)
     except NotFound:
         return _not_found(language)
     except Conflict:
