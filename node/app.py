@@ -30,7 +30,6 @@ from node.api import (
 )
 from node.api.text_guard import reject_unstorable_text
 from node.keys.keystore import KeyStore
-from node.learners.service import Learners
 from node.lookup.limits import RateLimiter, RequestLimits
 from node.runtime import build_runtime
 from node.settings import Settings
@@ -79,10 +78,8 @@ def create_app(
         dependencies=[Depends(reject_unstorable_text)],  # no NUL or lone surrogate, anywhere
         responses=errors.COMMON_RESPONSES,
     )
-    app.state.runtime = runtime
-    app.state.learners = Learners.build(
-        runtime.sessions, settings, outbox=runtime.outbox(), counters=runtime.rate_counters()
-    )
+    app.state.runtime = runtime  # read only by node/api/deps.py
+    runtime.learners()  # reads (or makes) <data_dir>/forms.key now, as the node starts
     errors.install(app)
     app.include_router(routes_public.router)
     app.include_router(routes_admin.router)

@@ -73,12 +73,6 @@ def _print(value: Any) -> None:
     typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
 
 
-def _governance(runtime: NodeRuntime) -> Any:
-    from node.network.governance import Governance
-
-    return Governance(runtime.ledger(), confirmations=runtime.settings.anchor_confirmations)
-
-
 def _application(runtime: NodeRuntime) -> MemberSpec:
     from sqlalchemy import select
 
@@ -246,17 +240,17 @@ def join(
 @network_app.command("members")
 def members(data_dir: DataDir = None) -> None:
     """The network's members, from the chain."""
-    from node.network.discovery import MemberDirectory, member_json
+    from node.network.discovery import member_json
 
     with _runtime(data_dir) as runtime:
-        _print([member_json(m) for m in MemberDirectory(runtime.ledger()).members()])
+        _print([member_json(m) for m in runtime.members().members()])
 
 
 def _outcome(run: Callable[[Any], Any], data_dir: Path | None) -> None:
     from node.network.governance import outcome_json
 
     with _runtime(data_dir) as runtime:
-        _print(outcome_json(run(_governance(runtime))))
+        _print(outcome_json(run(runtime.governance())))
 
 
 @network_app.command("apply")
@@ -352,7 +346,7 @@ def proposals(
     from node.network.governance import proposal_json
 
     with _runtime(data_dir) as runtime:
-        _print([proposal_json(p) for p in _governance(runtime).proposals(open_only=open_only)])
+        _print([proposal_json(p) for p in runtime.governance().proposals(open_only=open_only)])
 
 
 # -- key rotation --------------------------------------------------------------------------
@@ -362,11 +356,10 @@ def proposals(
 def rotate_key(data_dir: DataDir = None) -> None:
     """Create the next Ed25519 signing key and propose it on chain (switches at once when
     the proposal passes at once, e.g. as the sole active member)."""
-    from node.network import rotation
     from node.network.governance import outcome_json
 
     with _runtime(data_dir) as runtime:
-        result = rotation.prepare(runtime)
+        result = runtime.key_rotation().prepare()
         _print(
             {
                 "keyId": result.key_id,
@@ -380,10 +373,8 @@ def rotate_key(data_dir: DataDir = None) -> None:
 @network_app.command("activate-key")
 def activate_key(key_id: str, data_dir: DataDir = None) -> None:
     """Sign with KEY_ID from now on (the chain must list it as valid)."""
-    from node.network import rotation
-
     with _runtime(data_dir) as runtime:
-        rotation.activate(runtime, key_id)
+        runtime.key_rotation().activate(key_id)
         console.print(f"signing with {key_id}")
 
 
@@ -397,11 +388,10 @@ def retire_key(
 ) -> None:
     """Retire one of this institution's keys on chain (no vote). Anchor first: credentials
     and status list versions it signed must be anchored before the retirement time."""
-    from node.network import rotation
     from node.network.governance import outcome_json
 
     with _runtime(data_dir) as runtime:
-        _print(outcome_json(rotation.retire(runtime, key_id, at)))
+        _print(outcome_json(runtime.key_rotation().retire(key_id, at)))
 
 
 # -- joining from the embedded chain -------------------------------------------------------

@@ -30,9 +30,11 @@ from node.identity import (
     VCAPI_P256_KEY_NAME,
     InstitutionIdentity,
 )
+from node.issuance.records import CredentialRecords
 from node.issuance.service import IssuanceService
 from node.issuance.signing import CredentialSigner, IssuerKeys, SigningPool, issuer_keys
 from node.keys.keystore import FileKeyStore, KeyStore, KeyStoreError
+from node.learners.service import Learners
 from node.ledger.connection import Ledger, open_ledger
 from node.ledger.network import anchoring_account
 from node.ledger.service import AnchorService, Rounds
@@ -42,19 +44,27 @@ from node.ledger.worker import AnchorWorker, WorkerSettings
 from node.lookup.lanes import VerificationLanes
 from node.lookup.limits import Counters, counters
 from node.mail.outbox import OUTBOX_KEY_NAME, Outbox
+from node.network.discovery import MemberDirectory
 from node.network.fetch import PeerLimits
+from node.network.governance import Governance
 from node.network.keys import key_name, signing_keys
 from node.network.mirror import StatusMirror
 from node.network.proofs import PeerAnchors, SuppliedProofs
+from node.network.rotation import KeyRotation
 from node.presentations.service import PresentationService
 from node.settings import Settings
 from node.setup import update_institution
 from node.status.allocation import StatusAllocator
 from node.status.service import StatusService
 from node.storage import prepare_data_dir
+from node.tokens import ApiTokens
 from node.verification.limits import VerifyLimits
 from node.verification.pipeline import Verifier
-from node.wallet.service import WalletService
+from node.wallet.authorization import AuthorizationService, AuthorizationSettings
+from node.wallet.credential import WalletCredentials
+from node.wallet.issuer import IssuerMetadata, WalletIssuer
+from node.wallet.offers import WalletOffers
+from node.wallet.tokens import WalletTokens
 from vc.did import StaticDidResolver
 from vc.signer import Ed25519Signer, P256Signer
 
@@ -86,9 +96,21 @@ class NodeRuntime:
     _lanes: VerificationLanes | None = field(default=None, init=False)
     _ledger: Ledger | None = field(default=None, init=False)
     _status: StatusService | None = field(default=None, init=False)
-    _wallet: WalletService | None = field(default=None, init=False)
+    _wallet_issuer: WalletIssuer | None = field(default=None, init=False)
+    _wallet_metadata: IssuerMetadata | None = field(default=None, init=False)
+    _wallet_credentials: WalletCredentials | None = field(default=None, init=False)
+    _wallet_offers: WalletOffers | None = field(default=None, init=False)
+    _wallet_tokens: WalletTokens | None = field(default=None, init=False)
+    _authorizations: AuthorizationService | None = field(default=None, init=False)
     _presentations: PresentationService | None = field(default=None, init=False)
     _outbox: Outbox | None = field(default=None, init=False)
+    _records: CredentialRecords | None = field(default=None, init=False)
+    _learners: Learners | None = field(default=None, init=False)
+    _tokens: ApiTokens | None = field(default=None, init=False)
+    _proofs: SuppliedProofs | None = field(default=None, init=False)
+    _members: MemberDirectory | None = field(default=None, init=False)
+    _governance: Governance | None = field(default=None, init=False)
+    _rotation: KeyRotation | None = field(default=None, init=False)
     _signers_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _ledger_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _counters: Counters | None = field(default=None, init=False)
@@ -162,7 +184,8 @@ class NodeRuntime:
         self._issuance = None
         self._status = None
         self._verifier = None
-        self._wallet = None
+        self._wallet_metadata = None  # names the institution
+        self._wallet_credentials = None
         self._presentations = None
         self._identity = None
 
@@ -183,6 +206,12 @@ class NodeRuntime:
         self.reload_identity()
         return row
 
+    def records(self) -> CredentialRecords:
+        """The institution's credential records: states, status indexes, signed copies."""
+        if self._records is None:
+            self._records = CredentialRecords(self.sessions, StatusAllocator(self.sessions))
+        return self._records
+
     def issuance(self) -> IssuanceService:
         if self._issuance is None:
             self._pool = SigningPool(self._issuer_keys(), self.settings.sign_workers)
@@ -190,7 +219,7 @@ class NodeRuntime:
                 self.sessions,
                 self._pool,
                 self.settings.profile,
-                StatusAllocator(self.sessions),
+                self.records(),
                 require_approval=self.settings.require_approval,
             )
         return self._issuance
@@ -222,11 +251,13 @@ class NodeRuntime:
             )
         # peers' anchor proofs (kept, or fetched from the issuing member's node)
         peers = PeerAnchors(
-            SuppliedProofs(self.settings.data_dir),
+            self.supplied_proofs(),
             ledger,
             limits=PeerLimits.from_settings(self.settings),
+            directory=self.members(),
         )
-        mirror = StatusMirror.from_settings(self.settings, ledger)  # peers' status lists
+        # peers' status lists
+        mirror = StatusMirror.from_settings(self.settings, ledger, directory=self.members())
         trust = LedgerTrust(
             self.sessions,
             ledger,
@@ -263,24 +294,70 @@ class NodeRuntime:
             self._outbox = Outbox(self.sessions, lambda: self.keystore.secret_key(OUTBOX_KEY_NAME))
         return self._outbox
 
-    def wallet(self) -> WalletService:
-        """The OpenID4VCI issuer (offers, tokens, holder-bound copies)."""
-        service = self._wallet
+    # -- OpenID4VCI: the issuer's endpoints, configurations and settings are shared -------
+
+    def wallet_issuer(self) -> WalletIssuer:
+        """The OpenID4VCI credential issuer at the configured origin (after `credreg init`)."""
+        if self._wallet_issuer is None:
+            self.identity()  # no issuer before the institution exists
+            self._wallet_issuer = WalletIssuer.at(
+                self.settings.origin, require_approval=self.settings.require_approval
+            )
+        return self._wallet_issuer
+
+    def wallet_metadata(self) -> IssuerMetadata:
+        """The metadata wallets fetch (naming the institution: rebuilt when it changes)."""
+        service = self._wallet_metadata
+        if service is None:
+            service = IssuerMetadata(self.wallet_issuer(), self.identity().name)
+            self._wallet_metadata = service
+        return service
+
+    def authorizations(self) -> AuthorizationService:
+        """The authorization code flow: pending requests, the learner's consent, codes."""
+        if self._authorizations is None:
+            issuer = self.wallet_issuer()
+            self._authorizations = AuthorizationService(
+                self.sessions,
+                issuer.endpoints,
+                issuer.configurations,
+                AuthorizationSettings(
+                    access_token_ttl=issuer.settings.access_token_ttl,
+                    nonce_ttl=issuer.settings.nonce_ttl,
+                ),
+            )
+        return self._authorizations
+
+    def wallet_offers(self) -> WalletOffers:
+        """Credential offers: codes, PINs, offer pages, the mail to the learner."""
+        if self._wallet_offers is None:
+            self._wallet_offers = WalletOffers(
+                self.sessions, self.wallet_issuer(), self.records(), self.outbox()
+            )
+        return self._wallet_offers
+
+    def wallet_tokens(self) -> WalletTokens:
+        """The token and nonce endpoints."""
+        if self._wallet_tokens is None:
+            self._wallet_tokens = WalletTokens(
+                self.sessions, self.wallet_issuer(), self.authorizations()
+            )
+        return self._wallet_tokens
+
+    def wallet_credentials(self) -> WalletCredentials:
+        """The credential endpoints: holder-bound copies signed with the key in use."""
+        service = self._wallet_credentials
         if service is None:
             with self._signers_lock:  # concurrent first requests build it once
-                service = self._wallet
+                service = self._wallet_credentials
                 if service is None:
-                    identity = self.identity()
-                    service = WalletService(
+                    service = WalletCredentials(
                         self.sessions,
+                        self.wallet_issuer(),
                         CredentialSigner(self._issuer_keys()),
-                        self.outbox(),
-                        origin=self.settings.origin,
-                        institution_name=identity.name,
-                        require_approval=self.settings.require_approval,
-                        allocator=StatusAllocator(self.sessions),
+                        self.records(),
                     )
-                    self._wallet = service
+                    self._wallet_credentials = service
         return service
 
     def presentations(self) -> PresentationService:
@@ -301,6 +378,62 @@ class NodeRuntime:
                     )
                     self._presentations = service
         return service
+
+    def learners(self) -> Learners:
+        """Learner accounts, sign-in (its limits counted in :meth:`rate_counters`) and the
+        sign-in forms' CSRF tokens."""
+        service = self._learners
+        if service is None:
+            with self._signers_lock:
+                service = self._learners
+                if service is None:
+                    service = Learners.build(
+                        self.sessions,
+                        self.settings,
+                        outbox=self.outbox(),
+                        counters=self.rate_counters(),
+                    )
+                    self._learners = service
+        return service
+
+    def api_tokens(self) -> ApiTokens:
+        """The hashed API tokens with their roles."""
+        if self._tokens is None:
+            self._tokens = ApiTokens(self.sessions)
+        return self._tokens
+
+    def supplied_proofs(self) -> SuppliedProofs:
+        """Anchor proofs of other members' credentials, handed over by their holders."""
+        if self._proofs is None:
+            self._proofs = SuppliedProofs(self.settings.data_dir, self.ledger)
+        return self._proofs
+
+    def members(self) -> MemberDirectory:
+        """The network's members from the chain (cached until a block changes them)."""
+        if self._members is None:
+            self._members = MemberDirectory(self.ledger())
+        return self._members
+
+    def governance(self) -> Governance:
+        """This node's voice in the network: proposals, votes, executions."""
+        if self._governance is None:
+            confirmations = self.settings.anchor_confirmations
+            self._governance = Governance(self.ledger, confirmations=confirmations)
+        return self._governance
+
+    def key_rotation(self) -> KeyRotation:
+        """The signing key's rotation; switching keys rebuilds what signs (reload_identity)."""
+        if self._rotation is None:
+            self._rotation = KeyRotation(
+                keystore=lambda: self.keystore,
+                data_dir=self.settings.data_dir,
+                ledger=self.ledger,
+                governance=self.governance(),
+                sessions=self.sessions,
+                status=self.status,
+                switched=self.reload_identity,
+            )
+        return self._rotation
 
     def anchoring_account(self) -> LocalAccount:
         return anchoring_account(self.keystore.private_key(ANCHORING_KEY_NAME))
@@ -326,7 +459,7 @@ class NodeRuntime:
     def ledger_rounds(self) -> Rounds:
         """One round of ledger work: publish changed status lists, anchor credential
         batches, anchor status list versions."""
-        mirror = StatusMirror.from_settings(self.settings, self.ledger())
+        mirror = StatusMirror.from_settings(self.settings, self.ledger(), directory=self.members())
         return Rounds(
             [_Publisher(self.status), self.anchor_worker(), self.status_anchorer(), mirror]
         )

@@ -1,4 +1,10 @@
-"""FastAPI dependencies (``Annotated`` aliases): the node context, DB sessions, auth."""
+"""FastAPI dependencies (``Annotated`` aliases): the node context, DB sessions, auth, and
+every service a route uses.
+
+The runtime (node/runtime.py) builds each service; this module is the only place that reads
+it from ``app.state``. Routes declare what they need (``offers: Offers``) and never build a
+service themselves (tests/unit/test_composition.py holds this).
+"""
 
 from __future__ import annotations
 
@@ -11,11 +17,24 @@ from sqlalchemy.orm import Session
 
 from node.db.models import ApiToken, Role
 from node.errors import Unauthorized
+from node.issuance.service import IssuanceService
+from node.learners.service import Learners
 from node.lookup.lanes import VerificationLanes
+from node.network.discovery import MemberDirectory
+from node.network.governance import Governance
+from node.network.proofs import SuppliedProofs
+from node.network.rotation import KeyRotation
 from node.presentations.service import PresentationService
 from node.runtime import NodeRuntime
+from node.status.service import StatusService
 from node.tokens import ApiTokens, authenticate
-from node.wallet.service import WalletService
+from node.vcapi.service import VcApiService
+from node.verification.pipeline import Verifier
+from node.wallet.authorization import AuthorizationService
+from node.wallet.credential import WalletCredentials
+from node.wallet.issuer import IssuerMetadata
+from node.wallet.offers import WalletOffers
+from node.wallet.tokens import WalletTokens
 
 
 async def _runtime(request: Request) -> NodeRuntime:  # async: no thread hop per request
@@ -28,16 +47,59 @@ Runtime = Annotated[NodeRuntime, Depends(_runtime)]
 
 # The runtime builds what signs, and rebuilds it after a key rotation (reload_identity):
 # routes ask for it on every request and never keep one.
-async def _wallet(runtime: Runtime) -> WalletService:
-    return runtime.wallet()
+async def _wallet_credentials(runtime: Runtime) -> WalletCredentials:
+    return runtime.wallet_credentials()
+
+
+async def _wallet_metadata(runtime: Runtime) -> IssuerMetadata:
+    return runtime.wallet_metadata()
 
 
 async def _presentations(runtime: Runtime) -> PresentationService:
     return runtime.presentations()
 
 
-Wallet = Annotated[WalletService, Depends(_wallet)]
+async def _issuance(runtime: Runtime) -> IssuanceService:
+    return runtime.issuance()
+
+
+async def _status(runtime: Runtime) -> StatusService:
+    return runtime.status()
+
+
+async def _verifier(runtime: Runtime) -> Verifier:
+    return runtime.verifier()
+
+
+async def _vcapi(runtime: Runtime) -> VcApiService:
+    return runtime.vcapi()
+
+
+CredentialEndpoint = Annotated[WalletCredentials, Depends(_wallet_credentials)]
+WalletMetadata = Annotated[IssuerMetadata, Depends(_wallet_metadata)]
 Presentations = Annotated[PresentationService, Depends(_presentations)]
+Issuance = Annotated[IssuanceService, Depends(_issuance)]
+StatusLists = Annotated[StatusService, Depends(_status)]
+CredentialVerifier = Annotated[Verifier, Depends(_verifier)]
+VcApi = Annotated[VcApiService, Depends(_vcapi)]
+
+
+# OpenID4VCI services that sign nothing (the runtime keeps them across key rotations).
+async def _wallet_offers(runtime: Runtime) -> WalletOffers:
+    return runtime.wallet_offers()
+
+
+async def _wallet_tokens(runtime: Runtime) -> WalletTokens:
+    return runtime.wallet_tokens()
+
+
+async def _authorizations(runtime: Runtime) -> AuthorizationService:
+    return runtime.authorizations()
+
+
+Offers = Annotated[WalletOffers, Depends(_wallet_offers)]
+TokenEndpoint = Annotated[WalletTokens, Depends(_wallet_tokens)]
+Authorizations = Annotated[AuthorizationService, Depends(_authorizations)]
 
 
 async def _verifications(runtime: Runtime) -> VerificationLanes:
@@ -45,6 +107,37 @@ async def _verifications(runtime: Runtime) -> VerificationLanes:
 
 
 Verifications = Annotated[VerificationLanes, Depends(_verifications)]
+
+
+async def _learners(runtime: Runtime) -> Learners:
+    return runtime.learners()
+
+
+LearnerAccounts = Annotated[Learners, Depends(_learners)]
+
+
+# The network: governance, key rotation and proofs open the chain on first use, so a request
+# is authenticated and validated before the chain is asked (a 503 while it cannot be).
+def _members(runtime: Runtime) -> MemberDirectory:
+    return runtime.members()
+
+
+async def _governance(runtime: Runtime) -> Governance:
+    return runtime.governance()
+
+
+async def _key_rotation(runtime: Runtime) -> KeyRotation:
+    return runtime.key_rotation()
+
+
+async def _supplied_proofs(runtime: Runtime) -> SuppliedProofs:
+    return runtime.supplied_proofs()
+
+
+Members = Annotated[MemberDirectory, Depends(_members)]
+NetworkGovernance = Annotated[Governance, Depends(_governance)]
+KeyRotations = Annotated[KeyRotation, Depends(_key_rotation)]
+AnchorProofs = Annotated[SuppliedProofs, Depends(_supplied_proofs)]
 
 
 def _session(runtime: Runtime) -> Iterator[Session]:
@@ -56,7 +149,7 @@ DbSession = Annotated[Session, Depends(_session)]
 
 
 async def _tokens(runtime: Runtime) -> ApiTokens:
-    return ApiTokens(runtime.sessions)
+    return runtime.api_tokens()
 
 
 Tokens = Annotated[ApiTokens, Depends(_tokens)]

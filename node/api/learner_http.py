@@ -1,5 +1,6 @@
-"""Shared by the learner's pages and the authorization pages: the learner services
-dependency, the signed-in learner (session cookie), and HTML responses with their headers."""
+"""Shared by the learner's pages and the authorization pages: the signed-in learner (session
+cookie) and HTML responses with their headers. The learner services come from
+``node.api.deps.LearnerAccounts``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from node.api.deps import LearnerAccounts
 from node.learners import csrf
 from node.learners.service import Learners
 from node.learners.signin import Learner, SignedIn
@@ -24,15 +26,7 @@ _CSP = (
 )
 
 
-async def learner_services(request: Request) -> Learners:  # built by create_app
-    learners: Learners = request.app.state.learners
-    return learners
-
-
-LearnerServices = Annotated[Learners, Depends(learner_services)]
-
-
-def signed_in(request: Request, learners: LearnerServices) -> Learner | None:
+def signed_in(request: Request, learners: LearnerAccounts) -> Learner | None:
     return learners.sign_in.learner(request.cookies.get(SESSION_COOKIE))
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response, status
 
-from node.api.deps import AdminToken, IssuerToken, Runtime
+from node.api.deps import AdminToken, Issuance, IssuerToken, Runtime
 from node.api.errors import ERROR_RESPONSES, ErrorOut
 from node.api.schemas import BatchIn, BatchItemOut, BatchOut, IssueIn, IssueRecordIn, RecordOut
 from node.credentials import csv_import
@@ -36,19 +36,19 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
         **_CONFLICT,
     },
 )
-def issue_one(body: IssueIn, runtime: Runtime, token: IssuerToken, response: Response) -> RecordOut:
+def issue_one(
+    body: IssueIn, token: IssuerToken, issuance: Issuance, response: Response
+) -> RecordOut:
     request = IssueRequest(body.claims, body.subject_id, body.idempotency_key)
-    record, copies, replayed = runtime.issuance().issue_one(
-        request, body.formats, token.id, sign=body.issue
-    )
+    record, copies, replayed = issuance.issue_one(request, body.formats, token.id, sign=body.issue)
     if replayed:
         response.status_code = status.HTTP_200_OK
     return RecordOut.of(record, copies)
 
 
 @router.get("/credentials/{record_id}", summary="A credential record", responses=_NOT_FOUND)
-def get_record(record_id: str, runtime: Runtime, _token: IssuerToken) -> RecordOut:
-    record, copies = runtime.issuance().get(record_id)
+def get_record(record_id: str, _token: IssuerToken, issuance: Issuance) -> RecordOut:
+    record, copies = issuance.get(record_id)
     return RecordOut.of(record, copies)
 
 
@@ -57,8 +57,8 @@ def get_record(record_id: str, runtime: Runtime, _token: IssuerToken) -> RecordO
     summary="Approve a prepared record (admin role)",
     responses={**_NOT_FOUND, **_CONFLICT},
 )
-def approve(record_id: str, runtime: Runtime, _token: AdminToken) -> RecordOut:
-    return RecordOut.of(runtime.issuance().approve(record_id))
+def approve(record_id: str, _token: AdminToken, issuance: Issuance) -> RecordOut:
+    return RecordOut.of(issuance.approve(record_id))
 
 
 @router.post(
@@ -67,10 +67,10 @@ def approve(record_id: str, runtime: Runtime, _token: AdminToken) -> RecordOut:
     responses={**_NOT_FOUND, **_CONFLICT},
 )
 def issue_record(
-    record_id: str, runtime: Runtime, _token: IssuerToken, body: IssueRecordIn | None = None
+    record_id: str, _token: IssuerToken, issuance: Issuance, body: IssueRecordIn | None = None
 ) -> RecordOut:
     formats = body.formats if body else [CredentialFormat.LDP_RDFC]
-    record, copies = runtime.issuance().issue_record(record_id, formats)
+    record, copies = issuance.issue_record(record_id, formats)
     return RecordOut.of(record, copies)
 
 
@@ -85,12 +85,12 @@ def _summarise(items: list[BatchItemOut]) -> BatchOut:
     "/credentials/batch",
     summary="Issue a batch (JSON array); bad items are reported, good ones issued",
 )
-def issue_batch(body: BatchIn, runtime: Runtime, token: IssuerToken) -> BatchOut:
+def issue_batch(body: BatchIn, token: IssuerToken, issuance: Issuance) -> BatchOut:
     requests = (
         IssueRequest(item.claims, item.subject_id, item.idempotency_key, line=index)
         for index, item in enumerate(body.items)
     )
-    outcomes = runtime.issuance().issue_batch(requests, body.formats, token.id)
+    outcomes = issuance.issue_batch(requests, body.formats, token.id)
     return _summarise([BatchItemOut.of(o) for o in outcomes])
 
 
@@ -107,12 +107,13 @@ def issue_batch(body: BatchIn, runtime: Runtime, token: IssuerToken) -> BatchOut
 def issue_csv(
     runtime: Runtime,
     token: IssuerToken,
+    issuance: Issuance,
     body: Annotated[bytes, Body(media_type="text/csv")] = b"",  # empty: "the file is empty"
     formats: Annotated[list[CredentialFormat] | None, Query(alias="format")] = None,
 ) -> BatchOut:
     rows = csv_import.read_bytes(body, runtime.settings.profile)
     requests = (IssueRequest.from_csv_row(row) for row in rows)
-    outcomes = runtime.issuance().issue_batch(
+    outcomes = issuance.issue_batch(
         requests, formats or [CredentialFormat.LDP_RDFC], token.id, positions="line"
     )
     return _summarise([BatchItemOut.of(o) for o in outcomes])

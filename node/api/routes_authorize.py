@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from node.api.deps import Wallet
+from node.api.deps import Authorizations, Offers
 from node.api.learner_http import (
     CurrentLearner,
     csrf_failed,
@@ -35,16 +35,16 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/authorize", response_class=HTMLResponse)
-def authorize(request: Request, wallet: Wallet) -> Response:
+def authorize(request: Request, authorizations: Authorizations) -> Response:
     """OpenID4VCI 1.0 §5.1 / RFC 6749 §4.1.1: the learner signs in and approves next."""
     lang = lang_of(request)
     params = dict(request.query_params)
     try:
         if len(params) != len(request.query_params.multi_items()):
             raise OAuthError("a parameter is repeated (RFC 6749 §3.1)")
-        authorization_id = wallet.authorizations.start(params)
+        authorization_id = authorizations.start(params)
     except RedirectError as error:
-        return redirect(wallet.authorizations.error_redirect(error))
+        return redirect(authorizations.error_redirect(error))
     except OAuthError as error:
         # No redirect to an unchecked redirect_uri (RFC 6749 §4.1.2.1): tell the learner.
         text = f"{t(lang, 'a.bad_request')}: {error.code}: {error.description}"
@@ -60,13 +60,16 @@ def _expired(lang: str) -> HTMLResponse:
 
 @router.get("/learner/authorize/{authorization_id}", response_class=HTMLResponse)
 def consent(
-    authorization_id: str, request: Request, wallet: Wallet, learner: CurrentLearner
+    authorization_id: str,
+    request: Request,
+    authorizations: Authorizations,
+    learner: CurrentLearner,
 ) -> Response:
     lang = lang_of(request)
     if learner is None:
         return to_sign_in(lang, f"/learner/authorize/{authorization_id}")
     try:
-        pending = wallet.authorizations.pending(authorization_id, learner.account_id, lang)
+        pending = authorizations.pending(authorization_id, learner.account_id, lang)
     except AuthorizationExpired:
         return _expired(lang)
     body = lp.consent(lang, learner, pending, csrf.session_token(learner.session_token))
@@ -83,7 +86,7 @@ def consent(
 def decide(
     authorization_id: str,
     request: Request,
-    wallet: Wallet,
+    authorizations: Authorizations,
     learner: CurrentLearner,
     decision: Annotated[str, Form()] = "",
     record_id: Annotated[str, Form(max_length=36)] = "",
@@ -95,7 +98,7 @@ def decide(
         return to_sign_in(language, f"/learner/authorize/{authorization_id}")
     if not session_csrf_ok(learner, csrf_token):
         return csrf_failed(language)
-    service = wallet.authorizations
+    service = authorizations
     try:
         pending = service.pending(authorization_id, learner.account_id, language)
         if decision == "approve":
@@ -103,11 +106,11 @@ def decide(
         elif decision == "deny":
             target = service.deny(authorization_id, learner.account_id)
         else:
-            return consent(authorization_id, request, wallet, learner)
+            return consent(authorization_id, request, authorizations, learner)
     except AuthorizationExpired:
         return _expired(language)
     except NotFound:
-        return consent(authorization_id, request, wallet, learner)
+        return consent(authorization_id, request, authorizations, learner)
     return redirect(target, form_action=pending.redirect_origin)
 
 
@@ -115,10 +118,10 @@ def decide(
 
 
 @router.get(OFFER_PAGE_PATH + "/{offer_id}", response_class=HTMLResponse)
-def offer(offer_id: str, request: Request, wallet: Wallet, code: str = "") -> Response:
+def offer(offer_id: str, request: Request, offers: Offers, code: str = "") -> Response:
     lang = lang_of(request)
     try:
-        found = wallet.offer_page(offer_id, code, lang)
+        found = offers.offer_page(offer_id, code, lang)
     except NotFound:
         body = lp.message(lang, "o.title", t(lang, "o.unknown"))
         return html(lang, t(lang, "o.title"), body, status_code=404)

@@ -10,12 +10,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from node.api.deps import Runtime, Wallet
+from node.api.deps import LearnerAccounts, Offers, Runtime
 from node.api.learner_http import (
     COOKIE_PATH,
     SESSION_COOKIE,
     CurrentLearner,
-    LearnerServices,
     client_of,
     csrf_failed,
     form_csrf_ok,
@@ -34,7 +33,7 @@ from node.learners import csrf, links
 from node.learners.errors import PasswordPaused, SignInFailed, TooManyAttempts
 from node.learners.service import Learners
 from node.learners.signin import Learner
-from node.wallet.service import OfferCreated
+from node.wallet.offers import OfferCreated
 from node.web import learner_pages as lp
 from node.web.i18n import t
 
@@ -70,7 +69,7 @@ def learner_home(request: Request) -> RedirectResponse:
 
 @router.get("/learner/sign-in", response_class=HTMLResponse)
 def sign_in_form(
-    request: Request, learners: LearnerServices, learner: CurrentLearner, next: str = ""
+    request: Request, learners: LearnerAccounts, learner: CurrentLearner, next: str = ""
 ) -> Response:
     lang = lang_of(request)
     if learner is not None:
@@ -81,7 +80,7 @@ def sign_in_form(
 @router.post("/learner/sign-in", response_class=HTMLResponse)
 def sign_in(
     request: Request,
-    learners: LearnerServices,
+    learners: LearnerAccounts,
     email: Text = "",
     password: Annotated[str, Form(max_length=1024)] = "",
     csrf_token: Annotated[str, Form(alias="csrf")] = "",
@@ -125,7 +124,7 @@ def sign_in(
 @router.post("/learner/sign-in/link", response_class=HTMLResponse)
 def send_sign_in_link(
     request: Request,
-    learners: LearnerServices,
+    learners: LearnerAccounts,
     email: Text = "",
     csrf_token: Annotated[str, Form(alias="csrf")] = "",
     lang: Annotated[str | None, Form()] = None,
@@ -146,7 +145,7 @@ def send_sign_in_link(
 
 
 @router.get("/learner/link/{token}", response_class=HTMLResponse)
-def sign_in_link_form(token: str, request: Request, learners: LearnerServices) -> Response:
+def sign_in_link_form(token: str, request: Request, learners: LearnerAccounts) -> Response:
     """A page with a button, not a sign-in on GET: mail scanners that fetch links must not
     spend the single-use link."""
     lang = lang_of(request)
@@ -160,7 +159,7 @@ def sign_in_link_form(token: str, request: Request, learners: LearnerServices) -
 def sign_in_with_link(
     token: str,
     request: Request,
-    learners: LearnerServices,
+    learners: LearnerAccounts,
     csrf_token: Annotated[str, Form(alias="csrf")] = "",
     lang: Annotated[str | None, Form()] = None,
 ) -> Response:
@@ -180,7 +179,7 @@ def sign_in_with_link(
 @router.post("/learner/sign-out")
 def sign_out(
     request: Request,
-    learners: LearnerServices,
+    learners: LearnerAccounts,
     learner: CurrentLearner,
     csrf_token: Annotated[str, Form(alias="csrf")] = "",
     lang: Annotated[str | None, Form()] = None,
@@ -198,7 +197,7 @@ def sign_out(
 
 @router.get("/learner/credentials", response_class=HTMLResponse)
 def my_credentials(
-    request: Request, learners: LearnerServices, learner: CurrentLearner
+    request: Request, learners: LearnerAccounts, learner: CurrentLearner
 ) -> Response:
     lang = lang_of(request)
     if learner is None:
@@ -249,7 +248,7 @@ def _not_found(lang: str) -> HTMLResponse:
 
 @router.get("/learner/credentials/{record_id}", response_class=HTMLResponse)
 def my_credential(
-    record_id: str, request: Request, learners: LearnerServices, learner: CurrentLearner
+    record_id: str, request: Request, learners: LearnerAccounts, learner: CurrentLearner
 ) -> Response:
     lang = lang_of(request)
     if learner is None:
@@ -261,8 +260,8 @@ def my_credential(
 def create_wallet_offer(
     record_id: str,
     request: Request,
-    wallet: Wallet,
-    learners: LearnerServices,
+    offers: Offers,
+    learners: LearnerAccounts,
     learner: CurrentLearner,
     csrf_token: Annotated[str, Form(alias="csrf")] = "",
     lang: Annotated[str | None, Form()] = None,
@@ -274,7 +273,7 @@ def create_wallet_offer(
     if not session_csrf_ok(learner, csrf_token):
         return csrf_failed(language)
     try:
-        offer = learners.portal.wallet_offer(learner.account_id, record_id, wallet)
+        offer = learners.portal.wallet_offer(learner.account_id, record_id, offers)
     except NotFound:
         return _not_found(language)
     except Conflict:
@@ -287,7 +286,7 @@ def download_copy(
     record_id: str,
     copy_id: str,
     request: Request,
-    learners: LearnerServices,
+    learners: LearnerAccounts,
     learner: CurrentLearner,
 ) -> Response:
     """One signed copy of the learner's credential, as a file."""
@@ -314,7 +313,7 @@ def create_share_link(
     record_id: str,
     request: Request,
     runtime: Runtime,
-    learners: LearnerServices,
+    learners: LearnerAccounts,
     learner: CurrentLearner,
     days: Annotated[int, Form()] = 30,
     csrf_token: Annotated[str, Form(alias="csrf")] = "",
@@ -341,7 +340,7 @@ def create_share_link(
 def revoke_share_link(
     link_id: str,
     request: Request,
-    learners: LearnerServices,
+    learners: LearnerAccounts,
     learner: CurrentLearner,
     csrf_token: Annotated[str, Form(alias="csrf")] = "",
     lang: Annotated[str | None, Form()] = None,

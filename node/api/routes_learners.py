@@ -8,11 +8,8 @@ from typing import Any
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
-from node.api.deps import IssuerToken
+from node.api.deps import IssuerToken, LearnerAccounts
 from node.api.errors import ERROR_RESPONSES, ErrorOut
-from node.api.learner_http import (
-    LearnerServices,
-)
 from node.credentials.vocab import LearnerIdType
 from node.learners.accounts import Account
 
@@ -98,7 +95,7 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     summary="Provision a learner account",
     responses=_CONFLICT | _NOT_FOUND,
 )
-def provision(body: LearnerIn, learners: LearnerServices, token: IssuerToken) -> LearnerOut:
+def provision(body: LearnerIn, learners: LearnerAccounts, token: IssuerToken) -> LearnerOut:
     account = learners.accounts.provision(
         body.email,
         body.name,
@@ -113,12 +110,12 @@ def provision(body: LearnerIn, learners: LearnerServices, token: IssuerToken) ->
 
 
 @router.get("", summary="The learner accounts")
-def list_learners(learners: LearnerServices, token: IssuerToken) -> list[LearnerOut]:
+def list_learners(learners: LearnerAccounts, token: IssuerToken) -> list[LearnerOut]:
     return [_out(a) for a in learners.accounts.all()]
 
 
 @router.get("/{account_id}", summary="One learner account", responses=_NOT_FOUND)
-def get_learner(account_id: str, learners: LearnerServices, token: IssuerToken) -> LearnerOut:
+def get_learner(account_id: str, learners: LearnerAccounts, token: IssuerToken) -> LearnerOut:
     return _out(learners.accounts.get(account_id))
 
 
@@ -128,7 +125,7 @@ def get_learner(account_id: str, learners: LearnerServices, token: IssuerToken) 
     responses=_NOT_FOUND | _CONFLICT,
 )
 def attach(
-    account_id: str, body: AttachIn, learners: LearnerServices, token: IssuerToken
+    account_id: str, body: AttachIn, learners: LearnerAccounts, token: IssuerToken
 ) -> LearnerOut:
     return _out(learners.accounts.attach(account_id, body.record_ids))
 
@@ -139,7 +136,7 @@ def attach(
     summary="Mail the learner a one-time sign-in link (15 minutes)",
     responses=_NOT_FOUND,
 )
-def send_link(account_id: str, learners: LearnerServices, token: IssuerToken) -> SignInLinkOut:
+def send_link(account_id: str, learners: LearnerAccounts, token: IssuerToken) -> SignInLinkOut:
     return SignInLinkOut(outbox_id=learners.sign_in.send_link_to(account_id))
 
 
@@ -148,12 +145,12 @@ def send_link(account_id: str, learners: LearnerServices, token: IssuerToken) ->
     summary="Disable a learner account (no sign-in; open sessions end)",
     responses=_NOT_FOUND,
 )
-def disable(account_id: str, learners: LearnerServices, token: IssuerToken) -> LearnerOut:
+def disable(account_id: str, learners: LearnerAccounts, token: IssuerToken) -> LearnerOut:
     return _out(learners.accounts.set_disabled(account_id, True))
 
 
 @router.post(
     "/{account_id}/enable", summary="Enable a disabled learner account", responses=_NOT_FOUND
 )
-def enable(account_id: str, learners: LearnerServices, token: IssuerToken) -> LearnerOut:
+def enable(account_id: str, learners: LearnerAccounts, token: IssuerToken) -> LearnerOut:
     return _out(learners.accounts.set_disabled(account_id, False))

@@ -8,18 +8,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 
-from node.api.deps import AdminToken, Runtime
+from node.api.deps import (
+    AdminToken,
+    AnchorProofs,
+    KeyRotations,
+    Members,
+    NetworkGovernance,
+    Runtime,
+)
 from node.api.errors import ERROR_RESPONSES, ErrorOut
 from node.api.params import UINT64_MAX, ProposalId
 from node.ledger.network import genesis_spec
-from node.network import rotation
-from node.network.discovery import MemberDirectory, member_json
-from node.network.governance import Applicant, Governance, outcome_json, proposal_json
-from node.network.proofs import SuppliedProofs
-from node.runtime import NodeRuntime
+from node.network.discovery import member_json
+from node.network.governance import Applicant, outcome_json, proposal_json
+from node.network.rotation import Rotation
 
 public = APIRouter(prefix="/api/network", tags=["network"])
 admin = APIRouter(prefix="/admin/network", tags=["network"], responses=ERROR_RESPONSES)
@@ -30,18 +35,6 @@ _REFUSED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _directory(request: Request, runtime: NodeRuntime) -> MemberDirectory:
-    directory: MemberDirectory | None = getattr(request.app.state, "network_directory", None)
-    if directory is None:
-        directory = MemberDirectory(runtime.ledger())
-        request.app.state.network_directory = directory
-    return directory
-
-
-def _governance(runtime: NodeRuntime) -> Governance:
-    return Governance(runtime.ledger(), confirmations=runtime.settings.anchor_confirmations)
-
-
 @public.get(
     "/members",
     summary="The network's member institutions, from the chain",
@@ -49,8 +42,8 @@ def _governance(runtime: NodeRuntime) -> Governance:
     "member ever admitted, as NetworkRegistry holds them (cached until the next block).",
     responses=_REFUSED,
 )
-def members(request: Request, runtime: Runtime) -> dict[str, Any]:
-    directory = _directory(request, runtime).directory()
+def members(members: Members) -> dict[str, Any]:
+    directory = members.directory()
     return {
         "blockNumber": directory.block_number,
         "members": [member_json(m) for m in directory.members],
@@ -66,10 +59,10 @@ def members(request: Request, runtime: Runtime) -> dict[str, Any]:
     "and judges the issuer's key at the anchor time (issuer offline, key rotated).",
     responses={422: {"model": ErrorOut, "description": "No copy's proof holds"}, **_REFUSED},
 )
-def anchor_proofs(body: Annotated[dict[str, Any], Body()], runtime: Runtime) -> dict[str, Any]:
+def anchor_proofs(body: Annotated[dict[str, Any], Body()], proofs: AnchorProofs) -> dict[str, Any]:
     from node.errors import InvalidInput, Problem
 
-    results = SuppliedProofs(runtime.settings.data_dir).accept(runtime.ledger(), body)
+    results = proofs.accept(body)
     if not any(r.ok for r in results):
         raise InvalidInput(
             "no copy's anchor proof holds on this network's chain",
@@ -115,12 +108,11 @@ class VoteIn(BaseModel):
 
 
 @admin.get("/self", summary="This node as a member (or its application, if not one yet)")
-def own(runtime: Runtime, _token: AdminToken) -> dict[str, Any]:
+def own(runtime: Runtime, _token: AdminToken, governance: NetworkGovernance) -> dict[str, Any]:
     from sqlalchemy import select
 
     from node.db.models import Institution
 
-    governance = _governance(runtime)
     member_id = governance.own_member()
     with runtime.sessions() as session:
         institution = session.scalar(select(Institution))
@@ -149,18 +141,20 @@ def own(runtime: Runtime, _token: AdminToken) -> dict[str, Any]:
 
 @admin.get("/proposals", summary="Proposals, newest first", responses=_REFUSED)
 def proposals(
-    runtime: Runtime,
+    governance: NetworkGovernance,
     _token: AdminToken,
     open_only: Annotated[bool, Query(alias="open")] = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
-    found = _governance(runtime).proposals(open_only=open_only, limit=limit)
+    found = governance.proposals(open_only=open_only, limit=limit)
     return [proposal_json(p) for p in found]
 
 
 @admin.get("/proposals/{proposal_id}", summary="One proposal", responses=_REFUSED)
-def proposal(proposal_id: ProposalId, runtime: Runtime, _token: AdminToken) -> dict[str, Any]:
-    return proposal_json(_governance(runtime).proposal(proposal_id))
+def proposal(
+    proposal_id: ProposalId, governance: NetworkGovernance, _token: AdminToken
+) -> dict[str, Any]:
+    return proposal_json(governance.proposal(proposal_id))
 
 
 @admin.post(
@@ -169,8 +163,10 @@ def proposal(proposal_id: ProposalId, runtime: Runtime, _token: AdminToken) -> d
     summary="Propose admitting an institution (this node's member votes for it)",
     responses=_REFUSED,
 )
-def propose_admission(body: ApplicationIn, runtime: Runtime, _token: AdminToken) -> dict[str, Any]:
-    return outcome_json(_governance(runtime).propose_admission(body.applicant()))
+def propose_admission(
+    body: ApplicationIn, governance: NetworkGovernance, _token: AdminToken
+) -> dict[str, Any]:
+    return outcome_json(governance.propose_admission(body.applicant()))
 
 
 _STATUS_ACTIONS = {"suspension": "suspend", "reinstatement": "reinstate", "removal": "remove"}
@@ -184,21 +180,21 @@ _STATUS_ACTIONS = {"suspension": "suspend", "reinstatement": "reinstate", "remov
     responses={**_REFUSED, 404: {"model": ErrorOut, "description": "Unknown kind"}},
 )
 def propose_status(
-    kind: str, body: MemberRefIn, runtime: Runtime, _token: AdminToken
+    kind: str, body: MemberRefIn, governance: NetworkGovernance, _token: AdminToken
 ) -> dict[str, Any]:
     from node.errors import NotFound
 
     action = _STATUS_ACTIONS.get(kind)
     if action is None:
         raise NotFound(f"no proposal kind {kind!r} (suspension, reinstatement, removal)")
-    return outcome_json(_governance(runtime).propose_status(action, body.member))
+    return outcome_json(governance.propose_status(action, body.member))
 
 
 @admin.post("/proposals/{proposal_id}/vote", summary="Vote for or against", responses=_REFUSED)
 def vote(
-    proposal_id: ProposalId, body: VoteIn, runtime: Runtime, _token: AdminToken
+    proposal_id: ProposalId, body: VoteIn, governance: NetworkGovernance, _token: AdminToken
 ) -> dict[str, Any]:
-    return outcome_json(_governance(runtime).vote(proposal_id, body.support))
+    return outcome_json(governance.vote(proposal_id, body.support))
 
 
 @admin.post(
@@ -206,16 +202,20 @@ def vote(
     summary="Execute a proposal that has a majority today",
     responses=_REFUSED,
 )
-def execute(proposal_id: ProposalId, runtime: Runtime, _token: AdminToken) -> dict[str, Any]:
-    return outcome_json(_governance(runtime).execute(proposal_id))
+def execute(
+    proposal_id: ProposalId, governance: NetworkGovernance, _token: AdminToken
+) -> dict[str, Any]:
+    return outcome_json(governance.execute(proposal_id))
 
 
 @admin.post("/proposals/{proposal_id}/cancel", summary="Withdraw own proposal", responses=_REFUSED)
-def cancel(proposal_id: ProposalId, runtime: Runtime, _token: AdminToken) -> dict[str, Any]:
-    return outcome_json(_governance(runtime).cancel(proposal_id))
+def cancel(
+    proposal_id: ProposalId, governance: NetworkGovernance, _token: AdminToken
+) -> dict[str, Any]:
+    return outcome_json(governance.cancel(proposal_id))
 
 
-def _rotation_json(result: rotation.Rotation) -> dict[str, Any]:
+def _rotation_json(result: Rotation) -> dict[str, Any]:
     return {
         "keyId": result.key_id,
         "publicKeyMultibase": result.public_key_multibase,
@@ -232,8 +232,8 @@ def _rotation_json(result: rotation.Rotation) -> dict[str, Any]:
     "active member); otherwise call `/keys/{keyId}/activate` after the vote.",
     responses=_REFUSED,
 )
-def rotate(runtime: Runtime, _token: AdminToken) -> dict[str, Any]:
-    return _rotation_json(rotation.prepare(runtime))
+def rotate(rotation: KeyRotations, _token: AdminToken) -> dict[str, Any]:
+    return _rotation_json(rotation.prepare())
 
 
 @admin.post(
@@ -241,8 +241,8 @@ def rotate(runtime: Runtime, _token: AdminToken) -> dict[str, Any]:
     summary="Sign with this key from now on (the chain must list it)",
     responses=_REFUSED,
 )
-def activate(key_id: str, runtime: Runtime, _token: AdminToken) -> dict[str, Any]:
-    rotation.activate(runtime, key_id)
+def activate(key_id: str, rotation: KeyRotations, _token: AdminToken) -> dict[str, Any]:
+    rotation.activate(key_id)
     return {"keyId": key_id, "active": True}
 
 
@@ -263,12 +263,12 @@ class RetireIn(BaseModel):
 )
 def retire(
     key_id: str,
-    runtime: Runtime,
+    rotation: KeyRotations,
     _token: AdminToken,
     body: Annotated[RetireIn | None, Body()] = None,
 ) -> dict[str, Any]:
     retired_at = body.retired_at if body is not None else None
-    return outcome_json(rotation.retire(runtime, key_id, retired_at))
+    return outcome_json(rotation.retire(key_id, retired_at))
 
 
 router = APIRouter()

@@ -16,11 +16,12 @@ from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from node.api.deps import IssuerToken, Wallet
+from node.api.deps import CredentialEndpoint, IssuerToken, Offers, TokenEndpoint, WalletMetadata
 from node.api.errors import ERROR_RESPONSES, OAUTH_RESPONSES, ErrorOut
 from node.credentials.render import SD_JWT_VCT_PATH
+from node.wallet.issuer import LOGO_PATH, Answer, WalletSettings
 from node.wallet.offer_page import BY_REFERENCE_PATH
-from node.wallet.service import LOGO_PATH, Answer, WalletSettings, data_url
+from node.wallet.qr import data_url
 from wallet_bridge.errors import InvalidCredentialRequest, InvalidRequest
 
 _NO_STORE = {"Cache-Control": "no-store"}
@@ -54,18 +55,18 @@ public = APIRouter(
 
 
 @public.get("/.well-known/openid-credential-issuer", summary="Credential issuer metadata")
-async def credential_issuer_metadata(wallet: Wallet) -> Response:
-    return _json(wallet.published("issuer"))
+async def credential_issuer_metadata(metadata: WalletMetadata) -> Response:
+    return _json(metadata.published("issuer"))
 
 
 @public.get("/.well-known/oauth-authorization-server", summary="Authorization server metadata")
-async def authorization_server_metadata(wallet: Wallet) -> Response:
-    return _json(wallet.published("authorization_server"))
+async def authorization_server_metadata(metadata: WalletMetadata) -> Response:
+    return _json(metadata.published("authorization_server"))
 
 
 @public.get(SD_JWT_VCT_PATH, summary="SD-JWT VC Type Metadata of the micro-credential (vct)")
-async def vct_metadata(wallet: Wallet) -> Response:
-    return _json(wallet.published("vct"))
+async def vct_metadata(metadata: WalletMetadata) -> Response:
+    return _json(metadata.published("vct"))
 
 
 @public.get(
@@ -74,39 +75,39 @@ async def vct_metadata(wallet: Wallet) -> Response:
     description="The Credential Offer object of an open offer, for a wallet that scanned "
     "`openid-credential-offer://?credential_offer_uri=…`. Unknown, used or expired: 404.",
 )
-async def credential_offer(code: str, wallet: Wallet) -> JSONResponse:
-    return JSONResponse(wallet.offer_by_reference(code), headers=_NO_STORE)
+async def credential_offer(code: str, offers: Offers) -> JSONResponse:
+    return JSONResponse(offers.offer_by_reference(code), headers=_NO_STORE)
 
 
 @public.post("/token", summary="Token endpoint: pre-authorized code (+ tx_code)")
-async def token(request: Request, wallet: Wallet) -> JSONResponse:
+async def token(request: Request, tokens: TokenEndpoint) -> JSONResponse:
     if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
         raise InvalidRequest("the token request must be application/x-www-form-urlencoded")
     form = await request.form()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    return _answer(wallet.token(fields))
+    return _answer(tokens.token(fields))
 
 
 # The wallet endpoints run on the event loop, like /token and /credential: their database
 # work is short, and on SQLite writers from pool threads would only wait on each other
 # (SQLite's busy handler sleeps).
 @public.post("/nonce", summary="Nonce endpoint: a fresh c_nonce")
-async def nonce(wallet: Wallet) -> JSONResponse:
-    return _answer(wallet.nonce())
+async def nonce(tokens: TokenEndpoint) -> JSONResponse:
+    return _answer(tokens.nonce())
 
 
 @public.post("/credential", summary="Credential endpoint (proofs.jwt[] or draft-15 proof)")
-async def credential(request: Request, wallet: Wallet) -> JSONResponse:
+async def credential(request: Request, credentials: CredentialEndpoint) -> JSONResponse:
     access_token = _bearer(request)
     body = await _json_body(request)
-    return _answer(wallet.credential(access_token, body))
+    return _answer(credentials.credential(access_token, body))
 
 
 @public.post("/deferred_credential", summary="Deferred credential endpoint")
-async def deferred_credential(request: Request, wallet: Wallet) -> JSONResponse:
+async def deferred_credential(request: Request, credentials: CredentialEndpoint) -> JSONResponse:
     access_token = _bearer(request)
     body = await _json_body(request)
-    return _answer(wallet.deferred_credential(access_token, body))
+    return _answer(credentials.deferred_credential(access_token, body))
 
 
 _LOGO = (
@@ -171,8 +172,8 @@ class OfferOut(BaseModel):
     summary="Offer a record to the learner's wallet (OpenID4VCI pre-authorized code)",
     responses={404: {"model": ErrorOut, "description": "No such record"}},
 )
-def create_offer(record_id: str, body: OfferIn, wallet: Wallet, token: IssuerToken) -> OfferOut:
-    created = wallet.create_offer(
+def create_offer(record_id: str, body: OfferIn, token: IssuerToken, offers: Offers) -> OfferOut:
+    created = offers.create_offer(
         record_id,
         body.configuration_ids,
         email=body.email,

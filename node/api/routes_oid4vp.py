@@ -16,8 +16,7 @@ from pydantic import BaseModel, Field
 from node.api.deps import IssuerToken, Presentations
 from node.api.errors import ERROR_RESPONSES, OAUTH_RESPONSES, ErrorOut, OAuthErrorOut
 from node.db.models import Role
-from node.wallet.qr import qr_images
-from node.wallet.service import data_url
+from node.wallet.qr import data_url, qr_images
 from wallet_bridge.errors import InvalidRequest
 from wallet_bridge.presentation import REQUEST_OBJECT_MEDIA_TYPE
 

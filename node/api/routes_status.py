@@ -9,13 +9,13 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from node.api.deps import IssuerToken, Runtime
+from node.api.deps import Issuance, IssuerToken, Runtime, StatusLists
 from node.api.errors import ERROR_RESPONSES, ErrorOut
 from node.api.params import RowId
 from node.api.status_list_http import RESPONSES as STATUS_LIST_RESPONSES
 from node.api.status_list_http import status_list_response
 from node.status import token_status
-from node.status.service import StatusChange
+from node.status.service import StatusChange, StatusService
 
 admin = APIRouter(prefix="/admin", tags=["status"], responses=ERROR_RESPONSES)
 public = APIRouter(tags=["status"])
@@ -66,26 +66,30 @@ class EventOut(_Wire):
     at: datetime
 
 
-def _one(runtime: Runtime, record_id: str, action: str, body: ReasonIn, token_id: int) -> ChangeOut:
-    (change,) = runtime.status().change([record_id], action, body.reason, token_id)  # type: ignore[arg-type]
+def _one(
+    statuses: StatusService, record_id: str, action: str, body: ReasonIn, token_id: int
+) -> ChangeOut:
+    (change,) = statuses.change([record_id], action, body.reason, token_id)  # type: ignore[arg-type]
     return ChangeOut.of(change)
 
 
 @admin.post("/credentials/{record_id}/revoke", summary="Revoke (final)", responses=_ERRORS)
-def revoke(record_id: str, body: ReasonIn, runtime: Runtime, token: IssuerToken) -> ChangeOut:
-    return _one(runtime, record_id, "revoke", body, token.id)
+def revoke(record_id: str, body: ReasonIn, token: IssuerToken, statuses: StatusLists) -> ChangeOut:
+    return _one(statuses, record_id, "revoke", body, token.id)
 
 
 @admin.post("/credentials/{record_id}/suspend", summary="Suspend", responses=_ERRORS)
-def suspend(record_id: str, body: ReasonIn, runtime: Runtime, token: IssuerToken) -> ChangeOut:
-    return _one(runtime, record_id, "suspend", body, token.id)
+def suspend(record_id: str, body: ReasonIn, token: IssuerToken, statuses: StatusLists) -> ChangeOut:
+    return _one(statuses, record_id, "suspend", body, token.id)
 
 
 @admin.post(
     "/credentials/{record_id}/reinstate", summary="Reinstate a suspended one", responses=_ERRORS
 )
-def reinstate(record_id: str, body: ReasonIn, runtime: Runtime, token: IssuerToken) -> ChangeOut:
-    return _one(runtime, record_id, "reinstate", body, token.id)
+def reinstate(
+    record_id: str, body: ReasonIn, token: IssuerToken, statuses: StatusLists
+) -> ChangeOut:
+    return _one(statuses, record_id, "reinstate", body, token.id)
 
 
 @admin.post(
@@ -94,10 +98,8 @@ def reinstate(record_id: str, body: ReasonIn, runtime: Runtime, token: IssuerTok
     description="Applies to every credential that can change; the others are listed as "
     "refused with the reason.",
 )
-def bulk(body: BulkIn, runtime: Runtime, token: IssuerToken) -> BulkOut:
-    results = runtime.status().change(
-        body.credential_ids, body.action, body.reason, token.id, strict=False
-    )
+def bulk(body: BulkIn, token: IssuerToken, statuses: StatusLists) -> BulkOut:
+    results = statuses.change(body.credential_ids, body.action, body.reason, token.id, strict=False)
     changed = sum(r.ok for r in results)
     return BulkOut(
         changed=changed, refused=len(results) - changed, results=[ChangeOut.of(r) for r in results]
@@ -109,11 +111,13 @@ def bulk(body: BulkIn, runtime: Runtime, token: IssuerToken) -> BulkOut:
     summary="The audit trail of a credential's status changes",
     responses=_ERRORS,
 )
-def events(record_id: str, runtime: Runtime, _token: IssuerToken) -> list[EventOut]:
-    runtime.issuance().get(record_id)  # 404 for an unknown record
+def events(
+    record_id: str, _token: IssuerToken, issuance: Issuance, statuses: StatusLists
+) -> list[EventOut]:
+    issuance.get(record_id)  # 404 for an unknown record
     return [
         EventOut(action=e.action, reason=e.reason, token_id=e.token_id, at=e.at)
-        for e in runtime.status().events(record_id)
+        for e in statuses.events(record_id)
     ]
 
 
@@ -127,13 +131,14 @@ def events(record_id: str, runtime: Runtime, _token: IssuerToken) -> list[EventO
 def status_list(
     list_id: RowId,
     runtime: Runtime,
+    statuses: StatusLists,
     version: Annotated[RowId | None, Query()] = None,
     if_none_match: Annotated[str | None, Header()] = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     if accept is not None and token_status.MEDIA_TYPE in accept:
-        return _token_response(runtime, list_id, version, if_none_match)
-    published = runtime.status().version(list_id, version)
+        return _token_response(runtime, statuses, list_id, version, if_none_match)
+    published = statuses.version(list_id, version)
     return status_list_response(published, version is not None, if_none_match)
 
 
@@ -156,17 +161,22 @@ _TOKEN_RESPONSES: dict[int | str, dict[str, Any]] = {
 def token_status_list(
     list_id: RowId,
     runtime: Runtime,
+    statuses: StatusLists,
     version: Annotated[RowId | None, Query()] = None,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    return _token_response(runtime, list_id, version, if_none_match)
+    return _token_response(runtime, statuses, list_id, version, if_none_match)
 
 
 def _token_response(
-    runtime: Runtime, list_id: int, version: int | None, if_none_match: str | None
+    runtime: Runtime,
+    statuses: StatusService,
+    list_id: int,
+    version: int | None,
+    if_none_match: str | None,
 ) -> Response:
     signed = token_status.token_list(
-        runtime.status(), runtime.identity().origin, runtime.jose_signer(), list_id, version
+        statuses, runtime.identity().origin, runtime.jose_signer(), list_id, version
     )
     # Each signing differs (iat, ECDSA); the bits are those of the W3C version: a weak ETag.
     etag = f'W/"{signed.sha256}"'

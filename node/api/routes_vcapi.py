@@ -21,13 +21,13 @@ from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from node.api.deps import Runtime, VcApiToken
+from node.api.deps import VcApi, VcApiToken
 from node.api.errors import ERROR_RESPONSES, ErrorOut, ProblemOut
 from node.api.params import RowId
 from node.api.status_list_http import RESPONSES as STATUS_LIST_RESPONSES
 from node.api.status_list_http import status_list_response
 from node.errors import InvalidInput, NotFound, Problem
-from node.vcapi.service import Format, Outcome
+from node.vcapi.service import Format, Outcome, VcApiService
 from node.vcapi.status import PURPOSES, VcApiStatus
 
 router = APIRouter(tags=["W3C VC API"])
@@ -126,9 +126,9 @@ _ENDPOINTS: dict[str, Format] = {
 }
 
 
-def _issue(runtime: Runtime, body: IssueIn, fmt: Format, token_id: int) -> IssueOut:
+def _issue(vcapi: VcApiService, body: IssueIn, fmt: Format, token_id: int) -> IssueOut:
     options = body.options.model_dump(exclude_none=True)
-    issued = runtime.vcapi().issue(body.credential, options, fmt, token_id=token_id)
+    issued = vcapi.issue(body.credential, options, fmt, token_id=token_id)
     return IssueOut(verifiableCredential=issued)
 
 
@@ -138,8 +138,8 @@ def _issue(runtime: Runtime, body: IssueIn, fmt: Format, token_id: int) -> Issue
     summary="Issue a credential (Data Integrity, eddsa-rdfc-2022)",
     responses=_ISSUE_ERRORS,
 )
-def issue(body: IssueIn, runtime: Runtime, token: VcApiToken) -> IssueOut:
-    return _issue(runtime, body, "eddsa-rdfc-2022", token.id)
+def issue(body: IssueIn, token: VcApiToken, vcapi: VcApi) -> IssueOut:
+    return _issue(vcapi, body, "eddsa-rdfc-2022", token.id)
 
 
 @router.post(
@@ -148,8 +148,8 @@ def issue(body: IssueIn, runtime: Runtime, token: VcApiToken) -> IssueOut:
     summary="Issue a credential (Data Integrity, eddsa-rdfc-2022)",
     responses=_ISSUE_ERRORS,
 )
-def issue_rdfc(body: IssueIn, runtime: Runtime, token: VcApiToken) -> IssueOut:
-    return _issue(runtime, body, "eddsa-rdfc-2022", token.id)
+def issue_rdfc(body: IssueIn, token: VcApiToken, vcapi: VcApi) -> IssueOut:
+    return _issue(vcapi, body, "eddsa-rdfc-2022", token.id)
 
 
 @router.post(
@@ -158,8 +158,8 @@ def issue_rdfc(body: IssueIn, runtime: Runtime, token: VcApiToken) -> IssueOut:
     summary="Issue a credential (Data Integrity, eddsa-jcs-2022)",
     responses=_ISSUE_ERRORS,
 )
-def issue_jcs(body: IssueIn, runtime: Runtime, token: VcApiToken) -> IssueOut:
-    return _issue(runtime, body, "eddsa-jcs-2022", token.id)
+def issue_jcs(body: IssueIn, token: VcApiToken, vcapi: VcApi) -> IssueOut:
+    return _issue(vcapi, body, "eddsa-jcs-2022", token.id)
 
 
 @router.post(
@@ -171,16 +171,15 @@ def issue_jcs(body: IssueIn, runtime: Runtime, token: VcApiToken) -> IssueOut:
     "`data:application/vc+jwt,<jwt>`.",
     responses=_ISSUE_ERRORS,
 )
-def issue_vc_jwt(body: IssueIn, runtime: Runtime, token: VcApiToken) -> IssueOut:
-    return _issue(runtime, body, "vc+jwt", token.id)
+def issue_vc_jwt(body: IssueIn, token: VcApiToken, vcapi: VcApi) -> IssueOut:
+    return _issue(vcapi, body, "vc+jwt", token.id)
 
 
 @router.get(
     "/vc-api/issuers",
     summary="The issuer DID each VC API issue endpoint signs as",
 )
-def issuers(runtime: Runtime) -> IssuersOut:
-    service = runtime.vcapi()
+def issuers(service: VcApi) -> IssuersOut:
     return IssuersOut(issuers={path: service.issuer_for(fmt) for path, fmt in _ENDPOINTS.items()})
 
 
@@ -208,8 +207,8 @@ def _answer(outcome: Outcome) -> VerifyOut | JSONResponse:
     responses=_VERIFY_ERRORS,
     response_model=VerifyOut,
 )
-def verify_credential(body: VerifyCredentialIn, runtime: Runtime) -> VerifyOut | JSONResponse:
-    return _answer(runtime.vcapi().verify_credential(body.verifiableCredential))
+def verify_credential(body: VerifyCredentialIn, vcapi: VcApi) -> VerifyOut | JSONResponse:
+    return _answer(vcapi.verify_credential(body.verifiableCredential))
 
 
 @router.post(
@@ -221,8 +220,8 @@ def verify_credential(body: VerifyCredentialIn, runtime: Runtime) -> VerifyOut |
     responses=_VERIFY_ERRORS,
     response_model=VerifyOut,
 )
-def verify_presentation(body: VerifyPresentationIn, runtime: Runtime) -> VerifyOut | JSONResponse:
-    outcome = runtime.vcapi().verify_presentation(
+def verify_presentation(body: VerifyPresentationIn, vcapi: VcApi) -> VerifyOut | JSONResponse:
+    outcome = vcapi.verify_presentation(
         body.verifiablePresentation,
         challenge=body.options.challenge,
         domain=body.options.domain,
@@ -268,8 +267,8 @@ _STATUS_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _status(runtime: Runtime) -> VcApiStatus:
-    service = runtime.vcapi().status
+def _status(vcapi: VcApiService) -> VcApiStatus:
+    service = vcapi.status
     if service is None:
         raise NotFound("this VC API issuer has no status lists")
     return service
@@ -320,8 +319,8 @@ def _wanted(entry: StatusEntryIn) -> tuple[str, bool]:
     "it is 409); setting a bit that is already set is a no-op.",
     responses=_STATUS_ERRORS,
 )
-def update_status(body: UpdateStatusIn, runtime: Runtime, token: VcApiToken) -> UpdateStatusOut:
-    service = _status(runtime)
+def update_status(body: UpdateStatusIn, token: VcApiToken, vcapi: VcApi) -> UpdateStatusOut:
+    service = _status(vcapi)
     if body.credentialId is None and body.credential is None:
         raise InvalidInput("give credentialId or credential", [Problem("credentialId", "required")])
     record_id = service.find(body.credentialId, body.credential)
@@ -347,11 +346,11 @@ def update_status(body: UpdateStatusIn, runtime: Runtime, token: VcApiToken) -> 
 )
 def status_list(
     list_id: RowId,
-    runtime: Runtime,
+    vcapi: VcApi,
     version: Annotated[RowId | None, Query()] = None,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    published = _status(runtime).version(list_id, version)
+    published = _status(vcapi).version(list_id, version)
     return status_list_response(published, version is not None, if_none_match)
 
 
@@ -363,8 +362,8 @@ def status_list(
     "still marked changed (the W3C suite's helper calls it after an update).",
     responses=_STATUS_ERRORS,
 )
-def publish_status_list(list_id: RowId, runtime: Runtime, _token: VcApiToken) -> Response:
-    service = _status(runtime)
+def publish_status_list(list_id: RowId, _token: VcApiToken, vcapi: VcApi) -> Response:
+    service = _status(vcapi)
     service.version(list_id)  # 404 for a list that is not the VC API issuer's
     service.lists.publish_changed()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -11,7 +11,7 @@ from anyio import to_thread
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from node.api.deps import Runtime, Verifications
+from node.api.deps import CredentialVerifier, Runtime, Verifications
 from node.errors import InvalidInput, NodeError
 from node.lookup import share
 from node.lookup.lanes import VerificationsBusy
@@ -113,7 +113,9 @@ def _copy_input(content: str) -> Mapping[str, Any] | str:
 
 
 @router.get("/v/{token}", response_class=HTMLResponse)
-def shared(token: str, request: Request, runtime: Runtime) -> HTMLResponse:
+def shared(
+    token: str, request: Request, runtime: Runtime, verifier: CredentialVerifier
+) -> HTMLResponse:
     lang = _lang(request)
     switch = pages.link_switch(lang, f"/v/{token}")
     found = share.resolve(runtime.sessions, token)
@@ -122,7 +124,7 @@ def shared(token: str, request: Request, runtime: Runtime) -> HTMLResponse:
         status = 410 if found.state in ("expired", "revoked") else 404
         body = pages.notice(lang, key, heading=t(lang, "title"))
         return _html(pages.page(lang, t(lang, "title"), body, switch=switch), status)
-    outcome = verify_input(runtime.verifier(), _copy_input(found.copies[0][1]))
+    outcome = verify_input(verifier, _copy_input(found.copies[0][1]))
     until = found.expires_at.strftime("%Y-%m-%d %H:%M UTC") if found.expires_at else ""
     print_url = f"/credentials/{found.record_id}/print?token={token}&lang={lang}"
     extra = pages.share_note(lang, until, print_url)
@@ -131,7 +133,13 @@ def shared(token: str, request: Request, runtime: Runtime) -> HTMLResponse:
 
 
 @router.get("/credentials/{record_id}/print", response_class=HTMLResponse)
-def printable(record_id: str, request: Request, runtime: Runtime, token: str = "") -> HTMLResponse:
+def printable(
+    record_id: str,
+    request: Request,
+    runtime: Runtime,
+    verifier: CredentialVerifier,
+    token: str = "",
+) -> HTMLResponse:
     lang = _lang(request)
     found = share.resolve(runtime.sessions, token)
     if found.state != "ok" or found.record_id != record_id or not found.copies:
@@ -142,7 +150,7 @@ def printable(record_id: str, request: Request, runtime: Runtime, token: str = "
         status = 410 if key != "link_unknown" else 404
         body = pages.notice(lang, key, heading=t(lang, "print"))
         return _html(pages.page(lang, t(lang, "print"), body, switch=""), status)
-    outcome = verify_input(runtime.verifier(), _copy_input(found.copies[0][1]))
+    outcome = verify_input(verifier, _copy_input(found.copies[0][1]))
     url = f"{runtime.settings.origin}/v/{token}"
     qr = segno.make(url, error="m")
     svg = qr.svg_inline(scale=4, border=4, title=t(lang, "print_hint"))

@@ -1,4 +1,5 @@
-"""The credential registry: idempotent records, their states, and their signed copies.
+"""Issuing: idempotent requests validated, signed and stored as records with their signed
+copies (the records themselves belong to node/issuance/records.py).
 
 Batches are written in chunks; each chunk is one transaction holding its records *and* their
 signed copies, so a process that dies mid-batch leaves only whole records behind, and running
@@ -15,7 +16,6 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, Literal
 
-from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,7 +23,8 @@ from node.credentials.csv_import import CsvRow
 from node.credentials.model import MicroCredentialClaims
 from node.credentials.profile import ClaimsInvalid, RequirementProfile
 from node.db.models import CredentialFormat, CredentialRecord, RecordState, SignedCopy
-from node.errors import Conflict, InvalidInput, NotFound, Problem
+from node.errors import Conflict, InvalidInput, Problem
+from node.issuance.records import CredentialRecords, Existing, IssuedRecord
 from node.issuance.signing import (
     SignedCopyData,
     SigningJob,
@@ -33,7 +34,6 @@ from node.issuance.signing import (
     subject_problems,
     validate_request,
 )
-from node.status.allocation import StatusAllocator, StatusAssignment
 
 CHUNK = 500
 _POOL_THRESHOLD = 200  # below this many credentials, signing in-process is faster
@@ -67,22 +67,7 @@ class IssueOutcome:
     copies: list[SignedCopyData] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Existing:
-    """The record an idempotency key already names: a replay must ask for the same."""
-
-    record_id: str
-    claims: dict[str, Any]
-    subject_id: str | None
-
-    def same(self, claims: dict[str, Any], subject_id: str | None) -> bool:
-        return self.claims == claims and self.subject_id == subject_id
-
-    def conflict(self) -> str:
-        return f"already used by record {self.record_id} for other claims or another subject"
-
-
-_Pending = tuple[IssueOutcome, IssueRequest, _Existing | None]  # a request sent to validation
+_Pending = tuple[IssueOutcome, IssueRequest, Existing | None]  # a request sent to validation
 
 
 def _validate(
@@ -113,14 +98,14 @@ class IssuanceService:
         sessions: sessionmaker[Session],
         signing: SigningPool,
         profile: RequirementProfile,
-        allocator: StatusAllocator,
+        records: CredentialRecords,
         *,
         require_approval: bool = False,
     ) -> None:
         self._sessions = sessions
         self._signing = signing
         self._profile = profile
-        self._allocator = allocator
+        self._records = records
         self._require_approval = require_approval
 
     # -- single records -------------------------------------------------------------------
@@ -157,41 +142,28 @@ class IssuanceService:
                 "the micro-credential is incomplete or invalid", exc.problems
             ) from None
         with self._sessions() as session:
-            existing = self._existing(session, [request.idempotency_key])
+            existing = self._records.existing(session, [request.idempotency_key])
             if request.idempotency_key in existing:
                 found = existing[request.idempotency_key]
                 if not found.same(claims, request.subject_id):
                     raise Conflict(
                         f"idempotency key {request.idempotency_key!r} {found.conflict()}"
                     )
-                return self._get(session, found.record_id), True
-            record = CredentialRecord(
-                id=str(uuid.uuid4()),
-                idempotency_key=request.idempotency_key,
-                state=RecordState.PREPARED.value,
-                claims=claims,
-                subject_id=request.subject_id,
-                created_by=token_id,
-            )
-            session.add(record)
-            session.commit()
-            return record, False
+                return self._records.get(session, found.record_id), True
+        record = self._records.prepare(
+            claims, request.subject_id, request.idempotency_key, token_id
+        )
+        return record, False
 
     def approve(self, record_id: str) -> CredentialRecord:
-        with self._sessions() as session:
-            record = self._get(session, record_id)
-            if record.state != RecordState.PREPARED:
-                raise Conflict(f"record {record_id} is {record.state}, not prepared")
-            record.state = RecordState.APPROVED.value
-            session.commit()
-            return record
+        return self._records.approve(record_id)
 
     def issue_record(
         self, record_id: str, formats: Sequence[CredentialFormat]
     ) -> tuple[CredentialRecord, list[SignedCopyData]]:
         """Sign a prepared (or approved) record; refuse if approval is required and missing."""
         with self._sessions() as session:
-            record = self._get(session, record_id, lock=True)
+            record = self._records.get(session, record_id, lock=True)
             allowed = {RecordState.APPROVED.value}
             if not self._require_approval:
                 allowed.add(RecordState.PREPARED.value)
@@ -203,25 +175,18 @@ class IssuanceService:
             if problems:
                 raise InvalidInput("the record cannot be signed in these formats", problems)
             issued_at = datetime.now(UTC).replace(microsecond=0)
-            (status,) = self._allocator.allocate(1)
+            (status,) = self._records.reserve_status(1)
             job = SigningJob(
                 record.id, record.claims, record.subject_id, issued_at, tuple(formats), status
             )
             copies = self._signing.sign_one(job)
-            record.state = RecordState.ISSUED.value
-            record.issued_at = issued_at
-            _assign_status(record, status)
-            session.add_all(_copy_rows(record.id, copies))
+            self._records.mark_issued(record, issued_at, status)
+            self._records.add_copies(session, record.id, copies)
             session.commit()
             return record, copies
 
     def get(self, record_id: str) -> tuple[CredentialRecord, list[SignedCopy]]:
-        with self._sessions() as session:
-            record = self._get(session, record_id)
-            copies = list(
-                session.scalars(select(SignedCopy).where(SignedCopy.record_id == record_id))
-            )
-            return record, copies
+        return self._records.with_copies(record_id)
 
     # -- batches ---------------------------------------------------------------------------
 
@@ -256,7 +221,7 @@ class IssuanceService:
             items: list[ValidationJob] = []
             keys = [r.idempotency_key for r in chunk if r.idempotency_key]
             with self._sessions() as session:
-                existing = self._existing(session, keys)
+                existing = self._records.existing(session, keys)
             issued_at = datetime.now(UTC).replace(microsecond=0)
             for request in chunk:
                 outcome = IssueOutcome(
@@ -286,7 +251,7 @@ class IssuanceService:
             # Status indexes are reserved (committed) before signing: the credentials embed
             # them. An index of a request that turns out invalid is simply never used.
             fresh = [i for i, (_, _, replay_of) in enumerate(pending) if replay_of is None]
-            for i, st in zip(fresh, self._allocator.allocate(len(fresh)), strict=True):
+            for i, st in zip(fresh, self._records.reserve_status(len(fresh)), strict=True):
                 items[i] = replace(items[i], status=st)
             return (outcomes, pending), items
 
@@ -356,40 +321,26 @@ class IssuanceService:
         remaining = list(zip(jobs, copies, strict=True))
         while remaining:
             try:
+                issued = [
+                    IssuedRecord(
+                        job.record_id,
+                        requests[job.record_id].idempotency_key,
+                        job.claims,
+                        job.subject_id,
+                        job.issued_at,
+                        job.status,
+                        job_copies,
+                    )
+                    for job, job_copies in remaining
+                ]
                 with self._sessions() as session, session.begin():
-                    # render_nulls: one executemany per table; without it the ORM splits the
-                    # rows wherever the set of None columns changes (subject_id, ...).
-                    session.execute(
-                        insert(CredentialRecord).execution_options(render_nulls=True),
-                        [
-                            {
-                                "id": job.record_id,
-                                "idempotency_key": requests[job.record_id].idempotency_key,
-                                "state": RecordState.ISSUED.value,
-                                "claims": job.claims,
-                                "subject_id": job.subject_id,
-                                "issued_at": job.issued_at,
-                                "created_at": job.issued_at,
-                                "created_by": token_id,
-                                **_status_columns(job.status),
-                            }
-                            for job, _ in remaining
-                        ],
-                    )
-                    session.execute(
-                        insert(SignedCopy).execution_options(render_nulls=True),
-                        [
-                            _copy_dict(job.record_id, copy, job.issued_at)
-                            for job, job_copies in remaining
-                            for copy in job_copies
-                        ],
-                    )
+                    self._records.insert_issued(session, issued, token_id)
                 return
             except IntegrityError:
                 # Another process issued some of these keys meanwhile: skip those, retry rest.
                 keys = [requests[job.record_id].idempotency_key for job, _ in remaining]
                 with self._sessions() as session:
-                    existing = self._existing(session, keys)
+                    existing = self._records.existing(session, keys)
                 if not existing:
                     raise
                 kept = []
@@ -404,77 +355,3 @@ class IssuanceService:
                     else:
                         kept.append((job, job_copies))
                 remaining = kept
-
-    # -- helpers -----------------------------------------------------------------------------
-
-    @staticmethod
-    def _existing(session: Session, keys: Sequence[str | None]) -> dict[str, _Existing]:
-        wanted = [k for k in keys if k]
-        if not wanted:
-            return {}
-        rows = session.execute(
-            select(
-                CredentialRecord.idempotency_key,
-                CredentialRecord.id,
-                CredentialRecord.claims,
-                CredentialRecord.subject_id,
-            ).where(CredentialRecord.idempotency_key.in_(wanted))
-        )
-        return {
-            key: _Existing(record_id, claims, subject_id)
-            for key, record_id, claims, subject_id in rows
-            if key is not None
-        }
-
-    @staticmethod
-    def _get(session: Session, record_id: str, *, lock: bool = False) -> CredentialRecord:
-        query = select(CredentialRecord).where(CredentialRecord.id == record_id)
-        if lock:
-            query = query.with_for_update()
-        record = session.scalar(query)
-        # The VC API issuer keeps status records in the same table (claims {"vcapi": …});
-        # they are not the institution's micro-credentials.
-        if record is None or "vcapi" in record.claims:
-            raise NotFound(f"no credential record {record_id}")
-        return record
-
-
-def _status_columns(status: StatusAssignment | None) -> dict[str, int | None]:
-    revocation = status.revocation if status else (None, None)
-    suspension = status.suspension if status else (None, None)
-    message = status.message if status and status.message else (None, None)
-    return {
-        "revocation_list_id": revocation[0],
-        "revocation_index": revocation[1],
-        "suspension_list_id": suspension[0],
-        "suspension_index": suspension[1],
-        "message_list_id": message[0],
-        "message_index": message[1],
-    }
-
-
-def _assign_status(record: CredentialRecord, status: StatusAssignment) -> None:
-    for column, value in _status_columns(status).items():
-        setattr(record, column, value)
-
-
-def _copy_dict(record_id: str, copy: SignedCopyData, created_at: datetime) -> dict[str, Any]:
-    return {
-        "record_id": record_id,
-        "format": copy.format.value,
-        "content": copy.content,
-        "leaf_digest": copy.leaf_digest,
-        "created_at": created_at,
-    }
-
-
-def _copy_rows(record_id: str, copies: list[SignedCopyData]) -> list[SignedCopy]:
-    return [
-        SignedCopy(
-            record_id=record_id,
-            format=c.format.value,
-            content=c.content,
-            leaf_digest=c.leaf_digest,
-        )
-        for c in copies
-    ]

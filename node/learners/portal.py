@@ -19,7 +19,7 @@ from node.errors import Conflict, NotFound
 from node.learners.accounts import LearnerAccounts, LearnerCredentialView
 from node.lookup.summary import credential_summary
 from node.wallet.authorization import OFFERABLE
-from node.wallet.service import OfferCreated, WalletService
+from node.wallet.offers import OfferCreated, WalletOffers
 from vc.errors import MalformedError
 from vc.jose import decode_jws
 
@@ -105,12 +105,12 @@ class Portal:
             media_type, extension = _FILES[copy.format]
             return Download(f"{record_id}-{copy.id}.{extension}", media_type, copy.content)
 
-    def wallet_offer(self, account_id: str, record_id: str, wallet: WalletService) -> OfferCreated:
+    def wallet_offer(self, account_id: str, record_id: str, offers: WalletOffers) -> OfferCreated:
         """A fresh offer of all formats with a PIN, for the learner's own eyes: nothing is
         mailed (the PIN and the offer reach the learner on this page only)."""
         view = self._accounts.credential(account_id, record_id, "en")
         if view.state not in OFFERABLE:
             raise Conflict(f"a {view.state} credential cannot be added to a wallet")
-        return wallet.create_offer(
+        return offers.create_offer(
             record_id, None, email=None, with_tx_code=True, expires_in=None, token_id=None
         )

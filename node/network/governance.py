@@ -132,18 +132,19 @@ def _is_address(text: str) -> bool:
 class Governance:
     """This node's voice in the network: it proposes, votes and executes as its member."""
 
-    def __init__(self, ledger: Ledger, *, confirmations: int = 0) -> None:
-        self._ledger = ledger
+    def __init__(self, ledger: Callable[[], Ledger], *, confirmations: int = 0) -> None:
+        self._ledger = ledger  # opens the chain on first use (NodeRuntime.ledger)
         self._confirmations = confirmations
 
     def own_member(self) -> int:
         with refusals():
-            return int(self._ledger.network.member_of_account(self._ledger.account.address))
+            return int(self._ledger().network.member_of_account(self._ledger().account.address))
 
     def _require_member(self) -> int:
         member = self.own_member()
         if member == 0:
-            raise Conflict(f"this node's account {self._ledger.account.address} acts for no member")
+            address = self._ledger().account.address
+            raise Conflict(f"this node's account {address} acts for no member")
         return member
 
     def _member_id(self, member: int | str) -> int:
@@ -154,7 +155,7 @@ class Governance:
         if text.isdigit():
             return int(text)
         with refusals():
-            found = int(self._ledger.network.member_of_did(text))
+            found = int(self._ledger().network.member_of_did(text))
         if found == 0:
             raise InvalidInput(
                 f"{text} is not a member", [Problem("member", "no member has this DID")]
@@ -164,15 +165,15 @@ class Governance:
     def _transact(self, send: Callable[[], bytes]) -> Outcome:
         with refusals():
             tx_hash = send()
-            receipt = self._ledger.chain.wait_for_receipt(
+            receipt = self._ledger().chain.wait_for_receipt(
                 tx_hash, timeout=RECEIPT_TIMEOUT, confirmations=self._confirmations
             )
-            events = self._ledger.network.decode_logs(receipt.logs)
+            events = self._ledger().network.decode_logs(receipt.logs)
             proposal = None
             ids = [int(e.args["proposalId"]) for e in events if "proposalId" in e.args]
             ids = [i for i in ids if i]
             if ids:
-                proposal = self._ledger.network.proposal(ids[0])
+                proposal = self._ledger().network.proposal(ids[0])
         return Outcome(
             "0x" + tx_hash.hex(), receipt.block_number, [e.name for e in events], proposal
         )
@@ -180,13 +181,13 @@ class Governance:
     # -- proposals ------------------------------------------------------------------------
     def propose_admission(self, applicant: Applicant) -> Outcome:
         spec = applicant.spec()
-        account = self._ledger.account
-        return self._transact(lambda: self._ledger.network.propose_admission(account, spec))
+        account = self._ledger().account
+        return self._transact(lambda: self._ledger().network.propose_admission(account, spec))
 
     def propose_status(self, action: str, member: int | str) -> Outcome:
         """``action``: suspend, reinstate or remove."""
         member_id = self._member_id(member)
-        network, account = self._ledger.network, self._ledger.account
+        network, account = self._ledger().network, self._ledger().account
         senders: dict[str, Callable[[], bytes]] = {
             "suspend": lambda: network.propose_suspension(account, member_id),
             "reinstate": lambda: network.propose_reinstatement(account, member_id),
@@ -208,8 +209,8 @@ class Governance:
                 "not a Multikey public key", [Problem("publicKeyMultibase", str(exc))]
             ) from exc
         with refusals():
-            start = self._ledger.chain.block().timestamp if valid_from is None else valid_from
-        network, account = self._ledger.network, self._ledger.account
+            start = self._ledger().chain.block().timestamp if valid_from is None else valid_from
+        network, account = self._ledger().network, self._ledger().account
         return self._transact(
             lambda: network.propose_key_addition(
                 account, member, key_id, public_key_multibase, start
@@ -221,34 +222,34 @@ class Governance:
         ``retired_at`` on (default: the latest block's time)."""
         self._require_member()
         with refusals():
-            when = self._ledger.chain.block().timestamp if retired_at is None else retired_at
-        network, account = self._ledger.network, self._ledger.account
+            when = self._ledger().chain.block().timestamp if retired_at is None else retired_at
+        network, account = self._ledger().network, self._ledger().account
         return self._transact(lambda: network.retire_own_key(account, key_id, when))
 
     def vote(self, proposal_id: int, support: bool) -> Outcome:
-        network, account = self._ledger.network, self._ledger.account
+        network, account = self._ledger().network, self._ledger().account
         return self._transact(lambda: network.vote(account, proposal_id, support))
 
     def execute(self, proposal_id: int) -> Outcome:
-        network, account = self._ledger.network, self._ledger.account
+        network, account = self._ledger().network, self._ledger().account
         return self._transact(lambda: network.execute(account, proposal_id))
 
     def cancel(self, proposal_id: int) -> Outcome:
-        network, account = self._ledger.network, self._ledger.account
+        network, account = self._ledger().network, self._ledger().account
         return self._transact(lambda: network.cancel(account, proposal_id))
 
     # -- reads ----------------------------------------------------------------------------
     def proposal(self, proposal_id: int) -> ProposalInfo:
         with refusals():
-            return self._ledger.network.proposal(proposal_id)
+            return self._ledger().network.proposal(proposal_id)
 
     def proposals(self, *, open_only: bool = False, limit: int = 100) -> list[ProposalInfo]:
         """The newest proposals first."""
         with refusals():
-            count = self._ledger.network.proposal_count()
+            count = self._ledger().network.proposal_count()
             found = []
             for proposal_id in range(count, max(count - limit, 0), -1):
-                info = self._ledger.network.proposal(proposal_id)
+                info = self._ledger().network.proposal(proposal_id)
                 if open_only and (info.state is not ProposalState.OPEN or info.expired):
                     continue
                 found.append(info)
@@ -257,7 +258,7 @@ class Governance:
     def member_status(self, member: int | str) -> MemberStatus:
         member_id = self._member_id(member)
         with refusals():
-            return self._ledger.network.status_of(member_id)
+            return self._ledger().network.status_of(member_id)
 
 
 def proposal_json(info: ProposalInfo) -> dict[str, Any]:

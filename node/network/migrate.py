@@ -15,16 +15,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
+from eth_account.signers.local import LocalAccount
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from anchoring.chain import ChainClient
 from anchoring.registries import AnchorRegistry, Deployment, MemberStatus, NetworkRegistry
 from node.db.models import AnchorBatch, BatchState, ChainDeployment, StatusList, StatusListVersion
 from node.errors import Conflict
+from node.identity import InstitutionIdentity
 from node.ledger.network import store_deployment
 from node.network.governance import refusals
-from node.runtime import NodeRuntime
+from node.settings import Settings
+
+
+class Node(Protocol):
+    """What a migration needs of the node (the runtime, node/runtime.py, is one)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def sessions(self) -> sessionmaker[Session]: ...
+
+    def identity(self) -> InstitutionIdentity: ...
+
+    def anchoring_account(self) -> LocalAccount: ...
 
 
 @dataclass(frozen=True)
@@ -37,7 +55,7 @@ class Migration:
 
 
 def migrate_to_network(
-    runtime: NodeRuntime, chain: ChainClient, deployment: Deployment, *, timeout: float = 60
+    runtime: Node, chain: ChainClient, deployment: Deployment, *, timeout: float = 60
 ) -> Migration:
     account = runtime.anchoring_account()
     identity = runtime.identity()

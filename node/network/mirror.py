@@ -77,8 +77,11 @@ class StatusMirror:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings, ledger: Ledger) -> StatusMirror:
-        return cls(settings.data_dir, ledger, limits=PeerLimits.from_settings(settings))
+    def from_settings(
+        cls, settings: Settings, ledger: Ledger, *, directory: MemberDirectory | None = None
+    ) -> StatusMirror:
+        limits = PeerLimits.from_settings(settings)
+        return cls(settings.data_dir, ledger, limits=limits, directory=directory)
 
     def _folder(self, url: str) -> Path:
         return self._dir / hashlib.sha256(url.encode("utf-8")).hexdigest()[:32]

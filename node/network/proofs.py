@@ -59,8 +59,9 @@ class Accepted:
 
 
 class SuppliedProofs:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, ledger: Callable[[], Ledger]) -> None:
         self._dir = data_dir / "anchor-proofs"
+        self._ledger = ledger  # opens the chain on first use (NodeRuntime.ledger)
 
     def lookup(self, leaf_digest: bytes) -> SuppliedProof | None:
         path = self._dir / f"{leaf_digest.hex()}.json"
@@ -78,8 +79,9 @@ class SuppliedProofs:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def accept(self, ledger: Ledger, document: dict[str, Any]) -> list[Accepted]:
+    def accept(self, document: dict[str, Any]) -> list[Accepted]:
         """Check and keep every confirmed copy's proof of an issuer's anchor document."""
+        ledger = self._ledger()
         copies = document.get("copies")
         if not isinstance(copies, list) or not copies:
             raise InvalidInput(

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from node.db.models import CredentialRecord, RecordState, StatusList
 from node.errors import Conflict, NotFound, Problem
+from node.issuance.records import CredentialRecords
 from node.status.allocation import StatusAllocator, StatusAssignment
 from node.status.bitstring import Bitstring
 from node.status.entries import status_entries
@@ -108,7 +109,10 @@ class VcApiStatus:
         self._base = f"{origin}/vc-api"
         self._prefix = f"{self._base}/status/"
         self._resolver = resolver
-        self._allocator = StatusAllocator(sessions, owner=OWNER, message_lists=False)
+        # Its records are the one kind of record it keeps: a credential's status indexes.
+        self._records = CredentialRecords(
+            sessions, StatusAllocator(sessions, owner=OWNER, message_lists=False)
+        )
         self.lists = StatusService(sessions, signer, did, self._base, owner=OWNER)
         self._verified: OrderedDict[str, _VerifiedList] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -130,22 +134,16 @@ class VcApiStatus:
         created: str | None = None
         assignment = self._assignment(record_id)
         if assignment is None:
-            (assignment,) = self._allocator.allocate(1)
+            (assignment,) = self._records.reserve_status(1)
             try:
                 with self._sessions() as session, session.begin():
-                    session.add(
-                        CredentialRecord(
-                            id=record_id,
-                            state=RecordState.ISSUED.value,
-                            claims={"vcapi": {"credentialId": credential_id}},
-                            subject_id=None,
-                            issued_at=datetime.now(UTC),
-                            created_by=token_id,
-                            revocation_list_id=assignment.revocation[0],
-                            revocation_index=assignment.revocation[1],
-                            suspension_list_id=assignment.suspension[0],
-                            suspension_index=assignment.suspension[1],
-                        )
+                    self._records.create_issued(
+                        session,
+                        record_id,
+                        {"vcapi": {"credentialId": credential_id}},
+                        datetime.now(UTC),
+                        assignment,
+                        token_id,
                     )
                 created = record_id
             except IntegrityError:  # the same credential id issued concurrently
@@ -160,10 +158,7 @@ class VcApiStatus:
 
     def discard(self, record_id: str) -> None:
         """Forget a record whose credential was never signed (its indexes stay unused)."""
-        with self._sessions() as session, session.begin():
-            record = session.get(CredentialRecord, record_id)
-            if record is not None:
-                session.delete(record)
+        self._records.discard(record_id)
 
     def _assignment(self, record_id: str) -> StatusAssignment | None:
         with self._sessions() as session:

@@ -81,7 +81,7 @@ class Pending:
 
 
 # What a wallet shows when it asks for the PIN (OpenID4VCI §4.1.1 ``tx_code.description``):
-# the PIN never travels with the offer (node/wallet/service.py).
+# the PIN never travels with the offer (node/wallet/offers.py).
 PIN_DESCRIPTION = (
     "The PIN that came with this offer: from your institution's staff, or on your learner "
     "account's page that made it"

@@ -8,6 +8,7 @@ box smaller than the drawing crops it and finder patterns go missing).
 
 from __future__ import annotations
 
+import base64
 import io
 
 import segno
@@ -40,3 +41,7 @@ def inline_svg(data: str, title: str) -> str:
         scale=1, border=QUIET_ZONE, omitsize=True, light="#fff", title=title
     )
     return svg.replace("<svg ", '<svg shape-rendering="crispEdges" role="img" ', 1)
+
+
+def data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")

@@ -14,8 +14,8 @@ from node.learners.portal import CopyView, CredentialPage
 from node.learners.signin import Learner
 from node.wallet.authorization import Pending
 from node.wallet.offer_page import OfferPage
+from node.wallet.offers import OfferCreated
 from node.wallet.qr import inline_svg
-from node.wallet.service import OfferCreated
 from node.web.i18n import t
 from node.web.pages import content_list
 
