@@ -64,8 +64,10 @@ compose-check:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; }
 	docker-compose -f docker/docker-compose.yml --env-file docker/.env.example config -q
 
+## pytest: every suite, one worker process per core (pytest-xdist); a module's tests stay on
+## one worker, so its module-scoped fixtures (a three-node network, a served node) start once
 pytest:
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadscope
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/issue.py
