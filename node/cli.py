@@ -19,13 +19,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from anchoring.errors import ChainError
 from node import __version__
 from node.cli_network import network_app
+from node.cli_options import DataDir, open_node_runtime, passphrase, settings_for
 from node.cli_tokens import token_app
 from node.credentials.vocab import LearnerIdType, LegalStatus
 from node.db.engine import make_engine, migrate, session_factory
 from node.db.models import CredentialFormat, Institution
 from node.errors import InvalidInput, NodeError, StorageUnavailable
 from node.keys.keystore import FileKeyStore, KeyStoreError
-from node.runtime import open_runtime
 from node.settings import Settings
 from node.storage import prepare_data_dir, use_private_umask
 
@@ -62,27 +62,6 @@ def _main(
     ] = False,
 ) -> None:
     """Registry node for EU micro-credentials."""
-
-
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", envvar="CREDREG_DATA_DIR", help="Node data directory."),
-]
-
-
-def _settings(data_dir: Path | None) -> Settings:
-    return Settings(data_dir=data_dir) if data_dir else Settings()
-
-
-def _passphrase(settings: Settings, *, confirm: bool = False) -> str:
-    if settings.key_passphrase is not None:
-        return settings.key_passphrase.get_secret_value()
-    if not sys.stdin.isatty():
-        raise typer.BadParameter("set CREDREG_KEY_PASSPHRASE (no terminal to prompt on)")
-    phrase = getpass.getpass("Key store passphrase: ")
-    if confirm and getpass.getpass("Repeat passphrase: ") != phrase:
-        raise typer.BadParameter("the passphrases differ")
-    return phrase
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -136,12 +115,12 @@ def init(
         check_institution(**details)  # before anything is created or a passphrase asked
     except InvalidInput as exc:
         raise _fail(exc.message, code=2) from None
-    settings = _settings(data_dir)
+    settings = settings_for(data_dir)
     prepare_data_dir(settings.data_dir)
     engine = make_engine(settings.effective_database_url)
     migrate(engine)
     try:
-        store = FileKeyStore(settings.key_dir, _passphrase(settings, confirm=True))
+        store = FileKeyStore(settings.key_dir, passphrase(settings, confirm=True))
         institution = create_institution(session_factory(engine), store, **details)
     except InvalidInput as exc:
         raise _fail(exc.message, code=2) from None
@@ -173,7 +152,7 @@ def _on_institution(
     data_dir: Path | None, action: Callable[[sessionmaker[Session]], Institution]
 ) -> None:
     """Run ``action`` on the node's database and print the institution it returns."""
-    settings = _settings(data_dir)
+    settings = settings_for(data_dir)
     engine = make_engine(settings.effective_database_url)
     migrate(engine)
     try:
@@ -269,12 +248,12 @@ def serve(
     from node.app import create_app
     from node.logs import uvicorn_log_config
 
-    settings = _settings(data_dir)
+    settings = settings_for(data_dir)
     listen_host, listen_port = host or settings.host, port or settings.port
     _check_origin(settings)
     if settings.key_passphrase is None:
-        os.environ["CREDREG_KEY_PASSPHRASE"] = _passphrase(settings)
-        settings = _settings(data_dir)
+        os.environ["CREDREG_KEY_PASSPHRASE"] = passphrase(settings)
+        settings = settings_for(data_dir)
     cert_file, key_file = _tls_files(settings)
     if workers == 1:
         app_ = create_app(settings, start_anchoring=True)
@@ -299,7 +278,7 @@ def serve(
             workers,
         )
     os.environ["CREDREG_DATA_DIR"] = str(settings.data_dir)  # the workers read the same
-    runtime = open_runtime(settings, _passphrase(settings))
+    runtime = open_node_runtime(settings)
     try:
         runtime.start_anchor_service()  # one anchoring loop, here, not one per worker
         uvicorn.run(
@@ -351,14 +330,14 @@ def issue(
     from node.credentials import csv_import
     from node.issuance.service import IssueOutcome, IssueRequest
 
-    settings = _settings(data_dir)
+    settings = settings_for(data_dir)
     if not csv.is_file():
         raise _fail(f"no such file: {csv}")
     try:
         source = csv_import.inspect_file(csv)
     except NodeError as exc:
         raise _fail(f"{csv}: {exc.message}", code=2) from None
-    runtime = open_runtime(settings, _passphrase(settings))
+    runtime = open_node_runtime(settings)
     formats = fmt or [CredentialFormat.LDP_RDFC]
     counts: Counter[str] = Counter()
     rejected: list[IssueOutcome] = []
@@ -407,8 +386,8 @@ def chain_deploy(data_dir: DataDir = None) -> None:
     from node.ledger.connection import open_chain
     from node.ledger.network import deploy_as_genesis
 
-    settings = _settings(data_dir)
-    runtime = open_runtime(settings, _passphrase(settings))
+    settings = settings_for(data_dir)
+    runtime = open_node_runtime(settings)
     try:
         account = runtime.anchoring_account()
         chain = open_chain(settings, account)
@@ -435,8 +414,8 @@ def chain_deploy(data_dir: DataDir = None) -> None:
 @chain_app.command("status")
 def chain_status(data_dir: DataDir = None) -> None:
     """Chain id, latest block, contract addresses and this institution's membership."""
-    settings = _settings(data_dir)
-    runtime = open_runtime(settings, _passphrase(settings))
+    settings = settings_for(data_dir)
+    runtime = open_node_runtime(settings)
     try:
         ledger = runtime.ledger()
         block = ledger.chain.block()
@@ -474,8 +453,8 @@ def anchor_worker(
 
     from node.ledger.service import AnchorService
 
-    settings = _settings(data_dir)
-    runtime = open_runtime(settings, _passphrase(settings))
+    settings = settings_for(data_dir)
+    runtime = open_node_runtime(settings)
     try:
         if once:
             runtime.status().publish_changed()
@@ -508,8 +487,8 @@ def _change_status(
     record_ids = [r for r in record_ids if r and not r.startswith("#")]
     if not record_ids:
         raise _fail("give credential ids as arguments or with --file")
-    settings = _settings(data_dir)
-    runtime = open_runtime(settings, _passphrase(settings))
+    settings = settings_for(data_dir)
+    runtime = open_node_runtime(settings)
     try:
         results = runtime.status().change(record_ids, action, reason, None, strict=False)  # type: ignore[arg-type]
     except (NodeError, KeyStoreError) as exc:
@@ -630,12 +609,12 @@ def learner_add(
     from node.learners.service import Learners
     from node.mail.outbox import OUTBOX_KEY_NAME, Outbox
 
-    settings = _settings(data_dir)
+    settings = settings_for(data_dir)
     secret = getpass.getpass("Learner's initial password: ") if password else None
     key = b""
     if send_link:  # the mail is sealed with the key store's outbox key: open it first
         try:
-            store = FileKeyStore(settings.key_dir, _passphrase(settings))
+            store = FileKeyStore(settings.key_dir, passphrase(settings))
             key = store.secret_key(OUTBOX_KEY_NAME)
         except KeyStoreError as exc:
             raise _fail(str(exc)) from None

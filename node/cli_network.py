@@ -8,23 +8,23 @@ chain stop ``credreg serve`` first (one process owns it) or use the admin API in
 
 from __future__ import annotations
 
-import getpass
 import json
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from anchoring.errors import ChainError
 from anchoring.registries import Deployment, MemberSpec
+from node.cli_options import DataDir, open_node_runtime, settings_for
 from node.errors import Conflict, InvalidInput, NodeError, NotInitialised
 from node.keys.keystore import KeyStoreError
-from node.runtime import NodeRuntime, open_runtime
-from node.settings import Settings
+
+if TYPE_CHECKING:
+    from node.runtime import NodeRuntime
 
 network_app = typer.Typer(
     help="The network of institutions: members, governance, key rotation.",
@@ -33,28 +33,10 @@ network_app = typer.Typer(
 )
 console = Console(stderr=True)
 
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", envvar="CREDREG_DATA_DIR", help="Node data directory."),
-]
-
-
-def _settings(data_dir: Path | None) -> Settings:
-    return Settings(data_dir=data_dir) if data_dir else Settings()
-
-
-def _passphrase(settings: Settings) -> str:
-    if settings.key_passphrase is not None:
-        return settings.key_passphrase.get_secret_value()
-    if not sys.stdin.isatty():
-        raise typer.BadParameter("set CREDREG_KEY_PASSPHRASE (no terminal to prompt on)")
-    return getpass.getpass("Key store passphrase: ")
-
 
 @contextmanager
 def _runtime(data_dir: Path | None) -> Iterator[NodeRuntime]:
-    settings = _settings(data_dir)
-    runtime = open_runtime(settings, _passphrase(settings))
+    runtime = open_node_runtime(settings_for(data_dir))
     try:
         yield runtime
     except NodeError as exc:

@@ -16,11 +16,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from node.cli_network import DataDir
+from node.cli_options import DataDir, settings_for
 from node.db.engine import make_engine, migrate, session_factory
 from node.db.models import Role
 from node.errors import NodeError
-from node.settings import Settings
 from node.tokens import ApiTokens, TokenInfo, parse_lifetime
 
 token_app = typer.Typer(
@@ -33,7 +32,7 @@ console = Console(stderr=True)
 
 @contextmanager
 def _tokens(data_dir: Path | None) -> Iterator[ApiTokens]:
-    settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    settings = settings_for(data_dir)
     engine = make_engine(settings.effective_database_url)
     try:
         migrate(engine)

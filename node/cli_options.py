@@ -1,0 +1,52 @@
+"""What every ``credreg`` command shares: the data folder option, its settings, the key store
+passphrase, and the node's runtime.
+
+The runtime is imported when a command opens it, not when ``credreg`` starts: it brings in
+py-evm, web3 and FastAPI (over a second of start-up), which ``credreg token list``,
+``--help`` or ``--version`` never use.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from node.settings import Settings
+
+if TYPE_CHECKING:
+    from node.runtime import NodeRuntime
+
+__all__ = ["DataDir", "open_node_runtime", "passphrase", "settings_for"]
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", envvar="CREDREG_DATA_DIR", help="Node data directory."),
+]
+
+
+def settings_for(data_dir: Path | None) -> Settings:
+    """The settings of the node in ``data_dir`` (else the one CREDREG_* and config name)."""
+    return Settings(data_dir=data_dir) if data_dir else Settings()
+
+
+def passphrase(settings: Settings, *, confirm: bool = False) -> str:
+    """The key store passphrase: from the settings, else asked on the terminal."""
+    if settings.key_passphrase is not None:
+        return settings.key_passphrase.get_secret_value()
+    if not sys.stdin.isatty():
+        raise typer.BadParameter("set CREDREG_KEY_PASSPHRASE (no terminal to prompt on)")
+    phrase = getpass.getpass("Key store passphrase: ")
+    if confirm and getpass.getpass("Repeat passphrase: ") != phrase:
+        raise typer.BadParameter("the passphrases differ")
+    return phrase
+
+
+def open_node_runtime(settings: Settings) -> NodeRuntime:
+    """The node's runtime over its unlocked key store (the caller closes it)."""
+    from node.runtime import open_runtime  # here, not at the top: see the module docstring
+
+    return open_runtime(settings, passphrase(settings))
