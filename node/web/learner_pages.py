@@ -16,7 +16,7 @@ from node.wallet.authorization import Pending
 from node.wallet.offer_page import OfferPage
 from node.wallet.qr import inline_svg
 from node.wallet.service import OfferCreated
-from node.web.i18n import t
+from node.web.i18n import t, translator
 from node.web.pages import content_list
 
 
@@ -26,6 +26,15 @@ def _e(value: object) -> str:
 
 def _when(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _period(lang: str, days: int) -> str:
+    """How long a share link works: ``1 day``, ``30 days``, ``1 year``."""
+    tr = translator(lang)
+    if days % 365 == 0:
+        years = days // 365
+        return tr.ngettext("{n} year", "{n} years", years).format(n=years)
+    return tr.ngettext("{n} day", "{n} days", days).format(n=days)
 
 
 def hidden(name: str, value: str) -> str:
@@ -161,7 +170,7 @@ def credential(
     parts.append(f"<h2>{_e(t(lang, 'l.share_title'))}</h2>\n")
     if shareable:
         options = "".join(
-            f'<option value="{d}"{" selected" if d == 30 else ""}>{_e(t(lang, f"d.{d}"))}</option>'
+            f'<option value="{d}"{" selected" if d == 30 else ""}>{_e(_period(lang, d))}</option>'
             for d in EXPIRY_DAYS
         )
         parts.append(
