@@ -18,6 +18,7 @@ from node.web import catalogues
 from node.web.i18n import LANGUAGES, translator
 
 ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "node" / "web" / "templates"
 TRANSLATED = [lang for lang in LANGUAGES if lang != "en"]
 # The Makefile's BABEL_KEYWORDS, beside Babel's own (_, gettext, ngettext, pgettext, …)
 KEYWORDS = {**DEFAULT_KEYWORDS, "gettext_noop": None, "pgettext_noop": ((1, "c"), 2)}
@@ -36,12 +37,10 @@ def _ids(catalog: Catalog) -> set[tuple[str | None, str]]:
 def test_the_template_is_up_to_date_with_code_and_templates() -> None:
     with (ROOT / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config)
-    extracted = {
-        (context, message if isinstance(message, str) else message[0])
-        for _file, _line, message, _comments, context in extract_from_dir(
-            str(ROOT), method_map, options_map, keywords=KEYWORDS
-        )
-    }
+    found = list(extract_from_dir(str(ROOT), method_map, options_map, keywords=KEYWORDS))
+    extracted = {(c, m if isinstance(m, str) else m[0]) for _f, _l, m, _c, c in found}
+    templates = {p.name for p in TEMPLATES.glob("*.html") if "_(" in p.read_text()}
+    assert templates <= {Path(f).name for f, *_ in found if f.endswith(".html")}
     committed = _ids(_read(catalogues.LOCALE_DIR / "messages.pot"))
     assert extracted == committed, "run `make messages` and translate what is new"
 
