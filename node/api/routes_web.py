@@ -105,6 +105,7 @@ def _result(lang: str, outcome: Outcome, extra: str = "") -> str:
         outcome.report.checks,
         extra,
         outcome.trust(lang),
+        outcome.vocabulary(),
     )
 
 
@@ -146,5 +147,5 @@ def printable(record_id: str, request: Request, runtime: Runtime, token: str = "
     url = f"{runtime.settings.origin}/v/{token}"
     qr = segno.make(url, error="m")
     svg = qr.svg_inline(scale=4, border=4, title=t(lang, "print_hint"))
-    body = pages.print_body(lang, outcome.summary(lang), url, svg)
+    body = pages.print_body(lang, outcome.summary(lang), url, svg, outcome.vocabulary())
     return _html(pages.page(lang, t(lang, "print"), body, switch=""))

@@ -75,7 +75,7 @@ def credential(
         learner=learner,
         csrf=csrf,
         view=page.view,
-        content=content_list(lang, page.summary),
+        content=content_list(lang, page.summary, page.vocabulary),
         created=created,
         offer=offer,
         offer_svg=_offer_svg(lang, offer.by_reference) if offer else Markup(),

@@ -11,9 +11,16 @@ from markupsafe import Markup
 
 from node.lookup.summary import FIELDS
 from node.verification.pipeline import Check
+from node.web import labels
 from node.web.i18n import has_text, t
 from node.web.templating import render
 
+# The summary's fields and the languages of instruction, in the order a person reads them.
+_FIELDS = (
+    *FIELDS[: FIELDS.index("participation") + 1],
+    "language",
+    *FIELDS[FIELDS.index("participation") + 1 :],
+)
 _MARK = {True: ("ok", "✔"), False: ("fail", "✘"), None: ("none", "–")}
 
 
@@ -86,8 +93,13 @@ def verdict_box(lang: str, verdict: str, trust: Mapping[str, Any] | None = None)
     return render(lang, "verdict.html", verdict=verdict, why=why, anchor=anchor)
 
 
-def content_list(lang: str, summary: dict[str, Any]) -> str:
-    rows = [(key, summary[key]) for key in FIELDS if summary.get(key)]
+def content_list(
+    lang: str, summary: Mapping[str, Any], vocabulary: Mapping[str, Sequence[str]] | None = None
+) -> str:
+    """What the credential says; its vocabulary values (``vocabulary``: their codes, see
+    node.lookup.summary.vocabulary_of) named in the page's language."""
+    shown = labels.named(lang, summary, vocabulary or {})
+    rows = [(key, shown[key]) for key in _FIELDS if shown.get(key)]
     return render(lang, "content.html", rows=rows)
 
 
@@ -143,6 +155,7 @@ def result_body(
     checks: Sequence[Check],
     extra: str = "",
     trust: Mapping[str, Any] | None = None,
+    vocabulary: Mapping[str, Sequence[str]] | None = None,
 ) -> str:
     network = trust.get("network") if trust else None
     single = bool(network and network["singleInstitution"])
@@ -151,7 +164,7 @@ def result_body(
         "result.html",
         verdict_box=verdict_box(lang, verdict, trust),
         extra=Markup(extra),
-        content=content_list(lang, summary),
+        content=content_list(lang, summary, vocabulary),
         checks=check_list(lang, checks, single=single),
     )
 
@@ -169,12 +182,18 @@ def qr_error_body(lang: str, key: str, message: str) -> str:
     return render(lang, "qr_problem.html", key=key, message=message)
 
 
-def print_body(lang: str, summary: dict[str, Any], url: str, qr_svg: str) -> str:
+def print_body(
+    lang: str,
+    summary: dict[str, Any],
+    url: str,
+    qr_svg: str,
+    vocabulary: Mapping[str, Sequence[str]] | None = None,
+) -> str:
     return render(
         lang,
         "print.html",
         title=summary.get("title", t(lang, "title")),
-        content=content_list(lang, summary),
+        content=content_list(lang, summary, vocabulary),
         url=url,
         qr_svg=Markup(qr_svg),
     )

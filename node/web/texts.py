@@ -106,6 +106,7 @@ TEXTS: Final[dict[str, Message]] = {
     "f.eqf": gettext_noop("EQF level"),
     "f.assessment": gettext_noop("Assessment"),
     "f.participation": gettext_noop("Participation"),
+    "f.language": gettext_noop("Language of instruction"),
     "f.qualityAssurance": gettext_noop("Quality assurance"),
     "f.grade": gettext_noop("Grade"),
     "ok": gettext_noop("passed"),
