@@ -43,7 +43,7 @@ chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-LOCALE := node/web/locale
+LOCALE := node/i18n/locale
 BABEL_KEYWORDS := -k gettext_noop -k pgettext_noop:1c,2
 
 ## messages: re-extract the page texts (code + templates) into the .pot, update every .po

@@ -91,7 +91,9 @@ async def verify_submit(
     except (InvalidInput, VCError, VerificationTimeout, VerificationsBusy) as exc:
         message = exc.message if isinstance(exc, NodeError) else str(exc)
         status = exc.status_code if isinstance(exc, NodeError) else 422
-        body = pages.error_body(language, message) + pages.verify_form(language, heading=False)
+        code = exc.code if isinstance(exc, NodeError) else ""
+        body = pages.error_body(language, message, code)
+        body += pages.verify_form(language, heading=False)
         return _html(pages.page(language, t(language, "result"), body, switch=switch), status)
     body = _result(language, outcome) + pages.verify_form(language, heading=False)
     return _html(pages.page(language, t(language, "result"), body, switch=switch))

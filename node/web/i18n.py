@@ -1,15 +1,15 @@
 """The languages of the pages, the choice of one per request, and the texts: gettext
-catalogues with English source strings (node/web/catalogues.py, node/web/locale/)."""
+catalogues with English source strings (node/i18n/)."""
 
 from __future__ import annotations
 
-import gettext
 from typing import Final
 
-from node.web.catalogues import translations
+from node.i18n.catalogues import LANGUAGES, translator
 from node.web.texts import TEXTS
 
-LANGUAGES: Final = ("en", "de", "es", "fi")
+__all__ = ["LANGUAGES", "NAMES", "choose", "has_text", "t"]
+
 NAMES: Final = {"en": "English", "de": "Deutsch", "es": "Español", "fi": "Suomi"}
 
 
@@ -31,11 +31,6 @@ def choose(query: str | None, accept_language: str | None) -> str:
         if base in LANGUAGES and quality > 0:
             ranked.append((-quality, position, base))
     return min(ranked)[2] if ranked else "en"
-
-
-def translator(lang: str) -> gettext.NullTranslations:
-    """The translations of a page language (English for any other)."""
-    return translations(lang if lang in LANGUAGES else "en")
 
 
 def t(lang: str, key: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any, Final
 from babel import Locale
 
 from node.credentials.vocab import AssessmentType, ParticipationForm, QualityAssuranceType
-from node.web.i18n import translator
+from node.i18n.catalogues import translator
 from node.web.texts import gettext_noop
 
 CONCEPTS: Final[dict[str, dict[str, str]]] = {

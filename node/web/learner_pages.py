@@ -10,6 +10,7 @@ from datetime import datetime
 
 from markupsafe import Markup
 
+from node.i18n.catalogues import translator
 from node.learners.accounts import LearnerCredentialView
 from node.learners.links import EXPIRY_DAYS, LearnerLink
 from node.learners.portal import CredentialPage
@@ -18,7 +19,7 @@ from node.wallet.authorization import Pending
 from node.wallet.offer_page import OfferPage
 from node.wallet.qr import inline_svg
 from node.wallet.service import OfferCreated
-from node.web.i18n import t, translator
+from node.web.i18n import t
 from node.web.pages import content_list
 from node.web.templating import render
 

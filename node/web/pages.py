@@ -173,8 +173,22 @@ def notice(lang: str, key: str, *, heading: str | None = None) -> str:
     return render(lang, "notice.html", key=key, heading=heading)
 
 
-def error_body(lang: str, message: str) -> str:
-    return render(lang, "input_problem.html", message=message)
+# Why a verification has no result, by the error's code; anything else is unreadable input.
+_NO_RESULT = {"busy": "e.busy", "verification_timeout": "e.verification_timeout"}
+
+
+def error_body(lang: str, message: str, code: str = "") -> str:
+    """No result: input that is no credential we can read (``message`` says what), or a
+    verification that could not run now (``code``: busy, verification_timeout)."""
+    why = _NO_RESULT.get(code)
+    heading = t(lang, "v.cannot_check" if why else "not_credential")
+    return render(
+        lang,
+        "input_problem.html",
+        heading=heading,
+        why=t(lang, why or "e.unreadable"),
+        message=message,
+    )
 
 
 def qr_error_body(lang: str, key: str, message: str) -> str:

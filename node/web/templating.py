@@ -12,7 +12,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from node.web.i18n import LANGUAGES, NAMES, t, translator
+from node.i18n.catalogues import LANGUAGES, translator
+from node.web.i18n import NAMES, t
 
 
 @cache

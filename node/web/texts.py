@@ -1,6 +1,6 @@
 """The page texts chosen by key in code (a verdict, a check's outcome, a field, a state):
 their English source strings, marked for extraction. The catalogues translate them
-(node/web/catalogues.py); :func:`node.web.i18n.t` looks one up."""
+(node/i18n/catalogues.py); :func:`node.web.i18n.t` looks one up."""
 
 from __future__ import annotations
 
@@ -52,6 +52,18 @@ TEXTS: Final[dict[str, Message]] = {
     ),
     "submit": gettext_noop("Verify"),
     "result": gettext_noop("Result"),
+    "not_credential": gettext_noop("This is not a credential we can read"),
+    "e.unreadable": gettext_noop(
+        "Paste or upload the whole credential: its JSON, its JWT or SD-JWT text, or a "
+        "presentation. The technical detail says what could not be read."
+    ),
+    "e.busy": gettext_noop(
+        "The registry is checking many credentials right now. Please try again in a moment."
+    ),
+    "e.verification_timeout": gettext_noop(
+        "Checking this credential took longer than this registry allows. Please try again "
+        "in a moment."
+    ),
     "link_unknown": gettext_noop("This verification link is not valid."),
     "link_expired": gettext_noop(
         "This verification link has expired. Ask the learner for a new one."

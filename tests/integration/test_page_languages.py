@@ -9,6 +9,7 @@ import re
 
 from node.credentials.examples import example_claims
 from tests.conftest import RunningNode
+from tests.integration.test_learners import Browser, provision, record
 
 
 def _fields(html: str) -> dict[str, str]:
@@ -44,3 +45,21 @@ def test_a_german_page_names_countries_and_vocabulary_in_german(node: RunningNod
 
     summary = node.client.post("/api/verify", json={"credential": credential}).json()["credential"]
     assert summary["country"] == "FI" and summary["participation"] == "blended"  # codes
+
+
+def test_a_sign_in_link_asked_for_on_a_german_page_is_mailed_in_german(
+    node: RunningNode,
+) -> None:
+    provision(node, "lernende@example.org", [record(node)])
+    browser = Browser(node)
+    token = browser.page_csrf("/learner/sign-in?lang=de")
+    sent = browser.client.post(
+        "/learner/sign-in/link",
+        data={"email": "lernende@example.org", "csrf": token, "lang": "de"},
+    )
+    assert sent.status_code == 200 and "ist ein Anmeldelink unterwegs" in sent.text
+    (mail,) = node.runtime.outbox().pending()
+    assert mail.subject == "Ihr Anmeldelink"
+    assert mail.body.startswith("Hallo Mikko Tamm,") and "15 Minuten lang" in " ".join(
+        mail.body.split()
+    )

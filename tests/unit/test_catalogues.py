@@ -14,8 +14,8 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from node.web import catalogues
-from node.web.i18n import LANGUAGES, translator
+from node.i18n import catalogues
+from node.i18n.catalogues import LANGUAGES, translator
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "node" / "web" / "templates"

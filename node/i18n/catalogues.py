@@ -1,4 +1,6 @@
-"""The gettext catalogues of the pages (``node/web/locale/<lang>/LC_MESSAGES/messages.po``).
+"""The gettext catalogues (``node/i18n/locale/<lang>/LC_MESSAGES/messages.po``) of the
+pages, mails and error messages people read: English source strings, translated into the
+other :data:`LANGUAGES`.
 
 The build compiles each ``.po`` to its ``.mo`` (``make messages-compile``); a ``.mo`` that is
 missing or older than its ``.po`` (a plain ``pip install -e .``, a ``.po`` just edited) is
@@ -11,12 +13,14 @@ import gettext
 from functools import cache
 from io import BytesIO
 from pathlib import Path
+from typing import Final
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-LOCALE_DIR = Path(__file__).parent / "locale"
-DOMAIN = "messages"
+LANGUAGES: Final = ("en", "de", "es", "fi")
+LOCALE_DIR: Final = Path(__file__).parent / "locale"
+DOMAIN: Final = "messages"
 
 
 def po_path(lang: str) -> Path:
@@ -48,3 +52,8 @@ def translations(lang: str) -> gettext.NullTranslations:
     catalogue."""
     po = po_path(lang)
     return load(po) if po.is_file() else gettext.NullTranslations()
+
+
+def translator(lang: str) -> gettext.NullTranslations:
+    """The translations of one of :data:`LANGUAGES` (English for any other)."""
+    return translations(lang if lang in LANGUAGES else "en")
