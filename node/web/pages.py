@@ -25,6 +25,8 @@ _MARK = {True: ("ok", "✔"), False: ("fail", "✘"), None: ("none", "–")}
 
 
 def page(lang: str, title: str, body: str, *, switch: str) -> str:
+    """The whole page: ``body`` and ``switch`` are HTML rendered by this module's functions
+    (or learner_pages'), put in as they are."""
     return render(lang, "base.html", title=title, body=Markup(body), switch=Markup(switch))
 
 
