@@ -44,7 +44,7 @@ chromium:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 LOCALE := node/i18n/locale
-BABEL_KEYWORDS := -k gettext_noop -k pgettext_noop:1c,2
+BABEL_KEYWORDS := -k gettext_noop
 
 ## messages: re-extract the page texts (code + templates) into the .pot, update every .po
 messages: $(VENV)/.installed

@@ -23,6 +23,12 @@ LOCALE_DIR: Final = Path(__file__).parent / "locale"
 DOMAIN: Final = "messages"
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a source string for extraction where it is defined (a table); translated
+    where it is shown."""
+    return message
+
+
 def po_path(lang: str) -> Path:
     return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 

@@ -175,7 +175,8 @@ def vocabulary_of(credential: Mapping[str, Any]) -> dict[str, list[str]]:
     """The coded values behind the summary's vocabulary fields, for pages to name them in
     their language: ``country`` (ISO 3166-1 alpha-2), ``eqf`` (the level), ``assessment``,
     ``participation`` and ``qualityAssurance`` (codes of node.credentials.vocab's schemes),
-    ``language`` (ISO 639-1: the languages of instruction, not in the summary)."""
+    ``language`` (ISO 639-1: the languages of instruction, not in the summary),
+    ``gradingStandard`` (named in brackets after the grade)."""
     subject = subject_of(credential) or {}
     achievement = subject.get("achievement")
     if not isinstance(achievement, Mapping):
@@ -188,6 +189,7 @@ def vocabulary_of(credential: Mapping[str, Any]) -> dict[str, list[str]]:
         "participation": [_code(achievement.get("mode"))],
         "qualityAssurance": [_code(t) for t in _list(achievement.get("qualityAssuranceType"))],
         "language": [_language(c) for c in _list(achievement.get("language"))],
+        "gradingStandard": [_code(achievement.get("gradingStandard"))],
     }
     return {k: [c for c in v if c] for k, v in codes.items() if any(v)}
 

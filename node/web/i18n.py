@@ -36,11 +36,7 @@ def choose(query: str | None, accept_language: str | None) -> str:
 def t(lang: str, key: str) -> str:
     """The text of a key of :data:`node.web.texts.TEXTS` in ``lang`` (the key if unknown)."""
     message = TEXTS.get(key)
-    if message is None:
-        return key
-    if isinstance(message, tuple):
-        return translator(lang).pgettext(*message)
-    return translator(lang).gettext(message)
+    return translator(lang).gettext(message) if message is not None else key
 
 
 def has_text(key: str) -> bool:

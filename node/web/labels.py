@@ -10,9 +10,13 @@ from typing import Any, Final
 
 from babel import Locale
 
-from node.credentials.vocab import AssessmentType, ParticipationForm, QualityAssuranceType
-from node.i18n.catalogues import translator
-from node.web.texts import gettext_noop
+from node.credentials.vocab import (
+    AssessmentType,
+    GradingStandard,
+    ParticipationForm,
+    QualityAssuranceType,
+)
+from node.i18n.catalogues import gettext_noop, translator
 
 CONCEPTS: Final[dict[str, dict[str, str]]] = {
     "assessment": {
@@ -35,6 +39,12 @@ CONCEPTS: Final[dict[str, dict[str, str]]] = {
         QualityAssuranceType.EXTERNAL_PROGRAMME: gettext_noop("external, programme level"),
         QualityAssuranceType.EXTERNAL_COURSE: gettext_noop("external, course level"),
         QualityAssuranceType.OTHER: gettext_noop("other"),
+    },
+    "gradingStandard": {
+        GradingStandard.PERCENTAGE: gettext_noop("percentage"),
+        GradingStandard.ECTS_GRADING_SCALE: gettext_noop("ECTS grading scale"),
+        GradingStandard.PASS_FAIL: gettext_noop("pass/fail"),
+        GradingStandard.OTHER: gettext_noop("other"),
     },
 }
 
@@ -76,4 +86,10 @@ def named(
     out = dict(summary)
     for field, codes in vocabulary.items():
         out[field] = ", ".join(value(lang, field, code) for code in codes)
+    standard = out.pop("gradingStandard", None)
+    grade = summary.get("grade")
+    if standard and grade and vocabulary["gradingStandard"]:
+        plain = f" ({vocabulary['gradingStandard'][0].replace('-', ' ')})"  # as the summary has it
+        if grade.endswith(plain):
+            out["grade"] = f"{grade.removesuffix(plain)} ({standard})"
     return out

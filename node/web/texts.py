@@ -6,18 +6,9 @@ from __future__ import annotations
 
 from typing import Final
 
-Message = str | tuple[str, str]  # a source string, or (context, source string)
+from node.i18n.catalogues import gettext_noop
 
-
-def gettext_noop(message: str) -> str:
-    return message
-
-
-def pgettext_noop(context: str, message: str) -> tuple[str, str]:
-    return (context, message)
-
-
-TEXTS: Final[dict[str, Message]] = {
+TEXTS: Final[dict[str, str]] = {
     "title": gettext_noop("Verify a micro-credential"),
     "since": gettext_noop("since"),
     "block": gettext_noop("block"),

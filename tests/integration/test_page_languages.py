@@ -1,6 +1,6 @@
 """Issue 12, item 5: a page names vocabulary values in its own language — countries and
-languages (CLDR), EQF levels, assessment types, forms of participation, quality assurance
-(the catalogues) — while the API keeps the codes."""
+languages (CLDR), EQF levels, assessment types, forms of participation, quality assurance,
+and grading standards (the catalogues) — while the API keeps the codes."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ def test_a_german_page_names_countries_and_vocabulary_in_german(node: RunningNod
         == "interne Qualitätssicherung, extern, auf Ebene der Einrichtung"
     )
     assert fields["language"] == "Englisch, Finnisch"
+    assert fields["grade"] == "pass (bestanden/nicht bestanden)"  # the grade as issued
     assert "<dt>Unterrichtssprache</dt>" in page.text
 
     finnish = _fields(node.client.post("/verify", data={"credential": text, "lang": "fi"}).text)

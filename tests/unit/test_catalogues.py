@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "node" / "web" / "templates"
 TRANSLATED = [lang for lang in LANGUAGES if lang != "en"]
 # The Makefile's BABEL_KEYWORDS, beside Babel's own (_, gettext, ngettext, pgettext, …)
-KEYWORDS = {**DEFAULT_KEYWORDS, "gettext_noop": None, "pgettext_noop": ((1, "c"), 2)}
+KEYWORDS = {**DEFAULT_KEYWORDS, "gettext_noop": None}
 _PLACEHOLDER = re.compile(r"\{(\w*)\}")
 
 
