@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/pip install -q --disable-pip-version-check -c requirements/constraints.txt
 
-.PHONY: run test lint typecheck contracts-check contracts compose-check pytest bench constraints clean chromium
+.PHONY: run test messages messages-compile lint typecheck contracts-check contracts compose-check pytest bench constraints clean chromium
 
 $(VENV)/.installed: pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,16 +32,29 @@ tests/credo/node_modules/.package-lock.json: tests/credo/package-lock.json
 	cd tests/credo && $(NPM_CI) && npm rebuild --no-audit --no-fund @2060.io/ffi-napi @2060.io/ref-napi
 
 ## run: install and start a demo node (SQLite, demo institution, sample credentials)
-run: $(VENV)/.installed
+run: $(VENV)/.installed messages-compile
 	$(BIN)/credreg demo
 
 ## test: install what the tests need, then lint, type-check and run every suite
-test: $(VENV)/.installed-dev $(NODE_DEPS) chromium lint typecheck contracts-check compose-check pytest
+test: $(VENV)/.installed-dev $(NODE_DEPS) chromium messages-compile lint typecheck contracts-check compose-check pytest
 
 ## chromium: Debian's Chromium for the browser tests (Playwright drives it; CI runs as root)
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+LOCALE := node/i18n/locale
+BABEL_KEYWORDS := -k gettext_noop
+
+## messages: re-extract the page texts (code + templates) into the .pot, update every .po
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --add-location=file --sort-by-file \
+	  -c Translators: --project=credreg-node --version=0.1.0 -o $(LOCALE)/messages.pot .
+	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) -D messages --no-fuzzy-matching --ignore-obsolete
+
+## messages-compile: the .mo files (build output; the node compiles a stale one in memory)
+messages-compile: $(VENV)/.installed
+	$(BIN)/pybabel compile -d $(LOCALE) -D messages --statistics
 
 lint:
 	$(BIN)/ruff check .

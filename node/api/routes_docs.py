@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from node.errors import NotFound
+from node.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,24 +38,10 @@ def _asset(name: str) -> bytes:
     return resources.files("fastapi_offline").joinpath("static", name).read_bytes()
 
 
-def _page(title: str, head: str, body: str) -> HTMLResponse:
-    html = (
-        f'<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f'<title>{title}</title>\n<link rel="icon" href="/docs/assets/favicon.png">\n{head}'
-        f"</head>\n<body>\n{body}</body>\n</html>\n"
-    )
-    return HTMLResponse(html, headers=_HEADERS)
-
-
 @router.get("/docs")
 def swagger_ui(request: Request) -> HTMLResponse:
-    return _page(
-        f"{request.app.title} — API",
-        '<link rel="stylesheet" href="/docs/assets/swagger-ui.css">\n',
-        '<div id="swagger-ui"></div>\n<script src="/docs/assets/swagger-ui-bundle.js"></script>\n'
-        '<script src="/docs/init.js"></script>\n',
-    )
+    page = render("en", "api_docs.html", title=f"{request.app.title} — API")
+    return HTMLResponse(page, headers=_HEADERS)
 
 
 @router.get("/docs/init.js")

@@ -133,7 +133,7 @@ def send_sign_in_link(
     if not form_csrf_ok(request, learners, csrf_token):
         return csrf_failed(language)
     try:
-        learners.sign_in.send_link(email, client_of(request))
+        learners.sign_in.send_link(email, client_of(request), language)
     except TooManyAttempts as exc:
         body = lp.message(language, "l.sign_in", t(language, "l.too_many"))
         response = html(language, t(language, "l.sign_in"), body, status_code=429)

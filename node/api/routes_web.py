@@ -91,7 +91,9 @@ async def verify_submit(
     except (InvalidInput, VCError, VerificationTimeout, VerificationsBusy) as exc:
         message = exc.message if isinstance(exc, NodeError) else str(exc)
         status = exc.status_code if isinstance(exc, NodeError) else 422
-        body = pages.error_body(language, message) + pages.verify_form(language, heading=False)
+        code = exc.code if isinstance(exc, NodeError) else ""
+        body = pages.error_body(language, message, code)
+        body += pages.verify_form(language, heading=False)
         return _html(pages.page(language, t(language, "result"), body, switch=switch), status)
     body = _result(language, outcome) + pages.verify_form(language, heading=False)
     return _html(pages.page(language, t(language, "result"), body, switch=switch))
@@ -105,6 +107,7 @@ def _result(lang: str, outcome: Outcome, extra: str = "") -> str:
         outcome.report.checks,
         extra,
         outcome.trust(lang),
+        outcome.vocabulary(),
     )
 
 
@@ -154,5 +157,5 @@ def printable(
     url = f"{runtime.settings.origin}/v/{token}"
     qr = segno.make(url, error="m")
     svg = qr.svg_inline(scale=4, border=4, title=t(lang, "print_hint"))
-    body = pages.print_body(lang, outcome.summary(lang), url, svg)
+    body = pages.print_body(lang, outcome.summary(lang), url, svg, outcome.vocabulary())
     return _html(pages.page(lang, t(lang, "print"), body, switch=""))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from node.db.models import CredentialFormat, SignedCopy
 from node.errors import Conflict, NotFound
 from node.learners.accounts import LearnerAccounts, LearnerCredentialView
-from node.lookup.summary import credential_summary
+from node.lookup.summary import credential_summary, vocabulary_of
 from node.wallet.authorization import OFFERABLE
 from node.wallet.offers import OfferCreated, WalletOffers
 from vc.errors import MalformedError
@@ -44,6 +44,7 @@ class CopyView:
 class CredentialPage:
     view: LearnerCredentialView
     summary: dict[str, Any]  # what the credential says (node/lookup/summary), may be empty
+    vocabulary: dict[str, list[str]]  # the codes behind its vocabulary fields
     copies: tuple[CopyView, ...]
     offerable: bool  # can go to a wallet (not revoked or suspended)
 
@@ -85,13 +86,14 @@ class Portal:
                 )
             )
         summary: dict[str, Any] = {}
+        vocabulary: dict[str, list[str]] = {}
         for row in rows:
             body = _body(row)
             if body is not None:
-                summary = credential_summary(body, lang)
+                summary, vocabulary = credential_summary(body, lang), vocabulary_of(body)
                 break
         copies = tuple(CopyView(r.id, r.format, r.created_at) for r in rows)
-        return CredentialPage(view, summary, copies, view.state in OFFERABLE)
+        return CredentialPage(view, summary, vocabulary, copies, view.state in OFFERABLE)
 
     def download(self, account_id: str, record_id: str, copy_id: str) -> Download:
         self._accounts.credential(account_id, record_id, "en")  # the learner's own, or 404

@@ -22,6 +22,7 @@ from node.learners.errors import SignInFailed
 from node.learners.limits import LimitSettings, SignInLimits
 from node.learners.passwords import verify_password
 from node.lookup.limits import Counters
+from node.mail import messages
 from node.mail.outbox import Outbox
 
 
@@ -90,10 +91,11 @@ class SignIn:
             session.commit()
             return signed_in
 
-    def send_link(self, email: str, client: str) -> int | None:
-        """Mail a sign-in link if the address has an account (the caller says the same
-        thing either way). Returns the outbox row id, or None (also when the account had
-        its share of sign-in mails for now: the ones sent still work)."""
+    def send_link(self, email: str, client: str, lang: str = "en") -> int | None:
+        """Mail a sign-in link (in ``lang``: the page's language) if the address has an
+        account (the caller says the same thing either way). Returns the outbox row id, or
+        None (also when the account had its share of sign-in mails for now: the ones sent
+        still work)."""
         email = email.strip().lower()
         if not self._limits.link(client, email):
             return None
@@ -101,7 +103,7 @@ class SignIn:
             account = session.scalar(select(LearnerAccount).where(LearnerAccount.email == email))
             if account is None or account.disabled_at is not None:
                 return None
-            return self._mail_link(session, account)
+            return self._mail_link(session, account, lang)
 
     def send_link_to(self, account_id: str) -> int:
         """The institution sends a sign-in link (admin API, no rate limit)."""
@@ -109,9 +111,9 @@ class SignIn:
             account = session.get(LearnerAccount, account_id)
             if account is None:
                 raise NotFound(f"no learner account {account_id}")
-            return self._mail_link(session, account)
+            return self._mail_link(session, account, "en")
 
-    def _mail_link(self, session: Session, account: LearnerAccount) -> int:
+    def _mail_link(self, session: Session, account: LearnerAccount, lang: str) -> int:
         token = secrets.token_urlsafe(32)
         expires_at = _now() + self.settings.link_ttl
         session.add(
@@ -120,22 +122,10 @@ class SignIn:
             )
         )
         minutes = int(self.settings.link_ttl.total_seconds() // 60)
+        url = f"{self._origin}/learner/link/{token}"
+        subject, body = messages.sign_in_link(lang, account.name, url, minutes)
         mail = self._outbox.add(  # sealed, and erased once sent or expired
-            session,
-            account.email,
-            "Your sign-in link",
-            "\n".join(
-                [
-                    f"Hello {account.name},",
-                    "",
-                    "Open this link to sign in to your learner account:",
-                    f"{self._origin}/learner/link/{token}",
-                    "",
-                    f"It works once, for {minutes} minutes. If you did not ask for it, "
-                    "ignore this message.",
-                ]
-            ),
-            expires_at=expires_at,
+            session, account.email, subject, body, expires_at=expires_at
         )
         session.commit()
         return mail.id

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from node.db.models import AnchorBatch, CredentialRecord, RecordState, SignedCopy
 from node.errors import InvalidInput, NotFound
 from node.ledger.status_check import NO_STATUS
-from node.lookup.summary import credential_summary, issuer_facts
+from node.lookup.summary import credential_summary, issuer_facts, vocabulary_of
 from node.verification.limits import Deadline
 from node.verification.pipeline import PENDING as PIPELINE_PENDING
 from node.verification.pipeline import Check, Report, Verifier
@@ -68,6 +68,10 @@ class Outcome:
         if lang not in self.summaries:
             self.summaries[lang] = credential_summary(self.credential, lang)
         return self.summaries[lang]
+
+    def vocabulary(self) -> dict[str, list[str]]:
+        """The codes behind the summary's vocabulary fields (pages name them)."""
+        return vocabulary_of(self.credential)
 
     def trust(self, lang: str = "en") -> dict[str, Any]:
         """Whom the verdict relies on: the network (chain id and name, active members, one

@@ -15,6 +15,7 @@ from urllib.parse import unquote
 from node.credentials import vocab
 
 _ALPHA3_TO_2 = {alpha3: alpha2 for alpha2, alpha3 in vocab.COUNTRIES.items()}
+_ALPHA3_TO_LANGUAGE = {alpha3: alpha2 for alpha2, alpha3 in vocab.LANGUAGES.items()}
 
 # The order a person reads them in; the web page labels each key.
 FIELDS = (
@@ -61,11 +62,17 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _concept(iri: Any) -> str | None:
-    """``…/assessment-type/written-onsite`` → ``written onsite``."""
+def _code(iri: Any) -> str | None:
+    """``…/assessment-type/written-onsite`` → ``written-onsite``."""
     if not isinstance(iri, str) or not iri:
         return None
-    return iri.rstrip("/").rsplit("/", 1)[-1].replace("-", " ")
+    return iri.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _concept(iri: Any) -> str | None:
+    """``…/assessment-type/written-onsite`` → ``written onsite``."""
+    code = _code(iri)
+    return code.replace("-", " ") if code else None
 
 
 def _country(iri: Any) -> str | None:
@@ -157,6 +164,34 @@ def credential_summary(credential: Mapping[str, Any], lang: str = "en") -> dict[
         "issuer": issuer.get("id") if isinstance(issuer, Mapping) else issuer,
     }
     return {k: v for k, v in result.items() if v not in (None, [], "")}
+
+
+def _language(iri: Any) -> str | None:
+    code = _code(iri)
+    return _ALPHA3_TO_LANGUAGE.get(code.upper()) if code else None
+
+
+def vocabulary_of(credential: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The coded values behind the summary's vocabulary fields, for pages to name them in
+    their language: ``country`` (ISO 3166-1 alpha-2), ``eqf`` (the level), ``assessment``,
+    ``participation`` and ``qualityAssurance`` (codes of node.credentials.vocab's schemes),
+    ``language`` (ISO 639-1: the languages of instruction, not in the summary),
+    ``gradingStandard`` (named in brackets after the grade)."""
+    subject = subject_of(credential) or {}
+    achievement = subject.get("achievement")
+    if not isinstance(achievement, Mapping):
+        achievement = {}
+    eqf = achievement.get("EQFLevel")
+    codes = {
+        "country": [_country(c) for c in _list(subject.get("issuerCountry"))],
+        "eqf": [_code(eqf) if isinstance(eqf, str) else None],
+        "assessment": [_code(a) for a in _list(achievement.get("assessmentType"))],
+        "participation": [_code(achievement.get("mode"))],
+        "qualityAssurance": [_code(t) for t in _list(achievement.get("qualityAssuranceType"))],
+        "language": [_language(c) for c in _list(achievement.get("language"))],
+        "gradingStandard": [_code(achievement.get("gradingStandard"))],
+    }
+    return {k: [c for c in v if c] for k, v in codes.items() if any(v)}
 
 
 def did_web_domain(did: str | None) -> str | None:

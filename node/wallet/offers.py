@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from node.db.models import WalletOffer
 from node.errors import InvalidInput, Problem
 from node.issuance.records import CredentialRecords
+from node.mail import messages
 from node.mail.outbox import Outbox
 from node.wallet.authorization import offer_with_grants
 from node.wallet.issuer import FORMATS, WalletIssuer
@@ -116,11 +117,14 @@ class WalletOffers:
             if email:
                 # The PIN is not in the mail: whoever holds the mailbox would hold both
                 # factors. The learner gets it from the staff member or their portal.
+                subject, body = messages.wallet_offer(
+                    "en", page_url, by_reference, pin is not None, expires_at
+                )
                 mail = self._outbox.add(
                     session,
                     email,
-                    "Your micro-credential is ready for your wallet",
-                    _mail_body(by_reference, pin is not None, expires_at, page_url),
+                    subject,
+                    body,
                     expires_at=expires_at,
                     offer_id=offer_id,
                 )
@@ -165,25 +169,3 @@ class WalletOffers:
             code,
             pin_length=self._issuer.settings.tx_code_length,
         )
-
-
-def _mail_body(link: str, needs_pin: bool, expires_at: datetime, page_url: str) -> str:
-    lines = [
-        "Your micro-credential can now be added to your wallet.",
-        "",
-        "Open this page to see it and its QR code:",
-        page_url,
-        "",
-        "Or open this link on the device with your wallet:",
-        link,
-        "",
-    ]
-    if needs_pin:
-        lines += [
-            "Your wallet will ask for a PIN. It is not in this e-mail: the person at your",
-            "institution who prepared the offer gives it to you. With a learner account you",
-            'can also sign in and choose "Add to my wallet" for a new offer and its PIN.',
-            "",
-        ]
-    lines.append(f"The offer is valid until {expires_at.strftime('%Y-%m-%d %H:%M UTC')}.")
-    return "\n".join(lines)

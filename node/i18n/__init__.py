@@ -1,0 +1,1 @@
+"""The texts people read — pages, mails, error messages — as gettext catalogues (Babel)."""

@@ -1,0 +1,203 @@
+"""The page texts chosen by key in code (a verdict, a check's outcome, a field, a state):
+their English source strings, marked for extraction. The catalogues translate them
+(node/i18n/catalogues.py); :func:`node.web.i18n.t` looks one up."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from node.i18n.catalogues import gettext_noop
+
+TEXTS: Final[dict[str, str]] = {
+    "title": gettext_noop("Verify a micro-credential"),
+    "since": gettext_noop("since"),
+    "block": gettext_noop("block"),
+    "h.title": gettext_noop("Micro-credential registry"),
+    "h.verify": gettext_noop("Verify a micro-credential"),
+    "h.verify.why": gettext_noop(
+        "For employers and admissions offices: paste, upload or scan a "
+        "credential and see whether it is genuine and valid, revoked or "
+        "suspended."
+    ),
+    "h.learner": gettext_noop("Learner portal"),
+    "h.learner.why": gettext_noop(
+        "For learners: sign in to see your micro-credentials, add them to your "
+        "wallet and share them with a verification link."
+    ),
+    "h.docs": gettext_noop("API documentation"),
+    "h.docs.why": gettext_noop(
+        "For developers and registrars: the interfaces for issuing, verifying "
+        "and wallets (OpenAPI)."
+    ),
+    "qr.bad_image": gettext_noop("The file is not a PNG or JPEG image, or it is damaged."),
+    "qr.too_big": gettext_noop("The image is too large. Upload a smaller photo or a screenshot."),
+    "qr.none": gettext_noop(
+        "No QR code was found in the image. Take a sharper, closer photo of it."
+    ),
+    "qr.foreign": gettext_noop(
+        "The QR code links to another website. It is not opened here: ask the "
+        "learner for the credential or a verification link of this registry."
+    ),
+    "qr.not_share": gettext_noop(
+        "The QR code links to this registry, but not to the verification of a credential."
+    ),
+    "submit": gettext_noop("Verify"),
+    "result": gettext_noop("Result"),
+    "not_credential": gettext_noop("This is not a credential we can read"),
+    "e.unreadable": gettext_noop(
+        "Paste or upload the whole credential: its JSON, its JWT or SD-JWT text, or a "
+        "presentation. The technical detail says what could not be read."
+    ),
+    "e.busy": gettext_noop(
+        "The registry is checking many credentials right now. Please try again in a moment."
+    ),
+    "e.verification_timeout": gettext_noop(
+        "Checking this credential took longer than this registry allows. Please try again "
+        "in a moment."
+    ),
+    "link_unknown": gettext_noop("This verification link is not valid."),
+    "link_expired": gettext_noop(
+        "This verification link has expired. Ask the learner for a new one."
+    ),
+    "link_revoked": gettext_noop("The learner has withdrawn this verification link."),
+    "print": gettext_noop("Printable copy"),
+    "print_hint": gettext_noop("Scan the code or open the link to verify this credential online."),
+    "v.valid": gettext_noop("Valid"),
+    "v.valid.why": gettext_noop(
+        "Genuine, issued by an accredited member, and neither revoked nor suspended."
+    ),
+    "v.valid.network": gettext_noop(
+        "Genuine: issued by {issuer}, an active member of the network "
+        "({network}; {members} member institutions), and neither revoked nor "
+        "suspended."
+    ),
+    "v.valid.single": gettext_noop(
+        "Genuine: issued by {issuer}, and neither revoked nor suspended."
+    ),
+    "v.pending": gettext_noop("Valid, not yet on the ledger"),
+    "v.pending.why": gettext_noop(
+        "Genuine, and neither revoked nor suspended, but not recorded on the "
+        "ledger yet: the institution records new credentials and status changes"
+        " in batches. Check again in a few minutes."
+    ),
+    "trust.single": gettext_noop(
+        "Only this institution vouches for it: the ledger ({network}) is its "
+        "own, not a network of institutions."
+    ),
+    "trust.network": gettext_noop(
+        "Issuer: {issuer}. Network: {network}; {members} member institutions."
+    ),
+    "trust.chain": gettext_noop("chain {chain}"),
+    "trust.named": gettext_noop("{name}, chain {chain}"),
+    "v.invalid": gettext_noop("Not valid"),
+    "v.invalid.why": gettext_noop("At least one check failed: do not rely on this credential."),
+    "v.revoked": gettext_noop("Revoked"),
+    "v.revoked.why": gettext_noop("The issuing institution has revoked this credential."),
+    "v.suspended": gettext_noop("Suspended"),
+    "v.suspended.why": gettext_noop(
+        "The issuing institution has suspended this credential for now."
+    ),
+    "v.cannot_check": gettext_noop("Cannot be checked"),
+    "v.cannot_check.why": gettext_noop("Some checks could not run right now; try again later."),
+    "f.learner": gettext_noop("Learner"),
+    "f.title": gettext_noop("Title"),
+    "f.awardingBody": gettext_noop("Awarding institution"),
+    "f.country": gettext_noop("Country"),
+    "f.dateOfIssuing": gettext_noop("Date of issuing"),
+    "f.learningOutcomes": gettext_noop("Learning outcomes"),
+    "f.ects": gettext_noop("ECTS credits"),
+    "f.eqf": gettext_noop("EQF level"),
+    "f.assessment": gettext_noop("Assessment"),
+    "f.participation": gettext_noop("Participation"),
+    "f.language": gettext_noop("Language of instruction"),
+    "f.qualityAssurance": gettext_noop("Quality assurance"),
+    "f.grade": gettext_noop("Grade"),
+    "ok": gettext_noop("passed"),
+    "fail": gettext_noop("failed"),
+    "none": gettext_noop("not checked"),
+    "c.structure.1": gettext_noop("The credential is complete and well-formed."),
+    "c.structure.0": gettext_noop("The credential is damaged or not in a recognised format."),
+    "c.structure.n": gettext_noop("The format could not be checked."),
+    "c.elements.1": gettext_noop(
+        "It contains every element the EU Council Recommendation requires."
+    ),
+    "c.elements.0": gettext_noop("Elements the EU Council Recommendation requires are missing."),
+    "c.elements.n": gettext_noop("The EU elements were not checked."),
+    "c.issuer_key.1": gettext_noop("It was signed with a key of the issuing institution."),
+    "c.issuer_key.0": gettext_noop("The signing key is not a key of a known institution."),
+    "c.issuer_key.n": gettext_noop("The issuer's key cannot be checked right now."),
+    "c.signature.1": gettext_noop("The signature is genuine: nothing was changed since issuing."),
+    "c.signature.0": gettext_noop(
+        "The signature does not match: the content was changed or not signed by the issuer."
+    ),
+    "c.signature.n": gettext_noop("The signature could not be checked."),
+    "c.validity.1": gettext_noop("It is within its validity period."),
+    "c.validity.0": gettext_noop("It is outside its validity period."),
+    "c.validity.n": gettext_noop("The validity period could not be checked."),
+    "c.membership.1": gettext_noop(
+        "The issuing institution is an active accredited network member."
+    ),
+    "c.membership.1.single": gettext_noop(
+        "The issuing institution is registered on its own ledger, the only institution there."
+    ),
+    "c.membership.0": gettext_noop("The issuer is not an active accredited member of the network."),
+    "c.membership.n": gettext_noop("Membership cannot be checked right now."),
+    "c.status.1": gettext_noop("It has not been revoked or suspended."),
+    "c.status.0": gettext_noop(
+        "It has been revoked or suspended, or its status list is not genuine."
+    ),
+    "c.status.n": gettext_noop("Its revocation status cannot be checked right now."),
+    "c.status.pending": gettext_noop(
+        "Its status is read from a list that is not on the ledger yet."
+    ),
+    "c.anchor.1": gettext_noop("It is recorded on the network ledger."),
+    "c.anchor.0": gettext_noop("The ledger record does not match this credential."),
+    "c.anchor.n": gettext_noop("The ledger record cannot be checked right now."),
+    "c.anchor.pending": gettext_noop(
+        "It is not recorded on the ledger yet: its batch is waiting to be anchored."
+    ),
+    "c.anchor.unknown": gettext_noop("No ledger record matches this exact credential."),
+    "c.holder_binding.1": gettext_noop("The holder proved they hold it."),
+    "c.holder_binding.0": gettext_noop("The holder's proof failed."),
+    "c.holder_binding.n": gettext_noop("The holder's proof is only checked for presentations."),
+    "l.sign_in": gettext_noop("Sign in"),
+    "l.link_sent": gettext_noop(
+        "If this address has a learner account, a sign-in link is on its way. "
+        "It works once, for 15 minutes."
+    ),
+    "l.failed": gettext_noop("Wrong e-mail address or password."),
+    "l.link_failed": gettext_noop(
+        "This sign-in link is not valid: it was used or it expired. Ask for a new one."
+    ),
+    "l.too_many": gettext_noop("Too many attempts. Please wait a few minutes and try again."),
+    "l.password_paused": gettext_noop(
+        "After many wrong passwords, password sign-in for this address is "
+        "paused for a while. We can e-mail you a sign-in link instead (below): "
+        "it works."
+    ),
+    "l.csrf": gettext_noop("This form has expired. Please reload the page and try again."),
+    "l.my_credentials": gettext_noop("My credentials"),
+    "s.prepared": gettext_noop("Waiting to be issued"),
+    "s.approved": gettext_noop("Waiting to be issued"),
+    "s.issued": gettext_noop("Valid"),
+    "s.suspended": gettext_noop("Suspended"),
+    "s.revoked": gettext_noop("Revoked"),
+    "ls.active": gettext_noop("Active"),
+    "ls.expired": gettext_noop("Expired"),
+    "ls.revoked": gettext_noop("Withdrawn"),
+    "l.not_found": gettext_noop("This credential is not in your account."),
+    "a.title": gettext_noop("Add a credential to your wallet"),
+    "a.expired": gettext_noop(
+        "This request from your wallet has expired or was already answered. "
+        "Start again in your wallet."
+    ),
+    "a.bad_request": gettext_noop("The wallet's request cannot be accepted"),
+    "o.title": gettext_noop("Add your micro-credential to your wallet"),
+    "o.scan": gettext_noop(
+        "Scan this QR code with your wallet app or, on the phone with the wallet, press the button."
+    ),
+    "o.until": gettext_noop("The offer is valid until"),
+    "o.used": gettext_noop("This offer was already used. Ask your institution for a new one."),
+    "o.expired": gettext_noop("This offer has expired. Ask your institution for a new one."),
+    "o.unknown": gettext_noop("This offer link is not valid."),
+}
