@@ -30,7 +30,7 @@ from eth.abc import AtomicWriteBatchAPI
 from eth.db.atomic import AtomicDBWriteBatch
 from eth.db.backends.base import BaseAtomicDB
 
-__all__ = ["SQLiteKV"]
+__all__ = ["SQLiteKV", "Synchronous"]
 
 Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 

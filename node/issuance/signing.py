@@ -261,7 +261,7 @@ _SD_DECOYS = 3
 
 def _check_terms(document: Mapping[str, Any]) -> None:
     """Raise what ``expand_strict`` raises on the document eddsa-jcs-2022 signs."""
-    unsecured = data_integrity._with_proof_context(
+    unsecured = data_integrity.with_proof_context(
         {k: v for k, v in document.items() if k != "proof"}
     )
     if "@context" not in unsecured:
