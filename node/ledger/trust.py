@@ -24,7 +24,7 @@ from anchoring.registries import KeyInfo, MemberInfo, MemberStatus, RegistryErro
 from node.db.models import AnchorBatch, BatchState, SignedCopy
 from node.ledger.connection import Ledger
 from node.ledger.status_check import StatusChecker, engine_of
-from node.verification.pipeline import NetworkFacts, TrustUnavailable
+from node.trust import NetworkFacts, TrustUnavailable
 from vc.errors import KeyResolutionError, VCError
 from vc.multikey import public_key_from_multibase
 from vc.signer import PublicKey, VerificationKey
