@@ -31,7 +31,7 @@ from node.credentials.render import (
     to_vcdm11_claims,
 )
 from node.credentials.vocab import LegalStatus
-from node.db.models import CredentialFormat
+from node.domain import CredentialFormat
 from node.errors import Problem
 from node.identity import InstitutionIdentity
 from node.status.allocation import StatusAssignment

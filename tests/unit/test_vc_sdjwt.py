@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from node.credentials.examples import example_claims
 from node.credentials.model import MicroCredentialClaims
 from node.credentials.render import SD_JWT_SELECTIVE, sd_jwt_vc_as_vcdm
-from node.db.models import CredentialFormat
+from node.domain import CredentialFormat
 from node.issuance.signing import CredentialSigner, IssuerKeys, SigningJob
 from node.status.allocation import StatusAssignment
 from node.status.bitstring import Bitstring
