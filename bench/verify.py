@@ -84,6 +84,7 @@ def prepare(
     """A node's data directory with ``count`` anchored credentials per format (``formats``:
     name → CredentialFormat value)."""
     from node.credentials.examples import example_claims
+    from node.credentials.profile import requirement_profile
     from node.db.models import CredentialFormat
     from node.issuance.service import IssueRequest
     from node.runtime import build_runtime
@@ -131,7 +132,7 @@ def prepare(
                     chain,
                     runtime.identity(),
                     runtime.anchoring_account(),
-                    settings.profile.allowed_eqf_levels,
+                    requirement_profile(settings.profile).allowed_eqf_levels,
                 )
             finally:
                 chain.close()

@@ -20,6 +20,7 @@ from anchoring.errors import ChainError
 from node import __version__
 from node.cli_network import network_app
 from node.cli_tokens import token_app
+from node.credentials.profile import ProfileInvalid, requirement_profile
 from node.credentials.vocab import LearnerIdType, LegalStatus
 from node.db.engine import make_engine, migrate, session_factory
 from node.db.models import CredentialFormat, Institution
@@ -71,7 +72,13 @@ DataDir = Annotated[
 
 
 def _settings(data_dir: Path | None) -> Settings:
-    return Settings(data_dir=data_dir) if data_dir else Settings()
+    """The settings, their requirement profile checked: a bad one stops with one line."""
+    settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    try:
+        requirement_profile(settings.profile)
+    except ProfileInvalid as exc:
+        raise _fail(str(exc), code=2) from None
+    return settings
 
 
 def _passphrase(settings: Settings, *, confirm: bool = False) -> str:
@@ -365,8 +372,9 @@ def issue(
     total = max(source.lines - 1, 0)
     try:
         service = runtime.issuance()
+        profile = requirement_profile(runtime.settings.profile)
         with csv.open(encoding=source.encoding, newline="") as handle:
-            rows = csv_import.parse_csv(handle, runtime.settings.profile)  # the header, now
+            rows = csv_import.parse_csv(handle, profile)  # the header, now
             requests = (IssueRequest.from_csv_row(row) for row in rows)
             outcomes = service.issue_batch(requests, formats, token_id=None, positions="line")
             with Progress(
@@ -418,7 +426,7 @@ def chain_deploy(data_dir: DataDir = None) -> None:
                 chain,
                 runtime.identity(),
                 account,
-                settings.profile.allowed_eqf_levels,
+                requirement_profile(settings.profile).allowed_eqf_levels,
             )
         finally:
             chain.close()

@@ -21,6 +21,7 @@ from rich.console import Console
 
 from anchoring.errors import ChainError
 from anchoring.registries import Deployment, MemberSpec
+from node.credentials.profile import requirement_profile
 from node.errors import Conflict, InvalidInput, NodeError, NotInitialised
 from node.keys.keystore import KeyStoreError
 from node.runtime import NodeRuntime, open_runtime
@@ -93,7 +94,7 @@ def _application(runtime: NodeRuntime) -> MemberSpec:
         runtime.identity(),
         institution,
         runtime.anchoring_account().address,
-        runtime.settings.profile.allowed_eqf_levels,
+        requirement_profile(runtime.settings.profile).allowed_eqf_levels,
     )
 
 

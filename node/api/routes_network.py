@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from node.api.deps import AdminToken, Runtime
 from node.api.errors import ERROR_RESPONSES, ErrorOut
 from node.api.params import UINT64_MAX, ProposalId
+from node.credentials.profile import requirement_profile
 from node.ledger.network import genesis_spec
 from node.network import rotation
 from node.network.discovery import MemberDirectory, member_json
@@ -129,7 +130,7 @@ def own(runtime: Runtime, _token: AdminToken) -> dict[str, Any]:
         runtime.identity(),
         institution,
         runtime.anchoring_account().address,
-        runtime.settings.profile.allowed_eqf_levels,
+        requirement_profile(runtime.settings.profile).allowed_eqf_levels,
     )
     return {
         "member": member_id,

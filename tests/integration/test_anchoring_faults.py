@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from anchoring.registries import RegistryError
+from node.credentials.profile import requirement_profile
 from node.db.models import AnchorBatch, BatchState, SignedCopy
 from node.ledger.connection import open_chain
 from node.ledger.network import deploy_as_genesis, store_deployment, stored_deployment
@@ -99,7 +100,7 @@ def make_node(tmp_path: Path, url: str, *, deploy: bool = True, name: str = "a")
                 chain,
                 runtime.identity(),
                 account,
-                settings.profile.allowed_eqf_levels,
+                requirement_profile(settings.profile).allowed_eqf_levels,
             )
         finally:
             chain.close()
