@@ -34,8 +34,7 @@ from node.credentials.vocab import LegalStatus
 from node.domain import CredentialFormat
 from node.errors import Problem
 from node.identity import InstitutionIdentity
-from node.status.allocation import StatusAssignment
-from node.status.entries import status_entries, status_list_url, vcdm11_status
+from node.status.entries import StatusAssignment, status_entries, status_list_url, vcdm11_status
 from node.status.token_status import status_claim
 from vc import data_integrity, jose, sdjwt
 from vc.digest import jwt_digest, sd_jwt_digest
