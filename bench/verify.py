@@ -308,7 +308,7 @@ async def open_loop(port: int, requests: list[bytes], rate: float, seconds: floa
     return sorted(latencies)
 
 
-def _percentile(values: list[float], share: float) -> float:
+def percentile(values: list[float], share: float) -> float:
     return values[min(len(values) - 1, int(len(values) * share))]
 
 
@@ -341,7 +341,7 @@ def bench_workers(workers: int, args: argparse.Namespace, tmp: Path) -> dict[str
                 entry = {
                     "max_per_second": rate,
                     "p50_ms": statistics.median(latencies),
-                    "p99_ms": _percentile(latencies, 0.99),
+                    "p99_ms": percentile(latencies, 0.99),
                     "max_ms": latencies[-1],
                     "requests_open_loop": len(latencies),
                 }

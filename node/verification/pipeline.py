@@ -125,6 +125,11 @@ class Verifier:
         self._clock = clock
         self.limits = limits or VerifyLimits()
 
+    @property
+    def trust(self) -> Trust | None:
+        """What the chain says, as this verifier asks it (None: no chain)."""
+        return self._trust
+
     def verify(
         self,
         credential: Mapping[str, Any] | str,
