@@ -56,9 +56,11 @@ messages: $(VENV)/.installed
 messages-compile: $(VENV)/.installed
 	$(BIN)/pybabel compile -d $(LOCALE) -D messages --statistics
 
+## lint: ruff, and the layer contract (pyproject.toml [tool.importlinter], docs/architecture.md)
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck:
 	$(BIN)/mypy

@@ -63,7 +63,7 @@ from anchoring.errors import (
 from anchoring.kvstore import SQLiteKV, Synchronous
 from anchoring.nonces import NonceManager
 
-__all__ = ["DEFAULT_GAS_LIMIT", "EmbeddedChainClient"]
+__all__ = ["DB_FILE", "DEFAULT_GAS_LIMIT", "LOCK_FILE", "EmbeddedChainClient"]
 
 DEFAULT_GAS_LIMIT = 60_000_000
 DB_FILE = "chain.sqlite3"

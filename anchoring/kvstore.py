@@ -30,7 +30,7 @@ from eth.abc import AtomicWriteBatchAPI
 from eth.db.atomic import AtomicDBWriteBatch
 from eth.db.backends.base import BaseAtomicDB
 
-__all__ = ["SQLiteKV"]
+__all__ = ["SQLiteKV", "Synchronous"]
 
 Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 
@@ -92,7 +92,9 @@ class SQLiteKV(BaseAtomicDB):
         """py-evm's batch (reads see the pending writes), committed in one SQL transaction."""
         # py-evm's own write-batch class buffers the diff and applies it to ``self`` on success
         # (inside our transaction), or drops it if the block raises.
-        with self.transaction(), AtomicDBWriteBatch._commit_unless_raises(self) as batch:
+        # py-evm offers no public constructor of its batch; its own AtomicDB does the same.
+        commit_unless_raises = AtomicDBWriteBatch._commit_unless_raises  # noqa: SLF001
+        with self.transaction(), commit_unless_raises(self) as batch:
             yield batch
 
     # -- transactions -----------------------------------------------------------------------

@@ -94,7 +94,7 @@ class MerkleTree:
         for h in level:
             if len(h) != HASH_SIZE:
                 raise ValueError(f"leaf hash of {len(h)} bytes, expected {HASH_SIZE}")
-        tree = cls.__new__(cls)
+        tree: MerkleTree = cls.__new__(cls)  # the class itself: its private build is its own
         tree._build(level)
         return tree
 

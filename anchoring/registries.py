@@ -24,6 +24,26 @@ from anchoring.chain import ChainClient, Log, Receipt, checksum
 from anchoring.errors import ChainError, ContractMissing, ContractReverted
 from contracts import ContractName, load_artifact
 
+__all__ = [
+    "OPEN_ENDED",
+    "AnchorRegistry",
+    "Ballot",
+    "Deployment",
+    "Event",
+    "KeyInfo",
+    "MemberInfo",
+    "MemberSpec",
+    "MemberStatus",
+    "NetworkRegistry",
+    "ProposalInfo",
+    "ProposalKind",
+    "ProposalState",
+    "RegistryError",
+    "RootInfo",
+    "StatusRegistry",
+    "deploy_network",
+]
+
 OPEN_ENDED = 2**64 - 1  # a key's validUntil while it has no end
 
 

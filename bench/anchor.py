@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, insert, select
 
+from node.credentials.profile import requirement_profile
 from node.db.models import AnchorBatch, BatchState, CredentialRecord, SignedCopy
 from node.ledger.connection import open_chain
 from node.ledger.network import deploy_as_genesis
@@ -96,7 +97,7 @@ def make_runtime(data_dir: Path, chain: str, url: str | None) -> NodeRuntime:
                 client,
                 runtime.identity(),
                 account,
-                settings.profile.allowed_eqf_levels,
+                requirement_profile(settings.profile).allowed_eqf_levels,
             )
         finally:
             client.close()

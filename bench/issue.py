@@ -279,7 +279,7 @@ def verify_rates(runtime: Any, samples: dict[str, list[str]], seconds: float) ->
 # --- 4. memory --------------------------------------------------------------------------------
 
 
-def _maxrss_mib(who: int) -> float:
+def maxrss_mib(who: int) -> float:
     value = resource.getrusage(who).ru_maxrss
     return value / (1024 * 1024) if sys.platform == "darwin" else value / 1024
 
@@ -365,8 +365,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     figures["issuance"] = issuance
     figures["verification"] = verification
     figures["peak_rss_mib"] = {
-        "self": _maxrss_mib(resource.RUSAGE_SELF),
-        "largest_child": _maxrss_mib(resource.RUSAGE_CHILDREN),
+        "self": maxrss_mib(resource.RUSAGE_SELF),
+        "largest_child": maxrss_mib(resource.RUSAGE_CHILDREN),
     }
     print(render(figures, args.cores))
     if args.json:

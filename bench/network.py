@@ -65,7 +65,7 @@ from anchoring.registries import (
 )
 from anchoring.rpc import Web3ChainClient
 from bench.anchor import progress
-from bench.issue import _maxrss_mib, raw_rate
+from bench.issue import maxrss_mib, raw_rate
 from node.app import create_app
 from node.credentials.examples import example_claims
 from node.db.models import CredentialFormat, Institution
@@ -88,7 +88,7 @@ def _rss_mib() -> float:
     try:
         pages = int(Path("/proc/self/statm").read_text().split()[1])
     except (OSError, IndexError, ValueError):
-        return _maxrss_mib(resource.RUSAGE_SELF)
+        return maxrss_mib(resource.RUSAGE_SELF)
     return pages * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
 
 
@@ -246,7 +246,7 @@ def _timed_sync(node: NodeRuntime, roots: list[bytes], members: list[MemberSpec]
             trust.key(f"{spec.did}#{key_id}", None)
     trusted = time.perf_counter()
     for root in roots:
-        assert trust._root_info(root) is not None
+        assert trust.root_info(root) is not None
     done = time.perf_counter()
     discovery_s = discovered - opened
     trust_s = trusted - discovered
@@ -263,7 +263,7 @@ def _timed_sync(node: NodeRuntime, roots: list[bytes], members: list[MemberSpec]
         "batches_per_s": len(roots) / roots_s,
         "rss_mib": _rss_mib(),
         "rss_growth_mib": _rss_mib() - rss_before,
-        "peak_rss_mib": _maxrss_mib(resource.RUSAGE_SELF),
+        "peak_rss_mib": maxrss_mib(resource.RUSAGE_SELF),
     }
 
 

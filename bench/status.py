@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(f"status checks ({args.checks}) …", file=sys.stderr)
         from node.verification.shapes import view_of
 
-        trust = runtime.verifier()._trust
+        trust = runtime.verifier().trust
         assert trust is not None
         samples = random.Random(7).choices(issued, k=args.checks)
         views = [view_of(token) for _, token in samples]

@@ -84,6 +84,7 @@ def prepare(
     """A node's data directory with ``count`` anchored credentials per format (``formats``:
     name → CredentialFormat value)."""
     from node.credentials.examples import example_claims
+    from node.credentials.profile import requirement_profile
     from node.db.models import CredentialFormat
     from node.issuance.service import IssueRequest
     from node.runtime import build_runtime
@@ -131,7 +132,7 @@ def prepare(
                     chain,
                     runtime.identity(),
                     runtime.anchoring_account(),
-                    settings.profile.allowed_eqf_levels,
+                    requirement_profile(settings.profile).allowed_eqf_levels,
                 )
             finally:
                 chain.close()
@@ -307,7 +308,7 @@ async def open_loop(port: int, requests: list[bytes], rate: float, seconds: floa
     return sorted(latencies)
 
 
-def _percentile(values: list[float], share: float) -> float:
+def percentile(values: list[float], share: float) -> float:
     return values[min(len(values) - 1, int(len(values) * share))]
 
 
@@ -340,7 +341,7 @@ def bench_workers(workers: int, args: argparse.Namespace, tmp: Path) -> dict[str
                 entry = {
                     "max_per_second": rate,
                     "p50_ms": statistics.median(latencies),
-                    "p99_ms": _percentile(latencies, 0.99),
+                    "p99_ms": percentile(latencies, 0.99),
                     "max_ms": latencies[-1],
                     "requests_open_loop": len(latencies),
                 }

@@ -53,7 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from verify import _percentile, prepare, progress, running_node  # noqa: E402  (bench/verify.py)
+from verify import percentile, prepare, progress, running_node  # noqa: E402  (bench/verify.py)
 
 from node.verification.limits import VerifyLimits  # noqa: E402
 
@@ -295,7 +295,7 @@ async def phase(
 def _figures(latencies: list[float]) -> dict[str, float]:
     return {
         "p50_ms": statistics.median(latencies),
-        "p99_ms": _percentile(latencies, 0.99),
+        "p99_ms": percentile(latencies, 0.99),
         "max_ms": latencies[-1],
         "requests": len(latencies),
     }
@@ -343,11 +343,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 progress(f"round {round_}: unloaded, {args.rate:.0f}/s for {args.seconds:.0f} s …")
                 quiet = asyncio.run(phase(port, ordinary, None, args))[0]
                 unloaded += quiet
-                rounds["unloaded"].append(_percentile(quiet, 0.99))
+                rounds["unloaded"].append(percentile(quiet, 0.99))
                 progress(f"round {round_}: + {args.attackers} attacker(s) at the rate limit …")
                 latencies, got = asyncio.run(phase(port, ordinary, attack, args))
                 loaded += latencies
-                rounds["loaded"].append(_percentile(latencies, 0.99))
+                rounds["loaded"].append(percentile(latencies, 0.99))
                 answers += got
         unloaded.sort()
         loaded.sort()

@@ -21,6 +21,7 @@ from node import __version__
 from node.cli_network import network_app
 from node.cli_options import DataDir, open_node_runtime, passphrase, settings_for
 from node.cli_tokens import token_app
+from node.credentials.profile import requirement_profile
 from node.credentials.vocab import LearnerIdType, LegalStatus
 from node.db.engine import make_engine, migrate, session_factory
 from node.db.models import CredentialFormat, Institution
@@ -344,8 +345,9 @@ def issue(
     total = max(source.lines - 1, 0)
     try:
         service = runtime.issuance()
+        profile = requirement_profile(runtime.settings.profile)
         with csv.open(encoding=source.encoding, newline="") as handle:
-            rows = csv_import.parse_csv(handle, runtime.settings.profile)  # the header, now
+            rows = csv_import.parse_csv(handle, profile)  # the header, now
             requests = (IssueRequest.from_csv_row(row) for row in rows)
             outcomes = service.issue_batch(requests, formats, token_id=None, positions="line")
             with Progress(
@@ -397,7 +399,7 @@ def chain_deploy(data_dir: DataDir = None) -> None:
                 chain,
                 runtime.identity(),
                 account,
-                settings.profile.allowed_eqf_levels,
+                requirement_profile(settings.profile).allowed_eqf_levels,
             )
         finally:
             chain.close()

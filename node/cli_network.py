@@ -20,6 +20,7 @@ from rich.console import Console
 from anchoring.errors import ChainError
 from anchoring.registries import Deployment, MemberSpec
 from node.cli_options import DataDir, open_node_runtime, settings_for
+from node.credentials.profile import requirement_profile
 from node.errors import Conflict, InvalidInput, NodeError, NotInitialised
 from node.keys.keystore import KeyStoreError
 
@@ -69,7 +70,7 @@ def _application(runtime: NodeRuntime) -> MemberSpec:
         runtime.identity(),
         institution,
         runtime.anchoring_account().address,
-        runtime.settings.profile.allowed_eqf_levels,
+        requirement_profile(runtime.settings.profile).allowed_eqf_levels,
     )
 
 

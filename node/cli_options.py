@@ -14,7 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.console import Console
+from rich.markup import escape
 
+from node.credentials.profile import ProfileInvalid, requirement_profile
 from node.settings import Settings
 
 if TYPE_CHECKING:
@@ -29,8 +32,15 @@ DataDir = Annotated[
 
 
 def settings_for(data_dir: Path | None) -> Settings:
-    """The settings of the node in ``data_dir`` (else the one CREDREG_* and config name)."""
-    return Settings(data_dir=data_dir) if data_dir else Settings()
+    """The settings of the node in ``data_dir`` (else the one CREDREG_* and config name),
+    their requirement profile checked: a bad one stops the command with one line, code 2."""
+    settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    try:
+        requirement_profile(settings.profile)
+    except ProfileInvalid as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(code=2) from None
+    return settings
 
 
 def passphrase(settings: Settings, *, confirm: bool = False) -> str:

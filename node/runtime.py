@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from anchoring.errors import ChainError
 from node.credentials.elements import missing_elements
+from node.credentials.profile import requirement_profile
 from node.db.engine import make_engine, migrate, session_factory
 from node.db.models import Institution
 from node.errors import NodeError, NotInitialised
@@ -218,7 +219,7 @@ class NodeRuntime:
             self._issuance = IssuanceService(
                 self.sessions,
                 self._pool,
-                self.settings.profile,
+                requirement_profile(self.settings.profile),
                 self.records(),
                 require_approval=self.settings.require_approval,
             )

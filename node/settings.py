@@ -14,8 +14,6 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from node.credentials.profile import RequirementProfile
-
 
 class _TomlFileSource(PydanticBaseSettingsSource):
     """Reads the config file named by ``CREDREG_CONFIG`` (or ``<data_dir>/config.toml``, the
@@ -86,9 +84,11 @@ class Settings(BaseSettings):
         default=False,
         description="Issuing needs an approved record (DP 4.2 approval chain) when true.",
     )
-    profile: RequirementProfile = Field(
-        default_factory=RequirementProfile,
-        description="The institution's requirement profile (extra required fields, ECTS range).",
+    profile: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The institution's requirement profile (extra required fields, ECTS range), "
+        "as written (the [profile] table: requiredElements, ectsMin, ectsMax, allowedEqfLevels, "
+        "primaryLanguage); node.credentials.profile.requirement_profile builds and checks it.",
     )
     chain: Literal["embedded", "rpc", "off"] = Field(
         default="embedded",

@@ -91,7 +91,7 @@ def free_port() -> int:
         return port
 
 
-def _chain_id(url: str) -> int | None:
+def chain_id(url: str) -> int | None:
     body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []})
     request = urllib.request.Request(
         url, data=body.encode(), headers={"Content-Type": "application/json"}
@@ -132,7 +132,7 @@ def start(binary: Path) -> tuple[subprocess.Popen[bytes], str, float]:
             if process.poll() is not None:
                 last_error = (process.stderr.read() if process.stderr else b"").decode()
                 break
-            if _chain_id(url) == CHAIN_ID:
+            if chain_id(url) == CHAIN_ID:
                 return process, url, time.monotonic() - started
             time.sleep(0.02)
         else:

@@ -31,6 +31,23 @@ from vc.jsonld import canonize, current_runner, expand_strict
 from vc.multikey import multibase_decode, multibase_encode
 from vc.signer import KeyResolver, Signer
 
+__all__ = [
+    "CREDENTIALS_V2",
+    "CRYPTOSUITES",
+    "DATA_INTEGRITY_V2",
+    "JCS",
+    "PROOF_TYPE",
+    "RDFC",
+    "Cryptosuite",
+    "VerifyResult",
+    "canonize_proof_config",
+    "canonize_rdfc",
+    "sign",
+    "sign_with_digest",
+    "verify",
+    "with_proof_context",
+]
+
 Cryptosuite = Literal["eddsa-rdfc-2022", "eddsa-jcs-2022"]
 RDFC: Cryptosuite = "eddsa-rdfc-2022"
 JCS: Cryptosuite = "eddsa-jcs-2022"
@@ -202,7 +219,7 @@ def _contexts(document: Mapping[str, Any]) -> list[Any]:
     return _as_list(document.get("@context"))
 
 
-def _with_proof_context(document: dict[str, Any]) -> dict[str, Any]:
+def with_proof_context(document: dict[str, Any]) -> dict[str, Any]:
     """DI §2.1: a JSON-LD document secured with DataIntegrityProof must bring the terms —
     through credentials v2 or data-integrity v2. Add the latter if neither is present."""
     contexts = _contexts(document)
@@ -389,7 +406,7 @@ def _sign(
     if created is not None and not _XSD_DATETIME.fullmatch(created):
         raise MalformedError(f"'created' is not an XML Schema dateTime: {created!r}")
     all_proofs = _existing_proofs(document)
-    unsecured = _with_proof_context({k: v for k, v in document.items() if k != "proof"})
+    unsecured = with_proof_context({k: v for k, v in document.items() if k != "proof"})
 
     proof: dict[str, Any] = {"type": PROOF_TYPE}
     if proof_id is not None:

@@ -24,6 +24,21 @@ from vc.multikey import (
 )
 from vc.signer import PublicKey, VerificationKey
 
+__all__ = [
+    "DID_V1",
+    "JWS_2020_V1",
+    "MULTIKEY_V1",
+    "RELATIONSHIPS",
+    "StaticDidResolver",
+    "did_jwk_for",
+    "did_key_for",
+    "resolve_did_jwk",
+    "resolve_did_jwk_vm",
+    "resolve_did_key",
+    "resolve_did_key_vm",
+    "verification_key_from_document",
+]
+
 DID_V1 = "https://www.w3.org/ns/did/v1"
 MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
 JWS_2020_V1 = "https://w3id.org/security/suites/jws-2020/v1"

@@ -17,6 +17,8 @@ from typing import Any
 from vc import jcs
 from vc.errors import MalformedError
 
+__all__ = ["data_integrity_digest", "digest_hex", "jwt_digest", "leaf_digest", "sd_jwt_digest"]
+
 
 def data_integrity_digest(credential: Mapping[str, Any]) -> bytes:
     """SHA-256 of the JCS (RFC 8785) serialization of the secured credential."""

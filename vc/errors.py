@@ -10,6 +10,15 @@ VCError
 
 from __future__ import annotations
 
+__all__ = [
+    "KeyResolutionError",
+    "LimitExceeded",
+    "MalformedError",
+    "UndefinedTermError",
+    "UnknownContextError",
+    "VCError",
+]
+
 
 class VCError(Exception):
     """Base class of every error raised by :mod:`vc`."""

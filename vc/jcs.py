@@ -29,6 +29,8 @@ from typing import Any
 
 import rfc8785
 
+__all__ = ["CanonicalizationError", "dumps", "dumps_str"]
+
 CanonicalizationError = rfc8785.CanonicalizationError
 
 _INT_MAX = 2**53 - 1

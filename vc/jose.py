@@ -30,6 +30,19 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from vc.errors import KeyResolutionError, MalformedError
 from vc.signer import KeyResolver, Signer
 
+__all__ = [
+    "LEEWAY_SECONDS",
+    "JwtVerifyResult",
+    "decode_jws",
+    "jose_algorithm",
+    "sign_compact",
+    "sign_jws",
+    "sign_jwt_vc_json",
+    "sign_vc_jwt",
+    "signature_ok",
+    "verify_jwt",
+]
+
 _JOSE_ALG = {"ES256": "ES256", "Ed25519": "EdDSA"}
 LEEWAY_SECONDS = 60
 
@@ -52,12 +65,22 @@ def _json(value: Mapping[str, Any]) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def sign_jws(header: Mapping[str, Any], payload: Mapping[str, Any], signer: Signer) -> str:
-    """Compact JWS of ``payload``; ``alg`` and ``kid`` come from the signer (RFC 7515 §7.1)."""
-    protected = {**header, "alg": _JOSE_ALG[signer.algorithm], "kid": signer.key_id}
-    signing_input = _b64u(_json(protected)) + "." + _b64u(_json(payload))
+def jose_algorithm(signer_algorithm: str) -> str:
+    """The JOSE ``alg`` (RFC 7518, RFC 8037) of a :class:`Signer`'s ``algorithm``."""
+    return _JOSE_ALG[signer_algorithm]
+
+
+def sign_compact(header: Mapping[str, Any], payload: Mapping[str, Any], signer: Signer) -> str:
+    """Compact JWS of ``payload`` under exactly ``header`` (which names the ``alg``)."""
+    signing_input = _b64u(_json(header)) + "." + _b64u(_json(payload))
     signature = signer.sign(signing_input.encode("ascii"))
     return signing_input + "." + _b64u(signature)
+
+
+def sign_jws(header: Mapping[str, Any], payload: Mapping[str, Any], signer: Signer) -> str:
+    """Compact JWS of ``payload``; ``alg`` and ``kid`` come from the signer (RFC 7515 §7.1)."""
+    protected = {**header, "alg": jose_algorithm(signer.algorithm), "kid": signer.key_id}
+    return sign_compact(protected, payload, signer)
 
 
 def sign_jwt_vc_json(
@@ -132,7 +155,12 @@ def _issuer_of(payload: Mapping[str, Any]) -> str | None:
     return issuer if isinstance(issuer, str) else None
 
 
-def _signature_ok(key: Any, alg: str, signature: bytes, signing_input: bytes) -> bool:
+def signature_ok(key: Any, alg: str, signature: bytes, signing_input: bytes) -> bool:
+    """Whether ``signature`` over ``signing_input`` verifies with ``key`` under ``alg``.
+
+    RFC 7518 §3.4 (ES256: raw ``r || s`` over P-256) and RFC 8037 (EdDSA: Ed25519); False
+    for any other algorithm or a key of the wrong type.
+    """
     try:
         if alg == "ES256" and isinstance(key, ec.EllipticCurvePublicKey):
             if len(signature) != 64 or not isinstance(key.curve, ec.SECP256R1):
@@ -175,7 +203,7 @@ def verify_jwt(token: str, resolve: KeyResolver, *, now: int | None = None) -> J
         result.problems.append(f"verification method: {exc}")
         return result
     result.key_id, result.controller = key.id, key.controller
-    if not _signature_ok(key.public_key, alg, signature, signing_input):
+    if not signature_ok(key.public_key, alg, signature, signing_input):
         result.problems.append(f"signature by {key.id} does not verify with {alg}")
     if issuer is not None and key.controller != issuer:
         result.problems.append(f"key controller {key.controller} is not the issuer {issuer}")

@@ -23,6 +23,16 @@ from pyld.context_resolver import ContextResolver
 
 from vc.errors import LimitExceeded, UndefinedTermError, UnknownContextError
 
+__all__ = [
+    "Runner",
+    "bundled_contexts",
+    "canonize",
+    "current_runner",
+    "document_loader",
+    "expand_strict",
+    "running_in",
+]
+
 _CONTEXT_DIRS = ("vc",)
 
 

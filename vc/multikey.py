@@ -21,6 +21,21 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from vc.errors import MalformedError
 from vc.signer import PublicKey
 
+__all__ = [
+    "ED25519_PRIV",
+    "ED25519_PUB",
+    "P256_PRIV",
+    "P256_PUB",
+    "PrivateKey",
+    "multibase_decode",
+    "multibase_encode",
+    "private_key_from_multibase",
+    "public_key_from_jwk",
+    "public_key_from_multibase",
+    "public_key_to_jwk",
+    "public_key_to_multibase",
+]
+
 ED25519_PUB = b"\xed\x01"
 P256_PUB = b"\x80\x24"
 ED25519_PRIV = b"\x80\x26"

@@ -39,6 +39,30 @@ from vc.errors import KeyResolutionError, MalformedError
 from vc.multikey import public_key_from_jwk, public_key_to_jwk
 from vc.signer import KeyResolver, Signer
 
+__all__ = [
+    "KB_JWT_TYP",
+    "KB_MAX_AGE_SECONDS",
+    "LEEWAY_SECONDS",
+    "LEGACY_SD_JWT_VC_TYP",
+    "NEVER_DISCLOSABLE",
+    "SD_ALG",
+    "SD_JWT_VC_TYP",
+    "Disclosure",
+    "ParsedSdJwt",
+    "SdJwtVerifyResult",
+    "digest_of",
+    "holder_jwk",
+    "holder_key_problems",
+    "issue",
+    "key_binding_jwt",
+    "new_disclosure",
+    "parse",
+    "parse_disclosure",
+    "present",
+    "split",
+    "verify",
+]
+
 SD_JWT_VC_TYP = "dc+sd-jwt"
 LEGACY_SD_JWT_VC_TYP = "vc+sd-jwt"  # SD-JWT VC drafts before 06; older wallets
 KB_JWT_TYP = "kb+jwt"
@@ -168,11 +192,8 @@ def key_binding_jwt(
         "nonce": nonce,
         "sd_hash": digest_of(presentation),
     }
-    header = {"typ": KB_JWT_TYP, "alg": jose._JOSE_ALG[holder.algorithm]}
-    signing_input = (
-        _b64u(jose._json(header)) + "." + _b64u(jose._json(payload))
-    )  # no kid: the key is cnf.jwk
-    return signing_input + "." + _b64u(holder.sign(signing_input.encode("ascii")))
+    header = {"typ": KB_JWT_TYP, "alg": jose.jose_algorithm(holder.algorithm)}
+    return jose.sign_compact(header, payload, holder)  # no kid: the key is cnf.jwk
 
 
 # ---- parsing ---------------------------------------------------------------------------------
@@ -332,7 +353,7 @@ def holder_key_problems(
     if header.get("typ") != KB_JWT_TYP:
         problems.append(f"the KB-JWT's typ must be {KB_JWT_TYP!r}")
     alg = header.get("alg")
-    if alg not in ("ES256", "EdDSA") or not jose._signature_ok(
+    if alg not in ("ES256", "EdDSA") or not jose.signature_ok(
         key, str(alg), signature, signing_input
     ):
         problems.append("the KB-JWT is not signed by the holder key (cnf.jwk)")

@@ -16,6 +16,16 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+__all__ = [
+    "Algorithm",
+    "Ed25519Signer",
+    "KeyResolver",
+    "P256Signer",
+    "PublicKey",
+    "Signer",
+    "VerificationKey",
+]
+
 Algorithm = Literal["Ed25519", "ES256"]
 PublicKey = Ed25519PublicKey | ec.EllipticCurvePublicKey
 

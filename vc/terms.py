@@ -26,6 +26,8 @@ from typing import Any
 from vc.errors import UndefinedTermError, UnknownContextError
 from vc.jsonld import bundled_contexts, expand_strict
 
+__all__ = ["expand_strict_memoised"]
+
 # skeleton → None (all terms defined), the undefined terms, or the unknown context's URL
 _Verdict = tuple[str, ...] | str | None
 _SKELETON_CACHE: OrderedDict[str, _Verdict] = OrderedDict()

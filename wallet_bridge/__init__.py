@@ -4,3 +4,5 @@ No web framework and no database here (the node wires this to HTTP and storage i
 ``node.wallet`` and ``node.api.routes_oid4vci``); nothing runs at import time. Keys and
 JWS come from :mod:`vc` (itself free of FastAPI and SQLAlchemy).
 """
+
+__all__: list[str] = []

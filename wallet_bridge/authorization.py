@@ -24,6 +24,31 @@ from wallet_bridge.errors import InvalidGrant, InvalidRequest, OAuthError
 from wallet_bridge.metadata import CredentialConfiguration
 from wallet_bridge.offer import CredentialOffer
 
+__all__ = [
+    "AUTHORIZATION_CODE_GRANT",
+    "CODE_CHALLENGE_METHODS",
+    "OPENID_CREDENTIAL",
+    "AccessDenied",
+    "AuthorizationCodeOffer",
+    "AuthorizationCodeTokenRequest",
+    "AuthorizationRequest",
+    "InvalidAuthorizationDetails",
+    "InvalidClient",
+    "InvalidScope",
+    "RedirectError",
+    "UnsupportedResponseType",
+    "check_client_id",
+    "check_redirect_uri",
+    "code_challenge",
+    "error_redirect",
+    "parse_authorization_code_token_request",
+    "parse_authorization_request",
+    "redirect_uri_with",
+    "success_redirect",
+    "token_authorization_details",
+    "verify_pkce",
+]
+
 AUTHORIZATION_CODE_GRANT = "authorization_code"
 CODE_CHALLENGE_METHODS = ("S256",)
 OPENID_CREDENTIAL = "openid_credential"

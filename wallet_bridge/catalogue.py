@@ -22,6 +22,19 @@ from wallet_bridge.metadata import (
     Display,
 )
 
+__all__ = [
+    "CREDENTIAL_DESCRIPTION",
+    "CREDENTIAL_DISPLAY_NAME",
+    "JWT_VC_JSON_ID",
+    "LDP_JCS_ID",
+    "LDP_RDFC_ID",
+    "LOGO_ALT",
+    "SD_JWT_ID",
+    "issuer_display",
+    "micro_credential_configurations",
+    "sd_jwt_type_metadata",
+]
+
 LDP_RDFC_ID = "MicroCredential_ldp_vc"
 LDP_JCS_ID = "MicroCredential_ldp_vc_jcs"
 JWT_VC_JSON_ID = "MicroCredential_jwt_vc_json"

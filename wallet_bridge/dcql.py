@@ -21,6 +21,23 @@ from typing import Any
 
 from wallet_bridge.errors import InvalidRequest
 
+__all__ = [
+    "FORMATS",
+    "W3C_FORMATS",
+    "ClaimQuery",
+    "CredentialQuery",
+    "CredentialSetQuery",
+    "DcqlQuery",
+    "InvalidDcqlQuery",
+    "PathElement",
+    "Presented",
+    "credential_problems",
+    "parse_dcql",
+    "requested_claims",
+    "response_problems",
+    "select_path",
+]
+
 FORMATS = ("ldp_vc", "jwt_vc_json", "dc+sd-jwt")
 W3C_FORMATS = ("ldp_vc", "jwt_vc_json")
 _ID = re.compile(r"^[A-Za-z0-9_-]+$")

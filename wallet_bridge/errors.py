@@ -7,6 +7,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+__all__ = [
+    "CredentialRequestDenied",
+    "InvalidCredentialRequest",
+    "InvalidGrant",
+    "InvalidNonce",
+    "InvalidProof",
+    "InvalidRequest",
+    "InvalidToken",
+    "InvalidTransactionId",
+    "OAuthError",
+    "UnknownCredentialConfiguration",
+    "UnknownPresentationRequest",
+    "UnsupportedCredentialFormat",
+    "UnsupportedGrantType",
+]
+
 
 class OAuthError(Exception):
     """A protocol error answered to a wallet; ``code`` is the spec's error code."""

@@ -11,6 +11,24 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+__all__ = [
+    "BINDING_METHODS",
+    "DC_SD_JWT",
+    "JWT_VC_JSON",
+    "LDP_VC",
+    "LEGACY_SD_JWT_FORMATS",
+    "PRE_AUTHORIZED_GRANT",
+    "PROOF_ALGS",
+    "Claim",
+    "CredentialConfiguration",
+    "Display",
+    "IssuerEndpoints",
+    "Localized",
+    "authorization_server_metadata",
+    "find_configuration",
+    "issuer_metadata",
+]
+
 LDP_VC: Literal["ldp_vc"] = "ldp_vc"
 JWT_VC_JSON: Literal["jwt_vc_json"] = "jwt_vc_json"
 DC_SD_JWT: Literal["dc+sd-jwt"] = "dc+sd-jwt"  # SD-JWT VC (Appendix A.3)

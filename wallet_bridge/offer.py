@@ -16,6 +16,18 @@ from urllib.parse import quote, urlencode
 
 from wallet_bridge.metadata import PRE_AUTHORIZED_GRANT
 
+__all__ = [
+    "OFFER_SCHEME",
+    "CredentialOffer",
+    "TxCode",
+    "new_secret",
+    "new_tx_code",
+    "offer_uri_by_reference",
+    "same_secret",
+    "secret_hash",
+    "tx_code_hash",
+]
+
 OFFER_SCHEME = "openid-credential-offer://"
 
 

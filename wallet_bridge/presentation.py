@@ -27,6 +27,22 @@ from vc.jose import sign_jws
 from vc.signer import Signer
 from wallet_bridge.errors import InvalidRequest
 
+__all__ = [
+    "CLIENT_ID_PREFIX",
+    "LINK_SCHEMES",
+    "REQUEST_OBJECT_MEDIA_TYPE",
+    "REQUEST_OBJECT_TYP",
+    "SELF_ISSUED_AUDIENCE",
+    "VP_FORMATS_SUPPORTED",
+    "AuthorizationResponse",
+    "client_id_for",
+    "new_nonce",
+    "parse_authorization_response",
+    "request_link",
+    "request_object_claims",
+    "sign_request_object",
+]
+
 REQUEST_OBJECT_TYP = "oauth-authz-req+jwt"
 REQUEST_OBJECT_MEDIA_TYPE = "application/oauth-authz-req+jwt"
 CLIENT_ID_PREFIX = "decentralized_identifier:"

@@ -17,17 +17,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-
 from vc.did import did_jwk_for, resolve_did_jwk_vm, resolve_did_key_vm
 from vc.errors import KeyResolutionError, MalformedError
-from vc.jose import decode_jws
+from vc.jose import decode_jws, signature_ok
 from vc.multikey import public_key_from_jwk
 from wallet_bridge.errors import InvalidNonce, InvalidProof
+
+__all__ = [
+    "ALGS",
+    "LEEWAY_SECONDS",
+    "PROOF_TYP",
+    "HolderKey",
+    "MemoryNonceStore",
+    "NonceStore",
+    "verify_proof_jwt",
+    "verify_proofs",
+]
 
 PROOF_TYP = "openid4vci-proof+jwt"
 ALGS = ("ES256", "EdDSA")
@@ -48,23 +53,6 @@ class HolderKey:
     did: str
     key_id: str  # DID URL of the verification method
     nonce: str
-
-
-def _signature_ok(key: Any, alg: str, signature: bytes, signing_input: bytes) -> bool:
-    """RFC 7518 §3.4 (ES256: raw r || s over P-256) and RFC 8037 (EdDSA: Ed25519)."""
-    try:
-        if alg == "ES256" and isinstance(key, ec.EllipticCurvePublicKey):
-            if len(signature) != 64 or not isinstance(key.curve, ec.SECP256R1):
-                return False
-            r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
-            key.verify(encode_dss_signature(r, s), signing_input, ec.ECDSA(hashes.SHA256()))
-            return True
-        if alg == "EdDSA" and isinstance(key, Ed25519PublicKey):
-            key.verify(signature, signing_input)
-            return True
-    except InvalidSignature:
-        return False
-    return False
 
 
 def _holder_from_header(header: Mapping[str, Any]) -> tuple[Any, str, str]:
@@ -109,7 +97,7 @@ def verify_proof_jwt(token: str, *, audience: str, now: int, max_age_seconds: in
     if alg not in ALGS:
         raise InvalidProof(f"unsupported proof 'alg' {alg!r}; supported: {', '.join(ALGS)}")
     key, did, key_id = _holder_from_header(header)
-    if not _signature_ok(key, str(alg), signature, signing_input):
+    if not signature_ok(key, str(alg), signature, signing_input):
         raise InvalidProof("the proof's signature does not verify with the key in its header")
     aud = payload.get("aud")
     audiences = aud if isinstance(aud, list) else [aud]

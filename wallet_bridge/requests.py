@@ -25,6 +25,18 @@ from wallet_bridge.metadata import (
     CredentialConfiguration,
 )
 
+__all__ = [
+    "CredentialRequest",
+    "PreAuthorizedTokenRequest",
+    "credential_response",
+    "deferred_response",
+    "nonce_response",
+    "parse_credential_request",
+    "parse_deferred_request",
+    "parse_token_request",
+    "token_response",
+]
+
 
 @dataclass(frozen=True)
 class PreAuthorizedTokenRequest:

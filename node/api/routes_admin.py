@@ -11,6 +11,7 @@ from node.api.deps import AdminToken, Issuance, IssuerToken, Runtime
 from node.api.errors import ERROR_RESPONSES, ErrorOut
 from node.api.schemas import BatchIn, BatchItemOut, BatchOut, IssueIn, IssueRecordIn, RecordOut
 from node.credentials import csv_import
+from node.credentials.profile import requirement_profile
 from node.db.models import CredentialFormat
 from node.issuance.service import IssueRequest
 
@@ -111,7 +112,7 @@ def issue_csv(
     body: Annotated[bytes, Body(media_type="text/csv")] = b"",  # empty: "the file is empty"
     formats: Annotated[list[CredentialFormat] | None, Query(alias="format")] = None,
 ) -> BatchOut:
-    rows = csv_import.read_bytes(body, runtime.settings.profile)
+    rows = csv_import.read_bytes(body, requirement_profile(runtime.settings.profile))
     requests = (IssueRequest.from_csv_row(row) for row in rows)
     outcomes = issuance.issue_batch(
         requests, formats or [CredentialFormat.LDP_RDFC], token.id, positions="line"

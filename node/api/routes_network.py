@@ -21,6 +21,7 @@ from node.api.deps import (
 )
 from node.api.errors import ERROR_RESPONSES, ErrorOut
 from node.api.params import UINT64_MAX, ProposalId
+from node.credentials.profile import requirement_profile
 from node.ledger.network import genesis_spec
 from node.network.discovery import member_json
 from node.network.governance import Applicant, outcome_json, proposal_json
@@ -121,7 +122,7 @@ def own(runtime: Runtime, _token: AdminToken, governance: NetworkGovernance) -> 
         runtime.identity(),
         institution,
         runtime.anchoring_account().address,
-        runtime.settings.profile.allowed_eqf_levels,
+        requirement_profile(runtime.settings.profile).allowed_eqf_levels,
     )
     return {
         "member": member_id,

@@ -33,6 +33,10 @@ class ClaimsInvalid(ValueError):
         self.problems = problems
 
 
+class ProfileInvalid(ValueError):
+    """The configured requirement profile (``[profile]`` of the settings) cannot be used."""
+
+
 class RequirementProfile(BaseModel):
     """What one institution requires of the claims it issues (configuration)."""
 
@@ -116,6 +120,19 @@ class RequirementProfile(BaseModel):
                         f"learningOutcomes[{index}].text",
                         f"no text in the primary language '{language}'",
                     )
+
+
+def requirement_profile(configured: Mapping[str, Any]) -> RequirementProfile:
+    """The profile of the settings' raw ``profile`` table; :class:`ProfileInvalid` names what
+    is wrong with it (one line)."""
+    try:
+        return RequirementProfile.model_validate(configured)
+    except ValidationError as exc:
+        reasons = "; ".join(
+            f"{p.element}: {p.reason}" if p.element != "(claims)" else p.reason
+            for p in problems_from_validation_error(exc)
+        )
+        raise ProfileInvalid(f"the requirement profile ([profile]) is invalid: {reasons}") from None
 
 
 def validate_claims(raw: Mapping[str, Any], profile: RequirementProfile) -> MicroCredentialClaims:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -21,6 +20,12 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# The domain's enums live in node.domain (no ORM there); named here too, beside their columns.
+from node.domain import BatchState as BatchState
+from node.domain import CredentialFormat as CredentialFormat
+from node.domain import RecordState as RecordState
+from node.domain import Role as Role
 
 
 def utcnow() -> datetime:
@@ -81,12 +86,6 @@ class ChainDeployment(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Role(enum.StrEnum):
-    ISSUER = "issuer"
-    ADMIN = "admin"
-    VC_API = "vcapi"
-
-
 class ApiToken(Base):
     """A bearer token; only its SHA-256 is stored."""
 
@@ -100,14 +99,6 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     expires_at: Mapped[datetime | None] = mapped_column(default=None)  # None: never
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)  # to the minute
-
-
-class RecordState(enum.StrEnum):
-    PREPARED = "prepared"
-    APPROVED = "approved"
-    ISSUED = "issued"
-    SUSPENDED = "suspended"  # reversible: reinstating makes it issued again
-    REVOKED = "revoked"  # final
 
 
 class CredentialRecord(Base):
@@ -147,15 +138,6 @@ class CredentialRecord(Base):
     copies: Mapped[list[SignedCopy]] = relationship(back_populates="record")
 
 
-class CredentialFormat(enum.StrEnum):
-    """Signed forms of a record (format identifiers of OpenID4VCI 1.0 where one exists)."""
-
-    LDP_RDFC = "ldp_vc+eddsa-rdfc-2022"
-    LDP_JCS = "ldp_vc+eddsa-jcs-2022"
-    JWT_VC_JSON = "jwt_vc_json"
-    SD_JWT_VC = "dc+sd-jwt"  # SD-JWT VC, holder-bound copies for wallets (OpenID4VCI)
-
-
 class SignedCopy(Base):
     """One signed credential; ``leaf_digest`` is its anchoring leaf (DESIGN.md, Anchoring).
 
@@ -189,14 +171,6 @@ class SignedCopy(Base):
     proof: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
 
     record: Mapped[CredentialRecord] = relationship(back_populates="copies")
-
-
-class BatchState(enum.StrEnum):
-    """Anchor batch life cycle (DESIGN.md, Anchoring): committed BUILT before any send."""
-
-    BUILT = "built"
-    SUBMITTED = "submitted"
-    CONFIRMED = "confirmed"
 
 
 class AnchorBatch(Base):

@@ -31,11 +31,10 @@ from node.credentials.render import (
     to_vcdm11_claims,
 )
 from node.credentials.vocab import LegalStatus
-from node.db.models import CredentialFormat
+from node.domain import CredentialFormat
 from node.errors import Problem
 from node.identity import InstitutionIdentity
-from node.status.allocation import StatusAssignment
-from node.status.entries import status_entries, status_list_url, vcdm11_status
+from node.status.entries import StatusAssignment, status_entries, status_list_url, vcdm11_status
 from node.status.token_status import status_claim
 from vc import data_integrity, jose, sdjwt
 from vc.digest import jwt_digest, sd_jwt_digest
@@ -261,7 +260,7 @@ _SD_DECOYS = 3
 
 def _check_terms(document: Mapping[str, Any]) -> None:
     """Raise what ``expand_strict`` raises on the document eddsa-jcs-2022 signs."""
-    unsecured = data_integrity._with_proof_context(
+    unsecured = data_integrity.with_proof_context(
         {k: v for k, v in document.items() if k != "proof"}
     )
     if "@context" not in unsecured:

@@ -28,6 +28,7 @@ from node.db.models import (
     RecordState,
 )
 from node.errors import Conflict, InvalidInput, NotFound, Problem
+from node.issuance.views import LearnerCredentialView, view_of
 from node.learners.passwords import hash_password
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
@@ -98,39 +99,6 @@ class Account:
     disabled: bool
     record_ids: tuple[str, ...]
     learner: LearnerName | None  # None until given or taken from the first record
-
-
-@dataclass(frozen=True)
-class LearnerCredentialView:
-    """One line of "my credentials": what the learner recognises, and its state."""
-
-    record_id: str
-    title: str
-    issuer: str
-    date: str
-    state: str
-
-
-def _text(value: Any, lang: str) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Mapping):
-        texts = {str(k): v for k, v in value.items() if isinstance(v, str)}
-        return texts.get(lang) or texts.get("en") or next(iter(texts.values()), "")
-    return ""
-
-
-def view_of(record: CredentialRecord, lang: str) -> LearnerCredentialView:
-    claims = record.claims
-    bodies = claims.get("awardingBodies") or [{}]
-    issued = record.issued_at.date().isoformat() if record.issued_at else ""
-    return LearnerCredentialView(
-        record_id=record.id,
-        title=_text(claims.get("title"), lang) or record.id,
-        issuer=_text(bodies[0].get("name") if isinstance(bodies[0], Mapping) else "", lang),
-        date=str(claims.get("dateOfIssuing") or issued),
-        state=record.state,
-    )
 
 
 class LearnerAccounts:

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from node.db.models import CredentialFormat, SignedCopy
 from node.errors import Conflict, NotFound
-from node.learners.accounts import LearnerAccounts, LearnerCredentialView
+from node.issuance.views import LearnerCredentialView
+from node.learners.accounts import LearnerAccounts
 from node.lookup.summary import credential_summary, vocabulary_of
 from node.wallet.authorization import OFFERABLE
 from node.wallet.offers import OfferCreated, WalletOffers

@@ -14,6 +14,7 @@ from anchoring.chain import ChainClient
 from anchoring.embedded import EmbeddedChainClient
 from anchoring.registries import AnchorRegistry, Deployment, NetworkRegistry, StatusRegistry
 from anchoring.rpc import Web3ChainClient
+from node.credentials.profile import requirement_profile
 from node.errors import NodeError, NotInitialised
 from node.identity import InstitutionIdentity
 from node.ledger.network import deploy_as_genesis, stored_deployment
@@ -178,7 +179,11 @@ def open_ledger(
                     "no network contracts recorded: run `credreg chain deploy` (new network) first"
                 )
             deployment = deploy_as_genesis(
-                sessions, chain, identity, account, settings.profile.allowed_eqf_levels
+                sessions,
+                chain,
+                identity,
+                account,
+                requirement_profile(settings.profile).allowed_eqf_levels,
             )
         if deployment.chain_id != chain.chain_id():
             raise ChainMismatch(

@@ -24,7 +24,7 @@ from node.ledger.connection import Ledger
 from node.ledger.status_anchor import chain_list_id
 from node.status.bitstring import Bitstring
 from node.status.entries import REVOKED_VALUE, SUSPENDED_VALUE
-from node.verification.pipeline import TrustUnavailable
+from node.trust import TrustUnavailable
 from vc import data_integrity
 from vc.signer import VerificationKey
 

@@ -24,7 +24,7 @@ from anchoring.registries import KeyInfo, MemberInfo, MemberStatus, RegistryErro
 from node.db.models import AnchorBatch, BatchState, SignedCopy
 from node.ledger.connection import Ledger
 from node.ledger.status_check import StatusChecker, engine_of
-from node.verification.pipeline import NetworkFacts, TrustUnavailable
+from node.trust import NetworkFacts, TrustUnavailable
 from vc.errors import KeyResolutionError, VCError
 from vc.multikey import public_key_from_multibase
 from vc.signer import PublicKey, VerificationKey
@@ -143,7 +143,7 @@ class LedgerTrust:
     def _member_id(self, did: str) -> int:
         return self._cached(("did", did), lambda: self._ledger.network.member_of_did(did))
 
-    def _root_info(self, root: bytes) -> RootInfo | None:
+    def root_info(self, root: bytes) -> RootInfo | None:
         """A root's anchor facts; once found they never change (the batch is confirmed to
         the node's depth), so they are kept — an absent root is asked again next time."""
         info = self._roots.get(root)
@@ -241,7 +241,7 @@ class LedgerTrust:
             root, leaf_count = bytes.fromhex(batch_root), batch_leaves
         if not verify_inclusion(leaf_digest, index, leaf_count, proof, root):
             return AnchorFacts("mismatch", "the inclusion proof does not lead to the batch root")
-        info = self._root_info(root)
+        info = self.root_info(root)
         if info is None:
             return AnchorFacts("mismatch", f"root {root.hex()} is not on the chain")
         if issuer is not None and info.member != self._member_id(issuer):

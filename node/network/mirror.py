@@ -31,7 +31,7 @@ from node.ledger.status_anchor import chain_list_id
 from node.network.discovery import MemberDirectory
 from node.network.fetch import STATUS_LISTS, PeerFetchError, PeerLimits, fetch, refusal
 from node.settings import Settings
-from node.verification.pipeline import TrustUnavailable
+from node.trust import TrustUnavailable
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 30.0  # a version that could not be fetched is not asked for again before

@@ -11,7 +11,6 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -20,20 +19,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from node.db.models import StatusAllocation, StatusList
 from node.status.bitstring import MIN_ENTRIES
 
+# A value, not storage: defined beside the entries made of it; named here too.
+from node.status.entries import StatusAssignment as StatusAssignment
+
 PURPOSES = ("revocation", "suspension")  # reserved at random; "message" follows revocation
 _RANDOM = secrets.SystemRandom()
 _ATTEMPTS = 20
-
-
-@dataclass(frozen=True)
-class StatusAssignment:
-    """Where one record's bits live: (list id, index) for each purpose; ``message`` is the
-    2-bit entry of both states (None for the VC API issuer, whose credentials are VCDM 2.0
-    with one entry per purpose)."""
-
-    revocation: tuple[int, int]
-    suspension: tuple[int, int]
-    message: tuple[int, int] | None = None
 
 
 class StatusAllocator:

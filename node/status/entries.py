@@ -11,9 +11,20 @@ follows §3.2 (Validate) fails the credential for any value but 0 and reports it
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Final
 
-from node.status.allocation import StatusAssignment
+
+@dataclass(frozen=True)
+class StatusAssignment:
+    """Where one record's bits live: (list id, index) for each purpose; ``message`` is the
+    2-bit entry of both states (None for the VC API issuer, whose credentials are VCDM 2.0
+    with one entry per purpose)."""
+
+    revocation: tuple[int, int]
+    suspension: tuple[int, int]
+    message: tuple[int, int] | None = None
+
 
 MESSAGE_SIZE: Final = 2  # bits per entry of a message list
 VALID_VALUE, REVOKED_VALUE, SUSPENDED_VALUE = 0x0, 0x1, 0x2

@@ -41,9 +41,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
-from node.status.allocation import StatusAssignment
 from node.status.bitstring import Bitstring
-from node.status.entries import MESSAGE_SIZE, status_list_url
+from node.status.entries import MESSAGE_SIZE, StatusAssignment, status_list_url
 from vc import jose
 from vc.signer import Signer
 

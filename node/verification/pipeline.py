@@ -9,17 +9,18 @@ raises (:class:`~vc.errors.MalformedError`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
+from node.trust import AnchorFactsLike, NetworkFacts, Trust, TrustUnavailable
 from node.verification.limits import Deadline, VerifyLimits
 from node.verification.shapes import CredentialView, view_of
 from vc import data_integrity, jose
 from vc.digest import data_integrity_digest, jwt_digest
 from vc.errors import KeyResolutionError, UndefinedTermError, UnknownContextError
-from vc.signer import KeyResolver, VerificationKey
+from vc.signer import KeyResolver
 from vc.terms import expand_strict_memoised
 
 CHECK_NAMES = (
@@ -43,10 +44,6 @@ CORE_CHECKS = ("structure", "issuer_key", "signature", "validity")
 CLOCK_SKEW = timedelta(seconds=60)
 
 
-class TrustUnavailable(Exception):
-    """The trust source (the chain) cannot answer now; the check reports "cannot be checked"."""
-
-
 # Check.state: why a check says what it says, for the verdict and the page (not in the
 # JSON report, whose shape is fixed): the ledger record is not confirmed yet (an anchor
 # batch or a status list version waits to be anchored), the chain or a peer cannot answer
@@ -60,16 +57,6 @@ class Check:
     ok: bool | None
     detail: str
     state: str | None = None
-
-
-@dataclass(frozen=True)
-class NetworkFacts:
-    """The trust anchor a verification relied on: which chain, how many institutions."""
-
-    chain_id: int
-    name: str | None  # as configured (CREDREG_NETWORK_NAME); None: by its chain id alone
-    members: int  # active members of the network
-    single_institution: bool  # one institution's own chain: nobody else vouches
 
 
 @dataclass
@@ -100,37 +87,6 @@ class Report:
 
 
 ElementsCheck = Callable[[Mapping[str, Any]], list[str]]
-
-
-class AnchorFactsLike(Protocol):
-    @property
-    def state(self) -> str:
-        """confirmed | pending | unknown | unavailable | mismatch"""
-
-    @property
-    def detail(self) -> str: ...
-
-    @property
-    def timestamp(self) -> int | None:
-        """The anchor's block time (confirmed anchors only)."""
-
-
-class Trust(Protocol):
-    """What the network's chain says (node.ledger.trust.LedgerTrust implements it)."""
-
-    def anchor(self, leaf_digest: bytes, issuer: str | None) -> AnchorFactsLike: ...
-
-    def key(self, vm_id: str, at: int | None) -> VerificationKey: ...
-
-    def membership(self, did: str | None, at: int | None) -> tuple[bool, str]: ...
-
-    def status(
-        self, entries: Sequence[Mapping[str, Any]], issuer: str | None, at: int | None
-    ) -> tuple[bool | None, str, bool]:
-        """(ok, detail, pending): pending when the answer rests on list versions not
-        anchored yet."""
-
-    def network(self) -> NetworkFacts: ...
 
 
 _ANCHOR_OK = {
@@ -168,6 +124,11 @@ class Verifier:
         self._trust = trust
         self._clock = clock
         self.limits = limits or VerifyLimits()
+
+    @property
+    def trust(self) -> Trust | None:
+        """What the chain says, as this verifier asks it (None: no chain)."""
+        return self._trust
 
     def verify(
         self,

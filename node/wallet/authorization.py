@@ -29,7 +29,7 @@ from node.db.models import (
     WalletOffer,
 )
 from node.errors import NotFound
-from node.learners.accounts import LearnerCredentialView, view_of
+from node.issuance.views import LearnerCredentialView, view_of
 from wallet_bridge.authorization import (
     AccessDenied,
     AuthorizationCodeOffer,

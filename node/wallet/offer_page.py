@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from node.db.models import CredentialRecord, WalletOffer
 from node.errors import NotFound
-from node.learners.accounts import view_of
+from node.issuance.views import view_of
 from node.wallet.authorization import offer_with_grants
 from wallet_bridge.offer import CredentialOffer, offer_uri_by_reference, same_secret, secret_hash
 

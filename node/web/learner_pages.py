@@ -11,7 +11,7 @@ from datetime import datetime
 from markupsafe import Markup
 
 from node.i18n.catalogues import translator
-from node.learners.accounts import LearnerCredentialView
+from node.issuance.views import LearnerCredentialView
 from node.learners.links import EXPIRY_DAYS, LearnerLink
 from node.learners.portal import CredentialPage
 from node.learners.signin import Learner

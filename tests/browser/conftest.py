@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from node.credentials.examples import example_claims
 from tests.anvil import free_port
 from tests.conftest import PASSPHRASE
-from tests.e2e.test_serve import Server, _credreg
+from tests.e2e.test_serve import Server, run_credreg
 
 LEARNER = "S200071"  # the one learner the prepared credentials are awarded to
 CHROMIUM = os.environ.get("CREDREG_CHROMIUM", "/usr/bin/chromium")
@@ -91,11 +91,11 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
         "CREDREG_PUBLIC_RATE_LIMIT": "0",
     }
     env["CREDREG_ORIGIN"] = f"http://127.0.0.1:{env['CREDREG_PORT']}"
-    init = _credreg(
+    init = run_credreg(
         env, "init", "--name", "Browser U", "--country", "DE", "--origin", env["CREDREG_ORIGIN"]
     )
     assert init.returncode == 0, init.stderr
-    token = _credreg(env, "token", "create", "--role", "issuer").stdout.strip()
+    token = run_credreg(env, "token", "create", "--role", "issuer").stdout.strip()
     server = Server(env, tmp / "serve.log")
     server.start()
     running = Node(server, token)

@@ -21,7 +21,7 @@ import pytest
 from node.credentials.examples import example_claims
 from tests.anvil import free_port
 from tests.conftest import PASSPHRASE
-from tests.e2e.test_serve import Server, _credreg, _wait
+from tests.e2e.test_serve import Server, run_credreg, wait_until
 
 FORMAT = ["ldp_vc+eddsa-rdfc-2022"]
 
@@ -39,7 +39,7 @@ class Member:
         return self.server.url
 
     def cli(self, *args: str) -> str:
-        done = _credreg(self.env, *args)
+        done = run_credreg(self.env, *args)
         assert done.returncode == 0, f"{self.name} {args}: {done.stderr}"
         return done.stdout
 
@@ -53,7 +53,7 @@ class Member:
         )
 
 
-def _member(tmp_path: Path, name: str, anvil_url: str, database_url: str | None) -> Member:
+def start_member(tmp_path: Path, name: str, anvil_url: str, database_url: str | None) -> Member:
     port = free_port()
     env = {
         **os.environ,
@@ -78,9 +78,9 @@ def _member(tmp_path: Path, name: str, anvil_url: str, database_url: str | None)
 
 @pytest.fixture
 def members(tmp_path: Path, anvil_url: str, database_url_postgresql: str) -> Iterator[list[Member]]:
-    a = _member(tmp_path, "a", anvil_url, None)
-    b = _member(tmp_path, "b", anvil_url, database_url_postgresql)
-    c = _member(tmp_path, "c", anvil_url, None)
+    a = start_member(tmp_path, "a", anvil_url, None)
+    b = start_member(tmp_path, "b", anvil_url, database_url_postgresql)
+    c = start_member(tmp_path, "c", anvil_url, None)
     (tmp_path / "b.json").write_text(b.cli("network", "application"))
     deployment = a.cli("network", "deploy", "--genesis", str(tmp_path / "b.json"))
     (tmp_path / "deployment.json").write_text(deployment)
@@ -97,7 +97,7 @@ def members(tmp_path: Path, anvil_url: str, database_url_postgresql: str) -> Ite
         ("admission", "executed", 2)
     ]
     assert [m["did"] for m in json.loads(b.cli("network", "members"))][2].startswith("did:web:")
-    refused = _credreg(c.env, "network", "vote", str(proposed["proposal"]["id"]), "--no")
+    refused = run_credreg(c.env, "network", "vote", str(proposed["proposal"]["id"]), "--no")
     assert refused.returncode == 1 and "ProposalNotOpen" in refused.stderr
     nodes = [a, b, c]
     try:
@@ -109,7 +109,7 @@ def members(tmp_path: Path, anvil_url: str, database_url_postgresql: str) -> Ite
             node.server.stop()
 
 
-def _issue(member: Member, n: int) -> tuple[str, dict[str, Any]]:
+def issue_at(member: Member, n: int) -> tuple[str, dict[str, Any]]:
     reply = member.post(
         "/admin/credentials",
         {"claims": example_claims(n), "formats": FORMAT},
@@ -125,7 +125,7 @@ def _anchor_state(member: Member, record_id: str) -> str:
     return state
 
 
-def _verify(member: Member, credential: dict[str, Any]) -> dict[str, Any]:
+def verify_at(member: Member, credential: dict[str, Any]) -> dict[str, Any]:
     reply = httpx.post(f"{member.url}/api/verify", json={"credential": credential}, timeout=60)
     assert reply.status_code == 200, reply.text
     report: dict[str, Any] = reply.json()
@@ -139,12 +139,14 @@ def test_three_institutions_on_one_chain(members: list[Member]) -> None:
     assert [m["status"] for m in listed] == ["active"] * 3
     assert [m["serviceEndpoint"] for m in listed] == [a.url, b.url, c.url]
 
-    issued = [_issue(node, i) for i, node in enumerate(members)]
+    issued = [issue_at(node, i) for i, node in enumerate(members)]
     for node, (record_id, _) in zip(members, issued, strict=True):
-        _wait(lambda n=node, r=record_id: _anchor_state(n, r) == "confirmed", 30, "not anchored")
+        wait_until(
+            lambda n=node, r=record_id: _anchor_state(n, r) == "confirmed", 30, "not anchored"
+        )
     for verifier in members:
         for issuer, (_, credential) in zip(members, issued, strict=True):
-            report = _verify(verifier, credential)
+            report = verify_at(verifier, credential)
             assert report["verified"] is True, (verifier.name, issuer.name, report["checks"])
             assert report["by_name"]["membership"]["ok"] is True
             assert report["by_name"]["status"]["ok"] is not False
@@ -155,15 +157,15 @@ def test_three_institutions_on_one_chain(members: list[Member]) -> None:
     # The holder fetches the anchor proof from A ahead of time; A goes offline; B checks the
     # proof against the chain and the credential verifies from the chain alone.
     anchor_document = httpx.get(f"{a.url}/credentials/{issued[0][0]}/anchor", timeout=10).json()
-    _wait(  # B mirrors A's status list once A anchored its first version
-        lambda: _verify(b, issued[0][1])["by_name"]["status"]["ok"] is True,
+    wait_until(  # B mirrors A's status list once A anchored its first version
+        lambda: verify_at(b, issued[0][1])["by_name"]["status"]["ok"] is True,
         30,
         "B did not mirror A's status list",
     )
     a.server.stop()
     handed = httpx.post(f"{b.url}/api/network/anchor-proofs", json=anchor_document, timeout=30)
     assert handed.status_code == 200, handed.text
-    offline = _verify(b, issued[0][1])
+    offline = verify_at(b, issued[0][1])
     assert offline["verified"] is True, offline["checks"]
     assert offline["by_name"]["anchor"]["ok"] is True
     # Status from B's mirrored copy of A's list (hash-checked against the chain).
@@ -179,8 +181,8 @@ def test_three_institutions_on_one_chain(members: list[Member]) -> None:
     # Its new anchors are refused... (C's anchor service tries the batch on its first round
     # after the 1 s window; a round — status lists, the batch, their anchors, the peers'
     # lists — takes seconds on a busy machine: wait for the refusal, not a fixed time.)
-    refused_id, _ = _issue(c, 10)
-    _wait(
+    refused_id, _ = issue_at(c, 10)
+    wait_until(
         lambda: "MemberNotActive" in c.server.log.read_text(),
         60,
         "C's anchor service never tried to anchor the new credential",
@@ -190,18 +192,18 @@ def test_three_institutions_on_one_chain(members: list[Member]) -> None:
     revoked = c.post(f"/admin/credentials/{issued[2][0]}/revoke", {"reason": "e2e"}, admin=False)
     assert revoked.status_code == 200, revoked.text
     # (the refused batch makes the anchor service back off, up to 60 s between rounds)
-    _wait(
+    wait_until(
         lambda: (
             "revoked (revocation list v2)"
-            in _verify(c, issued[2][1])["by_name"]["status"]["detail"]
+            in verify_at(c, issued[2][1])["by_name"]["status"]["detail"]
         ),
         90,
         "the revocation was not anchored",
     )
 
     # Other members see the revocation through their mirrors (fetched from C, hash-checked).
-    _wait(
-        lambda: _verify(a, issued[2][1])["by_name"]["status"]["ok"] is False,
+    wait_until(
+        lambda: verify_at(a, issued[2][1])["by_name"]["status"]["ok"] is False,
         30,
         "A does not see C's revocation",
     )
@@ -212,10 +214,10 @@ def test_three_institutions_on_one_chain(members: list[Member]) -> None:
     key_proposal = rotated.json()["outcome"]["proposal"]["id"]
     assert a.post(f"/admin/network/proposals/{key_proposal}/vote", {"support": True}).is_success
     assert b.post("/admin/network/keys/ed25519-2/activate").status_code == 200
-    record_id, new = _issue(b, 20)
+    record_id, new = issue_at(b, 20)
     assert new["proof"]["verificationMethod"].endswith("#ed25519-2")
-    _wait(lambda: _anchor_state(b, record_id) == "confirmed", 30, "not anchored")
-    assert _verify(a, new)["verified"] is True
-    assert _verify(b, issued[1][1])["verified"] is True  # the old key, at its anchor time
+    wait_until(lambda: _anchor_state(b, record_id) == "confirmed", 30, "not anchored")
+    assert verify_at(a, new)["verified"] is True
+    assert verify_at(b, issued[1][1])["verified"] is True  # the old key, at its anchor time
     document = httpx.get(f"{b.url}/.well-known/did.json", timeout=10).json()
     assert len([m for m in document["verificationMethod"] if "#ed25519-" in m["id"]]) == 2

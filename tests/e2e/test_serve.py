@@ -22,7 +22,7 @@ from tests.conftest import PASSPHRASE
 from tests.e2e.tls import TlsFiles
 
 
-def _credreg(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+def run_credreg(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "node", *args],
         env=env,
@@ -52,7 +52,7 @@ class Server:
                 stdout=output,
                 stderr=subprocess.STDOUT,
             )
-        _wait(lambda: self._ready(), 60, f"the node did not start:\n{self.log.read_text()}")
+        wait_until(lambda: self._ready(), 60, f"the node did not start:\n{self.log.read_text()}")
 
     def _ready(self) -> bool:
         assert self.process is not None
@@ -71,7 +71,7 @@ class Server:
         self.process = None
 
 
-def _wait(predicate: Callable[[], bool], timeout: float, message: str) -> None:
+def wait_until(predicate: Callable[[], bool], timeout: float, message: str) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, message
@@ -106,12 +106,12 @@ def init_node(
         **served,
         **{f"CREDREG_{key.upper()}": value for key, value in settings.items()},
     }
-    init = _credreg(
+    init = run_credreg(
         env, "init", "--name", name, "--country", "FI", "--origin", env["CREDREG_ORIGIN"]
     )
     assert init.returncode == 0, init.stderr
     tokens = {
-        role: _credreg(env, "token", "create", "--role", role).stdout.strip() for role in roles
+        role: run_credreg(env, "token", "create", "--role", role).stdout.strip() for role in roles
     }
     return Server(env, directory / "serve.log", tls.ca if tls else None), tokens
 
@@ -145,7 +145,7 @@ def test_serve_anchors_and_survives_a_restart(server: tuple[Server, str]) -> Non
     record_id = issued.json()["id"]
     credential = issued.json()["credentials"][0]["credential"]
 
-    _wait(
+    wait_until(
         lambda: _anchor(node, record_id)[0]["state"] == "confirmed",
         30,
         "the background worker did not anchor the credential",
@@ -153,7 +153,7 @@ def test_serve_anchors_and_survives_a_restart(server: tuple[Server, str]) -> Non
     before = _anchor(node, record_id)[0]
     # Readiness reports the chain after each whole round of the anchor service (credentials,
     # then status lists, then mirrors): the batch may be confirmed while that round goes on.
-    _wait(
+    wait_until(
         lambda: httpx.get(f"{node.url}/readyz", timeout=5).json()["checks"]["chain"] == "ok",
         30,
         "readiness never reported the chain ok",
@@ -185,7 +185,7 @@ def test_serve_refuses_an_unusable_tls_setting(tmp_path: Path) -> None:
             "cannot serve TLS",
         ),
     ):
-        done = _credreg({**node.env, **extra}, "serve")
+        done = run_credreg({**node.env, **extra}, "serve")
         output = done.stdout + done.stderr
         assert done.returncode != 0, output
         assert expected in output and "Traceback" not in output, output

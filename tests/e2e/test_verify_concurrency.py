@@ -21,7 +21,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from node.credentials.examples import example_claims
-from tests.e2e.test_serve import Server, _wait, init_node
+from tests.e2e.test_serve import Server, init_node, wait_until
 from vc import data_integrity
 from vc.did import did_key_for
 from vc.signer import Ed25519Signer
@@ -90,7 +90,7 @@ def _inputs(node: Server, token: str) -> dict[str, Any]:
                 return False
         return True
 
-    _wait(anchored, 60, "the credentials were not anchored")
+    wait_until(anchored, 60, "the credentials were not anchored")
     return inputs
 
 

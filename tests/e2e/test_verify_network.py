@@ -13,15 +13,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.test_network import Member, _issue, _member, _verify
-from tests.e2e.test_serve import _credreg
+from tests.e2e.test_network import Member, issue_at, start_member, verify_at
+from tests.e2e.test_serve import run_credreg
 
 
 @pytest.fixture
 def pair(tmp_path: Path, anvil_url: str, database_url_postgresql: str) -> Iterator[list[Member]]:
     """A (SQLite; anchors only when told to) and B (PostgreSQL), genesis members."""
-    a = _member(tmp_path, "a", anvil_url, None)
-    b = _member(tmp_path, "b", anvil_url, database_url_postgresql)
+    a = start_member(tmp_path, "a", anvil_url, None)
+    b = start_member(tmp_path, "b", anvil_url, database_url_postgresql)
     a.env["CREDREG_ANCHOR_WORKER"] = "false"  # anchored by `credreg anchor-worker --once`
     b.env["CREDREG_NETWORK_NAME"] = "Test network"
     (tmp_path / "b.json").write_text(b.cli("network", "application"))
@@ -40,7 +40,7 @@ def pair(tmp_path: Path, anvil_url: str, database_url_postgresql: str) -> Iterat
 
 
 def _anchor_now(member: Member) -> None:
-    done = _credreg(member.env, "anchor-worker", "--once", "--force")
+    done = run_credreg(member.env, "anchor-worker", "--once", "--force")
     assert done.returncode == 0, done.stderr
 
 
@@ -60,17 +60,17 @@ def test_a_peers_credential_is_pending_then_valid_with_its_fetched_proof(
     pair: list[Member],
 ) -> None:
     a, b = pair
-    record_id, credential = _issue(a, 5)
+    record_id, credential = issue_at(a, 5)
 
     # A has not anchored it: B says so instead of "valid".
-    waiting = _verify(b, credential)
+    waiting = verify_at(b, credential)
     assert waiting["verdict"] == "pending", waiting["checks"]
     assert waiting["by_name"]["anchor"]["ok"] is None
     assert "not anchored it on the chain yet" in waiting["by_name"]["anchor"]["detail"]
     assert "Valid, not yet on the ledger" in _page(b, credential)
 
     _anchor_now(a)
-    report = _verify(b, credential)
+    report = verify_at(b, credential)
     assert report["verdict"] == "valid", report["checks"]
     assert all(c["ok"] is True for c in report["checks"][:-1]), report["checks"]
     assert "anchored in block" in report["by_name"]["anchor"]["detail"]
@@ -96,13 +96,13 @@ def test_a_peers_credential_is_pending_then_valid_with_its_fetched_proof(
 
     # The proof is kept (checked against the chain): A offline, B still says valid.
     a.server.stop()
-    offline = _verify(b, credential)
+    offline = verify_at(b, credential)
     assert offline["verdict"] == "valid", offline["checks"]
     a.server.start()
 
     # A tampered copy: A's node knows no credential with its hash.
     tampered = {**credential, "name": "Something else"}
-    report = _verify(b, tampered)
+    report = verify_at(b, tampered)
     assert report["verdict"] == "invalid"
     assert "knows no credential with this hash" in report["by_name"]["anchor"]["detail"]
     assert "No ledger record matches this exact credential." in _page(b, tampered)

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, update
 
 from node.credentials.examples import example_claims
 from node.db.models import WalletNonce
-from tests.e2e.test_serve import Server, _wait, init_node
+from tests.e2e.test_serve import Server, init_node, wait_until
 from tests.interop.jsverifier import JsVerifier, status_list_documents
 from tests.interop.jsverifier import ensure_installed as ensure_verifier
 from vc import sdjwt
@@ -35,7 +35,7 @@ LDP_ID = "MicroCredential_ldp_vc"
 JCS_ID = "MicroCredential_ldp_vc_jcs"
 
 
-def _ensure_wallet_installed() -> None:
+def ensure_wallet_installed() -> None:
     """``npm ci`` in tests/wallet unless the pinned packages are there (never a skip)."""
     if shutil.which("node") is None or shutil.which("npm") is None:
         pytest.fail("Node.js and npm are needed for the wallet client")
@@ -120,7 +120,7 @@ class Node:
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
-    _ensure_wallet_installed()
+    ensure_wallet_installed()
     tmp = tmp_path_factory.mktemp("wallet-node")
     server, tokens = init_node(tmp, "Wallet U", ("issuer", "admin"), require_approval="true")
     issuer, admin = tokens["issuer"], tokens["admin"]
@@ -190,7 +190,7 @@ def test_jwt_vc_json_batch_with_tx_code(node: Node, js_verifier: JsVerifier) -> 
             c["state"] == "confirmed" for c in copies["copies"]
         )
 
-    _wait(anchored, 60, "the wallet copies were not anchored")
+    wait_until(anchored, 60, "the wallet copies were not anchored")
     assert node.verify(credentials[0])["verified"] is True
 
     # The pre-authorized code was single use.
@@ -361,7 +361,7 @@ def test_dc_sd_jwt_with_tx_code(node: Node, js_verifier: JsVerifier) -> None:
             c["state"] == "confirmed" for c in copies["copies"]
         )
 
-    _wait(anchored, 60, "the SD-JWT copy was not anchored")
+    wait_until(anchored, 60, "the SD-JWT copy was not anchored")
     withheld = sdjwt.present(token, ["given_name", "family_name"])
     report = node.verify(withheld)
     assert report["verified"] is True, report

@@ -18,7 +18,7 @@ import pytest
 from node.credentials.examples import example_claims
 from tests.e2e.test_serve import Server, init_node
 from tests.e2e.test_wallet import (
-    _ensure_wallet_installed,
+    ensure_wallet_installed,
     run_wallet_script,
     status_documents,
 )
@@ -51,7 +51,7 @@ class Node:
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
-    _ensure_wallet_installed()
+    ensure_wallet_installed()
     tmp = tmp_path_factory.mktemp("authcode-node")
     server, tokens = init_node(tmp, "Authcode U")
     issuer = tokens["issuer"]

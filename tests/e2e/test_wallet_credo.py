@@ -26,7 +26,7 @@ import httpx
 import pytest
 
 from node.credentials.examples import example_claims
-from tests.e2e.test_serve import Server, _wait, init_node
+from tests.e2e.test_serve import Server, init_node, wait_until
 from tests.e2e.tls import TlsFiles, make_test_tls
 from vc.jose import decode_jws
 
@@ -164,7 +164,7 @@ def test_credo_receives_jwt_vc_json(node: CredoNode) -> None:
         copies = node.http.get(f"/credentials/{record_id}/anchor").json()["copies"]
         return bool(copies) and all(c["state"] == "confirmed" for c in copies)
 
-    _wait(anchored, 60, "the copies were not anchored")
+    wait_until(anchored, 60, "the copies were not anchored")
     report = node.verify(token)
     assert report["verified"] is True, report
     node.act(record_id, "suspend")

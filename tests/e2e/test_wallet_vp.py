@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from node.credentials.examples import example_claims
 from tests.e2e.test_serve import Server, init_node
-from tests.e2e.test_wallet import _ensure_wallet_installed, run_wallet_script
+from tests.e2e.test_wallet import ensure_wallet_installed, run_wallet_script
 from vc.did import did_jwk_for
 from vc.multikey import public_key_to_jwk
 
@@ -95,7 +95,7 @@ class RelyingParty:
 
 @pytest.fixture(scope="module")
 def rp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RelyingParty]:
-    _ensure_wallet_installed()
+    ensure_wallet_installed()
     tmp = tmp_path_factory.mktemp("vp-node")
     server, tokens = init_node(tmp, "Verifier U")
     token = tokens["issuer"]

@@ -108,7 +108,7 @@ def ledger_node(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ledg
         node.runtime.close()
 
 
-def _check_all_anchored_once(node: LedgerNode) -> int:
+def check_all_anchored_once(node: LedgerNode) -> int:
     """Every copy sits in exactly one confirmed batch whose root the chain holds, and its
     stored proof verifies; returns the number of batches."""
     ledger = node.runtime.ledger()
@@ -154,7 +154,7 @@ def test_issue_then_anchor_with_proofs(ledger_node: LedgerNode) -> None:
     assert worker.run_once() == 0, "the window has not passed: nothing is due yet"
     assert worker.run_once(force=True) == 10
     assert worker.run_once(force=True) == 0, "nothing pending: no empty batch"
-    assert _check_all_anchored_once(ledger_node) == 1
+    assert check_all_anchored_once(ledger_node) == 1
 
 
 def test_batches_close_on_size(ledger_node: LedgerNode, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -172,7 +172,7 @@ def test_batches_close_on_size(ledger_node: LedgerNode, monkeypatch: pytest.Monk
     while worker.run_once():
         pass
     worker.run_once(force=True)  # the last two leaves, below the size limit
-    assert _check_all_anchored_once(ledger_node) == 3
+    assert check_all_anchored_once(ledger_node) == 3
 
 
 @pytest.mark.parametrize("fault", ["after_build", "after_send", "before_confirm"])
@@ -185,7 +185,7 @@ def test_crash_at_each_step_then_resume_anchors_exactly_once(
     assert f"fault point {fault}" in crashed.stderr
     resumed = ledger_node.credreg("anchor-worker", "--once")
     assert resumed.returncode == 0, resumed.stderr
-    assert _check_all_anchored_once(ledger_node) == 1
+    assert check_all_anchored_once(ledger_node) == 1
 
 
 def test_restart_keeps_the_chain_and_the_anchors(ledger_node: LedgerNode) -> None:
@@ -194,7 +194,7 @@ def test_restart_keeps_the_chain_and_the_anchors(ledger_node: LedgerNode) -> Non
     before = ledger_node.runtime.ledger().chain.block().number
     ledger_node.reopen()
     assert ledger_node.runtime.ledger().chain.block().number >= before
-    assert _check_all_anchored_once(ledger_node) == 1
+    assert check_all_anchored_once(ledger_node) == 1
     ledger_node.issue(2, start=10)
     assert ledger_node.runtime.anchor_worker().run_once(force=True) == 4
-    assert _check_all_anchored_once(ledger_node) == 2
+    assert check_all_anchored_once(ledger_node) == 2

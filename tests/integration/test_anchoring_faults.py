@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from anchoring.registries import RegistryError
+from node.credentials.profile import requirement_profile
 from node.db.models import AnchorBatch, BatchState, SignedCopy
 from node.ledger.connection import open_chain
 from node.ledger.network import deploy_as_genesis, store_deployment, stored_deployment
@@ -28,7 +29,7 @@ from node.runtime import build_runtime
 from node.setup import create_institution
 from tests import anvil
 from tests.conftest import PASSPHRASE, make_settings
-from tests.integration.test_anchoring import LedgerNode, _check_all_anchored_once
+from tests.integration.test_anchoring import LedgerNode, check_all_anchored_once
 
 SHORT = 0.3  # receipt timeout of these tests: a transaction not mined by then is "late"
 
@@ -55,7 +56,7 @@ def start_anvil(*extra: str, port: int | None = None) -> tuple[subprocess.Popen[
         )
         deadline = time.monotonic() + anvil.STARTUP_TIMEOUT
         while time.monotonic() < deadline and process.poll() is None:
-            if anvil._chain_id(url) == anvil.CHAIN_ID:
+            if anvil.chain_id(url) == anvil.CHAIN_ID:
                 return process, url
             time.sleep(0.02)
         anvil.stop(process)
@@ -99,7 +100,7 @@ def make_node(tmp_path: Path, url: str, *, deploy: bool = True, name: str = "a")
                 chain,
                 runtime.identity(),
                 account,
-                settings.profile.allowed_eqf_levels,
+                requirement_profile(settings.profile).allowed_eqf_levels,
             )
         finally:
             chain.close()
@@ -197,13 +198,13 @@ def test_dropped_transaction_is_resent_with_a_resynced_nonce(node: LedgerNode) -
     # The next round finds the root absent and resends at once, with the freed nonce.
     # (Same nonce, same fields, deterministic signature: the resend may be byte-identical.)
     assert worker.run_once() == 6
-    assert _check_all_anchored_once(node) == 1
+    assert check_all_anchored_once(node) == 1
     [batch] = batches(node)
     assert batch.attempts == 2
     # The nonce manager is in step with the chain: a later batch goes through first time.
     node.issue(2, start=10)
     assert worker.run_once(force=True) == 4
-    assert _check_all_anchored_once(node) == 2
+    assert check_all_anchored_once(node) == 2
     assert_every_send_succeeded(node, before)
 
 
@@ -222,7 +223,7 @@ def test_late_transaction_mined_after_the_timeout_is_confirmed_not_resent(
     finally:
         rpc(url, "evm_setAutomine", True)
     assert worker.run_once() == 4
-    assert _check_all_anchored_once(node) == 1
+    assert check_all_anchored_once(node) == 1
     assert_every_send_succeeded(node, before)
 
 
@@ -269,7 +270,7 @@ def test_reorg_dropping_the_anchor_is_detected_and_reanchored(node: LedgerNode) 
     mine(url, DEPTH)
     # ... and it is confirmed once deep enough, with proofs against the on-chain root.
     assert worker.run_once() == 6
-    assert _check_all_anchored_once(node) == 1
+    assert check_all_anchored_once(node) == 1
     [batch] = batches(node)
     assert batch.attempts == 2 and batch.block_number is not None
     assert batch.block_number >= mined_at
@@ -278,7 +279,7 @@ def test_reorg_dropping_the_anchor_is_detected_and_reanchored(node: LedgerNode) 
     worker.run_once(force=True)
     mine(url, DEPTH)
     assert worker.run_once() == 2
-    assert _check_all_anchored_once(node) == 2
+    assert check_all_anchored_once(node) == 2
     assert_every_send_succeeded(node, before)
 
 
@@ -300,7 +301,7 @@ def test_reorg_reincluding_the_anchor_confirms_it_once(node: LedgerNode) -> None
     assert batch.state == BatchState.SUBMITTED and batch.tx_hash == tx_hash
     mine(url, DEPTH)
     assert worker.run_once() == 6
-    assert _check_all_anchored_once(node) == 1
+    assert check_all_anchored_once(node) == 1
     [batch] = batches(node)
     assert (batch.attempts, batch.block_number) == (1, mined_at + 1)
     assert batch.block_hash == "0x" + ledger.chain.block(mined_at + 1).hash.hex()
@@ -339,7 +340,7 @@ def test_issuance_goes_on_while_the_chain_is_down_and_anchoring_catches_up(
         assert _unconfirmed_copies(node) == 0, "the worker did not catch up"
         service.stop()
         assert not service.running
-        assert _check_all_anchored_once(node) >= 2
+        assert check_all_anchored_once(node) >= 2
     finally:
         if service is not None:
             service.stop()

@@ -16,7 +16,7 @@ import pytest
 
 from node import __version__
 from tests.anvil import free_port
-from tests.e2e.test_serve import _wait
+from tests.e2e.test_serve import wait_until
 from tests.integration.test_cli import credreg
 
 PASSPHRASE = "cli serve passphrase"
@@ -129,7 +129,7 @@ def test_data_dir_option_reads_its_config_toml_and_port_option_wins(
     )
     started.append(server)
     url = f"http://127.0.0.1:{chosen}"
-    _wait(lambda: server.alive() and _answers(f"{url}/readyz"), 60, server.text())
+    wait_until(lambda: server.alive() and _answers(f"{url}/readyz"), 60, server.text())
     ready = httpx.get(f"{url}/readyz", timeout=5).json()
     assert ready["checks"]["chain"] == "off"  # from config.toml
     metadata = httpx.get(f"{url}/.well-known/openid-credential-issuer", timeout=5).json()
@@ -164,7 +164,7 @@ def test_demo_prints_every_url_the_records_and_a_sample_to_paste(
         tmp_path / "demo.log",
     )
     started.append(demo)
-    _wait(lambda: demo.alive() and _answers(f"{origin}/readyz"), 120, demo.text())
+    wait_until(lambda: demo.alive() and _answers(f"{origin}/readyz"), 120, demo.text())
     printed = demo.text()
     for path in (
         "/",

@@ -24,7 +24,7 @@ from tests.conftest import PASSPHRASE, RunningNode, start_node
 FORMAT = ["ldp_vc+eddsa-rdfc-2022"]
 
 
-def _settings(data_dir: Path, database_url: str, origin: str, anvil_url: str) -> Settings:
+def node_settings(data_dir: Path, database_url: str, origin: str, anvil_url: str) -> Settings:
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -37,11 +37,11 @@ def _settings(data_dir: Path, database_url: str, origin: str, anvil_url: str) ->
     )
 
 
-def _runtime(node: RunningNode) -> Any:
+def runtime_of(node: RunningNode) -> Any:
     return node.client.app.state.runtime  # type: ignore[attr-defined]
 
 
-def _application(node: RunningNode) -> dict[str, Any]:
+def membership_application(node: RunningNode) -> dict[str, Any]:
     reply = node.client.get("/admin/network/self", headers=node.auth(node.admin_token))
     assert reply.status_code == 200, reply.text
     application: dict[str, Any] = reply.json()["application"]
@@ -55,14 +55,14 @@ def network(
     from node.ledger.network import deploy_as_genesis
 
     nodes = [
-        start_node(_settings(tmp_path / name, url, f"https://{name}.example", anvil_url))
+        start_node(node_settings(tmp_path / name, url, f"https://{name}.example", anvil_url))
         for name, url in (
             ("uni-a", f"sqlite:///{tmp_path / 'a.db'}"),
             ("uni-b", database_url_postgresql),
             ("uni-c", f"sqlite:///{tmp_path / 'c.db'}"),
         )
     ]
-    a, b, c = (_runtime(n) for n in nodes)
+    a, b, c = (runtime_of(n) for n in nodes)
     from sqlalchemy import select
 
     from node.db.models import Institution
@@ -91,11 +91,11 @@ def network(
             node.client.__exit__(None, None, None)
 
 
-def _post(node: RunningNode, path: str, body: object = None) -> Any:
+def post_json(node: RunningNode, path: str, body: object = None) -> Any:
     return node.client.post(f"/admin/network{path}", json=body, headers=node.auth(node.admin_token))
 
 
-def _issue(node: RunningNode, n: int) -> dict[str, Any]:
+def issue_credential(node: RunningNode, n: int) -> dict[str, Any]:
     reply = node.client.post(
         "/admin/credentials",
         json={"claims": example_claims(n), "formats": FORMAT},
@@ -107,15 +107,15 @@ def _issue(node: RunningNode, n: int) -> dict[str, Any]:
     return credential
 
 
-def _anchor(node: RunningNode) -> int:
-    runtime = _runtime(node)
+def anchor_pending(node: RunningNode) -> int:
+    runtime = runtime_of(node)
     runtime.status().publish_changed()
     confirmed: int = runtime.anchor_worker().run_once(force=True)
     runtime.status_anchorer().run_once()
     return confirmed
 
 
-def _verify(node: RunningNode, credential: dict[str, Any]) -> dict[str, Any]:
+def verify_credential(node: RunningNode, credential: dict[str, Any]) -> dict[str, Any]:
     body = {k: v for k, v in credential.items() if k != "_record"}
     reply = node.client.post("/api/verify", json={"credential": body})
     assert reply.status_code == 200, reply.text
@@ -124,7 +124,7 @@ def _verify(node: RunningNode, credential: dict[str, Any]) -> dict[str, Any]:
     return report
 
 
-def _tick() -> None:
+def tick() -> None:
     """Let a second pass: anvil's blocks within one second share a timestamp. (Not
     evm_increaseTime: verifiers compare chain times with the wall clock.)"""
     time.sleep(1.1)
@@ -140,52 +140,54 @@ def test_admission_suspension_and_key_rotation(network: list[RunningNode]) -> No
     assert members[1]["accreditation"]["eqfLevels"] == [6, 7]
 
     # C is not a member yet: its anchors are refused by the contract.
-    assert _post(c, "/self").status_code == 405  # GET only
+    assert post_json(c, "/self").status_code == 405  # GET only
     # A proposes C (and votes for it); 1 of 2 is no strict majority; B's vote admits C.
-    proposed = _post(a, "/proposals/admission", _application(c))
+    proposed = post_json(a, "/proposals/admission", membership_application(c))
     assert proposed.status_code == 201, proposed.text
     proposal = proposed.json()["proposal"]
     assert proposal["kind"] == "admission" and proposal["state"] == "open"
     assert proposal["votesFor"] == 1 and proposal["eligible"] == 2
-    again = _post(a, f"/proposals/{proposal['id']}/vote", {"support": True})
+    again = post_json(a, f"/proposals/{proposal['id']}/vote", {"support": True})
     assert again.status_code == 409 and again.json()["error"] == "AlreadyVoted"
-    voted = _post(b, f"/proposals/{proposal['id']}/vote", {"support": True})
+    voted = post_json(b, f"/proposals/{proposal['id']}/vote", {"support": True})
     assert voted.status_code == 200, voted.text
     assert voted.json()["proposal"]["state"] == "executed"
     assert "MemberAdmitted" in voted.json()["events"]
     listed = b.client.get("/api/network/members").json()["members"]
     assert [m["status"] for m in listed] == ["active", "active", "active"]
 
-    bad = _post(a, "/proposals/admission", {**_application(c), "accounts": ["0x12"]})
+    bad = post_json(a, "/proposals/admission", {**membership_application(c), "accounts": ["0x12"]})
     assert bad.status_code == 422
     assert bad.json()["problems"][0]["element"] == "accounts.0"
-    taken = _post(a, "/proposals/admission", _application(c))
+    taken = post_json(a, "/proposals/admission", membership_application(c))
     assert taken.status_code == 409 and taken.json()["error"] == "DidTaken"
 
     # Each issues a credential; each verifies the others' (keys and membership from chain).
-    credentials = [_issue(node, i) for i, node in enumerate(network)]
+    credentials = [issue_credential(node, i) for i, node in enumerate(network)]
     for node in network:
-        assert _anchor(node) == 1
+        assert anchor_pending(node) == 1
     for verifier in network:
         for credential in credentials:
-            report = _verify(verifier, credential)
+            report = verify_credential(verifier, credential)
             assert report["verified"] is True, report
             assert report["by_name"]["membership"]["ok"] is True
 
-    _tick()
+    tick()
     # C is suspended by A and B (C does not vote on its own case: 2 of 2 eligible).
-    suspend = _post(a, "/proposals/suspension", {"member": "did:web:uni-c.example"})
+    suspend = post_json(a, "/proposals/suspension", {"member": "did:web:uni-c.example"})
     assert suspend.status_code == 201, suspend.text
     assert suspend.json()["proposal"]["state"] == "open"
-    own_case = _post(c, f"/proposals/{suspend.json()['proposal']['id']}/vote", {"support": False})
+    own_case = post_json(
+        c, f"/proposals/{suspend.json()['proposal']['id']}/vote", {"support": False}
+    )
     assert own_case.status_code == 409 and own_case.json()["error"] == "OwnCase"
-    done = _post(b, f"/proposals/{suspend.json()['proposal']['id']}/vote", {"support": True})
+    done = post_json(b, f"/proposals/{suspend.json()['proposal']['id']}/vote", {"support": True})
     assert done.json()["proposal"]["state"] == "executed", done.text
-    runtime_c = _runtime(c)
+    runtime_c = runtime_of(c)
     assert runtime_c.ledger().network.status_of(3) is MemberStatus.SUSPENDED
 
     # Its new anchors are refused; it can still revoke (a new status list version anchors).
-    _issue(c, 10)
+    issue_credential(c, 10)
     with pytest.raises(ChainError, match="MemberNotActive"):
         _anchor_strict(runtime_c.anchor_worker())
     record = c.client.get("/admin/network/proposals", headers=c.auth(c.admin_token))
@@ -201,47 +203,47 @@ def test_admission_suspension_and_key_rotation(network: list[RunningNode]) -> No
     assert runtime_c.status_anchorer().run_once() >= 1
     # The status check caches a list's latest anchored version for 5 s: verifiers afresh.
     for node in network:
-        _runtime(node).reload_identity()
-    report = _verify(c, old)  # C holds the anchor proof: issued while C was active
+        runtime_of(node).reload_identity()
+    report = verify_credential(c, old)  # C holds the anchor proof: issued while C was active
     assert report["by_name"]["membership"]["ok"] is True, report
     assert "suspended since" in report["by_name"]["membership"]["detail"]
     assert report["by_name"]["status"]["ok"] is False  # revoked
-    foreign = _verify(a, old)  # A has no anchor proof for C's credential: judged now
+    foreign = verify_credential(a, old)  # A has no anchor proof for C's credential: judged now
     assert foreign["by_name"]["anchor"]["ok"] is None
     assert foreign["by_name"]["membership"]["ok"] is False
     assert "suspended since" in foreign["by_name"]["membership"]["detail"]
 
     # A rotates its key: B votes it in; A switches and retires the old key.
-    rotated = _post(a, "/keys/rotate")
+    rotated = post_json(a, "/keys/rotate")
     assert rotated.status_code == 201, rotated.text
     assert rotated.json()["keyId"] == "ed25519-2" and rotated.json()["active"] is False
-    early = _post(a, "/keys/ed25519-2/activate")
+    early = post_json(a, "/keys/ed25519-2/activate")
     assert early.status_code == 409
     key_proposal = rotated.json()["outcome"]["proposal"]["id"]
-    assert _post(b, f"/proposals/{key_proposal}/vote", {"support": True}).status_code == 200
-    assert _post(a, "/keys/ed25519-2/activate").status_code == 200
+    assert post_json(b, f"/proposals/{key_proposal}/vote", {"support": True}).status_code == 200
+    assert post_json(a, "/keys/ed25519-2/activate").status_code == 200
     did_doc = a.client.get("/.well-known/did.json").json()
     ids = [m["id"] for m in did_doc["verificationMethod"]]
     assert "did:web:uni-a.example#ed25519-1" in ids and "did:web:uni-a.example#ed25519-2" in ids
-    new = _issue(a, 20)
+    new = issue_credential(a, 20)
     assert new["proof"]["verificationMethod"].endswith("#ed25519-2")
-    assert _anchor(a) == 1
-    assert _anchor(a) == 0  # the re-signed status lists are anchored too
-    _tick()
-    in_use = _post(a, "/keys/ed25519-2/retire")
+    assert anchor_pending(a) == 1
+    assert anchor_pending(a) == 0  # the re-signed status lists are anchored too
+    tick()
+    in_use = post_json(a, "/keys/ed25519-2/retire")
     assert in_use.status_code == 409
-    retired = _post(a, "/keys/ed25519-1/retire")
+    retired = post_json(a, "/keys/ed25519-1/retire")
     assert retired.status_code == 200, retired.text
     assert retired.json()["events"] == ["KeyRetired"]
     # A's own node has the anchor proof: old credential judged at its anchor time.
-    old_report = _verify(a, credentials[0])
+    old_report = verify_credential(a, credentials[0])
     assert old_report["verified"] is True, [c for c in old_report["checks"] if not c["ok"]]
-    assert _verify(a, new)["verified"] is True
-    assert _verify(b, new)["verified"] is True
+    assert verify_credential(a, new)["verified"] is True
+    assert verify_credential(b, new)["verified"] is True
 
     # At B (no proof of A's anchor) the old credential is judged now: its key is retired.
-    _runtime(b).reload_identity()
-    without_proof = _verify(b, credentials[0])
+    runtime_of(b).reload_identity()
+    without_proof = verify_credential(b, credentials[0])
     assert without_proof["by_name"]["issuer_key"]["ok"] is False
     # The holder fetched the anchor proof from A ahead of time and hands it to B.
     proof = a.client.get(f"/credentials/{credentials[0]['_record']}/anchor").json()
@@ -251,25 +253,25 @@ def test_admission_suspension_and_key_rotation(network: list[RunningNode]) -> No
     assert "does not lead to the root" in refused.json()["problems"][0]["reason"]
     accepted = b.client.post("/api/network/anchor-proofs", json=proof)
     assert accepted.status_code == 200, accepted.text
-    with_proof = _verify(b, credentials[0])
+    with_proof = verify_credential(b, credentials[0])
     assert with_proof["verified"] is True, with_proof["checks"]
     assert with_proof["by_name"]["anchor"]["ok"] is True
 
     # A credential signed with the retired key after its retirement fails (a node that kept
     # or stole the old key): its anchor is later than the key's window.
-    _tick()
-    runtime_a = _runtime(a)
+    tick()
+    runtime_a = runtime_of(a)
     set_active_key_id(runtime_a.settings.data_dir, "ed25519-1")
     runtime_a.reload_identity()
-    late = _issue(a, 30)
+    late = issue_credential(a, 30)
     assert late["proof"]["verificationMethod"].endswith("#ed25519-1")
-    assert _anchor(a) == 1
-    late_report = _verify(a, late)
+    assert anchor_pending(a) == 1
+    late_report = verify_credential(a, late)
     assert late_report["verified"] is False
     assert late_report["by_name"]["anchor"]["ok"] is True
     assert late_report["by_name"]["issuer_key"]["ok"] is False
     assert "(retired)" in late_report["by_name"]["issuer_key"]["detail"]
-    assert _verify(b, late)["by_name"]["issuer_key"]["ok"] is False
+    assert verify_credential(b, late)["by_name"]["issuer_key"]["ok"] is False
 
 
 def _anchor_strict(worker: AnchorWorker) -> None:
@@ -301,17 +303,17 @@ def test_a_node_from_its_embedded_chain_joins_and_reanchors(
     )
     d = start_node(settings_d, file_keys=True)  # build_runtime below reads the same key files
     with d.client:
-        earlier = _issue(d, 40)
-        assert _anchor(d) == 1
-        assert _runtime(d).ledger().deployment.chain_id == 1337
-        before = _verify(d, earlier)
+        earlier = issue_credential(d, 40)
+        assert anchor_pending(d) == 1
+        assert runtime_of(d).ledger().deployment.chain_id == 1337
+        before = verify_credential(d, earlier)
         assert before["by_name"]["anchor"]["ok"] is True
-        application = _application(d)
+        application = membership_application(d)
     # A proposes D on the network chain, B's vote admits it.
-    proposed = _post(a, "/proposals/admission", application).json()["proposal"]
-    assert _post(b, f"/proposals/{proposed['id']}/vote", {"support": True}).status_code == 200
+    proposed = post_json(a, "/proposals/admission", application).json()["proposal"]
+    assert post_json(b, f"/proposals/{proposed['id']}/vote", {"support": True}).status_code == 200
 
-    deployment = stored_deployment(_runtime(a).sessions)
+    deployment = stored_deployment(runtime_of(a).sessions)
     assert deployment is not None
     runtime_d = build_runtime(settings_d)
     try:
@@ -334,8 +336,8 @@ def test_a_node_from_its_embedded_chain_joins_and_reanchors(
         d.vcapi_token,
     )
     with d_rpc.client:
-        _anchor(d_rpc)  # re-publishes D's status list versions on the network chain
-        own = _verify(d_rpc, earlier)
+        anchor_pending(d_rpc)  # re-publishes D's status list versions on the network chain
+        own = verify_credential(d_rpc, earlier)
         assert own["verified"] is True, own["checks"]
         assert own["by_name"]["anchor"]["ok"] is True
         anchor_document = d_rpc.client.get(f"/credentials/{earlier['_record']}/anchor").json()
@@ -343,7 +345,7 @@ def test_a_node_from_its_embedded_chain_joins_and_reanchors(
         # Any member verifies D's earlier credential with the holder's proof.
         handed = a.client.post("/api/network/anchor-proofs", json=anchor_document)
         assert handed.status_code == 200, handed.text
-        at_a = _verify(a, earlier)
+        at_a = verify_credential(a, earlier)
         assert at_a["verified"] is True, at_a["checks"]
         assert at_a["by_name"]["anchor"]["ok"] is True
         assert at_a["by_name"]["membership"]["ok"] is True

@@ -18,7 +18,7 @@ from node.credentials.examples import example_claims
 from node.lookup.qr import decode_image
 from tests.conftest import RunningNode
 from tests.integration.test_learners import PASSWORD, Browser, provision, record
-from tests.integration.test_oid4vci import ISSUER, JWT_ID, _code, _offer, redeem
+from tests.integration.test_oid4vci import ISSUER, JWT_ID, make_offer, pre_authorized_code, redeem
 from vc.jose import decode_jws
 
 _WALLET_LINK = re.compile(r'id="wallet-link" href="([^"]+)"')
@@ -115,7 +115,7 @@ def test_revoked_credential_is_not_offered(node: RunningNode) -> None:
 
 
 def test_offer_api_by_reference_pin_not_mailed_and_scannable_qr(node: RunningNode) -> None:
-    offer = _offer(node, record(node, 6))
+    offer = make_offer(node, record(node, 6))
     assert offer["offer_page_url"].startswith(f"{ISSUER}/offer/{offer['offer_id']}?code=")
     (mail,) = node.runtime.outbox().pending()
     assert offer["offer_page_url"] in mail.body and offer["tx_code"] not in mail.body
@@ -142,7 +142,7 @@ def test_offer_api_by_reference_pin_not_mailed_and_scannable_qr(node: RunningNod
         "/token",
         data={
             "grant_type": "urn:ietf:params:oauth:grant-type:pre-authorized_code",
-            "pre-authorized_code": _code(offer),
+            "pre-authorized_code": pre_authorized_code(offer),
             "tx_code": offer["tx_code"],
         },
     ).json()["access_token"]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
 from anchoring.registries import MemberStatus, RegistryError
@@ -24,17 +25,18 @@ from node.db.models import AnchorBatch, StatusListVersion
 from node.ledger.network import genesis_spec, store_deployment
 from node.ledger.service import AnchorService, Round, Rounds
 from node.ledger.status_anchor import chain_list_id
+from node.network.keys import key_name
 from node.network.mirror import StatusMirror
 from tests.conftest import RunningNode, start_node
 from tests.integration.test_governance import (
-    _anchor,
-    _application,
-    _issue,
-    _post,
-    _runtime,
-    _settings,
-    _tick,
-    _verify,
+    anchor_pending,
+    issue_credential,
+    membership_application,
+    node_settings,
+    post_json,
+    runtime_of,
+    tick,
+    verify_credential,
 )
 from tests.peer import Peer
 from vc import data_integrity
@@ -51,12 +53,14 @@ def _pair(
     from node.ledger.connection import open_chain
     from node.ledger.network import deploy_as_genesis
 
-    a_config = _settings(
+    a_config = node_settings(
         tmp_path / "a", f"sqlite:///{tmp_path / 'a.db'}", "https://uni-a.example", anvil_url
     )
     a = start_node(a_config.model_copy(update=a_settings))
-    b = start_node(_settings(tmp_path / "b", f"sqlite:///{tmp_path / 'b.db'}", origin_b, anvil_url))
-    ra, rb = _runtime(a), _runtime(b)
+    b = start_node(
+        node_settings(tmp_path / "b", f"sqlite:///{tmp_path / 'b.db'}", origin_b, anvil_url)
+    )
+    ra, rb = runtime_of(a), runtime_of(b)
     with rb.sessions() as session:
         institution = session.scalar(select(Institution))
     spec_b = genesis_spec(
@@ -96,15 +100,15 @@ def test_an_admitted_member_is_seen_on_the_next_block(
     pair: tuple[RunningNode, RunningNode], tmp_path: Path, anvil_url: str
 ) -> None:
     a, b = pair
-    ledger = _runtime(a).ledger()
-    trust = _runtime(a).verifier()._trust
+    ledger = runtime_of(a).ledger()
+    trust = runtime_of(a).verifier().trust
     assert trust is not None
     c = start_node(
-        _settings(
+        node_settings(
             tmp_path / "c", f"sqlite:///{tmp_path / 'c.db'}", "https://uni-c.example", anvil_url
         )
     )
-    store_deployment(_runtime(c).sessions, ledger.deployment)
+    store_deployment(runtime_of(c).sessions, ledger.deployment)
     with c.client:
         did_c = "did:web:uni-c.example"
         # Cached answers: C is not a member (read at the registry's current epoch).
@@ -114,14 +118,16 @@ def test_an_admitted_member_is_seen_on_the_next_block(
         epoch = ledger.registry.epoch()
 
         # A block without a NetworkRegistry event leaves the epoch (and every cache) alone.
-        _issue(a, 1)
-        assert _anchor(a) == 1
+        issue_credential(a, 1)
+        assert anchor_pending(a) == 1
         head = ledger.chain.block().number
         _until(lambda: ledger.head.number() >= head, HEAD_WAIT)
         assert ledger.registry.epoch() == epoch
 
-        proposed = _post(a, "/proposals/admission", _application(c)).json()["proposal"]
-        voted = _post(b, f"/proposals/{proposed['id']}/vote", {"support": True})
+        proposed = post_json(a, "/proposals/admission", membership_application(c)).json()[
+            "proposal"
+        ]
+        voted = post_json(b, f"/proposals/{proposed['id']}/vote", {"support": True})
         assert voted.json()["proposal"]["state"] == "executed", voted.text
         admitted_in = voted.json()["blockNumber"]
         # Seen within a head refresh, not after a fixed cache lifetime (it was 30 s).
@@ -155,15 +161,15 @@ def test_a_suspended_members_revocation_is_anchored_while_its_batches_are_refuse
     pair: tuple[RunningNode, RunningNode],
 ) -> None:
     a, b = pair
-    runtime_b = _runtime(b)
-    old = _issue(b, 1)
-    assert _anchor(b) == 1
-    _tick()
-    suspend = _post(a, "/proposals/suspension", {"member": "did:web:uni-b.example"})
+    runtime_b = runtime_of(b)
+    old = issue_credential(b, 1)
+    assert anchor_pending(b) == 1
+    tick()
+    suspend = post_json(a, "/proposals/suspension", {"member": "did:web:uni-b.example"})
     assert suspend.json()["proposal"]["state"] == "executed", suspend.text
     assert runtime_b.ledger().network.status_of(2) is MemberStatus.SUSPENDED
 
-    _issue(b, 2)
+    issue_credential(b, 2)
     with pytest.raises(RegistryError, match="MemberNotActive"):
         runtime_b.anchor_worker().run_once(force=True)  # the batch stays BUILT, refused
 
@@ -197,7 +203,7 @@ def test_a_suspended_members_revocation_is_anchored_while_its_batches_are_refuse
     with runtime_b.sessions() as session:
         refused = session.scalars(select(AnchorBatch).where(AnchorBatch.state == "built")).one()
     assert refused.last_error is not None and "MemberNotActive" in refused.last_error
-    report = _verify(b, old)
+    report = verify_credential(b, old)
     assert report["by_name"]["status"]["ok"] is False, report["by_name"]["status"]
 
 
@@ -208,12 +214,15 @@ def _foreign_credential(issuer: RunningNode, status_url: str) -> dict[str, Any]:
     """A credential of ``issuer`` (really signed with its key) whose status list is at
     ``status_url``, a list the issuer anchored in StatusRegistry: what a member that turned
     hostile, or a compromised one, could hand to a verifier."""
-    runtime = _runtime(issuer)
-    credential = _issue(issuer, 7)
+    runtime = runtime_of(issuer)
+    credential = issue_credential(issuer, 7)
     body = {k: v for k, v in credential.items() if k not in ("_record", "proof")}
     for entry in body["credentialStatus"]:
         entry["statusListCredential"] = status_url
-    signer = Ed25519Signer(runtime.identity().ed25519_vm, runtime._ed25519_private())
+    identity = runtime.identity()
+    private = runtime.keystore.private_key(key_name(identity.ed25519_key_id))
+    assert isinstance(private, Ed25519PrivateKey)
+    signer = Ed25519Signer(identity.ed25519_vm, private)
     ledger = runtime.ledger()
     sent = ledger.statuses.publish_version(
         ledger.account, chain_list_id(status_url), hashlib.sha256(b"{}").digest()
@@ -235,7 +244,7 @@ def test_a_status_list_outside_the_issuers_endpoint_is_never_fetched(
             "https://uni-b.example/status/../../admin",
             "https://uni-b.example:8443/status/1",
         ):
-            report = _verify(a, _foreign_credential(b, url))
+            report = verify_credential(a, _foreign_credential(b, url))
             status = report["by_name"]["status"]
             assert status["ok"] is None, (url, status)
             assert status["detail"].startswith("cannot be checked now: status list not fetched")
@@ -254,16 +263,16 @@ def test_one_version_fetched_by_many_threads_at_once_arrives_whole(
         a, b = _pair(tmp_path, anvil_url, origin_b=peer.url)
         with a.client, b.client:
             url = f"{peer.url}/status/1"
-            ledger_b = _runtime(b).ledger()
+            ledger_b = runtime_of(b).ledger()
             sent = ledger_b.statuses.publish_version(
                 ledger_b.account, chain_list_id(url), hashlib.sha256(content).digest()
             )
             ledger_b.chain.wait_for_receipt(sent)
-            runtime_a = _runtime(a)
+            runtime_a = runtime_of(a)
             # Two mirrors, as in one node process (the verifier's and the anchor service's).
             two = [StatusMirror.from_settings(runtime_a.settings, runtime_a.ledger()) for _ in "ab"]
             mirrors = two * 8
-            did_b = _runtime(b).identity().did
+            did_b = runtime_of(b).identity().did
             start = threading.Barrier(len(mirrors))
             got: list[str] = []
             failed: list[BaseException] = []
@@ -302,10 +311,10 @@ def test_a_slow_peer_times_out(tmp_path: Path, anvil_url: str) -> None:
             peer_read_timeout_seconds=0.5,
         )
         with a.client, b.client:
-            credential = _issue(b, 3)
-            assert _anchor(b) == 1  # B's lists have anchored versions under its endpoint
+            credential = issue_credential(b, 3)
+            assert anchor_pending(b) == 1  # B's lists have anchored versions under its endpoint
             started = time.monotonic()
-            report = _verify(a, credential)
+            report = verify_credential(a, credential)
             took = time.monotonic() - started
             status = report["by_name"]["status"]
             assert status["ok"] is None and "unreachable" in status["detail"], status
@@ -317,6 +326,6 @@ def test_a_slow_peer_times_out(tmp_path: Path, anvil_url: str) -> None:
             assert {path.split("/")[1] for path in asked} == {"status", "credentials"}, asked
             # A failed version is not asked for again at once: no second wait.
             started = time.monotonic()
-            assert _verify(a, credential)["by_name"]["status"]["ok"] is None
+            assert verify_credential(a, credential)["by_name"]["status"]["ok"] is None
             assert time.monotonic() - started < 1.0
             assert slow.requests == asked

@@ -55,7 +55,7 @@ def _record(node: RunningNode, *, issue: bool = True) -> str:
     return str(response.json()["id"])
 
 
-def _offer(node: RunningNode, record_id: str, **extra: Any) -> dict[str, Any]:
+def make_offer(node: RunningNode, record_id: str, **extra: Any) -> dict[str, Any]:
     response = node.client.post(
         f"/admin/credentials/{record_id}/offers",
         json={"email": "learner@example.org", **extra},
@@ -65,20 +65,20 @@ def _offer(node: RunningNode, record_id: str, **extra: Any) -> dict[str, Any]:
     return dict(response.json())
 
 
-def _code(offer: dict[str, Any]) -> str:
+def pre_authorized_code(offer: dict[str, Any]) -> str:
     query = parse_qs(urlsplit(offer["credential_offer_uri"]).query)
     grants = json.loads(query["credential_offer"][0])["grants"]
     return str(grants[PRE_AUTHORIZED_GRANT]["pre-authorized_code"])
 
 
-def _token(node: RunningNode, code: str, tx_code: str | None) -> Any:
+def request_token(node: RunningNode, code: str, tx_code: str | None) -> Any:
     form = {"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": code}
     if tx_code is not None:
         form["tx_code"] = tx_code
     return node.client.post("/token", data=form)
 
 
-def _credential(node: RunningNode, token: str, body: dict[str, Any]) -> Any:
+def request_credential(node: RunningNode, token: str, body: dict[str, Any]) -> Any:
     return node.client.post("/credential", json=body, headers={"Authorization": f"Bearer {token}"})
 
 
@@ -87,12 +87,12 @@ def redeem(
 ) -> tuple[Any, dict[str, Any]]:
     """Token (code + PIN), then one credential request with one proof by ``key``: the
     credential response and the token response."""
-    token = _token(node, _code(offer), offer["tx_code"]).json()
+    token = request_token(node, pre_authorized_code(offer), offer["tx_code"]).json()
     body = {
         "credential_configuration_id": configuration,
         "proofs": {"jwt": [proof(key, token["c_nonce"])]},
     }
-    return _credential(node, token["access_token"], body), token
+    return request_credential(node, token["access_token"], body), token
 
 
 def test_metadata(node: RunningNode) -> None:
@@ -107,7 +107,7 @@ def test_metadata(node: RunningNode) -> None:
 
 def test_pre_authorized_flow_batch_and_anchoring_rows(node: RunningNode) -> None:
     record_id = _record(node)
-    offer = _offer(node, record_id)
+    offer = make_offer(node, record_id)
     assert offer["qr_png"].startswith("data:image/png;base64,")
     assert offer["qr_svg"].lstrip().startswith("<svg")
     assert len(offer["tx_code"]) == 6 and not offer["deferred"]
@@ -117,7 +117,7 @@ def test_pre_authorized_flow_batch_and_anchoring_rows(node: RunningNode) -> None
     # The mail links to the offer page; the PIN reaches the learner another way.
     assert offer["offer_page_url"] in mail.body and offer["tx_code"] not in mail.body
 
-    token = _token(node, _code(offer), offer["tx_code"])
+    token = request_token(node, pre_authorized_code(offer), offer["tx_code"])
     assert token.status_code == 200, token.text
     assert token.headers["cache-control"] == "no-store"
     access, c_nonce = token.json()["access_token"], token.json()["c_nonce"]
@@ -125,7 +125,7 @@ def test_pre_authorized_flow_batch_and_anchoring_rows(node: RunningNode) -> None
     keys = [ec.generate_private_key(ec.SECP256R1()), ed25519.Ed25519PrivateKey.generate()]
     did_key, vm = did_key_for(keys[1].public_key())
     proofs = [proof(keys[0], c_nonce), proof(keys[1], c_nonce, header={"kid": vm})]
-    response = _credential(
+    response = request_credential(
         node, access, {"credential_configuration_id": JWT_ID, "proofs": {"jwt": proofs}}
     )
     assert response.status_code == 200, response.text
@@ -134,14 +134,14 @@ def test_pre_authorized_flow_batch_and_anchoring_rows(node: RunningNode) -> None
     assert subjects[0].startswith("did:jwk:") and subjects[1] == did_key
 
     # Replaying the request: the nonce is spent.
-    replay = _credential(
+    replay = request_credential(
         node, access, {"credential_configuration_id": JWT_ID, "proofs": {"jwt": proofs}}
     )
     assert replay.status_code == 400 and replay.json()["error"] == "invalid_nonce"
 
     # Draft 15: the single `proof`, ldp_vc by format, with a fresh nonce.
     nonce = node.client.post("/nonce").json()["c_nonce"]
-    legacy = _credential(
+    legacy = request_credential(
         node,
         access,
         {"format": "ldp_vc", "proof": {"proof_type": "jwt", "jwt": proof(keys[0], nonce)}},
@@ -162,37 +162,37 @@ def test_pre_authorized_flow_batch_and_anchoring_rows(node: RunningNode) -> None
     assert pending == 4  # the admin's copy + three wallet copies, all awaiting anchoring
 
     # The code was single use.
-    again = _token(node, _code(offer), offer["tx_code"])
+    again = request_token(node, pre_authorized_code(offer), offer["tx_code"])
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
 
 
 def test_wrong_pin_limited_attempts(node: RunningNode) -> None:
-    offer = _offer(node, _record(node))
-    code = _code(offer)
+    offer = make_offer(node, _record(node))
+    code = pre_authorized_code(offer)
     wrong = "000000" if offer["tx_code"] != "000000" else "111111"
-    missing = _token(node, code, None)
+    missing = request_token(node, code, None)
     assert missing.status_code == 400 and missing.json()["error"] == "invalid_request"
     for _ in range(5):
-        response = _token(node, code, wrong)
+        response = request_token(node, code, wrong)
         assert response.status_code == 400
         assert response.json() == {
             "error": "invalid_grant",
             "error_description": "the tx_code is wrong",
         }
-    exhausted = _token(node, code, offer["tx_code"])
+    exhausted = request_token(node, code, offer["tx_code"])
     assert exhausted.status_code == 400 and exhausted.json()["error"] == "invalid_grant"
     assert "attempts" in exhausted.json()["error_description"]
 
 
 def test_proof_errors(node: RunningNode) -> None:
-    offer = _offer(node, _record(node), configuration_ids=[JWT_ID])
-    token = _token(node, _code(offer), offer["tx_code"]).json()
+    offer = make_offer(node, _record(node), configuration_ids=[JWT_ID])
+    token = request_token(node, pre_authorized_code(offer), offer["tx_code"]).json()
     access, nonce = token["access_token"], token["c_nonce"]
     key = ec.generate_private_key(ec.SECP256R1())
     other = ec.generate_private_key(ec.SECP256R1())
 
     def ask(jwt: str, config: str = JWT_ID) -> Any:
-        return _credential(
+        return request_credential(
             node, access, {"credential_configuration_id": config, "proofs": {"jwt": [jwt]}}
         )
 
@@ -212,7 +212,7 @@ def test_deferred_until_approved(tmp_path: Any, database_url: str) -> None:
     node = start_node(settings)
     with node.client:
         record_id = _record(node, issue=False)
-        offer = _offer(node, record_id, configuration_ids=[LDP_ID])
+        offer = make_offer(node, record_id, configuration_ids=[LDP_ID])
         assert offer["deferred"]
         pending, token = redeem(node, offer, LDP_ID, ed25519.Ed25519PrivateKey.generate())
         assert pending.status_code == 202, pending.text
@@ -286,7 +286,7 @@ def test_no_usable_secret_at_rest(node: RunningNode) -> None:
         headers=node.auth(),
     )
     assert learner.status_code == 201, learner.text
-    offer = _offer(node, record_id)
+    offer = make_offer(node, record_id)
     outbox = node.runtime.outbox()
     mails = outbox.pending()
     assert sorted(m.subject for m in mails) == [
@@ -296,7 +296,11 @@ def test_no_usable_secret_at_rest(node: RunningNode) -> None:
     link = next(m for m in mails if m.subject == "Your sign-in link")
     found = re.search(r"/learner/link/([A-Za-z0-9_-]+)", link.body)
     assert found
-    secrets = {"code": _code(offer), "PIN": offer["tx_code"], "link token": found.group(1)}
+    secrets = {
+        "code": pre_authorized_code(offer),
+        "PIN": offer["tx_code"],
+        "link token": found.group(1),
+    }
     dump, raw = _stored_text(node), _raw_sqlite(node)
     assert "Lea Learner" in dump  # the dump does read the rows
     assert not raw or b"Lea Learner" in raw
@@ -331,7 +335,7 @@ def test_no_usable_secret_at_rest(node: RunningNode) -> None:
 
 
 def test_expired_mail_is_erased_unsent(node: RunningNode) -> None:
-    offer = _offer(node, _record(node), expires_in=60)
+    offer = make_offer(node, _record(node), expires_in=60)
     outbox = node.runtime.outbox()
     assert [m.id for m in outbox.pending()] == [offer["outbox_id"]]
     assert outbox.erase_expired(datetime.now(UTC) + timedelta(seconds=61)) == 1

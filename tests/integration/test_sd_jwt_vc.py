@@ -19,7 +19,14 @@ from node.network.keys import key_name
 from node.status.allocation import StatusAssignment
 from node.status.token_status import read_status
 from tests.conftest import RunningNode
-from tests.integration.test_oid4vci import ISSUER, _code, _credential, _offer, _token, proof
+from tests.integration.test_oid4vci import (
+    ISSUER,
+    make_offer,
+    pre_authorized_code,
+    proof,
+    request_credential,
+    request_token,
+)
 from vc import jose, sdjwt
 from vc.did import StaticDidResolver, did_jwk_for
 from vc.digest import sd_jwt_digest
@@ -224,14 +231,14 @@ def test_openid4vci_issues_a_holder_bound_sd_jwt_vc(node: RunningNode) -> None:
         headers=node.auth(),
     )
     record_id = response.json()["id"]
-    offer = _offer(node, record_id, configuration_ids=[SD_ID])
-    access = _token(node, _code(offer), offer["tx_code"]).json()
+    offer = make_offer(node, record_id, configuration_ids=[SD_ID])
+    access = request_token(node, pre_authorized_code(offer), offer["tx_code"]).json()
     key = ec.generate_private_key(ec.SECP256R1())
     body = {
         "credential_configuration_id": SD_ID,
         "proofs": {"jwt": [proof(key, access["c_nonce"])]},
     }
-    issued = _credential(node, access["access_token"], body)
+    issued = request_credential(node, access["access_token"], body)
     assert issued.status_code == 200, issued.text
     (credential,) = [c["credential"] for c in issued.json()["credentials"]]
     header, payload, _i, _s = jose.decode_jws(credential.split("~")[0])
@@ -247,7 +254,7 @@ def test_openid4vci_issues_a_holder_bound_sd_jwt_vc(node: RunningNode) -> None:
 
     # The older wallets' format identifier, by vct.
     nonce = node.client.post("/nonce").json()["c_nonce"]
-    legacy = _credential(
+    legacy = request_credential(
         node,
         access["access_token"],
         {

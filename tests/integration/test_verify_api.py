@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from node.credentials.examples import example_claims
-from node.credentials.profile import RequirementProfile
 from node.verification import CHECK_NAMES
 from tests.conftest import RunningNode, make_settings, start_node
 
@@ -125,7 +124,7 @@ def test_a_credential_without_its_level_misses_an_eu_element(
 @pytest.fixture
 def any_level(tmp_path: Path, database_url: str) -> Iterator[RunningNode]:
     """A node whose profile does not require the EQF level."""
-    profile = RequirementProfile(required_elements=frozenset())
+    profile = {"requiredElements": []}  # as in config.toml's [profile]
     running = start_node(make_settings(tmp_path / "data", database_url, profile=profile))
     with running.client:
         yield running

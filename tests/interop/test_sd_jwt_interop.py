@@ -16,7 +16,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from node.credentials.examples import example_claims
 from tests.conftest import RunningNode
-from tests.integration.test_oid4vci import _code, _credential, _offer, _token, proof
+from tests.integration.test_oid4vci import (
+    make_offer,
+    pre_authorized_code,
+    proof,
+    request_credential,
+    request_token,
+)
 from tests.interop.jsverifier import JsVerifier
 from vc import jose, sdjwt
 from vc.did import did_jwk_for
@@ -34,7 +40,7 @@ def _issuer_jwk(node: RunningNode) -> dict[str, Any]:
     return public_key_to_jwk(public_key_from_multibase(method["publicKeyMultibase"]))
 
 
-def _status_lists(node: RunningNode, token: str) -> dict[str, str]:
+def fetch_status_lists(node: RunningNode, token: str) -> dict[str, str]:
     """Every Token Status List the SD-JWT points at, as the node serves it now."""
     status = jose.decode_jws(token.split("~")[0])[1]["status"]
     lists = {}
@@ -54,14 +60,14 @@ def _wallet_copy(node: RunningNode) -> tuple[str, str, ec.EllipticCurvePrivateKe
         json={"claims": example_claims(9), "formats": ["jwt_vc_json"]},
         headers=node.auth(),
     ).json()["id"]
-    offer = _offer(node, record, configuration_ids=[SD_ID])
-    access = _token(node, _code(offer), offer["tx_code"]).json()
+    offer = make_offer(node, record, configuration_ids=[SD_ID])
+    access = request_token(node, pre_authorized_code(offer), offer["tx_code"]).json()
     key = ec.generate_private_key(ec.SECP256R1())
     body = {
         "credential_configuration_id": SD_ID,
         "proofs": {"jwt": [proof(key, access["c_nonce"])]},
     }
-    response = _credential(node, access["access_token"], body)
+    response = request_credential(node, access["access_token"], body)
     assert response.status_code == 200, response.text
     return str(record), str(response.json()["credentials"][0]["credential"]), key
 
@@ -69,7 +75,7 @@ def _wallet_copy(node: RunningNode) -> tuple[str, str, ec.EllipticCurvePrivateKe
 def test_valid_withheld_and_key_bound(node: RunningNode, js_verifier: JsVerifier) -> None:
     _record, token, key = _wallet_copy(node)
     jwk = _issuer_jwk(node)
-    full = js_verifier.verify_sd_jwt(token, jwk=jwk, status_lists=_status_lists(node, token))
+    full = js_verifier.verify_sd_jwt(token, jwk=jwk, status_lists=fetch_status_lists(node, token))
     assert full["verified"], full
     assert full["statuses"] == {"status_list": 0}
     claims = full["claims"]
@@ -82,7 +88,7 @@ def test_valid_withheld_and_key_bound(node: RunningNode, js_verifier: JsVerifier
     result = js_verifier.verify_sd_jwt(
         bound,
         jwk=jwk,
-        status_lists=_status_lists(node, token),
+        status_lists=fetch_status_lists(node, token),
         key_binding={"nonce": "n-42", "aud": "https://rp.example"},
         required_claims=["given_name", "achievement_title", "ects_points"],
     )
@@ -91,7 +97,7 @@ def test_valid_withheld_and_key_bound(node: RunningNode, js_verifier: JsVerifier
     wrong_nonce = js_verifier.verify_sd_jwt(
         bound,
         jwk=jwk,
-        status_lists=_status_lists(node, token),
+        status_lists=fetch_status_lists(node, token),
         key_binding={"nonce": "other", "aud": "https://rp.example"},
     )
     assert not wrong_nonce["verified"]
@@ -99,7 +105,7 @@ def test_valid_withheld_and_key_bound(node: RunningNode, js_verifier: JsVerifier
 
 def test_tampered_disclosure_and_wrong_key(node: RunningNode, js_verifier: JsVerifier) -> None:
     _record, token, _key = _wallet_copy(node)
-    lists = _status_lists(node, token)
+    lists = fetch_status_lists(node, token)
     _jwt, disclosures, _kb = sdjwt.split(token)
     family = next(d for d in disclosures if sdjwt.parse_disclosure(d).name == "family_name")
     forged = sdjwt.new_disclosure("family_name", "Mallory").encoded
@@ -133,12 +139,14 @@ def test_revoked_suspended_and_reinstated(node: RunningNode, js_verifier: JsVeri
     _act(node, revoked, "revoke")
     _act(node, suspended, "suspend")
     for token, value in ((revoked_token, 1), (suspended_token, 2)):
-        result = js_verifier.verify_sd_jwt(token, jwk=jwk, status_lists=_status_lists(node, token))
+        result = js_verifier.verify_sd_jwt(
+            token, jwk=jwk, status_lists=fetch_status_lists(node, token)
+        )
         assert not result["verified"], result
         assert result["statuses"] == {"status_list": value}, result
     _act(node, suspended, "reinstate")
     result = js_verifier.verify_sd_jwt(
-        suspended_token, jwk=jwk, status_lists=_status_lists(node, suspended_token)
+        suspended_token, jwk=jwk, status_lists=fetch_status_lists(node, suspended_token)
     )
     assert result["verified"], result
     assert result["statuses"] == {"status_list": 0}

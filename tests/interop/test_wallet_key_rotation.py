@@ -16,10 +16,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from node.credentials.examples import example_claims
 from tests.conftest import RunningNode
-from tests.integration.test_oid4vci import _offer, redeem
+from tests.integration.test_oid4vci import make_offer, redeem
 from tests.interop.jsverifier import JsVerifier, status_list_documents
 from tests.interop.test_node_credentials import served
-from tests.interop.test_sd_jwt_interop import _status_lists
+from tests.interop.test_sd_jwt_interop import fetch_status_lists
 from vc import jose
 from vc.multikey import public_key_from_multibase, public_key_to_jwk
 
@@ -44,7 +44,7 @@ def _record(node: RunningNode, n: int) -> str:
 
 
 def _wallet_copy(node: RunningNode, record_id: str, configuration: str) -> Any:
-    offer = _offer(node, record_id, configuration_ids=[configuration])
+    offer = make_offer(node, record_id, configuration_ids=[configuration])
     key: Any = ec.generate_private_key(ec.SECP256R1())
     if configuration == "MicroCredential_ldp_vc":
         key = ed25519.Ed25519PrivateKey.generate()
@@ -63,7 +63,7 @@ def _independent(
 ) -> dict[str, Any]:
     did_document = node.client.get("/.well-known/did.json").json()
     if configuration == "MicroCredential_dc_sd_jwt":
-        lists = _status_lists(node, credential)
+        lists = fetch_status_lists(node, credential)
         return dict(
             verifier.verify_sd_jwt(credential, jwk=_p256_jwk(did_document), status_lists=lists)
         )

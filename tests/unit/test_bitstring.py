@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
+
 import pytest
 
 from node.status.bitstring import MIN_ENTRIES, Bitstring
@@ -26,7 +29,9 @@ def test_index_zero_is_the_leftmost_bit() -> None:
     bits = Bitstring(16)
     bits.set(0)
     bits.set(9)
-    assert bytes(bits._bits) == bytes([0b1000_0000, 0b0100_0000])
+    encoded = bits.encode()[1:]  # "u" + base64url(gzip(bits))
+    raw = gzip.decompress(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+    assert raw == bytes([0b1000_0000, 0b0100_0000])
     decoded = Bitstring.decode(bits.encode())
     assert [i for i in range(16) if decoded.get(i)] == [0, 9]
     decoded.set(0, False)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from node.credentials.profile import ProfileInvalid, requirement_profile
 from node.identity import did_web_for_origin
 from node.settings import Settings
 
@@ -22,11 +23,22 @@ def test_config_file_then_env_override(tmp_path: Path, monkeypatch: pytest.Monke
     settings = Settings()
     assert settings.origin == "https://uni.example"
     assert settings.require_approval is True
-    assert (settings.profile.ects_min, settings.profile.ects_max) == (2, 6)
+    profile = requirement_profile(settings.profile)
+    assert (profile.ects_min, profile.ects_max) == (2, 6)
     assert settings.effective_database_url.endswith("/node.db")
 
     monkeypatch.setenv("CREDREG_ORIGIN", "https://other.example")
     assert Settings().origin == "https://other.example"
+
+
+def test_a_bad_profile_is_named_in_one_line(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, profile={"ectsMin": 9, "ectsMax": 6, "colour": 1})
+    with pytest.raises(ProfileInvalid) as caught:
+        requirement_profile(settings.profile)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("the requirement profile ([profile]) is invalid: ")
+    assert "colour: unknown element" in message
 
 
 def test_data_dir_argument_reads_its_config_file(

@@ -5,6 +5,7 @@ verdict is ever remembered for a credential's shape."""
 from __future__ import annotations
 
 import copy
+import inspect
 import sys
 import threading
 from datetime import UTC, datetime
@@ -75,10 +76,10 @@ MARGIN = 24
 def _at_depth(margin: int, call: Any) -> Any:
     """Run ``call`` with only ``margin`` stack frames left before the recursion limit."""
     depth = 0
-    frame = sys._getframe()
+    frame = inspect.currentframe()
     while frame is not None:
         depth += 1
-        frame = frame.f_back  # type: ignore[assignment]
+        frame = frame.f_back
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(depth + margin)
     try:

@@ -17,10 +17,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from node.credentials.examples import example_claims
 from node.credentials.model import MicroCredentialClaims
 from node.credentials.render import SD_JWT_SELECTIVE, sd_jwt_vc_as_vcdm
-from node.db.models import CredentialFormat
+from node.domain import CredentialFormat
 from node.issuance.signing import CredentialSigner, IssuerKeys, SigningJob
-from node.status.allocation import StatusAssignment
 from node.status.bitstring import Bitstring
+from node.status.entries import StatusAssignment
 from node.status.token_status import (
     encode_lst,
     read_status,
