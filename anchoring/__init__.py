@@ -28,8 +28,10 @@ Usage::
         receipt = chain.wait_for_receipt(tx_hash)
 """
 
+import importlib as _importlib
+import typing as _typing
+
 from anchoring.chain import Block, ChainClient, Log, Receipt
-from anchoring.embedded import EmbeddedChainClient
 from anchoring.errors import (
     ChainError,
     ChainLocked,
@@ -41,7 +43,14 @@ from anchoring.errors import (
     TransactionRejected,
 )
 from anchoring.nonces import NonceManager
-from anchoring.rpc import Web3ChainClient
+
+if _typing.TYPE_CHECKING:
+    from anchoring.embedded import EmbeddedChainClient
+    from anchoring.rpc import Web3ChainClient
+
+# The two clients load py-evm and web3 (most of a second): they are imported on first use,
+# so `from anchoring.errors import ChainError` stays cheap (PEP 562).
+_CLIENTS = {"EmbeddedChainClient": "anchoring.embedded", "Web3ChainClient": "anchoring.rpc"}
 
 __all__ = [
     "Block",
@@ -60,3 +69,12 @@ __all__ = [
     "TransactionRejected",
     "Web3ChainClient",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _CLIENTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'anchoring' has no attribute {name!r}")
+    client = getattr(_importlib.import_module(module), name)
+    globals()[name] = client
+    return client

@@ -18,13 +18,13 @@ import typer
 from rich.console import Console
 
 from anchoring.errors import ChainError
-from anchoring.registries import Deployment, MemberSpec
 from node.cli_options import DataDir, open_node_runtime, settings_for
 from node.credentials.profile import requirement_profile
 from node.errors import Conflict, InvalidInput, NodeError, NotInitialised
 from node.keys.keystore import KeyStoreError
 
 if TYPE_CHECKING:
+    from anchoring.registries import MemberSpec
     from node.runtime import NodeRuntime
 
 network_app = typer.Typer(
@@ -190,6 +190,7 @@ def join(
     data_dir: DataDir = None,
 ) -> None:
     """Record an existing network's contracts (after checking them on the configured chain)."""
+    from anchoring.registries import Deployment
     from node.ledger.connection import open_chain
     from node.ledger.network import store_deployment
 
@@ -390,6 +391,7 @@ def migrate(
     """Move this node from its embedded chain to a network chain it was admitted to: its
     Merkle roots are anchored again there. Stop `credreg serve` first; afterwards run the
     node with CREDREG_CHAIN=rpc and CREDREG_CHAIN_RPC_URL (and CREDREG_CHAIN_POA)."""
+    from anchoring.registries import Deployment
     from anchoring.rpc import Web3ChainClient
     from node.network.migrate import migrate_to_network
 
