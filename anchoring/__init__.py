@@ -1,6 +1,6 @@
 """Anchoring library: chain clients, nonce management, embedded py-evm chain, Merkle trees.
 
-No web framework, no SQL ORM, nothing at import time (DESIGN.md, "Layout").
+No web framework, no SQL ORM, nothing at import time (docs/architecture.md, "Layers").
 
 Chain clients — one interface, two implementations that behave the same::
 

@@ -1,6 +1,6 @@
 """The embedded chain: py-evm in process, persisted on disk, one block per transaction.
 
-Zero set-up default for a single institution (DESIGN.md, "The chain"). The Cancun VM (what
+Zero set-up default for a single institution (docs/network.md). The Cancun VM (what
 contracts compiled with ``evmVersion: cancun`` need) runs over :class:`~anchoring.kvstore.SQLiteKV`
 in ``<data_dir>/chain.sqlite3``; reopening the directory continues the same chain.
 

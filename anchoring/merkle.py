@@ -7,8 +7,9 @@ Hashing (RFC 9162 §2.1.1, SHA-256):
 * node: ``MTH(D[n]) = SHA-256(0x01 || MTH(D[0:k]) || MTH(D[k:n]))`` with ``k`` the largest power
   of two smaller than ``n``. There is no duplication of an unpaired last node.
 
-Our leaves are the 32-byte credential digests (DESIGN.md, "Anchoring"); they are still hashed with
-the 0x00 prefix like any RFC 9162 leaf input, so the published CT vectors apply unchanged.
+Our leaves are the 32-byte credential digests (docs/architecture.md, "Anchoring"); they
+are still hashed with the 0x00 prefix like any RFC 9162 leaf input, so the published CT
+vectors apply unchanged.
 
 Construction. The recursive split of §2.1.1 equals a bottom-up build in which, on each level,
 nodes are paired left to right and an unpaired last node is promoted unchanged to the next level

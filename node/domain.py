@@ -35,7 +35,7 @@ class CredentialFormat(enum.StrEnum):
 
 
 class BatchState(enum.StrEnum):
-    """Anchor batch life cycle (DESIGN.md, Anchoring): committed BUILT before any send."""
+    """Anchor batch life cycle (docs/architecture.md): committed BUILT before any send."""
 
     BUILT = "built"
     SUBMITTED = "submitted"

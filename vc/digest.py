@@ -1,4 +1,4 @@
-"""Leaf digests of issued credentials for anchoring (DESIGN.md, "Anchoring").
+"""Leaf digests of issued credentials for anchoring (docs/architecture.md, "Anchoring").
 
 The digest must survive a wallet re-serialising JSON, so it is defined per format:
 - Data Integrity credential: SHA-256 of its JCS form (RFC 8785), proof included;

@@ -1,9 +1,9 @@
 """Offline JSON-LD processing.
 
 Every context the node understands ships inside the package (``contexts/index.json`` maps
-URL → file). Resolving any other URL is an error, never a network fetch (DESIGN.md,
-"Credentials"). pyld has no "safe mode", so :func:`expand_strict` rejects a document whose
-properties or types do not expand to absolute IRIs — the check the W3C suites expect.
+URL → file). Resolving any other URL is an error, never a network fetch
+(docs/credential-model.md). pyld has no "safe mode", so :func:`expand_strict` rejects a
+document whose properties or types do not expand to absolute IRIs — the check the W3C suites expect.
 """
 
 from __future__ import annotations

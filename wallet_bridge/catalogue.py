@@ -1,5 +1,5 @@
 """The micro-credential's credential configurations, with display texts and claim labels in
-English, German, Spanish and Finnish (DESIGN.md "Wallet bridge").
+English, German, Spanish and Finnish (docs/architecture.md "Wallet bridge").
 
 The claim paths follow the node's renderings: the VCDM 2.0 Open Badges 3.0 shape for
 ``ldp_vc`` and the same subject inside the ``vc`` claim for ``jwt_vc_json`` (Appendix A.1.1:

@@ -19,7 +19,7 @@ class CopyAnchorOut(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
     format: str
-    leaf_digest: str = Field(description="Hex SHA-256 leaf (DESIGN.md, Anchoring)")
+    leaf_digest: str = Field(description="Hex SHA-256 leaf (docs/architecture.md, Anchoring)")
     state: str = Field(description="pending | built | submitted | confirmed")
     root: str | None = Field(description="Hex Merkle root anchored in AnchorRegistry")
     leaf_index: int | None

@@ -45,8 +45,8 @@ class LookupOut(_Camel):
 @public.get(
     "/lookup/{sha256}",
     summary="Anchor and status of a credential by its hash",
-    description="The hash is the leaf digest DESIGN.md (Anchoring) defines per format "
-    "(lowercase hex SHA-256). Answers chain facts and status only — never the credential's "
+    description="The hash is the leaf digest docs/architecture.md (Anchoring) defines per "
+    "format (lowercase hex SHA-256). Answers chain facts and status only — never the credential's "
     "content or anything about the learner.",
     responses={
         404: {"model": ErrorOut, "description": "No credential with this hash"},

@@ -30,7 +30,7 @@ class VerifyIn(BaseModel):
 
 
 class CheckOut(BaseModel):
-    name: str = Field(description="One of the fixed check names (DESIGN.md)")
+    name: str = Field(description="One of the fixed check names (docs/architecture.md)")
     ok: bool | None = Field(description="true passed, false failed, null not checked")
     detail: str
 

@@ -59,7 +59,9 @@ class CopyOut(_Wire):
     credential: Any = Field(
         description="JSON-LD object, compact JWS for jwt_vc_json, SD-JWT for dc+sd-jwt"
     )
-    leaf_digest: str = Field(description="Hex SHA-256 anchoring leaf (DESIGN.md, Anchoring)")
+    leaf_digest: str = Field(
+        description="Hex SHA-256 anchoring leaf (docs/architecture.md, Anchoring)"
+    )
 
     @classmethod
     def of(cls, fmt: str, content: str, digest: str) -> CopyOut:

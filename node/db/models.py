@@ -119,7 +119,8 @@ class CredentialRecord(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     issued_at: Mapped[datetime | None] = mapped_column(default=None)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))
-    # One revocation and one suspension bit, shared by every signed copy (DESIGN.md, Status).
+    # One revocation and one suspension bit, shared by every signed copy
+    # (docs/architecture.md, "Status").
     revocation_list_id: Mapped[int | None] = mapped_column(
         ForeignKey("status_list.id", name="fk_record_revocation_list"), default=None
     )
@@ -139,7 +140,7 @@ class CredentialRecord(Base):
 
 
 class SignedCopy(Base):
-    """One signed credential; ``leaf_digest`` is its anchoring leaf (DESIGN.md, Anchoring).
+    """One signed credential; ``leaf_digest`` is its anchoring leaf (docs/architecture.md).
 
     A copy with no ``batch_id`` is pending anchoring: it is written in the same transaction
     as the credential, so nothing issued can escape the anchor worker.
@@ -194,7 +195,7 @@ class AnchorBatch(Base):
     confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
-# --- wallet bridge (OpenID4VCI; DESIGN.md "Wallet bridge") ----------------------------------
+# --- wallet bridge (OpenID4VCI; docs/architecture.md "Wallet bridge") --------------------
 # Secrets (pre-authorized codes, tx_codes, access tokens, nonces, transaction ids) are stored
 # only as SHA-256 hex digests: a copy of the database hands out nothing.
 
@@ -285,7 +286,7 @@ class MailOutbox(Base):
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
-# --- status lists (W3C Bitstring Status List; DESIGN.md "Status") -----------------------------
+# --- status lists (W3C Bitstring Status List; docs/architecture.md "Status") -------------
 
 
 class StatusList(Base):

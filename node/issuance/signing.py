@@ -47,7 +47,7 @@ from vc.terms import expand_strict_memoised
 class SignedCopyData:
     format: CredentialFormat
     content: str  # JSON text (Data Integrity), compact JWS (JWT) or SD-JWT (dc+sd-jwt)
-    leaf_digest: str  # hex SHA-256, DESIGN.md "Anchoring"
+    leaf_digest: str  # hex SHA-256, docs/architecture.md "Anchoring"
 
 
 @dataclass(frozen=True)

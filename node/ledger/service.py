@@ -97,7 +97,8 @@ class AnchorService:
     """Runs rounds of the anchor worker until stopped; backs off while the chain is down.
 
     Issuance never waits for the chain: credentials stay pending in the database and the
-    worker catches up when the chain answers again (nothing is lost, DESIGN.md).
+    worker catches up when the chain answers again (nothing is lost; docs/architecture.md,
+    "Anchoring").
     """
 
     def __init__(self, open_worker: Callable[[], Round], poll: float = 1.0) -> None:

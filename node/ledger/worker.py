@@ -1,6 +1,6 @@
 """The anchor worker: pending copies → Merkle batch → ``anchorRoot`` → confirmed proofs.
 
-Crash safety (DESIGN.md, "Anchoring"): a batch is committed as BUILT (root, leaf count,
+Crash safety (docs/architecture.md, "Anchoring"): a batch is committed as BUILT (root, leaf count,
 every leaf's index) *before* anything is sent; the tx hash is recorded as SUBMITTED after the
 send; CONFIRMED, with every leaf's inclusion proof, once the receipt is deep enough. After a
 crash, an unfinished batch is checked against the chain (receipt, then ``rootInfo``) and

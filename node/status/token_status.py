@@ -1,8 +1,8 @@
 """The IETF Token Status List view of the status lists (``statuslist+jwt``) for SD-JWT VCs.
 
-DESIGN.md "Status": one set of per-record states, several views. Every W3C Bitstring Status
-List (one purpose each, see node/status/service.py) also has a Token Status List at
-``{origin}/status/{id}/token`` (also ``/status/{id}`` with ``Accept:
+docs/architecture.md "Status": one set of per-record states, several views. Every W3C
+Bitstring Status List (one purpose each, see node/status/service.py) also has a Token
+Status List at ``{origin}/status/{id}/token`` (also ``/status/{id}`` with ``Accept:
 application/statuslist+jwt``; ``?version=N`` for history). Each token is an exact
 re-encoding of one published W3C version — the anchored one, or a newer signed one,
 exactly as the W3C list is served — never read from the records directly:

@@ -1,4 +1,4 @@
-"""The generic W3C VC API issuer and verifier (W3C CCG VC API; DESIGN.md "Credentials").
+"""The generic W3C VC API issuer and verifier (W3C CCG VC API; docs/credential-model.md).
 
 It is separate from the micro-credential API: its own ``did:key`` issuers (Ed25519 for the
 Data Integrity suites, P-256 for ``vc+jwt``), no EU elements required, and verification of
@@ -88,7 +88,7 @@ class VcApiService:
         self._ed_signer = Ed25519Signer(ed_vm, ed25519_private_key)
         self._p256_signer = P256Signer(p256_vm, p256_private_key)
         self._resolver = StaticDidResolver()
-        # No elements check: generic credentials carry no EU elements (DESIGN.md).
+        # No elements check: generic credentials carry no EU elements (docs/credential-model.md).
         self._verifier = Verifier(self._resolver, clock=clock)
         self._clock = clock
         self.status: VcApiStatus | None = None

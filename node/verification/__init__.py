@@ -1,4 +1,4 @@
-"""The verification pipeline: a report of named checks (DESIGN.md, "Verification pipeline")."""
+"""The verification pipeline: a report of named checks (docs/architecture.md)."""
 
 from node.verification.pipeline import CHECK_NAMES, Check, Report, Verifier
 

@@ -1,6 +1,7 @@
 """Verify a credential and report every check by name.
 
-The check names are a public interface, fixed from the first version (DESIGN.md):
+The check names are a public interface, fixed from the first version (docs/architecture.md,
+"Verifying a credential"):
 ``structure``, ``elements``, ``issuer_key``, ``signature``, ``validity``, ``membership``,
 ``status``, ``anchor``, ``holder_binding``. A check whose capability is not there yet reports
 ``ok: None`` ("not checked"), never a silent pass. Only input that is not a credential at all
@@ -158,7 +159,7 @@ class Verifier:
         deadline.check()
         anchor = self._anchor_facts(view)
         # Which key was valid "at issuance" is judged at the anchor's block time: the
-        # credential's own dates can be backdated (DESIGN.md, "Credentials").
+        # credential's own dates can be backdated (docs/architecture.md, "Verifying a credential").
         at = anchor.timestamp if anchor is not None and anchor.state == "confirmed" else None
         resolve = self._resolver(at)
         report.checks.append(structure)

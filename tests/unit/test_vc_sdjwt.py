@@ -225,7 +225,7 @@ def test_key_binding_passes_with_expected_nonce_and_audience() -> None:
     assert result.ok, result.problems
     assert result.holder_bound and result.claims["grade"] == "A"
     assert "birthdate" not in result.claims
-    # The anchoring digest ignores disclosures and key binding (DESIGN.md "Anchoring").
+    # The anchoring digest ignores disclosures and key binding (docs/architecture.md "Anchoring").
     assert sd_jwt_digest(presented) == sd_jwt_digest(token)
 
 
