@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from vc.errors import KeyResolutionError, MalformedError
@@ -71,16 +71,14 @@ def resolve_did_key(did: str) -> dict[str, Any]:
     except MalformedError as exc:
         raise KeyResolutionError(f"invalid did:key {did}: {exc}") from exc
     vm_id = f"{did}#{multibase}"
-    document: dict[str, Any] = {
-        "@context": [DID_V1, MULTIKEY_V1],
-        "id": did,
-        "verificationMethod": [
-            {"id": vm_id, "type": "Multikey", "controller": did, "publicKeyMultibase": multibase}
-        ],
-    }
-    for relationship in _SIGNING_RELATIONSHIPS:
-        document[relationship] = [vm_id]
-    return document
+    return _one_key_document(
+        did,
+        MULTIKEY_V1,
+        vm_id,
+        "Multikey",
+        {"publicKeyMultibase": multibase},
+        _SIGNING_RELATIONSHIPS,
+    )
 
 
 def resolve_did_jwk(did: str) -> dict[str, Any]:
@@ -93,18 +91,31 @@ def resolve_did_jwk(did: str) -> dict[str, Any]:
         public_key_from_jwk(jwk)
     except (ValueError, MalformedError, RecursionError) as exc:
         raise KeyResolutionError(f"invalid did:jwk {did}: {exc}") from exc
-    vm_id = f"{did}#0"
-    document: dict[str, Any] = {
-        "@context": [DID_V1, JWS_2020_V1],
-        "id": did,
-        "verificationMethod": [
-            {"id": vm_id, "type": "JsonWebKey2020", "controller": did, "publicKeyJwk": jwk}
-        ],
-    }
     use = jwk.get("use")
-    for relationship in RELATIONSHIPS:
-        if use is None or (use == "enc") == (relationship == "keyAgreement"):
-            document[relationship] = [vm_id]
+    relationships = [
+        r for r in RELATIONSHIPS if use is None or (use == "enc") == (r == "keyAgreement")
+    ]
+    return _one_key_document(
+        did, JWS_2020_V1, f"{did}#0", "JsonWebKey2020", {"publicKeyJwk": jwk}, relationships
+    )
+
+
+def _one_key_document(
+    did: str,
+    context: str,
+    vm_id: str,
+    method_type: str,
+    key: Mapping[str, Any],
+    relationships: Sequence[str],
+) -> dict[str, Any]:
+    """A DID document with one verification method, listed under each relationship."""
+    document: dict[str, Any] = {
+        "@context": [DID_V1, context],
+        "id": did,
+        "verificationMethod": [{"id": vm_id, "type": method_type, "controller": did, **key}],
+    }
+    for relationship in relationships:
+        document[relationship] = [vm_id]
     return document
 
 
