@@ -49,19 +49,23 @@ def create_app(
     keystore_factory: Callable[[], KeyStore] | None = None,
     start_anchoring: bool = False,
 ) -> FastAPI:
-    """Build the app. ``start_anchoring``: run the anchor worker in this process while the
-    app runs (``credreg serve`` does, per settings; tests drive the worker themselves)."""
+    """Build the app. ``start_anchoring``: run the anchor worker and the mail delivery in
+    this process while the app runs (``credreg serve`` does, per settings; tests drive the
+    workers themselves)."""
     sys.setrecursionlimit(min(sys.getrecursionlimit(), RECURSION_LIMIT))
     runtime = build_runtime(settings, keystore_factory)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         service = runtime.start_anchor_service() if start_anchoring else None
+        mail = runtime.start_mail_service() if start_anchoring else None
         try:
             yield
         finally:
             if service is not None:
                 service.stop()
+            if mail is not None:
+                mail.stop()
             runtime.close()
 
     app = FastAPI(

@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from anchoring.errors import ChainError
 from node import __version__
+from node.cli_mail import mail_app
 from node.cli_network import network_app
 from node.cli_options import DataDir, open_node_runtime, passphrase, settings_for
 from node.cli_tokens import token_app
@@ -41,6 +42,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(token_app, name="token")
+app.add_typer(mail_app, name="mail")
 chain_app = typer.Typer(help="The network's chain and contracts.", no_args_is_help=True)
 app.add_typer(chain_app, name="chain")
 app.add_typer(network_app, name="network")
@@ -282,6 +284,7 @@ def serve(
     runtime = open_node_runtime(settings)
     try:
         runtime.start_anchor_service()  # one anchoring loop, here, not one per worker
+        runtime.start_mail_service()  # and one mail delivery loop
         uvicorn.run(
             "node.cli:worker_app",
             factory=True,
@@ -296,6 +299,8 @@ def serve(
     finally:
         if runtime.anchor_service is not None:
             runtime.anchor_service.stop()
+        if runtime.mail_service is not None:
+            runtime.mail_service.stop()
         runtime.close()
 
 

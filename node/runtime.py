@@ -44,6 +44,7 @@ from node.ledger.trust import LedgerTrust, NetworkName, UnreachableTrust
 from node.ledger.worker import AnchorWorker, WorkerSettings
 from node.lookup.lanes import VerificationLanes
 from node.lookup.limits import Counters, counters
+from node.mail.delivery import DeliveryLoop, MailDelivery, SmtpConfig, SmtpTransport
 from node.mail.outbox import OUTBOX_KEY_NAME, Outbox
 from node.network.discovery import MemberDirectory
 from node.network.fetch import PeerLimits
@@ -116,6 +117,7 @@ class NodeRuntime:
     _ledger_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _counters: Counters | None = field(default=None, init=False)
     anchor_service: AnchorService | None = field(default=None, init=False)
+    mail_service: DeliveryLoop | None = field(default=None, init=False)
 
     @property
     def keystore(self) -> KeyStore:
@@ -480,6 +482,27 @@ class NodeRuntime:
         self.anchor_service = AnchorService(self.ledger_rounds)
         self.anchor_service.start()
         return self.anchor_service
+
+    def mail_delivery(self) -> MailDelivery | None:
+        """Delivery of the outbox over SMTP; None when no SMTP host is set (mail waits)."""
+        config = SmtpConfig.from_settings(self.settings)
+        if config is None:
+            return None
+        return MailDelivery(
+            self.outbox(),
+            SmtpTransport(config).connect,
+            config.sender,
+            max_attempts=self.settings.mail_max_attempts,
+        )
+
+    def start_mail_service(self) -> DeliveryLoop | None:
+        """Deliver mail in the background of this process (one loop per node)."""
+        delivery = self.mail_delivery()
+        if delivery is None:
+            return None
+        self.mail_service = DeliveryLoop(delivery)
+        self.mail_service.start()
+        return self.mail_service
 
     def vcapi(self) -> VcApiService:
         """The generic W3C VC API issuer/verifier (its own did:key keys)."""

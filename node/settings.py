@@ -177,6 +177,39 @@ class Settings(BaseSettings):
         description="Prefix of the node's keys in Redis (default credreg:<origin>:, so nodes "
         "can share one Redis)",
     )
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server the node sends its mail through (offers, sign-in links); "
+        "unset: mail waits in the outbox (`credreg mail status`) until one is set",
+    )
+    smtp_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="SMTP port; default 25 (none), 587 (starttls), 465 (tls)",
+    )
+    smtp_security: Literal["none", "starttls", "tls"] = Field(
+        default="starttls",
+        description="starttls: upgrade with STARTTLS (refused if the server does not offer "
+        "it); tls: TLS from the first byte (SMTPS); none: plain text (a local relay only)",
+    )
+    smtp_user: str | None = Field(default=None, description="SMTP AUTH user (with a password)")
+    smtp_password: SecretStr | None = Field(
+        default=None, description="SMTP AUTH password (from the environment; never logged)"
+    )
+    smtp_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Time for one SMTP conversation"
+    )
+    mail_from: str | None = Field(
+        default=None,
+        description="From address of the node's mail (default: no-reply@ the origin's host)",
+    )
+    mail_max_attempts: int = Field(
+        default=8,
+        ge=1,
+        description="Deliveries tried per mail (back-off doubling from 30 s up to 1 h); then "
+        "it is marked failed, with the server's last answer",
+    )
     verify_max_proofs: int = Field(
         default=4,
         ge=1,

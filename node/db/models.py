@@ -284,6 +284,12 @@ class MailOutbox(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(default=None)  # of the secret it carries
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Delivery (node/mail/delivery.py): tries so far, when the next may start, the server's
+    # last answer; ``failed_at`` once it gave up (the body is erased then too).
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(String(500), default=None)
+    failed_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 # --- status lists (W3C Bitstring Status List; docs/architecture.md "Status") -------------

@@ -6,8 +6,9 @@ only as AES-256-GCM ciphertext under the key store's outbox key (which never ent
 database), bound to its recipient and subject as associated data, and only for as long as
 delivery needs it:
 
-- a mailer takes :meth:`Outbox.pending` (unsealed in memory), sends each message and calls
-  :meth:`Outbox.delivered`, which records the time and erases the sealed body;
+- a mailer (node/mail/delivery.py) takes :meth:`Outbox.pending` (unsealed in memory), sends
+  each message and calls :meth:`Outbox.delivered`, which records the time and erases the
+  sealed body — or :meth:`Outbox.attempt_failed`, which sets the next try or gives up;
 - a body whose secret has expired is erased unsent (:meth:`Outbox.erase_expired`): there is
   nothing left worth delivering.
 
@@ -24,7 +25,7 @@ from datetime import UTC, datetime
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from node.db.models import MailOutbox
@@ -44,6 +45,7 @@ class Mail:
     body: str
     offer_id: str | None
     expires_at: datetime | None
+    attempts: int = 0  # failed tries so far
 
 
 def _associated(recipient: str, subject: str) -> bytes:
@@ -83,17 +85,65 @@ class Outbox:
         session.add(row)
         return row
 
-    def pending(self, limit: int = 100) -> list[Mail]:
-        """Messages not yet delivered whose secret is still good, oldest first."""
-        self.erase_expired()
+    def pending(self, limit: int = 100, now: datetime | None = None) -> list[Mail]:
+        """Messages not yet delivered whose secret is still good and whose next try is due,
+        oldest first."""
+        now = now or datetime.now(UTC)
+        self.erase_expired(now)
         with self._sessions() as session:
             rows = session.scalars(
                 select(MailOutbox)
-                .where(MailOutbox.sent_at.is_(None), MailOutbox.sealed_body.is_not(None))
+                .where(
+                    MailOutbox.sent_at.is_(None),
+                    MailOutbox.failed_at.is_(None),
+                    MailOutbox.sealed_body.is_not(None),
+                    or_(MailOutbox.next_attempt_at.is_(None), MailOutbox.next_attempt_at <= now),
+                )
                 .order_by(MailOutbox.id)
                 .limit(limit)
             )
             return [self._open(row) for row in rows]
+
+    def attempt_failed(self, mail_id: int, error: str, retry_at: datetime | None) -> int:
+        """Count a failed try; ``retry_at`` None: give up (the body is erased, the row says
+        why). Returns the attempts so far."""
+        with self._sessions() as session:
+            row = session.get_one(MailOutbox, mail_id)
+            row.attempts += 1
+            row.last_error = error[:500]
+            row.next_attempt_at = retry_at
+            if retry_at is None:
+                row.failed_at = datetime.now(UTC)
+                row.sealed_body = None
+            session.commit()
+            return row.attempts
+
+    def counts(self) -> dict[str, int]:
+        """How many messages are waiting, sent, failed, and expired unsent."""
+        state = case(
+            (MailOutbox.sent_at.is_not(None), "sent"),
+            (MailOutbox.failed_at.is_not(None), "failed"),
+            (MailOutbox.sealed_body.is_(None), "expired"),
+            else_="waiting",
+        )
+        counts = dict.fromkeys(("waiting", "sent", "failed", "expired"), 0)
+        with self._sessions() as session:
+            for name, n in session.execute(select(state, func.count()).group_by(state)):
+                counts[name] = n
+        return counts
+
+    def failures(self, limit: int = 20) -> list[MailOutbox]:
+        """The latest messages that failed at least once (given up or retrying), newest
+        first: what the operator must look at."""
+        with self._sessions() as session:
+            return list(
+                session.scalars(
+                    select(MailOutbox)
+                    .where(MailOutbox.last_error.is_not(None), MailOutbox.sent_at.is_(None))
+                    .order_by(MailOutbox.id.desc())
+                    .limit(limit)
+                )
+            )
 
     def delivered(self, mail_id: int) -> bool:
         """Record the delivery and erase the body; False if it was already delivered."""
@@ -101,7 +151,7 @@ class Outbox:
             done = session.execute(
                 update(MailOutbox)
                 .where(MailOutbox.id == mail_id, MailOutbox.sent_at.is_(None))
-                .values(sent_at=datetime.now(UTC), sealed_body=None)
+                .values(sent_at=datetime.now(UTC), sealed_body=None, next_attempt_at=None)
             )
             session.commit()
             return bool(done.rowcount == 1)  # type: ignore[attr-defined]
@@ -135,5 +185,11 @@ class Outbox:
                 f"({OUTBOX_KEY_NAME} in the key store)"
             ) from None
         return Mail(
-            row.id, row.recipient, row.subject, body.decode("utf-8"), row.offer_id, row.expires_at
+            row.id,
+            row.recipient,
+            row.subject,
+            body.decode("utf-8"),
+            row.offer_id,
+            row.expires_at,
+            row.attempts,
         )
