@@ -193,6 +193,11 @@ class Settings(BaseSettings):
         description="starttls: upgrade with STARTTLS (refused if the server does not offer "
         "it); tls: TLS from the first byte (SMTPS); none: plain text (a local relay only)",
     )
+    smtp_ca_file: Path | None = Field(
+        default=None,
+        description="PEM certificates of the CA(s) to trust for the SMTP server's TLS (an "
+        "internal CA); default: the system's. The server's name is always checked",
+    )
     smtp_user: str | None = Field(default=None, description="SMTP AUTH user (with a password)")
     smtp_password: SecretStr | None = Field(
         default=None, description="SMTP AUTH password (from the environment; never logged)"

@@ -8,8 +8,9 @@ servers and clients use to drop the copy. That is the most SMTP allows: it has n
 transactions a database could join.
 
 Failures: a temporary one (the server cannot be reached, a 4xx answer, TLS not offered) is
-tried again with back-off — 30 s, doubling, at most 1 h — up to ``mail_max_attempts``; a
-permanent one (a 5xx answer to the sender, a recipient or the message) gives up at once.
+tried again with back-off — 30 s, doubling, at most 1 h — up to ``mail_max_attempts``, and
+so is any failure of the conversation itself (a refused login, no STARTTLS: the operator's
+to fix); a 5xx answer to a recipient or to the message gives up on that message at once.
 Either way the row keeps the server's last answer (``credreg mail status``).
 """
 
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
+from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -54,6 +56,7 @@ class SmtpConfig:
     password: str | None
     timeout: float
     sender: str
+    ca_file: Path | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SmtpConfig | None:
@@ -70,6 +73,7 @@ class SmtpConfig:
             password=password,
             timeout=settings.smtp_timeout_seconds,
             sender=settings.mail_from or f"no-reply@{host}",
+            ca_file=settings.smtp_ca_file,
         )
 
 
@@ -86,7 +90,7 @@ class SmtpTransport:
     @contextmanager
     def connect(self) -> Iterator[Connection]:
         config = self.config
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=config.ca_file)
         smtp: smtplib.SMTP
         if config.security == "tls":
             smtp = smtplib.SMTP_SSL(
@@ -205,7 +209,7 @@ class MailDelivery:
                         smtplib.SMTPDataError,
                         ValueError,
                     ) as exc:
-                        gave_up = self._failed(mail, exc)
+                        gave_up = self._failed(mail, exc, permanent=_permanent(exc))
                         failed, retrying = failed + gave_up, retrying + (not gave_up)
                     else:
                         self._outbox.delivered(mail.id)
@@ -213,15 +217,16 @@ class MailDelivery:
                     done += 1
         except (OSError, smtplib.SMTPException) as exc:
             # The conversation broke (or never started): what it did not finish waits.
+            # Never permanent: a refused login or TLS setting is the operator's to fix.
             for mail in mails[done:]:
-                gave_up = self._failed(mail, exc)
+                gave_up = self._failed(mail, exc, permanent=False)
                 failed, retrying = failed + gave_up, retrying + (not gave_up)
         return RoundResult(sent, retrying, failed)
 
-    def _failed(self, mail: Mail, exc: Exception) -> bool:
+    def _failed(self, mail: Mail, exc: Exception, *, permanent: bool) -> bool:
         """Record a failed try; True when it gave up."""
         attempts = mail.attempts + 1
-        if _permanent(exc) or attempts >= self._max_attempts:
+        if permanent or attempts >= self._max_attempts:
             self._outbox.attempt_failed(mail.id, _describe(exc), None)
             return True
         delay = min(FIRST_RETRY * 2 ** (attempts - 1), LAST_RETRY)

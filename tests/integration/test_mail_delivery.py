@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 import subprocess
 import sys
 import time
@@ -17,12 +18,14 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import select
 
 from node.db.models import MailOutbox
 from node.mail.delivery import DeliveryLoop, MailDelivery, SmtpConfig, SmtpTransport
 from tests.anvil import free_port
 from tests.conftest import PASSPHRASE, RunningNode, make_settings, start_node
+from tests.e2e.tls import make_test_tls
 
 REFUSED = "nobody@uni-a.example"
 
@@ -51,13 +54,16 @@ class Inbox:
 
 
 class SmtpServer:
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, **options: Any) -> None:
         self.port = port
         self.inbox = Inbox()
+        self._options = options  # aiosmtpd's: tls_context, ssl_context, authenticator …
         self._controller: Controller | None = None
 
     def start(self) -> None:
-        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(
+            self.inbox, hostname="127.0.0.1", port=self.port, **self._options
+        )
         self._controller.start()
 
     def stop(self) -> None:
@@ -288,3 +294,102 @@ def test_the_background_loop_delivers_while_the_node_runs(
     finally:
         loop.stop()
     assert [m["To"] for m in smtp.inbox.messages] == ["learner@example.org"]
+
+
+def _registrar_login(
+    server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+) -> AuthResult:
+    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+        b"registrar",
+        b"s3cret",
+    )
+    return AuthResult(success=ok)
+
+
+def _tls_node(tmp_path: Path, port: int, ca: Path, **overrides: object) -> RunningNode:
+    settings = make_settings(
+        tmp_path / "data",
+        f"sqlite:///{tmp_path / 'node.db'}",
+        smtp_host="localhost",
+        smtp_port=port,
+        smtp_ca_file=ca,
+        smtp_user="registrar",
+        mail_from="registrar@uni-a.example",
+        **overrides,
+    )
+    from node.db.engine import make_engine, migrate
+
+    engine = make_engine(settings.effective_database_url)
+    migrate(engine)
+    engine.dispose()
+    return start_node(settings)
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_tls_and_login_as_configured(tmp_path: Path, security: str) -> None:
+    files = make_test_tls(tmp_path / "tls")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(files.cert, files.key)
+    tls = {"tls_context": context, "require_starttls": True} if security == "starttls" else {}
+    implicit = {"ssl_context": context} if security == "tls" else {}
+    server = SmtpServer(
+        free_port(),
+        authenticator=_registrar_login,
+        # aiosmtpd offers AUTH only after its own STARTTLS; under SMTPS it is TLS already.
+        auth_require_tls=security == "starttls",
+        **tls,
+        **implicit,
+    )
+    server.start()
+    try:
+        node = _tls_node(
+            tmp_path, server.port, files.ca, smtp_security=security, smtp_password="s3cret"
+        )
+        with node.client:
+            mail_id = _sign_in_link_for(node, "learner@example.org")
+            result = _delivery(node).run_once()
+            assert result.sent == 1, _row(node, mail_id).last_error
+        node.runtime.close()
+    finally:
+        server.stop()
+    assert [m["To"] for m in server.inbox.messages] == ["learner@example.org"]
+
+
+def test_a_refused_login_or_missing_starttls_waits_for_the_operator(tmp_path: Path) -> None:
+    files = make_test_tls(tmp_path / "tls")
+    server = SmtpServer(free_port())  # offers no STARTTLS
+    server.start()
+    try:
+        node = _tls_node(
+            tmp_path, server.port, files.ca, smtp_security="starttls", smtp_password="wrong"
+        )
+        with node.client:
+            mail_id = _sign_in_link_for(node, "learner@example.org")
+            result = _delivery(node).run_once()
+            row = _row(node, mail_id)
+        node.runtime.close()
+    finally:
+        server.stop()
+    assert (result.sent, result.retrying, result.failed) == (0, 1, 0)
+    assert row.failed_at is None and row.last_error and "STARTTLS" in row.last_error
+    assert server.inbox.messages == []
+
+
+def test_an_untrusted_server_certificate_is_refused(tmp_path: Path) -> None:
+    files = make_test_tls(tmp_path / "tls")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(files.cert, files.key)
+    server = SmtpServer(free_port(), tls_context=context, require_starttls=True)
+    server.start()
+    other_ca = make_test_tls(tmp_path / "other").ca  # not the CA that signed the server's
+    try:
+        node = _tls_node(tmp_path, server.port, other_ca, smtp_security="starttls")
+        with node.client:
+            mail_id = _sign_in_link_for(node, "learner@example.org")
+            assert _delivery(node).run_once().retrying == 1
+            row = _row(node, mail_id)
+        node.runtime.close()
+    finally:
+        server.stop()
+    assert row.last_error and "CERTIFICATE_VERIFY_FAILED" in row.last_error
+    assert server.inbox.messages == []
