@@ -7,7 +7,6 @@ import json
 import re
 import ssl
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -25,6 +24,7 @@ from node.db.models import MailOutbox
 from node.mail.delivery import DeliveryLoop, MailDelivery, SmtpConfig, SmtpTransport
 from tests.anvil import free_port
 from tests.conftest import PASSPHRASE, RunningNode, make_settings, start_node
+from tests.e2e.test_serve import run_credreg
 from tests.e2e.tls import make_test_tls
 
 REFUSED = "nobody@uni-a.example"
@@ -253,13 +253,7 @@ def test_cli_mail_status_and_send(tmp_path: Path, smtp: SmtpServer) -> None:
     }
 
     def credreg(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "node", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_credreg(env, *args)
 
     init = credreg("init", "--name", "Uni A", "--country", "FI", "--origin", "https://a.example")
     assert init.returncode == 0, init.stderr
