@@ -32,6 +32,7 @@ from node.identity import (
     InstitutionIdentity,
 )
 from node.issuance.records import CredentialRecords
+from node.issuance.registry import Registry
 from node.issuance.service import IssuanceService
 from node.issuance.signing import CredentialSigner, IssuerKeys, SigningPool, issuer_keys
 from node.keys.keystore import FileKeyStore, KeyStore, KeyStoreError
@@ -214,6 +215,10 @@ class NodeRuntime:
         if self._records is None:
             self._records = CredentialRecords(self.sessions, StatusAllocator(self.sessions))
         return self._records
+
+    def registry(self) -> Registry:
+        """Lists and searches the institution's records (admin API, console)."""
+        return Registry(self.sessions)
 
     def issuance(self) -> IssuanceService:
         if self._issuance is None:

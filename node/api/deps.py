@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from node.db.models import ApiToken, Role
 from node.errors import Unauthorized
+from node.issuance.registry import Registry
 from node.issuance.service import IssuanceService
 from node.learners.service import Learners
 from node.lookup.lanes import VerificationLanes
@@ -63,6 +64,10 @@ async def _issuance(runtime: Runtime) -> IssuanceService:
     return runtime.issuance()
 
 
+async def _registry(runtime: Runtime) -> Registry:
+    return runtime.registry()
+
+
 async def _status(runtime: Runtime) -> StatusService:
     return runtime.status()
 
@@ -79,6 +84,7 @@ CredentialEndpoint = Annotated[WalletCredentials, Depends(_wallet_credentials)]
 WalletMetadata = Annotated[IssuerMetadata, Depends(_wallet_metadata)]
 Presentations = Annotated[PresentationService, Depends(_presentations)]
 Issuance = Annotated[IssuanceService, Depends(_issuance)]
+RecordRegistry = Annotated[Registry, Depends(_registry)]
 StatusLists = Annotated[StatusService, Depends(_status)]
 CredentialVerifier = Annotated[Verifier, Depends(_verifier)]
 VcApi = Annotated[VcApiService, Depends(_vcapi)]

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response, status
+from fastapi import APIRouter, Body, Depends, Query, Response, status
+from fastapi.responses import StreamingResponse
 
-from node.api.deps import AdminToken, Issuance, IssuerToken, Runtime
+from node.api.deps import AdminToken, Issuance, IssuerToken, RecordRegistry, Runtime
 from node.api.errors import ERROR_RESPONSES, ErrorOut
-from node.api.schemas import BatchIn, BatchItemOut, BatchOut, IssueIn, IssueRecordIn, RecordOut
+from node.api.schemas import (
+    BatchIn,
+    BatchItemOut,
+    BatchOut,
+    IssueIn,
+    IssueRecordIn,
+    RecordOut,
+    RegistryPageOut,
+)
 from node.credentials import csv_import
 from node.credentials.profile import requirement_profile
-from node.db.models import CredentialFormat
+from node.db.models import CredentialFormat, RecordState
+from node.issuance.registry import DEFAULT_LIMIT, MAX_LIMIT, MAX_QUERY, RegistryQuery
 from node.issuance.service import IssueRequest
 
 router = APIRouter(prefix="/admin", tags=["issuing"], responses=ERROR_RESPONSES)
@@ -45,6 +56,54 @@ def issue_one(
     if replayed:
         response.status_code = status.HTTP_200_OK
     return RecordOut.of(record, copies)
+
+
+def _registry_query(
+    q: Annotated[
+        str,
+        Query(
+            max_length=MAX_QUERY,
+            description="Words, each the start of a word of the learner's names or "
+            "identifier, the title (any language) or the record id",
+        ),
+    ] = "",
+    state: RecordState | None = None,
+    issued_from: Annotated[date | None, Query(description="Issued on or after (UTC)")] = None,
+    issued_to: Annotated[date | None, Query(description="Issued on or before (UTC)")] = None,
+    created_by: Annotated[int | None, Query(description="The API token's id")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=200, description="`next` of a page")] = None,
+) -> RegistryQuery:
+    return RegistryQuery(q, state, issued_from, issued_to, created_by, limit, cursor)
+
+
+Search = Annotated[RegistryQuery, Depends(_registry_query)]
+
+
+@router.get(
+    "/credentials",
+    summary="List and search the registry, newest first",
+    description="Keyset pages: pass `next` as `cursor` for the following page.",
+)
+def list_records(query: Search, _token: IssuerToken, registry: RecordRegistry) -> RegistryPageOut:
+    return RegistryPageOut.of(registry.page(query))
+
+
+@router.get(
+    "/credentials.csv",
+    summary="The registry (or a search's matches) as CSV",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+def export_records(
+    query: Search, _token: IssuerToken, registry: RecordRegistry
+) -> StreamingResponse:
+    lines = registry.csv_lines(query.checked())
+    return StreamingResponse(
+        lines,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="registry.csv"'},
+    )
 
 
 @router.get("/credentials/{record_id}", summary="A credential record", responses=_NOT_FOUND)

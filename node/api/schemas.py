@@ -13,6 +13,7 @@ from node.credentials.model import Did
 from node.credentials.schema import SCHEMA_ID
 from node.db.models import CredentialFormat, CredentialRecord, SignedCopy
 from node.errors import Problem
+from node.issuance.registry import RegistryItem, RegistryPage
 from node.issuance.service import IssueOutcome
 from node.issuance.signing import SignedCopyData
 
@@ -94,6 +95,33 @@ class RecordOut(_Wire):
             issued_at=record.issued_at,
             credentials=[CopyOut.of(str(c.format), c.content, c.leaf_digest) for c in copies],
         )
+
+
+class RegistryItemOut(_Wire):
+    id: str
+    state: str
+    learner_name: str = Field(description="Given and family name")
+    learner_identifier: str = Field(description="e.g. the student number")
+    title: dict[str, str] = Field(description="Language tag → title")
+    ects: float | None
+    created_at: datetime
+    issued_at: datetime | None
+    created_by: int | None = Field(description="The API token that stored the record")
+
+    @classmethod
+    def of(cls, item: RegistryItem) -> RegistryItemOut:
+        return cls(**item.__dict__)
+
+
+class RegistryPageOut(BaseModel):
+    """``{"items": [...], "next": ...}``: ``next`` is the cursor of the next page (null: none)."""
+
+    items: list[RegistryItemOut]
+    next: str | None
+
+    @classmethod
+    def of(cls, page: RegistryPage) -> RegistryPageOut:
+        return cls(items=[RegistryItemOut.of(i) for i in page.items], next=page.next)
 
 
 class ProblemOut(_Wire):

@@ -27,6 +27,8 @@ from node.domain import CredentialFormat as CredentialFormat
 from node.domain import RecordState as RecordState
 from node.domain import Role as Role
 
+INSTITUTION_OWNER = "institution"
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -109,6 +111,9 @@ class CredentialRecord(Base):
         UniqueConstraint("revocation_list_id", "revocation_index", name="uq_record_revocation"),
         UniqueConstraint("suspension_list_id", "suspension_index", name="uq_record_suspension"),
         Index("uq_record_message", "message_list_id", "message_index", unique=True),
+        # The registry's pages (node/issuance/registry.py): newest first, per state.
+        Index("ix_record_owner_created", "owner", "created_at", "id"),
+        Index("ix_record_owner_state_created", "owner", "state", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -119,6 +124,10 @@ class CredentialRecord(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     issued_at: Mapped[datetime | None] = mapped_column(default=None)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))
+    # The institution's micro-credentials, or the VC API issuer's status records ("vcapi").
+    owner: Mapped[str] = mapped_column(
+        String(20), default=INSTITUTION_OWNER, server_default=INSTITUTION_OWNER
+    )
     # One revocation and one suspension bit, shared by every signed copy
     # (docs/architecture.md, "Status").
     revocation_list_id: Mapped[int | None] = mapped_column(
@@ -137,6 +146,22 @@ class CredentialRecord(Base):
     message_index: Mapped[int | None] = mapped_column(default=None)
 
     copies: Mapped[list[SignedCopy]] = relationship(back_populates="record")
+
+
+# Code points order the search terms on every database (SQLite BINARY, PostgreSQL "C"), so
+# a prefix is one index range (node/issuance/registry.py).
+_TERM = String(100).with_variant(String(100, collation="C"), "postgresql")
+
+
+class RecordSearchTerm(Base):
+    """A word a record is found by in the registry search (registry.record_terms)."""
+
+    __tablename__ = "record_search_term"
+
+    term: Mapped[str] = mapped_column(_TERM, primary_key=True)
+    record_id: Mapped[str] = mapped_column(
+        ForeignKey("credential_record.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class SignedCopy(Base):

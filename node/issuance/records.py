@@ -23,7 +23,14 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from node.db.models import CredentialRecord, RecordState, SignedCopy
+from node.credentials.search import term_rows
+from node.db.models import (
+    INSTITUTION_OWNER,
+    CredentialRecord,
+    RecordSearchTerm,
+    RecordState,
+    SignedCopy,
+)
 from node.errors import Conflict, NotFound
 from node.issuance.signing import SignedCopyData
 from node.status.allocation import StatusAllocator, StatusAssignment
@@ -147,10 +154,21 @@ class CredentialRecords:
                 claims=claims,
                 subject_id=subject_id,
                 created_by=token_id,
+                owner=self._allocator.owner,
             )
             session.add(record)
+            session.flush()
+            self._add_terms(session, [(record.id, claims)])
             session.commit()
             return record
+
+    def _add_terms(self, session: Session, records: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        """The registry's search words of the institution's records (none for the VC API's)."""
+        if self._allocator.owner != INSTITUTION_OWNER:
+            return
+        rows = [row for record_id, claims in records for row in term_rows(record_id, claims)]
+        if rows:
+            session.execute(insert(RecordSearchTerm), rows)
 
     def approve(self, record_id: str) -> CredentialRecord:
         with self._sessions() as session:
@@ -191,6 +209,7 @@ class CredentialRecords:
                 subject_id=None,
                 issued_at=issued_at,
                 created_by=token_id,
+                owner=self._allocator.owner,
                 **status_columns(status),
             )
         )
@@ -226,9 +245,8 @@ class CredentialRecords:
             CredentialRecords.add_copies(session, record_id, [copy])
             session.flush()
 
-    @staticmethod
     def insert_issued(
-        session: Session, records: Sequence[IssuedRecord], token_id: int | None
+        self, session: Session, records: Sequence[IssuedRecord], token_id: int | None
     ) -> None:
         """A chunk of a batch: its records, issued, and every copy, in the caller's
         transaction (never half a record)."""
@@ -246,11 +264,13 @@ class CredentialRecords:
                     "issued_at": r.issued_at,
                     "created_at": r.issued_at,
                     "created_by": token_id,
+                    "owner": self._allocator.owner,
                     **status_columns(r.status),
                 }
                 for r in records
             ],
         )
+        self._add_terms(session, [(r.record_id, r.claims) for r in records])
         session.execute(
             insert(SignedCopy).execution_options(render_nulls=True),
             [

@@ -45,6 +45,11 @@ class StatusAllocator:
         self._owner = owner
         self._message_lists = message_lists
 
+    @property
+    def owner(self) -> str:
+        """Whose lists these are: the institution's, or the VC API issuer's."""
+        return self._owner
+
     def allocate(self, count: int) -> list[StatusAssignment]:
         if count == 0:
             return []

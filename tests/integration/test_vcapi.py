@@ -179,7 +179,7 @@ STATUS = "/credentials/status"
 ENTRY = "BitstringStatusListEntry"
 
 
-def _with_status(
+def issue_with_status(
     node: RunningNode, path: str = RDFC, purpose: Any = None, **extra: Any
 ) -> dict[str, Any]:
     option: dict[str, Any] = {"type": ENTRY}
@@ -216,7 +216,7 @@ def _set_status(node: RunningNode, credential_id: str, purpose: str, status: Any
 @pytest.mark.parametrize("path", [RDFC, JCS])
 def test_credential_status_option_adds_the_requested_entry(node: RunningNode, path: str) -> None:
     issuers = _issuers(node)
-    credential = _with_status(node, path, "revocation")
+    credential = issue_with_status(node, path, "revocation")
     (entry,) = credential["credentialStatus"]
     assert entry["type"] == ENTRY
     assert entry["statusPurpose"] == "revocation"
@@ -242,15 +242,15 @@ def test_credential_status_option_adds_the_requested_entry(node: RunningNode, pa
 
 
 def test_both_purposes_when_none_is_named(node: RunningNode) -> None:
-    credential = _with_status(node)
+    credential = issue_with_status(node)
     purposes = sorted(e["statusPurpose"] for e in credential["credentialStatus"])
     assert purposes == ["revocation", "suspension"]
-    both = _with_status(node, purpose=["suspension", "revocation"])
+    both = issue_with_status(node, purpose=["suspension", "revocation"])
     assert len(both["credentialStatus"]) == 2
 
 
 def test_vcapi_lists_are_not_the_institutions(node: RunningNode) -> None:
-    entry = _with_status(node, purpose="revocation")["credentialStatus"][0]
+    entry = issue_with_status(node, purpose="revocation")["credentialStatus"][0]
     list_id = entry["statusListCredential"].rsplit("/", 1)[1]
     assert node.client.get(f"/status/{list_id}").status_code == 404
     response = node.client.get(_list_path(entry))
@@ -261,7 +261,7 @@ def test_vcapi_lists_are_not_the_institutions(node: RunningNode) -> None:
 
 
 def test_vcapi_status_records_are_not_institution_records(node: RunningNode) -> None:
-    credential = _with_status(node, purpose="revocation")
+    credential = issue_with_status(node, purpose="revocation")
     record_id = record_id_for(credential["id"])
     for method, path in (
         ("GET", f"/admin/credentials/{record_id}"),
@@ -276,7 +276,7 @@ def test_vcapi_status_records_are_not_institution_records(node: RunningNode) -> 
 
 
 def test_revoked_credential_fails_verification(node: RunningNode) -> None:
-    credential = _with_status(node, purpose="revocation")
+    credential = issue_with_status(node, purpose="revocation")
     entry = credential["credentialStatus"][0]
     assert _verify(node, credential).status_code == 200
 
@@ -298,7 +298,7 @@ def test_revoked_credential_fails_verification(node: RunningNode) -> None:
 
 
 def test_suspend_and_reinstate_round_trip(node: RunningNode) -> None:
-    credential = _with_status(node, JCS, "suspension")
+    credential = issue_with_status(node, JCS, "suspension")
     assert _set_status(node, credential["id"], "suspension").json()["state"] == "suspended"
     failed = _verify(node, credential)
     assert failed.status_code == 400
@@ -311,7 +311,7 @@ def test_suspend_and_reinstate_round_trip(node: RunningNode) -> None:
 
 
 def test_a_revoked_credential_in_a_presentation_fails(node: RunningNode) -> None:
-    credential = _with_status(node, purpose="revocation")
+    credential = issue_with_status(node, purpose="revocation")
     _set_status(node, credential["id"], "revocation")
     key = Ed25519PrivateKey.generate()
     holder, vm = did_key_for(key.public_key())
@@ -349,7 +349,7 @@ def test_status_found_by_the_credential_itself(node: RunningNode) -> None:
 
 
 def test_same_credential_id_keeps_its_status_entries(node: RunningNode) -> None:
-    first = _with_status(node, purpose="revocation")
+    first = issue_with_status(node, purpose="revocation")
     issuer = _issuers(node)[RDFC]
     again = _issue(
         node,
@@ -361,7 +361,7 @@ def test_same_credential_id_keeps_its_status_entries(node: RunningNode) -> None:
 
 
 def test_status_update_needs_a_vcapi_token_and_a_known_credential(node: RunningNode) -> None:
-    credential = _with_status(node, purpose="revocation")
+    credential = issue_with_status(node, purpose="revocation")
     body = {
         "credentialId": credential["id"],
         "credentialStatus": {"type": ENTRY, "statusPurpose": "revocation"},

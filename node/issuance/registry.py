@@ -1,0 +1,255 @@
+"""The registry: list and search the institution's credential records (admin API, console).
+
+Search words. Each record's words — the learner's names and identifier, the title in each
+of its languages, the record id — are stored case-folded and without accents in
+``record_search_term`` (node/credentials/search.py, written with the record). Every word of a
+query must begin one of a record's words: ``anna mül`` finds "Anna-Maria Müller". A prefix
+match is a range over the term index (``term >= w AND term < w + U+10FFFF``), which SQLite
+and PostgreSQL answer from the index alike; the column compares by code point on both
+(BINARY, collation "C").
+
+Pages are keyset pages, newest first: ``(created_at, id)`` descending, the cursor an opaque
+token for the last row shown, so a page costs the same at any depth and a record stored
+meanwhile never shifts one into the next page twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from node.credentials.search import words
+from node.db.models import INSTITUTION_OWNER, CredentialRecord, RecordSearchTerm, RecordState
+from node.errors import InvalidInput, Problem
+
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+MAX_QUERY = 200
+MAX_WORDS = 8
+_LAST = "\U0010ffff"  # after every character: the end of a prefix range
+
+
+@dataclass(frozen=True)
+class RegistryQuery:
+    """What to list: every filter is optional; ``cursor`` continues a previous page."""
+
+    q: str = ""
+    state: RecordState | None = None
+    issued_from: date | None = None
+    issued_to: date | None = None  # inclusive
+    created_by: int | None = None
+    limit: int = DEFAULT_LIMIT
+    cursor: str | None = None
+
+    def checked(self) -> RegistryQuery:
+        problems = []
+        if len(self.q) > MAX_QUERY:
+            problems.append(Problem("q", f"at most {MAX_QUERY} characters"))
+        elif len(words(self.q)) > MAX_WORDS:
+            problems.append(Problem("q", f"at most {MAX_WORDS} words"))
+        if not 1 <= self.limit <= MAX_LIMIT:
+            problems.append(Problem("limit", f"1 to {MAX_LIMIT}"))
+        if self.issued_from and self.issued_to and self.issued_from > self.issued_to:
+            problems.append(Problem("issued_to", "before issued_from"))
+        if self.cursor is not None and _decode(self.cursor) is None:
+            problems.append(Problem("cursor", "not a cursor this node gave out"))
+        if problems:
+            raise InvalidInput("registry query refused", problems)
+        return self
+
+
+@dataclass(frozen=True)
+class RegistryItem:
+    """One row of the registry list: what a registrar needs to recognise a record."""
+
+    id: str
+    state: str
+    learner_name: str
+    learner_identifier: str
+    title: dict[str, str]
+    ects: float | None
+    created_at: datetime
+    issued_at: datetime | None
+    created_by: int | None
+
+    @classmethod
+    def of(cls, record: CredentialRecord) -> RegistryItem:
+        claims = record.claims
+        learner = claims.get("learner") or {}
+        workload = claims.get("workload") or {}
+        ects = workload.get("ects")
+        return cls(
+            id=record.id,
+            state=record.state,
+            learner_name=" ".join(
+                str(learner[k]) for k in ("givenName", "familyName") if learner.get(k)
+            ),
+            learner_identifier=str(learner.get("identifier", "")),
+            title=dict(claims.get("title") or {}),
+            ects=float(ects) if isinstance(ects, int | float) else None,
+            created_at=record.created_at,
+            issued_at=record.issued_at,
+            created_by=record.created_by,
+        )
+
+
+@dataclass(frozen=True)
+class RegistryPage:
+    items: list[RegistryItem]
+    next: str | None  # the cursor of the next page; None: this was the last
+
+
+def _encode(created_at: datetime, record_id: str) -> str:
+    raw = f"{created_at.astimezone(UTC).isoformat()}|{record_id}".encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _decode(cursor: str) -> tuple[datetime, str] | None:
+    if len(cursor) > 200:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8")
+        stamp, record_id = raw.split("|", 1)
+        at = datetime.fromisoformat(stamp)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    if at.tzinfo is None or not 1 <= len(record_id) <= 36:
+        return None
+    return at, record_id
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(), UTC)
+
+
+class Registry:
+    """Reads the registry; never writes (records are written by CredentialRecords)."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def page(self, query: RegistryQuery) -> RegistryPage:
+        query = query.checked()
+        statement = self._select(query).limit(query.limit + 1)
+        with self._sessions() as session:
+            rows = list(session.scalars(statement))
+            items = [RegistryItem.of(r) for r in rows[: query.limit]]
+        more = len(rows) > query.limit
+        last = items[-1] if items and more else None
+        return RegistryPage(items, _encode(last.created_at, last.id) if last else None)
+
+    def every(self, query: RegistryQuery, chunk: int = MAX_LIMIT) -> Iterator[RegistryItem]:
+        """Every matching record (a CSV export), read page by page."""
+        query = RegistryQuery(
+            query.q, query.state, query.issued_from, query.issued_to, query.created_by, chunk
+        )
+        while True:
+            page = self.page(query)
+            yield from page.items
+            if page.next is None:
+                return
+            query = RegistryQuery(**{**query.__dict__, "cursor": page.next})
+
+    def csv_lines(self, query: RegistryQuery) -> Iterator[str]:
+        """The matching records as CSV (UTF-8, a header first), written as they are read."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+
+        def line(values: Iterable[object]) -> str:
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow([_cell(v) for v in values])
+            return buffer.getvalue()
+
+        yield line(CSV_COLUMNS)
+        for item in self.every(query):
+            yield line(
+                (
+                    item.id,
+                    item.state,
+                    item.learner_name,
+                    item.learner_identifier,
+                    _title(item.title),
+                    "" if item.ects is None else f"{item.ects:g}",
+                    item.created_at.isoformat(timespec="seconds"),
+                    item.issued_at.isoformat(timespec="seconds") if item.issued_at else "",
+                    "" if item.created_by is None else item.created_by,
+                )
+            )
+
+    @staticmethod
+    def _select(query: RegistryQuery) -> Select[CredentialRecord]:
+        record = CredentialRecord
+        statement = select(record).where(record.owner == INSTITUTION_OWNER)
+        if query.state is not None:
+            statement = statement.where(record.state == query.state.value)
+        if query.issued_from is not None:
+            statement = statement.where(record.issued_at >= _start_of(query.issued_from))
+        if query.issued_to is not None:
+            statement = statement.where(
+                record.issued_at < _start_of(query.issued_to + timedelta(days=1))
+            )
+        if query.created_by is not None:
+            statement = statement.where(record.created_by == query.created_by)
+        for word in _distinct(words(query.q)):
+            statement = statement.where(
+                record.id.in_(
+                    select(RecordSearchTerm.record_id).where(
+                        RecordSearchTerm.term >= word, RecordSearchTerm.term < word + _LAST
+                    )
+                )
+            )
+        if query.cursor is not None:
+            decoded = _decode(query.cursor)
+            assert decoded is not None  # checked()
+            at, record_id = decoded
+            statement = statement.where(
+                or_(record.created_at < at, and_(record.created_at == at, record.id < record_id))
+            )
+        return statement.order_by(record.created_at.desc(), record.id.desc())
+
+
+CSV_COLUMNS = (
+    "id",
+    "state",
+    "learner_name",
+    "learner_identifier",
+    "title",
+    "ects",
+    "created_at",
+    "issued_at",
+    "created_by",
+)
+
+
+def _title(title: dict[str, str]) -> str:
+    return title.get("en") or next(iter(title.values()), "")
+
+
+def _cell(value: object) -> str:
+    """A spreadsheet opens a cell that starts with = + - @ (or a tab, CR) as a formula:
+    such text is written with a leading apostrophe (OWASP, CSV injection)."""
+    text = str(value)
+    if text and text[0] in "=+-@\t\r" and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _distinct(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
