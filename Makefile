@@ -20,6 +20,8 @@ NODE_DEPS := tests/interop/node_modules/.package-lock.json \
              tests/contract/node_modules/.package-lock.json \
              tests/wallet/node_modules/.package-lock.json \
              tests/credo/node_modules/.package-lock.json \
+             tests/browser/node_modules/.package-lock.json \
+             tests/oidc/node_modules/.package-lock.json \
              contracts/node_modules/.package-lock.json
 
 # The independent verifier, the anvil dev chain and the solc compiler, pinned by lockfiles.

@@ -14,6 +14,7 @@ from node.api import (
     routes_admin,
     routes_anchor,
     routes_authorize,
+    routes_console,
     routes_docs,
     routes_institution,
     routes_learner_pages,
@@ -99,6 +100,7 @@ def create_app(
     app.include_router(routes_web.router)
     app.include_router(routes_docs.router)
     app.include_router(routes_learner_pages.router)
+    app.include_router(routes_console.router)
     app.include_router(routes_authorize.router)
     app.include_router(routes_learners.router)
     app.include_router(routes_tokens.router)

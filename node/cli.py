@@ -21,6 +21,7 @@ from node import __version__
 from node.cli_mail import mail_app
 from node.cli_network import network_app
 from node.cli_options import DataDir, open_node_runtime, passphrase, settings_for
+from node.cli_staff import staff_app
 from node.cli_tokens import token_app
 from node.credentials.profile import requirement_profile
 from node.credentials.vocab import LearnerIdType, LegalStatus
@@ -42,6 +43,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(token_app, name="token")
+app.add_typer(staff_app, name="staff")
 app.add_typer(mail_app, name="mail")
 chain_app = typer.Typer(help="The network's chain and contracts.", no_args_is_help=True)
 app.add_typer(chain_app, name="chain")
@@ -569,6 +571,9 @@ def demo(
         f"credreg demo node (demo only: the key store passphrase is {DEMO_PASSPHRASE!r})",
         *(f"  {name:<16} {url}" for name, url in shown.urls(settings.origin)),
         f"issuer token (demo): {shown.token}",
+        f"staff accounts (demo), one per role, password {shown.staff_password!r}; the first "
+        "sign-in sets up an authenticator app (TOTP):",
+        *(f"  {username:<18} {role}" for username, role in shown.staff),
         f"credential records ({len(shown.record_ids)}): {' '.join(shown.record_ids)}",
     ]
     if shown.sample is not None:

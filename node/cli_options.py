@@ -10,20 +10,25 @@ from __future__ import annotations
 
 import getpass
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from sqlalchemy.orm import Session, sessionmaker
 
 from node.credentials.profile import ProfileInvalid, requirement_profile
+from node.db.engine import make_engine, migrate, session_factory
+from node.errors import NodeError
 from node.settings import Settings
 
 if TYPE_CHECKING:
     from node.runtime import NodeRuntime
 
-__all__ = ["DataDir", "open_node_runtime", "passphrase", "settings_for"]
+__all__ = ["DataDir", "database", "open_node_runtime", "passphrase", "settings_for"]
 
 DataDir = Annotated[
     Path | None,
@@ -41,6 +46,24 @@ def settings_for(data_dir: Path | None) -> Settings:
         Console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(code=2) from None
     return settings
+
+
+@contextmanager
+def database(data_dir: Path | None) -> Iterator[sessionmaker[Session]]:
+    """The node's database, migrated, for commands that need no keys (tokens, staff
+    accounts); a refused input (NodeError) stops the command with one line, code 2."""
+    settings = settings_for(data_dir)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        migrate(engine)
+        yield session_factory(engine)
+    except NodeError as exc:
+        reasons = "; ".join(f"{p.element}: {p.reason}" for p in exc.problems)
+        message = f"{exc.message}{f' ({reasons})' if reasons else ''}"
+        Console(stderr=True).print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
+        raise typer.Exit(code=2) from None
+    finally:
+        engine.dispose()
 
 
 def passphrase(settings: Settings, *, confirm: bool = False) -> str:

@@ -16,10 +16,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from node.cli_options import DataDir, settings_for
-from node.db.engine import make_engine, migrate, session_factory
+from node.cli_options import DataDir, database
 from node.db.models import Role
-from node.errors import NodeError
 from node.tokens import ApiTokens, TokenInfo, parse_lifetime
 
 token_app = typer.Typer(
@@ -32,17 +30,8 @@ console = Console(stderr=True)
 
 @contextmanager
 def _tokens(data_dir: Path | None) -> Iterator[ApiTokens]:
-    settings = settings_for(data_dir)
-    engine = make_engine(settings.effective_database_url)
-    try:
-        migrate(engine)
-        yield ApiTokens(session_factory(engine))
-    except NodeError as exc:
-        reasons = "; ".join(f"{p.element}: {p.reason}" for p in exc.problems)
-        console.print(f"[red]error:[/red] {exc.message}{f' ({reasons})' if reasons else ''}")
-        raise typer.Exit(code=2) from None
-    finally:
-        engine.dispose()
+    with database(data_dir) as sessions:
+        yield ApiTokens(sessions)
 
 
 def _when(value: datetime | None, never: str) -> str:

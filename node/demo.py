@@ -12,17 +12,19 @@ from sqlalchemy import select
 
 from node.credentials.examples import example_claims
 from node.credentials.vocab import LegalStatus
-from node.db.models import CredentialFormat, CredentialRecord, Role, SignedCopy
+from node.db.models import CredentialFormat, CredentialRecord, Role, SignedCopy, StaffRole
 from node.issuance.service import IssueRequest
 from node.runtime import NodeRuntime
 from node.setup import create_institution
 from node.tokens import create_token
 
 SAMPLE_FILE = "sample-credential.json"
+STAFF_PASSWORD = "demo-staff-password"  # demo only, printed
 PAGES = (
     ("landing page", "/"),
     ("verify page", "/verify"),
     ("learner portal", "/learner"),
+    ("staff console", "/console"),
     ("API docs", "/docs"),
     ("DID document", "/.well-known/did.json"),
     ("issuer metadata", "/.well-known/openid-credential-issuer"),
@@ -35,6 +37,8 @@ class Demo:
     record_ids: list[str]
     sample: Path | None  # a signed credential (eddsa-rdfc-2022), None without any
     token: str
+    staff: list[tuple[str, str]]  # (user name, role): one account per role
+    staff_password: str
 
     def urls(self, origin: str) -> list[tuple[str, str]]:
         return [(name, f"{origin}{path}") for name, path in PAGES]
@@ -83,4 +87,18 @@ def prepare(runtime: NodeRuntime, credentials: int) -> Demo:
         sample.write_text(
             json.dumps(json.loads(first), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
-    return Demo(created, record_ids, sample, token)
+    return Demo(created, record_ids, sample, token, demo_staff(runtime), STAFF_PASSWORD)
+
+
+def demo_staff(runtime: NodeRuntime) -> list[tuple[str, str]]:
+    """One staff account per role (``demo-<role>``), made once."""
+    accounts = runtime.staff().accounts
+    existing = {info.username for info in accounts.all()}
+    made = []
+    for role in StaffRole:
+        username = f"demo-{role.value.replace('_', '-')}"
+        if username not in existing:
+            name = f"Demo {role.value.replace('_', ' ').title()}"
+            accounts.create(username, name, [role], password=STAFF_PASSWORD)
+        made.append((username, role.value))
+    return made

@@ -8,13 +8,24 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["BatchState", "CredentialFormat", "RecordState", "Role"]
+__all__ = ["BatchState", "CredentialFormat", "RecordState", "Role", "StaffRole"]
 
 
 class Role(enum.StrEnum):
     ISSUER = "issuer"
     ADMIN = "admin"
     VC_API = "vcapi"
+
+
+class StaffRole(enum.StrEnum):
+    """The people who run a node (DOMAIN.md, DP 4.2); one account may hold several roles."""
+
+    TEACHER = "teacher"  # prepares records of their course
+    COMMITTEE = "committee"  # programme committee: learning outcomes, level
+    STUDY_DEPARTMENT = "study_department"  # the learner's data
+    MANAGEMENT = "management"  # seals (signs) the credential
+    REGISTRAR = "registrar"  # runs the registry: offers, revocation, CSV imports
+    ADMINISTRATOR = "administrator"  # accounts, tokens, the node's settings
 
 
 class RecordState(enum.StrEnum):

@@ -57,6 +57,8 @@ from node.network.rotation import KeyRotation
 from node.presentations.service import PresentationService
 from node.settings import Settings
 from node.setup import update_institution
+from node.staff.accounts import TOTP_KEY_NAME
+from node.staff.service import StaffServices
 from node.status.allocation import StatusAllocator
 from node.status.service import StatusService
 from node.storage import prepare_data_dir
@@ -107,6 +109,7 @@ class NodeRuntime:
     _authorizations: AuthorizationService | None = field(default=None, init=False)
     _presentations: PresentationService | None = field(default=None, init=False)
     _outbox: Outbox | None = field(default=None, init=False)
+    _staff: StaffServices | None = field(default=None, init=False)
     _records: CredentialRecords | None = field(default=None, init=False)
     _learners: Learners | None = field(default=None, init=False)
     _tokens: ApiTokens | None = field(default=None, init=False)
@@ -402,6 +405,22 @@ class NodeRuntime:
                         counters=self.rate_counters(),
                     )
                     self._learners = service
+        return service
+
+    def staff(self) -> StaffServices:
+        """Staff accounts and the console's sign-in (its limits in :meth:`rate_counters`)."""
+        service = self._staff
+        if service is None:
+            with self._signers_lock:
+                service = self._staff
+                if service is None:
+                    service = StaffServices.build(
+                        self.sessions,
+                        self.settings,
+                        lambda: self.keystore.secret_key(TOTP_KEY_NAME),
+                        counters=self.rate_counters(),
+                    )
+                    self._staff = service
         return service
 
     def api_tokens(self) -> ApiTokens:

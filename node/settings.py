@@ -159,6 +159,38 @@ class Settings(BaseSettings):
         description="Sign-in link mails per account per link lifetime (15 min); more requests "
         "get the same answer and no mail (the links sent still work)",
     )
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="The institution's OpenID Provider for staff single sign-on (its issuer "
+        "URL; discovery at /.well-known/openid-configuration); unset: local accounts only",
+    )
+    oidc_client_id: str | None = Field(default=None, description="The node's client id there")
+    oidc_client_secret: SecretStr | None = Field(
+        default=None,
+        description="The node's client secret (client_secret_basic; from the environment)",
+    )
+    oidc_display_name: str = Field(
+        default="the institution's sign-in",
+        max_length=100,
+        description='The provider on the sign-in button: "Sign in with …"',
+    )
+    oidc_scopes: str = Field(
+        default="openid profile email", description="Scopes asked for (space separated)"
+    )
+    oidc_roles_claim: str = Field(
+        default="groups", description="The ID token claim with the user's groups"
+    )
+    oidc_role_map: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='Group → console roles, e.g. {"staff-registry": ["registrar"]} (env: '
+        "JSON); a user none of whose groups maps to a role is refused",
+    )
+    oidc_ca_file: Path | None = Field(
+        default=None, description="PEM CA certificates to trust for the provider's TLS"
+    )
+    staff_session_hours: float = Field(
+        default=8.0, gt=0, le=24 * 7, description="How long a console sign-in lasts"
+    )
     admin_max_body_bytes: int = Field(
         default=10_000_000,
         gt=0,

@@ -21,12 +21,14 @@ from node.issuance.registry import Registry
 from node.issuance.service import IssuanceService
 from node.learners.service import Learners
 from node.lookup.lanes import VerificationLanes
+from node.mail.outbox import Outbox
 from node.network.discovery import MemberDirectory
 from node.network.governance import Governance
 from node.network.proofs import SuppliedProofs
 from node.network.rotation import KeyRotation
 from node.presentations.service import PresentationService
 from node.runtime import NodeRuntime
+from node.staff.service import StaffServices
 from node.status.service import StatusService
 from node.tokens import ApiTokens, authenticate
 from node.vcapi.service import VcApiService
@@ -120,6 +122,18 @@ async def _learners(runtime: Runtime) -> Learners:
 
 
 LearnerAccounts = Annotated[Learners, Depends(_learners)]
+
+
+async def _staff(runtime: Runtime) -> StaffServices:
+    return runtime.staff()
+
+
+async def _outbox(runtime: Runtime) -> Outbox:
+    return runtime.outbox()
+
+
+StaffAccess = Annotated[StaffServices, Depends(_staff)]
+MailQueue = Annotated[Outbox, Depends(_outbox)]
 
 
 # The network: governance, key rotation and proofs open the chain on first use, so a request

@@ -26,6 +26,7 @@ from node.domain import BatchState as BatchState
 from node.domain import CredentialFormat as CredentialFormat
 from node.domain import RecordState as RecordState
 from node.domain import Role as Role
+from node.domain import StaffRole as StaffRole
 
 INSTITUTION_OWNER = "institution"
 
@@ -517,3 +518,59 @@ class PresentationRequest(Base):
     answered_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"), default=None)
+
+
+class StaffAccount(Base):
+    """A member of staff: signs in to the console with a password and a TOTP code, or at
+    the institution's OpenID Provider (``oidc_issuer`` + ``oidc_subject``)."""
+
+    __tablename__ = "staff_account"
+    __table_args__ = (Index("uq_staff_account_oidc", "oidc_issuer", "oidc_subject", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)  # lower-cased
+    name: Mapped[str] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(320), default=None)
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    password_hash: Mapped[str | None] = mapped_column(String(200), default=None)
+    # The TOTP secret (RFC 6238), sealed with the key store's staff key; None: not set up.
+    totp_sealed: Mapped[str | None] = mapped_column(String(200), default=None)
+    totp_pending: Mapped[str | None] = mapped_column(String(200), default=None)  # enrolling
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)  # no replay
+    oidc_issuer: Mapped[str | None] = mapped_column(String(300), default=None)
+    oidc_subject: Mapped[str | None] = mapped_column(String(300), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(default=None)
+    disabled_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class StaffSession(Base):
+    """A console session (cookie), or the short step between password and TOTP set-up
+    (``purpose`` "enrol"); only the token's SHA-256 is stored."""
+
+    __tablename__ = "staff_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("staff_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(10), default="console")
+    method: Mapped[str] = mapped_column(String(20))  # password+totp | oidc
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StaffSsoLogin(Base):
+    """A single sign-on in progress: the browser went to the OpenID Provider with this
+    ``state`` (its SHA-256 here, the value in the browser's cookie); used once."""
+
+    __tablename__ = "staff_sso_login"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    nonce: Mapped[str] = mapped_column(String(100))
+    code_verifier: Mapped[str] = mapped_column(String(100))
+    next_path: Mapped[str] = mapped_column(String(2000))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

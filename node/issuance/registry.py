@@ -22,13 +22,22 @@ import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from node.credentials.search import words
-from node.db.models import INSTITUTION_OWNER, CredentialRecord, RecordSearchTerm, RecordState
-from node.errors import InvalidInput, Problem
+from node.db.models import (
+    INSTITUTION_OWNER,
+    AnchorBatch,
+    CredentialRecord,
+    RecordSearchTerm,
+    RecordState,
+    SignedCopy,
+    StatusEvent,
+)
+from node.errors import InvalidInput, NotFound, Problem
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -48,6 +57,38 @@ class RegistryQuery:
     created_by: int | None = None
     limit: int = DEFAULT_LIMIT
     cursor: str | None = None
+
+    @classmethod
+    def from_form(cls, fields: dict[str, str], limit: int = DEFAULT_LIMIT) -> RegistryQuery:
+        """A query from a search form's text fields (empty: no filter); InvalidInput names
+        each field that does not parse."""
+        problems = []
+        state = issued_from = issued_to = None
+        if fields.get("state"):
+            try:
+                state = RecordState(fields["state"])
+            except ValueError:
+                problems.append(Problem("state", "not a record state"))
+        dates: dict[str, date | None] = {}
+        for name in ("issued_from", "issued_to"):
+            text = fields.get(name, "")
+            try:
+                dates[name] = date.fromisoformat(text) if text else None
+            except ValueError:
+                problems.append(Problem(name, "a date YYYY-MM-DD"))
+        issued_from, issued_to = dates.get("issued_from"), dates.get("issued_to")
+        if problems:
+            raise InvalidInput("registry query refused", problems)
+        query = cls(
+            fields.get("q", ""),
+            state,
+            issued_from,
+            issued_to,
+            None,
+            limit,
+            fields.get("cursor") or None,
+        )
+        return query.checked()
 
     def checked(self) -> RegistryQuery:
         problems = []
@@ -107,6 +148,37 @@ class RegistryPage:
     next: str | None  # the cursor of the next page; None: this was the last
 
 
+@dataclass(frozen=True)
+class CopyView:
+    """A signed copy and where its anchoring stands."""
+
+    format: str
+    leaf_digest: str
+    created_at: datetime
+    anchor_state: str  # pending (no batch yet) | built | submitted | confirmed
+    tx_hash: str | None
+    block_number: int | None
+
+
+@dataclass(frozen=True)
+class EventView:
+    action: str
+    reason: str
+    at: datetime
+    token_id: int | None
+
+
+@dataclass(frozen=True)
+class RecordView:
+    """Everything the console's record page shows of one record."""
+
+    item: RegistryItem
+    claims: dict[str, Any]
+    subject_id: str | None
+    copies: list[CopyView]
+    events: list[EventView]
+
+
 def _encode(created_at: datetime, record_id: str) -> str:
     raw = f"{created_at.astimezone(UTC).isoformat()}|{record_id}".encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
@@ -145,6 +217,53 @@ class Registry:
         more = len(rows) > query.limit
         last = items[-1] if items and more else None
         return RegistryPage(items, _encode(last.created_at, last.id) if last else None)
+
+    def counts(self) -> dict[str, int]:
+        """How many of the institution's records are in each state."""
+        counts = dict.fromkeys((s.value for s in RecordState), 0)
+        with self._sessions() as session:
+            rows = session.execute(
+                select(CredentialRecord.state, func.count())
+                .where(CredentialRecord.owner == INSTITUTION_OWNER)
+                .group_by(CredentialRecord.state)
+            )
+            for state, n in rows:
+                counts[state] = n
+        return counts
+
+    def record(self, record_id: str) -> RecordView:
+        with self._sessions() as session:
+            record = session.get(CredentialRecord, record_id)
+            if record is None or record.owner != INSTITUTION_OWNER:
+                raise NotFound(f"no credential record {record_id}")
+            copies = session.execute(
+                select(SignedCopy, AnchorBatch)
+                .outerjoin(AnchorBatch, SignedCopy.batch_id == AnchorBatch.id)
+                .where(SignedCopy.record_id == record_id)
+                .order_by(SignedCopy.id)
+            )
+            events = session.scalars(
+                select(StatusEvent)
+                .where(StatusEvent.record_id == record_id)
+                .order_by(StatusEvent.id)
+            )
+            return RecordView(
+                RegistryItem.of(record),
+                record.claims,
+                record.subject_id,
+                [
+                    CopyView(
+                        c.format,
+                        c.leaf_digest,
+                        c.created_at,
+                        b.state if b is not None else "pending",
+                        b.tx_hash if b is not None else None,
+                        b.block_number if b is not None else None,
+                    )
+                    for c, b in copies
+                ],
+                [EventView(e.action, e.reason, e.at, e.token_id) for e in events],
+            )
 
     def every(self, query: RegistryQuery, chunk: int = MAX_LIMIT) -> Iterator[RegistryItem]:
         """Every matching record (a CSV export), read page by page."""

@@ -177,6 +177,20 @@ TEXTS: Final[dict[str, str]] = {
     ),
     "l.csrf": gettext_noop("This form has expired. Please reload the page and try again."),
     "l.my_credentials": gettext_noop("My credentials"),
+    "c.sign_in": gettext_noop("Staff sign-in"),
+    "c.enrol": gettext_noop("Set up your authenticator app"),
+    "c.failed": gettext_noop("Wrong user name, password or code."),
+    "c.code_failed": gettext_noop("Wrong code: enter the code your app shows now."),
+    "c.expired": gettext_noop("This step has expired. Please sign in again."),
+    "c.sso_down": gettext_noop(
+        "The institution's sign-in service cannot be reached now. Try again later, or sign in "
+        "with a local account."
+    ),
+    "c.sso_failed": gettext_noop("Single sign-on did not work:"),
+    "c.dashboard": gettext_noop("Dashboard"),
+    "c.registry": gettext_noop("Registry"),
+    "c.record": gettext_noop("Credential record"),
+    "c.not_found": gettext_noop("There is no such record in the registry."),
     "s.prepared": gettext_noop("Waiting to be issued"),
     "s.approved": gettext_noop("Waiting to be issued"),
     "s.issued": gettext_noop("Valid"),

@@ -1,0 +1,89 @@
+"""Shared by the console's routes: the signed-in member of staff (session cookie), the
+cookies, CSRF checks and HTML responses (the learner pages' headers: strict CSP, no
+script). The staff services come from ``node.api.deps.StaffAccess``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from node.api.deps import StaffAccess
+from node.api.learner_http import redirect
+from node.learners import csrf
+from node.staff.service import StaffServices
+from node.staff.signin import Opened, Staff
+
+SESSION_COOKIE = "credreg_staff"
+SSO_COOKIE = "credreg_sso"  # the state of a single sign-on in progress (node/staff/oidc.py)
+COOKIE_PATH = "/console"
+
+
+def signed_in(request: Request, staff: StaffAccess) -> Staff | None:
+    return staff.sign_in.staff(request.cookies.get(SESSION_COOKIE))
+
+
+CurrentStaff = Annotated[Staff | None, Depends(signed_in)]
+
+
+def safe_next(value: str | None) -> str:
+    """Only our own console pages: never an open redirect."""
+    if value and value.startswith("/console/") and "//" not in value and "\\" not in value:
+        return value
+    return "/console/dashboard"
+
+
+def to_sign_in(lang: str, next_path: str) -> RedirectResponse:
+    return redirect(f"/console/sign-in?lang={lang}&next={next_path}")
+
+
+def set_session(response: Response, staff: StaffServices, opened: Opened) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        opened.token,
+        max_age=int((opened.expires_at - datetime.now(UTC)).total_seconds()),
+        path=COOKIE_PATH,
+        secure=staff.secure_cookies,
+        httponly=True,
+        samesite="lax",  # "strict" would drop it on the redirect back from the IdP
+    )
+    response.delete_cookie(csrf.FORM_COOKIE, path=COOKIE_PATH)
+
+
+def set_form_cookie(response: Response, staff: StaffServices, token: str) -> None:
+    response.set_cookie(
+        csrf.FORM_COOKIE,
+        token,
+        path=COOKIE_PATH,
+        secure=staff.secure_cookies,
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def set_sso_cookie(response: Response, staff: StaffServices, state: str) -> None:
+    response.set_cookie(
+        SSO_COOKIE,
+        state,
+        max_age=600,
+        path=COOKIE_PATH,
+        secure=staff.secure_cookies,
+        httponly=True,
+        samesite="lax",  # sent on the provider's redirect back (a top-level GET)
+    )
+
+
+def form_csrf_ok(request: Request, staff: StaffServices, given: str) -> bool:
+    return staff.forms.valid(
+        given, request.cookies.get(csrf.FORM_COOKIE), request.headers.get("sec-fetch-site")
+    )
+
+
+def session_csrf(member: Staff) -> str:
+    return csrf.session_token(member.session_token)
+
+
+def session_csrf_ok(member: Staff, given: str) -> bool:
+    return csrf.same(given, session_csrf(member))

@@ -1,0 +1,235 @@
+"""The staff console's sign-in and pages over HTTP, on SQLite and PostgreSQL: password and
+TOTP (set up on the first sign-in), codes used once, disabled accounts, rate limits, CSRF,
+the registry and record pages. Chromium and axe: tests/browser/test_console_pages.py."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+from typing import Any
+
+import pytest
+
+from node.credentials.examples import example_claims
+from node.db.models import StaffRole
+from node.staff import totp
+from node.staff.accounts import StaffInfo
+from tests.conftest import RunningNode
+from tests.integration.test_learners import Browser
+
+PASSWORD = "registrar password 1"
+_SECRET = re.compile(r'id="totp-secret">([A-Z2-7]+)<')
+_TICKET = re.compile(r'name="ticket" value="([^"]+)"')
+
+
+def make_staff(node: RunningNode, username: str = "reg.one", *roles: StaffRole) -> StaffInfo:
+    accounts = node.runtime.staff().accounts
+    return accounts.create(
+        username, "Rita Registrar", roles or [StaffRole.REGISTRAR], password=PASSWORD
+    )
+
+
+class Staff(Browser):
+    """A member of staff's browser (https, cookies kept, no redirects followed)."""
+
+    secret: str = ""
+
+    def post_sign_in(self, username: str, password: str = PASSWORD, code: str = "") -> Any:
+        form = self.client.get("/console/sign-in?lang=en")
+        assert form.status_code == 200, form.text
+        return self.client.post(
+            "/console/sign-in",
+            data={
+                "username": username,
+                "password": password,
+                "code": code,
+                "csrf": self.csrf(form.text),
+                "lang": "en",
+            },
+        )
+
+    def enrol(self, username: str) -> Any:
+        """First sign-in: password, then the new secret confirmed with a code."""
+        page = self.post_sign_in(username)
+        assert page.status_code == 200, page.text
+        assert "Set up your authenticator app" in page.text
+        found = _SECRET.search(page.text)
+        ticket = _TICKET.search(page.text)
+        assert found and ticket, page.text
+        self.secret = found.group(1)
+        return self.client.post(
+            "/console/enrol",
+            data={
+                "ticket": ticket.group(1),
+                "code": totp.code_at(self.secret),
+                "csrf": self.csrf(page.text),
+                "lang": "en",
+            },
+        )
+
+
+@pytest.fixture
+def staff(node: RunningNode) -> Staff:
+    return Staff(node)
+
+
+def test_first_sign_in_sets_up_totp_then_both_factors_are_needed(
+    node: RunningNode, staff: Staff
+) -> None:
+    make_staff(node)
+    assert staff.client.get("/console/dashboard").status_code == 303, "signed out: to sign-in"
+    done = staff.enrol("reg.one")
+    assert done.status_code == 303 and done.headers["location"] == "/console/dashboard"
+    cookie = done.headers["set-cookie"]
+    assert "credreg_staff=" in cookie and "HttpOnly" in cookie and "Secure" in cookie
+    assert "Path=/console" in cookie and "SameSite=lax" in cookie
+    dashboard = staff.client.get("/console/dashboard?lang=en")
+    assert dashboard.status_code == 200
+    assert "Rita Registrar" in dashboard.text
+    assert "default-src 'none'" in dashboard.headers["content-security-policy"]
+    assert node.runtime.staff().accounts.by_username("reg.one").has_totp
+
+    # From now on: password and code. The code just used does not work again.
+    other = Staff(node, "198.51.100.2")
+    assert other.post_sign_in("reg.one").status_code == 401, "no code"
+    used = totp.code_at(staff.secret)
+    assert other.post_sign_in("reg.one", code=used).status_code == 401, "a replayed code"
+    later = totp.code_at(staff.secret, time.time() + 30)  # the next step
+    opened = other.post_sign_in("reg.one", code=later)
+    assert opened.status_code == 303, opened.text
+    assert (
+        Staff(node, "198.51.100.5")
+        .post_sign_in("reg.one", "wrong password 1", totp.code_at(staff.secret, time.time() + 60))
+        .status_code
+        == 401
+    )
+
+
+def test_wrong_name_password_or_code_get_one_answer(node: RunningNode, staff: Staff) -> None:
+    make_staff(node)
+    for username, password in (("nobody", PASSWORD), ("reg.one", "not the password")):
+        answer = staff.post_sign_in(username, password, "123456")
+        assert answer.status_code == 401
+        assert "Wrong user name, password or code." in answer.text
+    staff.enrol("reg.one")
+    answer = Staff(node, "198.51.100.3").post_sign_in("reg.one", code="000000")
+    assert answer.status_code == 401 and "Wrong user name, password or code." in answer.text
+
+
+def test_a_wrong_code_at_set_up_keeps_the_account_without_totp(
+    node: RunningNode, staff: Staff
+) -> None:
+    make_staff(node)
+    page = staff.post_sign_in("reg.one")
+    ticket = _TICKET.search(page.text)
+    assert ticket
+    answer = staff.client.post(
+        "/console/enrol",
+        data={"ticket": ticket.group(1), "code": "000000", "csrf": staff.csrf(page.text)},
+    )
+    assert answer.status_code == 401
+    assert "Wrong code: enter the code your app shows now." in answer.text
+    assert _TICKET.search(answer.text).group(1) == ticket.group(1), "the same step again"  # type: ignore[union-attr]
+    assert not node.runtime.staff().accounts.by_username("reg.one").has_totp
+    forged = staff.client.post(
+        "/console/enrol",
+        data={"ticket": "made-up", "code": "000000", "csrf": staff.csrf(page.text)},
+    )
+    assert forged.status_code in (401, 403)
+
+
+def test_disabled_account_loses_its_session_at_once(node: RunningNode, staff: Staff) -> None:
+    info = make_staff(node)
+    staff.enrol("reg.one")
+    assert staff.client.get("/console/dashboard").status_code == 200
+    node.runtime.staff().accounts.set_disabled(info.id, True)
+    assert staff.client.get("/console/dashboard").status_code == 303
+    code = totp.code_at(staff.secret, time.time() + 30)
+    assert Staff(node, "198.51.100.4").post_sign_in("reg.one", code=code).status_code == 401
+
+
+def test_sign_out_ends_the_session(node: RunningNode, staff: Staff) -> None:
+    make_staff(node)
+    staff.enrol("reg.one")
+    page = staff.client.get("/console/dashboard")
+    token = staff.csrf(page.text)
+    assert staff.client.post("/console/sign-out", data={"csrf": token}).status_code == 303
+    cookie = staff.client.cookies.get("credreg_staff")
+    assert cookie is None or staff.client.get("/console/dashboard").status_code == 303
+
+
+def test_sign_in_form_needs_its_csrf_token(node: RunningNode, staff: Staff) -> None:
+    make_staff(node)
+    answer = staff.client.post(
+        "/console/sign-in", data={"username": "reg.one", "password": PASSWORD, "csrf": "x"}
+    )
+    assert answer.status_code == 403
+    form = staff.client.get("/console/sign-in")
+    cross = staff.client.post(
+        "/console/sign-in",
+        data={"username": "reg.one", "password": PASSWORD, "csrf": staff.csrf(form.text)},
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
+    assert cross.status_code == 403
+
+
+def test_password_attempts_are_rate_limited(node: RunningNode) -> None:
+    make_staff(node)
+    browser = Staff(node, "198.51.100.9")
+    answers = [browser.post_sign_in("reg.one", "wrong password 1").status_code for _ in range(11)]
+    assert answers[:10] == [401] * 10
+    assert answers[10] == 429
+
+
+def test_next_is_never_an_open_redirect(node: RunningNode, staff: Staff) -> None:
+    make_staff(node)
+    page = staff.post_sign_in("reg.one")
+    ticket = _TICKET.search(page.text)
+    found = _SECRET.search(page.text)
+    assert ticket and found
+    answer = staff.client.post(
+        "/console/enrol",
+        data={
+            "ticket": ticket.group(1),
+            "code": totp.code_at(found.group(1)),
+            "csrf": staff.csrf(page.text),
+            "next": "//evil.example/console/x",
+        },
+    )
+    assert answer.headers["location"] == "/console/dashboard"
+
+
+def test_registry_and_record_pages(node: RunningNode, staff: Staff) -> None:
+    make_staff(node)
+    staff.enrol("reg.one")
+    claims = example_claims(41)
+    claims["learner"]["familyName"] = "Konsolenprüferin"
+    created = node.client.post(
+        "/admin/credentials", json={"claims": claims}, headers=node.auth()
+    ).json()
+    found = staff.client.get("/console/registry", params={"q": "konsolenpruf", "lang": "en"})
+    assert found.status_code == 200
+    assert f'data-record="{created["id"]}"' in found.text
+    assert "Download as CSV" in found.text
+    bad = staff.client.get("/console/registry", params={"issued_from": "yesterday"})
+    assert bad.status_code == 422 and "issued_from" in bad.text
+    csv_answer = staff.client.get("/console/registry.csv", params={"q": "konsolenpruf"})
+    rows = list(csv.DictReader(io.StringIO(csv_answer.text)))
+    assert [r["id"] for r in rows] == [created["id"]]
+    record = staff.client.get(f"/console/records/{created['id']}?lang=de")
+    assert record.status_code == 200
+    assert "Konsolenprüferin" in record.text
+    assert 'data-anchor="pending"' in record.text
+    assert staff.client.get("/console/records/no-such-record").status_code == 404
+    assert Staff(node).client.get("/console/registry.csv").status_code == 303, "signed out"
+
+
+def test_console_cli_creates_lists_and_changes_accounts(node: RunningNode) -> None:
+    info = make_staff(node, "teach.er", StaffRole.TEACHER, StaffRole.COMMITTEE)
+    assert [r.value for r in info.roles] == ["teacher", "committee"]
+    with pytest.raises(Exception, match="exists already"):
+        make_staff(node, "Teach.Er")
+    with pytest.raises(Exception, match="roles refused"):
+        node.runtime.staff().accounts.set_roles(info.id, ["dean"])
