@@ -13,6 +13,7 @@ from node.api import (
     errors,
     routes_admin,
     routes_anchor,
+    routes_approvals,
     routes_authorize,
     routes_console,
     routes_docs,
@@ -88,6 +89,7 @@ def create_app(
     errors.install(app)
     app.include_router(routes_public.router)
     app.include_router(routes_admin.router)
+    app.include_router(routes_approvals.router)
     app.include_router(routes_institution.router)
     app.include_router(routes_verify.router)
     app.include_router(routes_anchor.router)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from node.credentials.profile import ProfileInvalid, requirement_profile
 from node.db.engine import make_engine, migrate, session_factory
 from node.errors import NodeError
+from node.issuance.approvals import ChainInvalid, approval_chain
 from node.settings import Settings
 
 if TYPE_CHECKING:
@@ -38,11 +39,13 @@ DataDir = Annotated[
 
 def settings_for(data_dir: Path | None) -> Settings:
     """The settings of the node in ``data_dir`` (else the one CREDREG_* and config name),
-    their requirement profile checked: a bad one stops the command with one line, code 2."""
+    their requirement profile and approval chain checked: a bad one stops the command with
+    one line, code 2."""
     settings = Settings(data_dir=data_dir) if data_dir else Settings()
     try:
         requirement_profile(settings.profile)
-    except ProfileInvalid as exc:
+        approval_chain(settings.approval_chain)
+    except (ProfileInvalid, ChainInvalid) as exc:
         Console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(code=2) from None
     return settings

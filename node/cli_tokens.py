@@ -48,6 +48,7 @@ def _row(info: TokenInfo, now: datetime) -> dict[str, object]:
         "last_used_at": _when(info.last_used_at, "never"),
         "expires_at": _when(info.expires_at, "never"),
         "revoked_at": _when(info.revoked_at, ""),
+        "staff_account_id": info.staff_account_id,
     }
 
 
@@ -59,12 +60,16 @@ def token_create(
         str | None,
         typer.Option(help="Lifetime: 90d, 12h, 30m, 2w or seconds (at most 10 years)"),
     ] = None,
+    staff: Annotated[
+        str | None,
+        typer.Option(help="The staff account (user name) it acts for: approvals need one"),
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Create an API token and print it once (only its hash is stored)."""
     with _tokens(data_dir) as tokens:
         lifetime = parse_lifetime(expires_in) if expires_in is not None else None
-        created = tokens.create(role, name, lifetime)
+        created = tokens.create(role, name, lifetime, staff_username=staff)
     if created.info.expires_at is not None:
         console.print(f"token {created.info.id} expires at {_when(created.info.expires_at, '')}")
     typer.echo(created.token)

@@ -30,6 +30,7 @@ class StaffRole(enum.StrEnum):
 
 class RecordState(enum.StrEnum):
     PREPARED = "prepared"
+    RETURNED = "returned"  # an approval stage sent it back with a reason (the chain restarts)
     APPROVED = "approved"
     ISSUED = "issued"
     SUSPENDED = "suspended"  # reversible: reinstating makes it issued again

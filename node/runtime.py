@@ -23,6 +23,7 @@ from node.credentials.elements import missing_elements
 from node.credentials.profile import requirement_profile
 from node.db.engine import make_engine, migrate, session_factory
 from node.db.models import Institution
+from node.domain import CredentialFormat
 from node.errors import NodeError, NotInitialised
 from node.identity import (
     ANCHORING_KEY_NAME,
@@ -31,6 +32,7 @@ from node.identity import (
     VCAPI_P256_KEY_NAME,
     InstitutionIdentity,
 )
+from node.issuance.approvals import Approvals, approval_chain
 from node.issuance.records import CredentialRecords
 from node.issuance.registry import Registry
 from node.issuance.service import IssuanceService
@@ -231,9 +233,21 @@ class NodeRuntime:
                 self._pool,
                 requirement_profile(self.settings.profile),
                 self.records(),
-                require_approval=self.settings.require_approval,
+                require_approval=self.settings.approval_required,
+                chain=bool(self.settings.approval_chain),
             )
         return self._issuance
+
+    def approvals(self) -> Approvals:
+        """The approval chain; its sealing stage signs through :meth:`issuance`."""
+        issuance = self.issuance()
+
+        def seal(record_id: str) -> None:
+            self.issuance().issue_record(record_id, [CredentialFormat.LDP_RDFC])
+
+        return Approvals(
+            self.sessions, approval_chain(self.settings.approval_chain), seal, issuance.validated
+        )
 
     def verifier(self) -> Verifier:
         """The micro-credential verification pipeline.
@@ -312,7 +326,7 @@ class NodeRuntime:
         if self._wallet_issuer is None:
             self.identity()  # no issuer before the institution exists
             self._wallet_issuer = WalletIssuer.at(
-                self.settings.origin, require_approval=self.settings.require_approval
+                self.settings.origin, require_approval=self.settings.approval_required
             )
         return self._wallet_issuer
 

@@ -84,6 +84,13 @@ class Settings(BaseSettings):
         default=False,
         description="Issuing needs an approved record (DP 4.2 approval chain) when true.",
     )
+    approval_chain: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The stages a prepared record passes before it is signed (DP 4.2), in "
+        "order: [[approval_chain]] tables with name, role, elements (the claims it signs "
+        "off) and seals (the last stage signs); node.issuance.approvals checks it. Empty: "
+        "require_approval decides",
+    )
     profile: dict[str, Any] = Field(
         default_factory=dict,
         description="The institution's requirement profile (extra required fields, ECTS range), "
@@ -315,6 +322,11 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         data_dir = getattr(init_settings, "init_kwargs", {}).get("data_dir")
         return (init_settings, env_settings, _TomlFileSource(settings_cls, data_dir))
+
+    @property
+    def approval_required(self) -> bool:
+        """Whether a record must be approved before it is signed."""
+        return self.require_approval or bool(self.approval_chain)
 
     @property
     def effective_database_url(self) -> str:

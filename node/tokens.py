@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from node.db.models import ApiToken, Role
+from node.db.models import ApiToken, Role, StaffAccount
 from node.errors import Forbidden, InvalidInput, NotFound, Problem, Unauthorized
 
 _PREFIX = "crt_"
@@ -72,6 +72,7 @@ class TokenInfo:
     last_used_at: datetime | None
     expires_at: datetime | None
     revoked_at: datetime | None
+    staff_account_id: int | None = None  # the member of staff it acts for; None: a service
 
     def state(self, now: datetime) -> str:
         if self.revoked_at is not None:
@@ -90,6 +91,7 @@ class TokenInfo:
             row.last_used_at,
             row.expires_at,
             row.revoked_at,
+            row.staff_account_id,
         )
 
 
@@ -106,13 +108,20 @@ def create_token(
     return _create(session, role, name, expires_in).token
 
 
-def _create(session: Session, role: Role, name: str, expires_in: timedelta | None) -> CreatedToken:
+def _create(
+    session: Session,
+    role: Role,
+    name: str,
+    expires_in: timedelta | None,
+    staff_account_id: int | None = None,
+) -> CreatedToken:
     token = _PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
         name=_check_name(name),
         role=role.value,
         token_hash=_digest(token),
         expires_at=_now() + expires_in if expires_in is not None else None,
+        staff_account_id=staff_account_id,
     )
     session.add(row)
     session.flush()
@@ -151,9 +160,29 @@ class ApiTokens:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
-    def create(self, role: Role, name: str, expires_in: timedelta | None = None) -> CreatedToken:
+    def create(
+        self,
+        role: Role,
+        name: str,
+        expires_in: timedelta | None = None,
+        *,
+        staff_username: str | None = None,
+    ) -> CreatedToken:
+        """``staff_username``: the token acts for that member of staff (approvals, audit)."""
         with self._sessions() as session:
-            created = _create(session, role, name, expires_in)
+            staff_id = None
+            if staff_username is not None:
+                staff_id = session.scalar(
+                    select(StaffAccount.id).where(
+                        StaffAccount.username == staff_username.strip().lower()
+                    )
+                )
+                if staff_id is None:
+                    raise InvalidInput(
+                        "staff account refused",
+                        [Problem("staff", f"no staff account {staff_username!r}")],
+                    )
+            created = _create(session, role, name, expires_in, staff_id)
             session.commit()
             return created
 

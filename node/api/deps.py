@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from node.db.models import ApiToken, Role
 from node.errors import Unauthorized
+from node.issuance.approvals import Actor, Approvals, actor_of
 from node.issuance.registry import Registry
 from node.issuance.service import IssuanceService
 from node.learners.service import Learners
@@ -70,6 +71,10 @@ async def _registry(runtime: Runtime) -> Registry:
     return runtime.registry()
 
 
+async def _approvals(runtime: Runtime) -> Approvals:
+    return runtime.approvals()
+
+
 async def _status(runtime: Runtime) -> StatusService:
     return runtime.status()
 
@@ -87,6 +92,7 @@ WalletMetadata = Annotated[IssuerMetadata, Depends(_wallet_metadata)]
 Presentations = Annotated[PresentationService, Depends(_presentations)]
 Issuance = Annotated[IssuanceService, Depends(_issuance)]
 RecordRegistry = Annotated[Registry, Depends(_registry)]
+ApprovalChain = Annotated[Approvals, Depends(_approvals)]
 StatusLists = Annotated[StatusService, Depends(_status)]
 CredentialVerifier = Annotated[Verifier, Depends(_verifier)]
 VcApi = Annotated[VcApiService, Depends(_vcapi)]
@@ -198,3 +204,11 @@ def _require(*roles: Role) -> object:
 IssuerToken = Annotated[ApiToken, _require(Role.ISSUER)]
 AdminToken = Annotated[ApiToken, _require(Role.ADMIN)]
 VcApiToken = Annotated[ApiToken, _require(Role.VC_API)]
+
+
+def _token_actor(session: DbSession, token: IssuerToken) -> Actor:
+    """The member of staff an issuer (or admin) token acts for; 403 for a service's."""
+    return actor_of(session, token.staff_account_id)
+
+
+TokenActor = Annotated[Actor, Depends(_token_actor)]

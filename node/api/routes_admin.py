@@ -52,7 +52,9 @@ def issue_one(
     body: IssueIn, token: IssuerToken, issuance: Issuance, response: Response
 ) -> RecordOut:
     request = IssueRequest(body.claims, body.subject_id, body.idempotency_key)
-    record, copies, replayed = issuance.issue_one(request, body.formats, token.id, sign=body.issue)
+    record, copies, replayed = issuance.issue_one(
+        request, body.formats, token.id, sign=body.issue, prepared_by=token.staff_account_id
+    )
     if replayed:
         response.status_code = status.HTTP_200_OK
     return RecordOut.of(record, copies)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, model_validator
 
 from node.api.deps import AdminToken, Runtime
 from node.api.errors import ERROR_RESPONSES
+from node.api.schemas import Wire
 from node.credentials.model import CountryCode, Legal
 from node.db.models import Institution
 from node.setup import FIXED, FIXED_REASON, current_institution
@@ -17,11 +17,7 @@ from node.setup import FIXED, FIXED_REASON, current_institution
 router = APIRouter(prefix="/admin", tags=["institution"], responses=ERROR_RESPONSES)
 
 
-class _Wire(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
-
-
-class InstitutionOut(_Wire):
+class InstitutionOut(Wire):
     name: str
     country: str = Field(description="ISO 3166-1 alpha-2")
     legal_status: str
@@ -43,7 +39,7 @@ class InstitutionOut(_Wire):
         )
 
 
-class InstitutionPatchIn(_Wire):
+class InstitutionPatchIn(Wire):
     """Only what is given changes; origin and DID cannot."""
 
     name: str | None = Field(default=None, min_length=1, max_length=300)

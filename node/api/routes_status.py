@@ -6,12 +6,12 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
 
 from node.api.deps import Issuance, IssuerToken, Runtime, StatusLists
 from node.api.errors import ERROR_RESPONSES, ErrorOut
 from node.api.params import RowId
+from node.api.schemas import Wire
 from node.api.status_list_http import RESPONSES as STATUS_LIST_RESPONSES
 from node.api.status_list_http import status_list_response
 from node.status import token_status
@@ -26,21 +26,17 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-class _Wire(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
-
-
-class ReasonIn(_Wire):
+class ReasonIn(Wire):
     reason: str = Field(min_length=1, max_length=2000, description="Recorded in the audit trail")
 
 
-class BulkIn(_Wire):
+class BulkIn(Wire):
     action: Literal["revoke", "suspend", "reinstate"]
     credential_ids: list[str] = Field(min_length=1, max_length=100_000)
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class ChangeOut(_Wire):
+class ChangeOut(Wire):
     record_id: str
     ok: bool
     state: str | None
@@ -53,13 +49,13 @@ class ChangeOut(_Wire):
         )
 
 
-class BulkOut(_Wire):
+class BulkOut(Wire):
     changed: int
     refused: int
     results: list[ChangeOut]
 
 
-class EventOut(_Wire):
+class EventOut(Wire):
     action: str
     reason: str
     token_id: int | None

@@ -27,6 +27,11 @@ class TokenIn(BaseModel):
         le=int(MAX_LIFETIME.total_seconds()),
         description="Lifetime in seconds (at most 10 years); none: until revoked",
     )
+    staff: str | None = Field(
+        default=None,
+        max_length=100,
+        description="The staff account (user name) the token acts for; approvals need one",
+    )
 
 
 class TokenOut(BaseModel):
@@ -40,6 +45,9 @@ class TokenOut(BaseModel):
     last_used_at: datetime | None = Field(description="To the minute; none: never used")
     expires_at: datetime | None = Field(description="None: until revoked")
     revoked_at: datetime | None
+    staff_account_id: int | None = Field(
+        default=None, description="The staff account it acts for; none: a named service"
+    )
 
 
 class CreatedTokenOut(TokenOut):
@@ -56,6 +64,7 @@ def _out(info: TokenInfo) -> dict[str, Any]:
         "last_used_at": info.last_used_at,
         "expires_at": info.expires_at,
         "revoked_at": info.revoked_at,
+        "staff_account_id": info.staff_account_id,
     }
 
 
@@ -73,7 +82,7 @@ def list_tokens(tokens: Tokens, _token: AdminToken) -> list[TokenOut]:
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Create an API token")
 def create_token(body: TokenIn, tokens: Tokens, _token: AdminToken) -> CreatedTokenOut:
     expires_in = lifetime(body.expires_in) if body.expires_in is not None else None
-    created = tokens.create(body.role, body.name, expires_in)
+    created = tokens.create(body.role, body.name, expires_in, staff_username=body.staff)
     return CreatedTokenOut(**_out(created.info), token=created.token)
 
 

@@ -18,11 +18,13 @@ from node.issuance.service import IssueOutcome
 from node.issuance.signing import SignedCopyData
 
 
-class _Wire(BaseModel):
+class Wire(BaseModel):
+    """camelCase on the wire, unknown fields refused: the admin API's bodies."""
+
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
 
-class IssueIn(_Wire):
+class IssueIn(Wire):
     claims: dict[str, Any] = Field(
         description=f"The micro-credential's elements; JSON Schema at {SCHEMA_ID}"
     )
@@ -46,16 +48,16 @@ class IssueIn(_Wire):
     )
 
 
-class IssueRecordIn(_Wire):
+class IssueRecordIn(Wire):
     formats: list[CredentialFormat] = Field(default=[CredentialFormat.LDP_RDFC], min_length=1)
 
 
-class BatchIn(_Wire):
+class BatchIn(Wire):
     items: list[IssueIn] = Field(min_length=1, max_length=10_000)
     formats: list[CredentialFormat] = Field(default=[CredentialFormat.LDP_RDFC], min_length=1)
 
 
-class CopyOut(_Wire):
+class CopyOut(Wire):
     format: CredentialFormat
     credential: Any = Field(
         description="JSON-LD object, compact JWS for jwt_vc_json, SD-JWT for dc+sd-jwt"
@@ -71,7 +73,7 @@ class CopyOut(_Wire):
         return cls(format=CredentialFormat(fmt), credential=body, leaf_digest=digest)
 
 
-class RecordOut(_Wire):
+class RecordOut(Wire):
     id: str
     state: str
     idempotency_key: str | None
@@ -97,7 +99,7 @@ class RecordOut(_Wire):
         )
 
 
-class RegistryItemOut(_Wire):
+class RegistryItemOut(Wire):
     id: str
     state: str
     learner_name: str = Field(description="Given and family name")
@@ -124,12 +126,12 @@ class RegistryPageOut(BaseModel):
         return cls(items=[RegistryItemOut.of(i) for i in page.items], next=page.next)
 
 
-class ProblemOut(_Wire):
+class ProblemOut(Wire):
     element: str
     reason: str
 
 
-class BatchItemOut(_Wire):
+class BatchItemOut(Wire):
     position: int = Field(description="Index in the array, or line number in the CSV file")
     status: str = Field(
         description="issued | skipped (a replay: the key was issued with the same claims and "
@@ -153,7 +155,7 @@ class BatchItemOut(_Wire):
         )
 
 
-class BatchOut(_Wire):
+class BatchOut(Wire):
     issued: int
     skipped: int
     rejected: int

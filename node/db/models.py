@@ -102,6 +102,10 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     expires_at: Mapped[datetime | None] = mapped_column(default=None)  # None: never
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)  # to the minute
+    # The member of staff the token acts for (approvals, audit); None: a named service.
+    staff_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_account.id", name="fk_token_staff_account"), default=None
+    )
 
 
 class CredentialRecord(Base):
@@ -125,6 +129,13 @@ class CredentialRecord(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     issued_at: Mapped[datetime | None] = mapped_column(default=None)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))
+    # The approval chain (node/issuance/approvals.py): who prepared it, which round (a
+    # returned record starts a new one) and the index of the stage it waits for.
+    prepared_by: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_account.id", name="fk_record_prepared_by"), default=None
+    )
+    approval_round: Mapped[int] = mapped_column(default=0, server_default="0")
+    approval_stage: Mapped[int] = mapped_column(default=0, server_default="0")
     # The institution's micro-credentials, or the VC API issuer's status records ("vcapi").
     owner: Mapped[str] = mapped_column(
         String(20), default=INSTITUTION_OWNER, server_default=INSTITUTION_OWNER
@@ -574,3 +585,22 @@ class StaffSsoLogin(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApprovalStep(Base):
+    """One decision of the approval chain (DP 4.2): who, when, which stage, what (the
+    elements the stage signs off and the SHA-256 of the claims as they were), a comment."""
+
+    __tablename__ = "approval_step"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("credential_record.id"), index=True)
+    round: Mapped[int]
+    stage: Mapped[int]
+    stage_name: Mapped[str] = mapped_column(String(100))
+    account_id: Mapped[int] = mapped_column(ForeignKey("staff_account.id"))
+    decision: Mapped[str] = mapped_column(String(10))  # approved | rejected
+    elements: Mapped[list[str]] = mapped_column(JSON)
+    claims_sha256: Mapped[str] = mapped_column(String(64))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -144,8 +144,10 @@ class CredentialRecords:
         subject_id: str | None,
         idempotency_key: str | None,
         token_id: int | None,
+        prepared_by: int | None = None,
     ) -> CredentialRecord:
-        """A new record, ``prepared``: to be approved (when required) and signed."""
+        """A new record, ``prepared``: to be approved (when required) and signed;
+        ``prepared_by``: the member of staff who prepared it (separation of duties)."""
         with self._sessions() as session:
             record = CredentialRecord(
                 id=str(uuid.uuid4()),
@@ -154,6 +156,7 @@ class CredentialRecords:
                 claims=claims,
                 subject_id=subject_id,
                 created_by=token_id,
+                prepared_by=prepared_by,
                 owner=self._allocator.owner,
             )
             session.add(record)

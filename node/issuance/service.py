@@ -101,12 +101,16 @@ class IssuanceService:
         records: CredentialRecords,
         *,
         require_approval: bool = False,
+        chain: bool = False,
     ) -> None:
+        """``chain``: an approval chain is configured (node/issuance/approvals.py): records
+        are approved stage by stage by staff, never by :meth:`approve` or in a batch."""
         self._sessions = sessions
         self._signing = signing
         self._profile = profile
         self._records = records
-        self._require_approval = require_approval
+        self._require_approval = require_approval or chain
+        self._chain = chain
 
     # -- single records -------------------------------------------------------------------
 
@@ -117,6 +121,7 @@ class IssuanceService:
         token_id: int | None,
         *,
         sign: bool = True,
+        prepared_by: int | None = None,
     ) -> tuple[CredentialRecord, list[SignedCopy] | list[SignedCopyData], bool]:
         """Store (``sign``: and sign) one record; (record, copies, replayed).
 
@@ -124,7 +129,7 @@ class IssuanceService:
         record comes back (``replayed``) and nothing new is stored; other claims → 409.
         """
         # Stored as ``prepared`` first (DP 4.2: approval may come later), then signed.
-        record, replayed = self._prepare(request, token_id, formats if sign else ())
+        record, replayed = self._prepare(request, token_id, formats if sign else (), prepared_by)
         if replayed:
             return (*self.get(record.id), True)
         if not sign:
@@ -132,15 +137,29 @@ class IssuanceService:
         record, copies = self.issue_record(record.id, formats)
         return record, copies, False
 
-    def _prepare(
-        self, request: IssueRequest, token_id: int | None, formats: Sequence[CredentialFormat]
-    ) -> tuple[CredentialRecord, bool]:
+    def validated(self, claims: dict[str, Any]) -> dict[str, Any]:
+        """Claims checked as issuing checks them (InvalidInput naming each element), in
+        the form records store them."""
+        return self._checked(IssueRequest(claims), ())
+
+    def _checked(
+        self, request: IssueRequest, formats: Sequence[CredentialFormat]
+    ) -> dict[str, Any]:
         try:
-            claims = _stored_claims(_validate(request, self._profile, formats))
+            return _stored_claims(_validate(request, self._profile, formats))
         except ClaimsInvalid as exc:
             raise InvalidInput(
                 "the micro-credential is incomplete or invalid", exc.problems
             ) from None
+
+    def _prepare(
+        self,
+        request: IssueRequest,
+        token_id: int | None,
+        formats: Sequence[CredentialFormat],
+        prepared_by: int | None,
+    ) -> tuple[CredentialRecord, bool]:
+        claims = self._checked(request, formats)
         with self._sessions() as session:
             existing = self._records.existing(session, [request.idempotency_key])
             if request.idempotency_key in existing:
@@ -151,11 +170,17 @@ class IssuanceService:
                     )
                 return self._records.get(session, found.record_id), True
         record = self._records.prepare(
-            claims, request.subject_id, request.idempotency_key, token_id
+            claims, request.subject_id, request.idempotency_key, token_id, prepared_by
         )
         return record, False
 
     def approve(self, record_id: str) -> CredentialRecord:
+        """The one admin approval (``require_approval`` without a chain)."""
+        if self._chain:
+            raise Conflict(
+                "this node approves through its approval chain: staff decide each stage "
+                "(POST /admin/credentials/{id}/decisions)"
+            )
         return self._records.approve(record_id)
 
     def issue_record(
@@ -207,6 +232,11 @@ class IssuanceService:
         issued is a replay ("skipped") when its claims and subject are the same, else
         rejected: one key is one credential.
         """
+        if self._require_approval:
+            raise Conflict(
+                "issuing on this node needs approved records (require_approval or an approval "
+                "chain): a batch cannot sign directly; prepare each record (issue: false)"
+            )
         position = 0
         first_seen: dict[str, int] = {}
         profile = self._profile

@@ -37,8 +37,10 @@ def test_admin_lists_creates_and_revokes_tokens(node: RunningNode) -> None:
     assert rows[token_id]["last_used_at"] is not None
     assert rows[token_id]["name"] == "registrar" and rows[token_id]["role"] == "issuer"
     assert set(rows[token_id]) == {
-        "id", "name", "role", "state", "created_at", "last_used_at", "expires_at", "revoked_at"
+        "id", "name", "role", "state", "created_at", "last_used_at", "expires_at", "revoked_at",
+        "staff_account_id",
     }  # fmt: skip
+    assert rows[token_id]["staff_account_id"] is None, "a service's token"
     assert secret not in listed.text and "token_hash" not in listed.text
     assert len(rows) == 4  # the three test tokens and this one
 
