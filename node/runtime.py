@@ -246,7 +246,11 @@ class NodeRuntime:
             self.issuance().issue_record(record_id, [CredentialFormat.LDP_RDFC])
 
         return Approvals(
-            self.sessions, approval_chain(self.settings.approval_chain), seal, issuance.validated
+            self.sessions,
+            approval_chain(self.settings.approval_chain),
+            seal,
+            issuance.validated,
+            required=self.settings.approval_required,
         )
 
     def verifier(self) -> Verifier:

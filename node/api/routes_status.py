@@ -14,6 +14,7 @@ from node.api.params import RowId
 from node.api.schemas import Wire
 from node.api.status_list_http import RESPONSES as STATUS_LIST_RESPONSES
 from node.api.status_list_http import status_list_response
+from node.db.models import ApiToken
 from node.status import token_status
 from node.status.service import StatusChange, StatusService
 
@@ -63,20 +64,26 @@ class EventOut(Wire):
 
 
 def _one(
-    statuses: StatusService, record_id: str, action: str, body: ReasonIn, token_id: int
+    statuses: StatusService, record_id: str, action: str, body: ReasonIn, token: ApiToken
 ) -> ChangeOut:
-    (change,) = statuses.change([record_id], action, body.reason, token_id)  # type: ignore[arg-type]
+    (change,) = statuses.change(
+        [record_id],
+        action,  # type: ignore[arg-type]
+        body.reason,
+        token.id,
+        staff_account_id=token.staff_account_id,
+    )
     return ChangeOut.of(change)
 
 
 @admin.post("/credentials/{record_id}/revoke", summary="Revoke (final)", responses=_ERRORS)
 def revoke(record_id: str, body: ReasonIn, token: IssuerToken, statuses: StatusLists) -> ChangeOut:
-    return _one(statuses, record_id, "revoke", body, token.id)
+    return _one(statuses, record_id, "revoke", body, token)
 
 
 @admin.post("/credentials/{record_id}/suspend", summary="Suspend", responses=_ERRORS)
 def suspend(record_id: str, body: ReasonIn, token: IssuerToken, statuses: StatusLists) -> ChangeOut:
-    return _one(statuses, record_id, "suspend", body, token.id)
+    return _one(statuses, record_id, "suspend", body, token)
 
 
 @admin.post(
@@ -85,7 +92,7 @@ def suspend(record_id: str, body: ReasonIn, token: IssuerToken, statuses: Status
 def reinstate(
     record_id: str, body: ReasonIn, token: IssuerToken, statuses: StatusLists
 ) -> ChangeOut:
-    return _one(statuses, record_id, "reinstate", body, token.id)
+    return _one(statuses, record_id, "reinstate", body, token)
 
 
 @admin.post(
@@ -95,7 +102,14 @@ def reinstate(
     "refused with the reason.",
 )
 def bulk(body: BulkIn, token: IssuerToken, statuses: StatusLists) -> BulkOut:
-    results = statuses.change(body.credential_ids, body.action, body.reason, token.id, strict=False)
+    results = statuses.change(
+        body.credential_ids,
+        body.action,
+        body.reason,
+        token.id,
+        strict=False,
+        staff_account_id=token.staff_account_id,
+    )
     changed = sum(r.ok for r in results)
     return BulkOut(
         changed=changed, refused=len(results) - changed, results=[ChangeOut.of(r) for r in results]

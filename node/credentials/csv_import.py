@@ -289,7 +289,14 @@ def _row(line: int, columns: list[str], record: list[str], profile: RequirementP
         key = (record[index].strip() or None) if index < len(record) else None
         return CsvRow(line, key, None, [Problem("(row)", reason)])
     cells = {name: value.strip() for name, value in zip(columns, record, strict=True)}
-    key = cells.pop(KEY_COLUMN) or None
+    return row_from_cells(cells, profile, line)
+
+
+def row_from_cells(cells: dict[str, str], profile: RequirementProfile, line: int = 1) -> CsvRow:
+    """One record from its cells by column name (a CSV row, or the console's form, whose
+    fields are named like the columns); unknown column names are ignored by the caller."""
+    cells = dict(cells)
+    key = cells.pop(KEY_COLUMN, "") or None
     problems: list[Problem] = [] if key else [Problem(KEY_COLUMN, "required")]
     raw = _claims_dict(cells, problems)
     try:

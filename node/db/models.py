@@ -390,6 +390,9 @@ class StatusEvent(Base):
     action: Mapped[str] = mapped_column(String(20))  # revoke | suspend | reinstate
     reason: Mapped[str] = mapped_column(Text)
     token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"), default=None)
+    staff_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_account.id", name="fk_status_event_staff"), default=None
+    )
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -129,6 +129,7 @@ class ChainState:
     """Where a record stands in the chain, and what ``viewer`` may do with it."""
 
     stages: tuple[ApprovalStage, ...]
+    approval_required: bool  # a chain, or require_approval
     state: str
     round: int
     waiting_for: int | None  # the stage index it waits for; None: not waiting
@@ -151,6 +152,8 @@ class Approvals:
         stages: tuple[ApprovalStage, ...],
         seal: Callable[[str], Any],
         validate: Callable[[dict[str, Any]], dict[str, Any]],
+        *,
+        required: bool = False,
     ) -> None:
         """``seal(record_id)`` signs an approved record (the sealing stage); ``validate``
         checks resubmitted claims as issuing does and returns them as stored."""
@@ -158,6 +161,7 @@ class Approvals:
         self.stages = stages
         self._seal = seal
         self._validate = validate
+        self._required = required or bool(stages)
 
     @property
     def configured(self) -> bool:
@@ -211,6 +215,7 @@ class Approvals:
             )
             return ChainState(
                 self.stages,
+                self._required,
                 record.state,
                 record.approval_round,
                 waiting,

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from node.credentials import csv_import
 from node.credentials.csv_import import CsvRow
 from node.credentials.model import MicroCredentialClaims
 from node.credentials.profile import ClaimsInvalid, RequirementProfile
@@ -136,6 +137,17 @@ class IssuanceService:
             return record, [], False
         record, copies = self.issue_record(record.id, formats)
         return record, copies, False
+
+    def prepare_cells(self, cells: dict[str, str], prepared_by: int | None) -> CredentialRecord:
+        """A record prepared from cells named like the CSV import's columns (the console's
+        form): InvalidInput naming each element or column that is wrong."""
+        row = csv_import.row_from_cells(cells, self._profile)
+        if row.problems or row.claims is None:
+            raise InvalidInput("the micro-credential is incomplete or invalid", row.problems)
+        record, _copies, _replayed = self.issue_one(
+            IssueRequest.from_csv_row(row), (), None, sign=False, prepared_by=prepared_by
+        )
+        return record
 
     def validated(self, claims: dict[str, Any]) -> dict[str, Any]:
         """Claims checked as issuing checks them (InvalidInput naming each element), in

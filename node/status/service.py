@@ -139,8 +139,10 @@ class StatusService:
         token_id: int | None,
         *,
         strict: bool = True,
+        staff_account_id: int | None = None,
     ) -> list[StatusChange]:
-        """Apply ``action`` to every record; ``strict``: refuse all if one cannot change."""
+        """Apply ``action`` to every record; ``strict``: refuse all if one cannot change.
+        Who: the API token, and the member of staff (console, or the token's account)."""
         if not reason.strip():
             raise InvalidInput("a reason is required", [Problem("reason", "required")])
         if not record_ids or len(record_ids) > MAX_BULK:
@@ -223,6 +225,7 @@ class StatusService:
                             "action": action,
                             "reason": reason,
                             "token_id": token_id,
+                            "staff_account_id": staff_account_id,
                             "at": now,
                         }
                         for record_id in eligible

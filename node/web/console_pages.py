@@ -4,18 +4,25 @@ node/web/templates/console_*.html (autoescaped, no script; the layout, CSS and l
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import ValidationError
 
 from node.credentials import render as shapes
+from node.credentials import vocab
 from node.credentials.model import MicroCredentialClaims, pick
-from node.db.models import MailOutbox, RecordState
+from node.db.models import MailOutbox, RecordState, StaffRole
 from node.errors import Problem
+from node.identity import InstitutionIdentity
+from node.issuance.approvals import ChainState, QueueItem
 from node.issuance.registry import RecordView, RegistryPage, RegistryQuery
 from node.staff.signin import Enrolment, Staff
 from node.wallet.qr import inline_svg
+from node.web import labels
 from node.web.pages import content_list
 from node.web.templating import render
 
@@ -108,7 +115,16 @@ def registry(
     )
 
 
-def record(lang: str, staff: Staff, csrf: str, view: RecordView) -> str:
+def record(
+    lang: str,
+    staff: Staff,
+    csrf: str,
+    view: RecordView,
+    chain: ChainState,
+    *,
+    message: str = "",
+    alert: bool = False,
+) -> str:
     try:
         summary = shapes.summary(MicroCredentialClaims.model_validate(view.claims), lang)
     except ValidationError:  # stored under an older model: show what the list shows
@@ -121,4 +137,113 @@ def record(lang: str, staff: Staff, csrf: str, view: RecordView) -> str:
         view=view,
         content=content_list(lang, summary),
         title_of=_title_of(lang),
+        chain=chain,
+        registrar=staff.has(StaffRole.REGISTRAR),
+        signable=view.item.state == RecordState.APPROVED.value
+        or (view.item.state == RecordState.PREPARED.value and not chain.approval_required),
+        status_actions=_STATUS_ACTIONS.get(view.item.state, ()),
+        message=message,
+        alert=alert,
+    )
+
+
+_STATUS_ACTIONS = {
+    RecordState.ISSUED.value: ("suspend", "revoke"),
+    RecordState.SUSPENDED.value: ("reinstate", "revoke"),
+}
+
+
+def approvals(
+    lang: str, staff: Staff, csrf: str, items: Sequence[QueueItem], *, configured: bool
+) -> str:
+    return render(
+        lang,
+        "console_approvals.html",
+        staff=staff,
+        csrf=csrf,
+        items=items,
+        configured=configured,
+        title_of=_title_of(lang),
+    )
+
+
+# The form's fields are named like the CSV import's columns (docs/csv-format.md), so one
+# conversion (csv_import.row_from_cells) and one validation serve both.
+_FIELDS = (
+    "idempotency_key",
+    "learner_given_name",
+    "learner_family_name",
+    "learner_date_of_birth",
+    "learner_id",
+    "learner_id_type",
+    "learner_did",
+    "title@en",
+    "issuer_countries",
+    "awarding_body_name@en",
+    "awarding_body_locality",
+    "awarding_body_country",
+    "awarding_body_legal_status",
+    "date_of_issuing",
+    "ects",
+    "certified_hours",
+    "eqf",
+    "participation_form",
+    "grade",
+)
+_LISTS = ("assessment_types", "qa_types")
+
+
+def form_values(form: Mapping[str, Any], lists: Mapping[str, list[str]]) -> dict[str, str]:
+    """What the prepare form sent, as CSV cells: lists joined with ``|``, the outcomes one
+    per line; fields the form does not have are dropped."""
+    values = {name: str(form.get(name, "")).strip()[:2000] for name in _FIELDS}
+    for name in _LISTS:
+        values[name] = "|".join(v.strip() for v in lists.get(name, []) if v.strip())
+    outcomes = str(form.get("outcomes", ""))[:20000]
+    values["outcomes"] = outcomes
+    values["outcome@en"] = "|".join(
+        line.strip().replace("|", "/") for line in outcomes.splitlines() if line.strip()
+    )
+    return values
+
+
+def prepare_defaults(identity: InstitutionIdentity) -> dict[str, str]:
+    """A new form: the institution as the awarding body, today, a fresh idempotency key
+    (a form sent twice stores one record)."""
+    return {
+        "idempotency_key": f"console-{uuid.uuid4()}",
+        "issuer_countries": identity.country,
+        "awarding_body_name@en": identity.name,
+        "awarding_body_country": identity.country,
+        "awarding_body_legal_status": identity.legal_status,
+        "date_of_issuing": datetime.now(UTC).date().isoformat(),
+        "learner_id_type": vocab.LearnerIdType.STUDENT_NUMBER.value,
+    }
+
+
+def prepare(
+    lang: str,
+    staff: Staff,
+    csrf: str,
+    values: Mapping[str, str],
+    problems: Sequence[Problem] = (),
+) -> str:
+    def coded(field: str, members: Iterable[StrEnum]) -> list[tuple[str, str]]:
+        return [(m.value, labels.value(lang, field, m.value)) for m in members]
+
+    options = {
+        "id_types": [(m.value, m.value.replace("-", " ")) for m in vocab.LearnerIdType],
+        "legal": [(m.value, m.value.replace("-", " ")) for m in vocab.LegalStatus],
+        "assessment": coded("assessment", vocab.AssessmentType),
+        "participation": coded("participation", vocab.ParticipationForm),
+        "qa": coded("qualityAssurance", vocab.QualityAssuranceType),
+    }
+    return render(
+        lang,
+        "console_prepare.html",
+        staff=staff,
+        csrf=csrf,
+        values=values,
+        problems=problems,
+        options=options,
     )

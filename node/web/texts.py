@@ -187,6 +187,13 @@ TEXTS: Final[dict[str, str]] = {
         "with a local account."
     ),
     "c.sso_failed": gettext_noop("Single sign-on did not work:"),
+    "c.action.revoke": gettext_noop("Revoke"),
+    "c.action.suspend": gettext_noop("Suspend"),
+    "c.action.reinstate": gettext_noop("Reinstate"),
+    "c.approvals": gettext_noop("Approvals"),
+    "c.prepare": gettext_noop("Prepare a micro-credential"),
+    "c.forbidden": gettext_noop("Your roles do not allow this."),
+    "c.refused": gettext_noop("This could not be done:"),
     "c.dashboard": gettext_noop("Dashboard"),
     "c.registry": gettext_noop("Registry"),
     "c.record": gettext_noop("Credential record"),

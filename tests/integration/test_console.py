@@ -8,6 +8,8 @@ import csv
 import io
 import re
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +18,7 @@ from node.credentials.examples import example_claims
 from node.db.models import StaffRole
 from node.staff import totp
 from node.staff.accounts import StaffInfo
-from tests.conftest import RunningNode
+from tests.conftest import RunningNode, make_settings, start_node
 from tests.integration.test_learners import Browser
 
 PASSWORD = "registrar password 1"
@@ -233,3 +235,135 @@ def test_console_cli_creates_lists_and_changes_accounts(node: RunningNode) -> No
         make_staff(node, "Teach.Er")
     with pytest.raises(Exception, match="roles refused"):
         node.runtime.staff().accounts.set_roles(info.id, ["dean"])
+
+
+CHAIN = [
+    {"name": "Programme committee", "role": "committee", "elements": ["learningOutcomes"]},
+    {"name": "Study department", "role": "study_department", "elements": ["learner"]},
+    {"name": "Management", "role": "management", "seals": True},
+]
+_RECORD = re.compile(r"/console/records/([0-9a-f-]{36})")
+
+
+@pytest.fixture
+def chain_node(tmp_path: Path, database_url: str) -> Iterator[RunningNode]:
+    running = start_node(make_settings(tmp_path / "data", database_url, approval_chain=CHAIN))
+    with running.client:
+        yield running
+    running.runtime.close()
+
+
+def _member(node: RunningNode, username: str, *roles: StaffRole) -> Staff:
+    make_staff(node, username, *roles)
+    browser = Staff(node, f"198.51.100.{len(username) + 40}")
+    assert browser.enrol(username).status_code == 303
+    return browser
+
+
+def _form(browser: Staff, path: str) -> dict[str, str]:
+    page = browser.client.get(path)
+    assert page.status_code == 200, page.text
+    fields = dict(re.findall(r'name="([^"]+)" type="[a-z]+" value="([^"]*)"', page.text))
+    fields.update(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
+    return fields
+
+
+def test_the_approval_chain_through_the_console(chain_node: RunningNode) -> None:
+    node = chain_node
+    teacher = _member(node, "teach", StaffRole.TEACHER)
+    committee = _member(node, "commi", StaffRole.COMMITTEE)
+    study = _member(node, "study", StaffRole.STUDY_DEPARTMENT)
+    dean = _member(node, "deanx", StaffRole.MANAGEMENT)
+    registrar = _member(node, "regis", StaffRole.REGISTRAR)
+
+    fields = _form(teacher, "/console/prepare?lang=en")
+    assert fields["awarding_body_name@en"] == "Universidad Ejemplo" and fields["idempotency_key"]
+    fields.update(
+        {
+            "learner_given_name": "Kaisa",
+            "learner_family_name": "Konsoli",
+            "learner_date_of_birth": "1995-04-03",
+            "learner_id": "S777001",
+            "title@en": "Data Stewardship",
+            "awarding_body_locality": "Madrid",
+            "ects": "3",
+            "eqf": "6",
+            "participation_form": "online",
+            "awarding_body_legal_status": "public-institution",
+            "learner_id_type": "student-number",
+            "lang": "en",
+        }
+    )
+    incomplete = teacher.client.post(
+        "/console/prepare", data={**fields, "assessment_types": "online", "qa_types": "internal"}
+    )
+    assert incomplete.status_code == 422
+    assert "learningOutcomes" in incomplete.text, "the missing element is named"
+    prepared = teacher.client.post(
+        "/console/prepare",
+        data={
+            **fields,
+            "outcomes": "Curate research data.\nWrite a data management plan.",
+            "assessment_types": ["online", "portfolio"],
+            "qa_types": "internal",
+        },
+    )
+    assert prepared.status_code == 303, prepared.text
+    found = _RECORD.search(prepared.headers["location"])
+    assert found
+    record_id = found.group(1)
+    again = teacher.client.post(
+        "/console/prepare",
+        data={
+            **fields,
+            "outcomes": "Curate research data.",
+            "assessment_types": "online",
+            "qa_types": "internal",
+        },
+    )
+    assert again.status_code == 409, "the same form sent twice with other content"
+    record = node.runtime.registry().record(record_id)
+    assert record.item.state == "prepared"
+    assert len(record.claims["learningOutcomes"]) == 2
+
+    assert record_id not in teacher.client.get("/console/approvals").text
+    queue = committee.client.get("/console/approvals?lang=en")
+    assert f'data-record="{record_id}"' in queue.text
+
+    def decide(who: Staff, decision: str, comment: str = "") -> Any:
+        page = who.client.get(f"/console/records/{record_id}?lang=en")
+        return who.client.post(
+            f"/console/records/{record_id}/decision",
+            data={"decision": decision, "comment": comment, "csrf": who.csrf(page.text)},
+        )
+
+    assert decide(dean, "approved").status_code == 403, "not yet the management's stage"
+    assert decide(committee, "approved").status_code == 303
+    assert decide(study, "rejected").status_code == 422, "a reason is needed"
+    assert decide(study, "rejected", "check the date of birth").status_code == 303
+    page = teacher.client.get(f"/console/records/{record_id}?lang=en")
+    assert "check the date of birth" in page.text and "Submit again" in page.text
+    resubmitted = teacher.client.post(
+        f"/console/records/{record_id}/resubmit", data={"csrf": teacher.csrf(page.text)}
+    )
+    assert resubmitted.status_code == 303
+    for who in (committee, study, dean):
+        assert decide(who, "approved").status_code == 303
+    assert node.runtime.registry().record(record_id).item.state == "issued"
+
+    page = teacher.client.get(f"/console/records/{record_id}")
+    forbidden = teacher.client.post(
+        f"/console/records/{record_id}/status",
+        data={"action": "revoke", "reason": "x", "csrf": teacher.csrf(page.text)},
+    )
+    assert forbidden.status_code == 403, "only a registrar changes a status"
+    page = registrar.client.get(f"/console/records/{record_id}?lang=en")
+    suspended = registrar.client.post(
+        f"/console/records/{record_id}/status",
+        data={"action": "suspend", "reason": "under review", "csrf": registrar.csrf(page.text)},
+    )
+    assert suspended.status_code == 303
+    page = registrar.client.get(f"/console/records/{record_id}?lang=en")
+    assert "under review" in page.text and 'data-state="suspended"' in page.text
+    event = node.runtime.status().events(record_id)[-1]
+    assert event.staff_account_id == node.runtime.staff().accounts.by_username("regis").id

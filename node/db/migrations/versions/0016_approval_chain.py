@@ -1,5 +1,5 @@
 """The approval chain: who prepared a record, its round and stage, each decision; the staff
-account an API token acts for
+account an API token acts for, and the one who changed a status
 
 Revision ID: 0016
 Revises: 0015
@@ -36,6 +36,7 @@ def upgrade() -> None:
             sa.Column(column, sa.Integer(), nullable=False, server_default="0"),
         )
     _add_staff_reference("api_token", "staff_account_id", "fk_token_staff_account")
+    _add_staff_reference("status_event", "staff_account_id", "fk_status_event_staff")
     op.create_table(
         "approval_step",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -58,6 +59,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_approval_step_record_id", table_name="approval_step")
     op.drop_table("approval_step")
+    with op.batch_alter_table("status_event") as batch:
+        batch.drop_column("staff_account_id")
     with op.batch_alter_table("api_token") as batch:
         batch.drop_column("staff_account_id")
     with op.batch_alter_table("credential_record") as batch:
