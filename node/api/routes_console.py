@@ -32,6 +32,7 @@ from node.api.deps import (
     ApprovalChain,
     Issuance,
     MailQueue,
+    Offers,
     RecordRegistry,
     Runtime,
     StaffAccess,
@@ -40,12 +41,15 @@ from node.api.deps import (
 from node.api.learner_http import client_of, html, lang_of, page_headers, redirect
 from node.db.models import CredentialFormat, StaffRole
 from node.errors import Conflict, InvalidInput, NodeError, NotFound, Problem
+from node.i18n.catalogues import LANGUAGES
 from node.issuance.approvals import Actor, Approvals
 from node.issuance.registry import Registry, RegistryQuery
+from node.learners.accounts import normalise_email
 from node.learners.errors import SignInFailed, TooManyAttempts
 from node.staff.oidc import SsoUnavailable
 from node.staff.service import StaffServices
 from node.staff.signin import OIDC, CodeRejected, Enrolment, Staff
+from node.wallet.offers import OfferCreated
 from node.web import console_pages as cp
 from node.web import learner_pages as lp
 from node.web.i18n import t
@@ -510,6 +514,48 @@ def record_status(
         )
 
     return _after_action(language, member, registry, approvals, record_id, change)
+
+
+@router.post("/console/records/{record_id}/offer", response_class=HTMLResponse)
+def record_offer(
+    request: Request,
+    record_id: str,
+    member: CurrentStaff,
+    registry: RecordRegistry,
+    approvals: ApprovalChain,
+    offers: Offers,
+    email: Annotated[str, Form(max_length=320)] = "",
+    mail_lang: Annotated[str, Form(max_length=5)] = "en",
+    csrf_token: Annotated[str, Form(alias="csrf")] = "",
+    lang: Lang = None,
+) -> Response:
+    """A wallet offer (QR, link, the PIN shown here, never mailed); again: a fresh one."""
+    language = lang_of(request, lang)
+    if member is None or not session_csrf_ok(member, csrf_token):
+        return to_sign_in(language, f"/console/records/{record_id}")
+    if not member.has(StaffRole.REGISTRAR):
+        return _forbidden(language)
+    made: list[OfferCreated] = []
+
+    def create() -> None:
+        address = normalise_email(email) if email.strip() else None
+        made.append(
+            offers.create_offer(
+                record_id,
+                None,
+                email=address,
+                with_tx_code=True,
+                expires_in=None,
+                token_id=None,
+                lang=mail_lang if mail_lang in LANGUAGES else "en",
+            )
+        )
+
+    refused = _after_action(language, member, registry, approvals, record_id, create)
+    if not made:
+        return refused
+    body = cp.offer(language, member, session_csrf(member), made[0])
+    return html(language, t(language, "c.offer"), body)
 
 
 @router.get("/console/approvals", response_class=HTMLResponse)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse, Response
@@ -131,6 +131,9 @@ class OfferIn(BaseModel):
     )
     email: str | None = Field(default=None, max_length=320, description="Learner's address")
     tx_code: bool = Field(default=True, description="Protect the offer with a numeric PIN")
+    lang: Literal["en", "de", "es", "fi"] = Field(
+        default="en", description="Language of the mail to the learner"
+    )
     expires_in: int | None = Field(
         default=None,
         gt=0,
@@ -180,6 +183,7 @@ def create_offer(record_id: str, body: OfferIn, token: IssuerToken, offers: Offe
         with_tx_code=body.tx_code,
         expires_in=timedelta(seconds=body.expires_in) if body.expires_in else None,
         token_id=token.id,
+        lang=body.lang,
     )
     return OfferOut(
         offer_id=created.offer_id,

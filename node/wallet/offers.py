@@ -73,7 +73,10 @@ class WalletOffers:
         with_tx_code: bool,
         expires_in: timedelta | None,
         token_id: int | None,
+        lang: str = "en",
     ) -> OfferCreated:
+        """``lang``: the language of the mail (the learner's; the page it links to has its
+        own language switch)."""
         settings = self._issuer.settings
         credential_issuer = self._issuer.endpoints.credential_issuer
         ids = list(configuration_ids or FORMATS)
@@ -118,7 +121,7 @@ class WalletOffers:
                 # The PIN is not in the mail: whoever holds the mailbox would hold both
                 # factors. The learner gets it from the staff member or their portal.
                 subject, body = messages.wallet_offer(
-                    "en", page_url, by_reference, pin is not None, expires_at
+                    lang, page_url, by_reference, pin is not None, expires_at
                 )
                 mail = self._outbox.add(
                     session,

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from markupsafe import Markup
 from pydantic import ValidationError
 
 from node.credentials import render as shapes
@@ -21,6 +22,7 @@ from node.identity import InstitutionIdentity
 from node.issuance.approvals import ChainState, QueueItem
 from node.issuance.registry import RecordView, RegistryPage, RegistryQuery
 from node.staff.signin import Enrolment, Staff
+from node.wallet.offers import OfferCreated
 from node.wallet.qr import inline_svg
 from node.web import labels
 from node.web.pages import content_list
@@ -142,15 +144,28 @@ def record(
         signable=view.item.state == RecordState.APPROVED.value
         or (view.item.state == RecordState.PREPARED.value and not chain.approval_required),
         status_actions=_STATUS_ACTIONS.get(view.item.state, ()),
+        offerable=view.item.state in _OFFERABLE,
         message=message,
         alert=alert,
     )
 
 
+_OFFERABLE = (RecordState.ISSUED.value, RecordState.APPROVED.value, RecordState.PREPARED.value)
 _STATUS_ACTIONS = {
     RecordState.ISSUED.value: ("suspend", "revoke"),
     RecordState.SUSPENDED.value: ("reinstate", "revoke"),
 }
+
+
+def offer(lang: str, staff: Staff, csrf: str, created: OfferCreated) -> str:
+    return render(
+        lang,
+        "console_offer.html",
+        staff=staff,
+        csrf=csrf,
+        offer=created,
+        qr=Markup(created.qr_svg),
+    )
 
 
 def approvals(

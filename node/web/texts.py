@@ -191,6 +191,7 @@ TEXTS: Final[dict[str, str]] = {
     "c.action.suspend": gettext_noop("Suspend"),
     "c.action.reinstate": gettext_noop("Reinstate"),
     "c.approvals": gettext_noop("Approvals"),
+    "c.offer": gettext_noop("Wallet offer"),
     "c.prepare": gettext_noop("Prepare a micro-credential"),
     "c.forbidden": gettext_noop("Your roles do not allow this."),
     "c.refused": gettext_noop("This could not be done:"),

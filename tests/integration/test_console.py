@@ -16,6 +16,7 @@ import pytest
 
 from node.credentials.examples import example_claims
 from node.db.models import StaffRole
+from node.i18n.catalogues import translator
 from node.staff import totp
 from node.staff.accounts import StaffInfo
 from tests.conftest import RunningNode, make_settings, start_node
@@ -367,3 +368,39 @@ def test_the_approval_chain_through_the_console(chain_node: RunningNode) -> None
     assert "under review" in page.text and 'data-state="suspended"' in page.text
     event = node.runtime.status().events(record_id)[-1]
     assert event.staff_account_id == node.runtime.staff().accounts.by_username("regis").id
+
+
+def test_a_registrar_offers_a_record_to_the_wallet_in_the_learners_language(
+    node: RunningNode,
+) -> None:
+    registrar = _member(node, "regis", StaffRole.REGISTRAR)
+    teacher = _member(node, "teach", StaffRole.TEACHER)
+    record_id = node.client.post(
+        "/admin/credentials", json={"claims": example_claims(44)}, headers=node.auth()
+    ).json()["id"]
+    page = registrar.client.get(f"/console/records/{record_id}?lang=en")
+    assert "Make an offer" in page.text
+    bad = registrar.client.post(
+        f"/console/records/{record_id}/offer",
+        data={"email": "not-an-address", "mail_lang": "de", "csrf": registrar.csrf(page.text)},
+    )
+    assert bad.status_code == 422 and "email" in bad.text
+    made = registrar.client.post(
+        f"/console/records/{record_id}/offer",
+        data={"email": "Kaisa@Example.org", "mail_lang": "de", "csrf": registrar.csrf(page.text)},
+    )
+    assert made.status_code == 200, made.text
+    pin = re.search(r'id="offer-pin">(\d+)<', made.text)
+    assert pin, made.text
+    assert "openid-credential-offer://" in made.text and "<svg" in made.text
+    (mail,) = node.runtime.outbox().pending()
+    assert mail.recipient == "kaisa@example.org"
+    assert pin.group(1) not in mail.body, "the PIN is never mailed"
+    assert "Wallet" in mail.body and "PIN" in mail.body
+    english = "Your micro-credential is ready for your wallet"
+    assert mail.subject == translator("de").gettext(english) != english, "in German"
+    page = teacher.client.get(f"/console/records/{record_id}")
+    denied = teacher.client.post(
+        f"/console/records/{record_id}/offer", data={"csrf": teacher.csrf(page.text)}
+    )
+    assert denied.status_code == 403
