@@ -30,6 +30,7 @@ from node.api import (
     routes_verify,
     routes_web,
 )
+from node.api.audit_http import AuditTrail
 from node.api.text_guard import reject_unstorable_text
 from node.keys.keystore import KeyStore
 from node.lookup.limits import RateLimiter, RequestLimits
@@ -117,6 +118,7 @@ def create_app(
         max_body=settings.public_max_body_bytes,
         admin_max_body=settings.admin_max_body_bytes,
     )
+    app.add_middleware(AuditTrail, audit=runtime.audit())
     app.include_router(routes_network.router)
     if settings.vc_api_enabled:
         from node.api import routes_vcapi  # the generic VC API is off unless enabled

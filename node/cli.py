@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from anchoring.errors import ChainError
 from node import __version__
+from node.cli_audit import audit_app
 from node.cli_mail import mail_app
 from node.cli_network import network_app
 from node.cli_options import DataDir, open_node_runtime, passphrase, settings_for
@@ -44,6 +45,7 @@ app = typer.Typer(
 )
 app.add_typer(token_app, name="token")
 app.add_typer(staff_app, name="staff")
+app.add_typer(audit_app, name="audit")
 app.add_typer(mail_app, name="mail")
 chain_app = typer.Typer(help="The network's chain and contracts.", no_args_is_help=True)
 app.add_typer(chain_app, name="chain")

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from anchoring.errors import ChainError
+from node.audit.log import AuditLog
 from node.credentials.elements import missing_elements
 from node.credentials.profile import requirement_profile
 from node.db.engine import make_engine, migrate, session_factory
@@ -39,9 +40,10 @@ from node.issuance.service import IssuanceService
 from node.issuance.signing import CredentialSigner, IssuerKeys, SigningPool, issuer_keys
 from node.keys.keystore import FileKeyStore, KeyStore, KeyStoreError
 from node.learners.service import Learners
+from node.ledger.audit_anchor import AuditAnchorer
 from node.ledger.connection import Ledger, open_ledger
 from node.ledger.network import anchoring_account
-from node.ledger.service import AnchorService, Rounds
+from node.ledger.service import AnchorService, Round, Rounds
 from node.ledger.status_anchor import StatusAnchorer
 from node.ledger.trust import LedgerTrust, NetworkName, UnreachableTrust
 from node.ledger.worker import AnchorWorker, WorkerSettings
@@ -503,11 +505,20 @@ class NodeRuntime:
 
     def ledger_rounds(self) -> Rounds:
         """One round of ledger work: publish changed status lists, anchor credential
-        batches, anchor status list versions."""
+        batches, status list versions and the audit trail's head; mirror peers' lists."""
         mirror = StatusMirror.from_settings(self.settings, self.ledger(), directory=self.members())
-        return Rounds(
-            [_Publisher(self.status), self.anchor_worker(), self.status_anchorer(), mirror]
-        )
+        parts: list[Round] = [_Publisher(self.status), self.anchor_worker()]
+        parts += [self.status_anchorer(), self.audit_anchorer(), mirror]
+        return Rounds(parts)
+
+    def audit(self) -> AuditLog:
+        """The hash-chained audit trail of staff and API actions."""
+        return AuditLog(self.sessions)
+
+    def audit_anchorer(self) -> AuditAnchorer:
+        ledger = self.ledger()
+        window = timedelta(seconds=self.settings.anchor_window_seconds)
+        return AuditAnchorer(self.sessions, ledger.anchors, ledger.account, window)
 
     def status_anchorer(self) -> StatusAnchorer:
         ledger = self.ledger()

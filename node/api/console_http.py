@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from node.api.audit_http import set_actor
 from node.api.deps import StaffAccess
 from node.api.learner_http import redirect
 from node.learners import csrf
@@ -22,7 +23,10 @@ COOKIE_PATH = "/console"
 
 
 def signed_in(request: Request, staff: StaffAccess) -> Staff | None:
-    return staff.sign_in.staff(request.cookies.get(SESSION_COOKIE))
+    member = staff.sign_in.staff(request.cookies.get(SESSION_COOKIE))
+    if member is not None:
+        set_actor(request, f"staff:{member.account_id}:{member.username}")
+    return member
 
 
 CurrentStaff = Annotated[Staff | None, Depends(signed_in)]

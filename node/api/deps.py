@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from node.api.audit_http import set_actor
 from node.db.models import ApiToken, Role
 from node.errors import Unauthorized
 from node.issuance.approvals import Actor, Approvals, actor_of
@@ -189,6 +190,7 @@ def _require(*roles: Role) -> object:
     allowed = set(roles)
 
     def dependency(
+        request: Request,
         session: DbSession,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> ApiToken:
@@ -196,6 +198,8 @@ def _require(*roles: Role) -> object:
             raise Unauthorized("a bearer token is required (Authorization: Bearer …)")
         token = authenticate(session, credentials.credentials, allowed)
         session.commit()
+        staff = f" staff:{token.staff_account_id}" if token.staff_account_id else ""
+        set_actor(request, f"token:{token.id}:{token.name}{staff}")
         return token
 
     return Depends(dependency)

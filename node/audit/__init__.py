@@ -1,0 +1,1 @@
+"""The tamper-evident audit trail of staff and API actions (node/audit/log.py)."""
