@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from node import __version__
+from node.db.models import StaffRole
 from tests.anvil import free_port
 from tests.e2e.test_serve import wait_until
 from tests.integration.test_cli import credreg
@@ -173,10 +174,22 @@ def test_demo_prints_every_url_the_records_and_a_sample_to_paste(
         "/docs",
         "/.well-known/did.json",
         "/.well-known/openid-credential-issuer",
+        "/console",
     ):
         assert f" {origin}{path}\n" in printed, (path, printed)
         page = httpx.get(f"{origin}{path}", timeout=10, follow_redirects=True)
         assert page.status_code == 200, path
+    staff = [line.split() for line in printed.splitlines() if line.startswith("  demo-")]
+    assert sorted(role for _, role in staff) == sorted(r.value for r in StaffRole)
+    password = printed.split("password '", 1)[1].split("'", 1)[0]
+    with httpx.Client(base_url=origin, follow_redirects=False) as browser:
+        form = browser.get("/console/sign-in")
+        csrf = form.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        first = browser.post(
+            "/console/sign-in",
+            data={"username": staff[0][0], "password": password, "code": "", "csrf": csrf},
+        )
+        assert first.status_code == 200 and "totp-secret" in first.text, "set up the app"
     records_line = next(line for line in printed.splitlines() if "credential records" in line)
     record_ids = records_line.split(": ", 1)[1].split()
     assert len(record_ids) == 2
