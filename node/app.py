@@ -16,6 +16,8 @@ from node.api import (
     routes_approvals,
     routes_authorize,
     routes_console,
+    routes_console_records,
+    routes_console_tokens,
     routes_docs,
     routes_institution,
     routes_learner_pages,
@@ -104,6 +106,8 @@ def create_app(
     app.include_router(routes_docs.router)
     app.include_router(routes_learner_pages.router)
     app.include_router(routes_console.router)
+    app.include_router(routes_console_records.router)
+    app.include_router(routes_console_tokens.router)
     app.include_router(routes_authorize.router)
     app.include_router(routes_learners.router)
     app.include_router(routes_tokens.router)

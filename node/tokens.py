@@ -167,10 +167,12 @@ class ApiTokens:
         expires_in: timedelta | None = None,
         *,
         staff_username: str | None = None,
+        staff_account_id: int | None = None,
     ) -> CreatedToken:
-        """``staff_username``: the token acts for that member of staff (approvals, audit)."""
+        """``staff_username`` (or ``staff_account_id``): the token acts for that member of
+        staff (approvals, audit)."""
         with self._sessions() as session:
-            staff_id = None
+            staff_id = staff_account_id
             if staff_username is not None:
                 staff_id = session.scalar(
                     select(StaffAccount.id).where(
@@ -191,11 +193,14 @@ class ApiTokens:
             rows = session.scalars(select(ApiToken).order_by(ApiToken.id))
             return [TokenInfo.of(row) for row in rows]
 
-    def revoke(self, token_id: int) -> TokenInfo:
-        """Revoke a token (again: no change, its first revocation time stays)."""
+    def revoke(self, token_id: int, *, staff_account_id: int | None = None) -> TokenInfo:
+        """Revoke a token (again: no change, its first revocation time stays);
+        ``staff_account_id``: only a token of that member of staff."""
         with self._sessions() as session:
             row = session.get(ApiToken, token_id)
-            if row is None:
+            if row is None or (
+                staff_account_id is not None and row.staff_account_id != staff_account_id
+            ):
                 raise NotFound(f"no API token {token_id}")
             if row.revoked_at is None:
                 row.revoked_at = _now()

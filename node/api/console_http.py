@@ -7,19 +7,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from node.api.audit_http import set_actor
 from node.api.deps import StaffAccess
-from node.api.learner_http import redirect
+from node.api.learner_http import html, redirect
 from node.learners import csrf
 from node.staff.service import StaffServices
 from node.staff.signin import Opened, Staff
+from node.web import learner_pages as lp
+from node.web.i18n import t
 
 SESSION_COOKIE = "credreg_staff"
 SSO_COOKIE = "credreg_sso"  # the state of a single sign-on in progress (node/staff/oidc.py)
 COOKIE_PATH = "/console"
+Lang = Annotated[str | None, Form()]  # the page's language, as the forms send it
 
 
 def signed_in(request: Request, staff: StaffAccess) -> Staff | None:
@@ -91,3 +94,8 @@ def session_csrf(member: Staff) -> str:
 
 def session_csrf_ok(member: Staff, given: str) -> bool:
     return csrf.same(given, session_csrf(member))
+
+
+def forbidden(lang: str) -> HTMLResponse:
+    body = lp.message(lang, "c.record", t(lang, "c.forbidden"))
+    return html(lang, t(lang, "c.record"), body, status_code=403)

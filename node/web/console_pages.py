@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -22,6 +23,7 @@ from node.identity import InstitutionIdentity
 from node.issuance.approvals import ChainState, QueueItem
 from node.issuance.registry import RecordView, RegistryPage, RegistryQuery
 from node.staff.signin import Enrolment, Staff
+from node.tokens import CreatedToken, TokenInfo
 from node.wallet.offers import OfferCreated
 from node.wallet.qr import inline_svg
 from node.web import labels
@@ -165,6 +167,41 @@ def offer(lang: str, staff: Staff, csrf: str, created: OfferCreated) -> str:
         csrf=csrf,
         offer=created,
         qr=Markup(created.qr_svg),
+    )
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    id: int
+    name: str
+    role: str
+    state: str
+    last_used_at: datetime | None
+    expires_at: datetime | None
+
+
+def tokens(
+    lang: str,
+    staff: Staff,
+    csrf: str,
+    infos: Sequence[TokenInfo],
+    *,
+    created: CreatedToken | None = None,
+    message: str = "",
+) -> str:
+    now = datetime.now(UTC)
+    rows = [
+        TokenRow(i.id, i.name, i.role, i.state(now), i.last_used_at, i.expires_at) for i in infos
+    ]
+    return render(
+        lang,
+        "console_tokens.html",
+        staff=staff,
+        csrf=csrf,
+        tokens=rows,
+        created=created,
+        message=message,
+        admin=staff.has(StaffRole.ADMINISTRATOR),
     )
 
 

@@ -192,6 +192,7 @@ TEXTS: Final[dict[str, str]] = {
     "c.action.reinstate": gettext_noop("Reinstate"),
     "c.approvals": gettext_noop("Approvals"),
     "c.offer": gettext_noop("Wallet offer"),
+    "c.tokens": gettext_noop("API tokens"),
     "c.prepare": gettext_noop("Prepare a micro-credential"),
     "c.forbidden": gettext_noop("Your roles do not allow this."),
     "c.refused": gettext_noop("This could not be done:"),

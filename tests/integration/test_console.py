@@ -404,3 +404,49 @@ def test_a_registrar_offers_a_record_to_the_wallet_in_the_learners_language(
         f"/console/records/{record_id}/offer", data={"csrf": teacher.csrf(page.text)}
     )
     assert denied.status_code == 403
+
+
+def test_tokens_made_in_the_console_act_for_their_member_and_can_be_revoked(
+    node: RunningNode,
+) -> None:
+    registrar = _member(node, "regis", StaffRole.REGISTRAR)
+    admin = _member(node, "admin", StaffRole.ADMINISTRATOR)
+    page = registrar.client.get("/console/tokens?lang=en")
+    made = registrar.client.post(
+        "/console/tokens",
+        data={"name": "moodle", "expires_in": "30d", "csrf": registrar.csrf(page.text)},
+    )
+    assert made.status_code == 200, made.text
+    secret = re.search(r'id="token-secret">(crt_[^<]+)<', made.text)
+    assert secret
+    answer = node.client.get("/admin/credentials", headers=node.auth(secret.group(1)))
+    assert answer.status_code == 200, "the token works"
+    info = next(i for i in node.runtime.api_tokens().all() if i.name == "moodle")
+    assert info.staff_account_id == node.runtime.staff().accounts.by_username("regis").id
+    assert info.expires_at is not None
+    bad = registrar.client.post(
+        "/console/tokens",
+        data={"name": "x", "expires_in": "forever", "csrf": registrar.csrf(page.text)},
+    )
+    assert bad.status_code == 422 and "expires_in" in bad.text
+    admin_token = registrar.client.post(
+        "/console/tokens",
+        data={"name": "x", "expires_in": "1d", "role": "admin", "csrf": registrar.csrf(page.text)},
+    )
+    assert admin_token.status_code == 403, "only administrators make admin tokens"
+    # The registrar sees their own tokens only; the administrator sees every one.
+    own = registrar.client.get("/console/tokens").text
+    assert own.count("data-token=") == 1
+    everyone = admin.client.get("/console/tokens").text
+    assert everyone.count("data-token=") == len(node.runtime.api_tokens().all())
+    service_token = next(i for i in node.runtime.api_tokens().all() if i.staff_account_id is None)
+    refused = registrar.client.post(
+        f"/console/tokens/{service_token.id}/revoke", data={"csrf": registrar.csrf(own)}
+    )
+    assert refused.status_code == 404, "not the registrar's token"
+    revoked = registrar.client.post(
+        f"/console/tokens/{info.id}/revoke", data={"csrf": registrar.csrf(own)}
+    )
+    assert revoked.status_code == 303
+    gone = node.client.get("/admin/credentials", headers=node.auth(secret.group(1)))
+    assert gone.status_code == 401 and "revoked" in gone.json()["message"]
