@@ -65,7 +65,7 @@ def enrol(lang: str, csrf: str, enrolment: Enrolment, next_path: str, message: s
         csrf=csrf,
         ticket=enrolment.ticket,
         secret=enrolment.secret,
-        qr=inline_svg(enrolment.uri, "TOTP"),
+        qr=Markup(inline_svg(enrolment.uri, "TOTP")),
         next_path=next_path,
         message=message,
     )

@@ -6,6 +6,8 @@ from __future__ import annotations
 import struct
 import zlib
 
+import zxingcpp
+
 _CHANNELS = {0: 1, 2: 3, 4: 2, 6: 4}
 
 
@@ -39,22 +41,33 @@ def to_grey(data: bytes) -> tuple[int, int, bytes]:
     grey = bytearray()
     for y in range(height):
         start = y * (stride + 1)
-        kind = raw[start]
+        row_filter = raw[start]
         line = bytearray(raw[start + 1 : start + 1 + stride])
         for i in range(stride):
             left = line[i - bpp] if i >= bpp else 0
             up = previous[i]
             corner = previous[i - bpp] if i >= bpp else 0
-            if kind == 1:
+            if row_filter == 1:
                 line[i] = (line[i] + left) & 0xFF
-            elif kind == 2:
+            elif row_filter == 2:
                 line[i] = (line[i] + up) & 0xFF
-            elif kind == 3:
+            elif row_filter == 3:
                 line[i] = (line[i] + (left + up) // 2) & 0xFF
-            elif kind == 4:
+            elif row_filter == 4:
                 line[i] = (line[i] + _paeth(left, up, corner)) & 0xFF
         previous = line
         for x in range(width):
             px = line[x * bpp : x * bpp + bpp]
             grey.append(px[0] if bpp <= 2 else (px[0] * 299 + px[1] * 587 + px[2] * 114) // 1000)
     return width, height, bytes(grey)
+
+
+def qr_texts(png: bytes) -> list[str]:
+    """The text of each QR code zxing-cpp finds in a PNG screenshot (QR codes only: a QR
+    code's modules can pass for a short code of another symbology)."""
+    width, height, grey = to_grey(png)
+    found = zxingcpp.read_barcodes(
+        memoryview(grey).cast("B", (height, width)),
+        formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode),
+    )
+    return [code.text for code in found]

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Route
 
+from tests.browser.axe import assert_accessible, axe_context, check
 from tests.browser.conftest import Node
 
 HEADINGS = {
@@ -85,6 +86,7 @@ def test_front_page_in_each_language(
     # A phone's width: nothing wider than the screen, no sideways scrolling.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.evaluate("document.querySelectorAll('script').length") == 0
+    check(page)
     csp = response.headers["content-security-policy"]
     assert "default-src 'none'" in csp and "script-src" not in csp
     # The language links and the way on to the verification page keep the language.
@@ -92,6 +94,8 @@ def test_front_page_in_each_language(
     page.locator("#to-verify").click()
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == VERIFY_TITLES[lang]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    check(page)
     assert watched.requested and not watched.outside, watched.outside
 
 
@@ -130,3 +134,16 @@ def test_swagger_ui_renders_from_the_node_alone(
     assert not watched.csp_errors, watched.csp_errors
     # ReDoc would show its vendor's logo from the vendor's CDN: not served at all.
     assert httpx.get(f"{node.url}/redoc", timeout=10).status_code == 404
+
+
+def test_swagger_ui_has_no_serious_accessibility_violation(browser: Browser, node: Node) -> None:
+    """Swagger UI's own markup as the node serves it (its colours made AA contrast in
+    api_docs.html), in the axe context: the page runs script under its CSP."""
+    context = axe_context(browser, viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(f"{node.url}/docs")
+        page.locator(".opblock").first.wait_for(timeout=30_000)
+        assert_accessible(page)
+    finally:
+        context.close()

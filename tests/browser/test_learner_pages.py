@@ -1,24 +1,32 @@
 """The learner's pages in headless Chromium (JavaScript off): sign in, see my credentials,
-create a share link that opens the verification, withdraw it; the language switch."""
+create a share link that opens the verification, withdraw it; the language switch; the
+e-mailed sign-in link's page; a wallet's request for a credential (the consent page).
+axe checks each page."""
 
 from __future__ import annotations
+
+import secrets
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 from playwright.sync_api import Page
 
+from node.web.i18n import t
+from tests.browser.axe import check
 from tests.browser.conftest import Node
+from wallet_bridge.authorization import code_challenge
 
 PASSWORD = "browser learner password"
 
 
-def _learner(node: Node, email: str) -> None:
+def _learner(node: Node, email: str, record_ids: list[str] | None = None) -> None:
     response = httpx.post(
         f"{node.url}/admin/learners",
         json={
             "email": email,
             "name": "Brigitte Browser",
             "password": PASSWORD,
-            "record_ids": [node.records["valid"], node.records["revoked"]],
+            "record_ids": record_ids or [node.records["valid"], node.records["revoked"]],
         },
         headers=node.headers(),
         timeout=30,
@@ -38,6 +46,7 @@ def test_sign_in_share_and_withdraw(page: Page, node: Node) -> None:
     _learner(node, "brigitte@example.org")
     _sign_in(page, node, "brigitte@example.org", "not the password")
     assert page.locator("#notice").inner_text() == "Wrong e-mail address or password."
+    check(page)
 
     _sign_in(page, node, "brigitte@example.org")
     assert page.locator("h1").inner_text() == "My credentials"
@@ -48,28 +57,34 @@ def test_sign_in_share_and_withdraw(page: Page, node: Node) -> None:
     assert valid.locator("[data-state]").inner_text() == "Valid"
     revoked = page.locator(f'tr[data-record="{node.records["revoked"]}"]')
     assert revoked.locator("[data-state]").inner_text() == "Revoked"
+    check(page)
 
     valid.get_by_role("link").click()
     page.wait_for_load_state()
+    check(page)
     page.get_by_label("The link works for").select_option("7")
     page.get_by_role("button", name="Create link").click()
     page.wait_for_load_state()
     share_url = page.locator("#share-url").inner_text()
     assert share_url.startswith(f"{node.url}/v/")
     assert page.locator('tr[data-state="active"]').count() == 1
+    check(page)  # with the new link, shown once
 
     # The employer opens the link: the verification with the credential's content.
     page.goto(share_url + "?lang=en")
     assert page.locator("#verdict").get_attribute("data-verdict") == "valid"
     assert page.locator('dd[data-field="learner"]').inner_text()
+    check(page)
 
     page.goto(f"{node.url}/learner/credentials/{node.records['valid']}?lang=en")
     page.get_by_role("button", name="Withdraw").click()
     page.wait_for_load_state()
     assert page.locator('tr[data-state="revoked"]').count() == 1
+    check(page)
     response = page.goto(share_url + "?lang=en")
     assert response is not None and response.status == 410
     assert "withdrawn" in page.locator("#notice").inner_text()
+    check(page)
 
     # Signing out ends the session.
     page.goto(f"{node.url}/learner/credentials?lang=en")
@@ -77,6 +92,7 @@ def test_sign_in_share_and_withdraw(page: Page, node: Node) -> None:
     page.wait_for_load_state()
     page.goto(f"{node.url}/learner/credentials?lang=en")
     assert page.locator("h1").inner_text() == "Sign in"
+    check(page)
 
 
 def test_sign_in_page_languages(page: Page, node: Node) -> None:
@@ -87,3 +103,47 @@ def test_sign_in_page_languages(page: Page, node: Node) -> None:
         page.wait_for_load_state()
         assert page.locator("h1").inner_text() == heading
         assert page.locator("html").get_attribute("lang") == code
+        check(page)
+
+
+def test_sign_in_link_pages(page: Page, node: Node) -> None:
+    page.goto(f"{node.url}/learner/sign-in?lang=en")
+    page.locator("#link-email").fill("nobody.here@example.org")
+    page.get_by_role("button", name="E-mail me a sign-in link").click()
+    page.wait_for_load_state()
+    assert page.locator("#notice").inner_text() == t("en", "l.link_sent")
+    check(page)
+    # The link from the e-mail opens a page with a button: no sign-in on GET.
+    response = page.goto(f"{node.url}/learner/link/{secrets.token_urlsafe(24)}?lang=en")
+    assert response is not None and response.status == 200
+    assert page.locator("h1").inner_text() == "Sign in"
+    check(page)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+    assert page.locator("#notice").inner_text() == t("en", "l.link_failed")
+    check(page)
+
+
+def test_wallet_asks_for_a_credential(page: Page, node: Node) -> None:
+    """The consent page of the OpenID4VCI authorization code flow, the learner signed in."""
+    record_id, _credential = node.issue(75, learner="S200075")  # one account per learner
+    _learner(node, "consent.learner@example.org", [record_id])
+    _sign_in(page, node, "consent.learner@example.org")
+    params = {
+        "response_type": "code",
+        "client_id": "https://wallet.example",
+        "redirect_uri": "https://wallet.example/cb",
+        "state": secrets.token_urlsafe(8),
+        "code_challenge": code_challenge(secrets.token_urlsafe(48)),
+        "code_challenge_method": "S256",
+        "scope": "MicroCredential_jwt_vc_json",
+    }
+    page.goto(f"{node.url}/authorize?{urlencode(params)}")
+    assert urlsplit(page.url).path.startswith("/learner/authorize/")
+    assert page.locator("h1").inner_text() == "Add a credential to your wallet"
+    assert page.locator("#client-id").inner_text() == "https://wallet.example"
+    assert page.locator("#wallet-host").inner_text() == "wallet.example"
+    choice = page.get_by_role("radio")
+    assert choice.count() == 1 and choice.is_checked()
+    assert choice.get_attribute("value") == record_id
+    check(page)

@@ -1,0 +1,324 @@
+"""The staff console (/console) in headless Chromium (JavaScript off): the sign-in with
+password and TOTP, the authenticator set-up of the first sign-in, the dashboard, the registry
+search and its CSV, a record's page with its status history, signing out; each page in every
+language and on a 390 px wide phone; axe on each. (Over HTTP, every negative and the
+registry's pages: tests/integration/test_console.py.)"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, ViewportSize
+
+from node.i18n.catalogues import translator
+from node.staff import totp
+from node.web.i18n import LANGUAGES, t
+from tests.browser.axe import check
+from tests.browser.conftest import LEARNER, Node
+from tests.browser.png import qr_texts
+from tests.e2e.test_serve import run_credreg
+
+PASSWORD = "console browser password 1"
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
+
+def _create(node: Node, username: str, name: str = "Rita Registrar") -> None:
+    env = {**node.server.env, "STAFF_PW": PASSWORD}
+    created = run_credreg(
+        env, "staff", "create", username, "--name", name, "--role", "registrar",
+        "--password-env", "STAFF_PW",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+
+
+def _password(
+    page: Page, node: Node, username: str, password: str = PASSWORD, lang: str = "en"
+) -> int:
+    """The sign-in form sent with a user name and password (and no code): the status of
+    the page it leads to."""
+    page.goto(f"{node.url}/console/sign-in?lang={lang}")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(password)
+    return _status_after(page, "form button.primary")
+
+
+def _status_after(page: Page, button: str) -> int:
+    """Press a form's button: the status of the page shown next (after any redirect)."""
+    with page.expect_navigation() as navigation:
+        page.locator(button).click()
+    page.wait_for_load_state()
+    response = navigation.value
+    assert response is not None
+    return response.status
+
+
+def _confirm(page: Page, code: str) -> int:
+    """The set-up page's code sent: the status of the answer."""
+    page.get_by_label("Code from your authenticator app").fill(code)
+    assert page.locator("form button.primary").inner_text() == "Confirm and sign in"
+    return _status_after(page, "form button.primary")
+
+
+def _wrong_code(secret: str) -> str:
+    """A six-digit code that is not the code of any step accepted now (±1, and a margin)."""
+    now = time.time()
+    taken = {totp.code_at(secret, now + d) for d in (-60, -30, 0, 30, 60)}
+    return next(c for c in (f"{n:06d}" for n in range(1, 10)) if c not in taken)
+
+
+def _no_sideways_scroll(page: Page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
+
+
+@pytest.fixture(scope="module")
+def console(browser: Browser, node: Node) -> Iterator[Page]:
+    """One member of staff signed in (first sign-in: password, then the app set up) for the
+    module's tests; each opens its pages in this tab."""
+    _create(node, "reg.one")
+    context = browser.new_context(locale="en-GB", java_script_enabled=False)
+    try:
+        page = context.new_page()
+        _password(page, node, "reg.one")
+        secret = page.locator("#totp-secret").inner_text()
+        assert _confirm(page, totp.code_at(secret)) == 200
+        assert urlsplit(page.url).path == "/console/dashboard"
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def tab(console: Page) -> Page:
+    console.set_viewport_size(DESKTOP)
+    return console
+
+
+def test_sign_in_page_and_a_wrong_password(page: Page, node: Node) -> None:
+    response = page.goto(f"{node.url}/console")
+    assert response is not None and response.status == 200
+    assert urlsplit(page.url).path == "/console/sign-in"  # signed out: to the sign-in
+    assert page.locator("h1").inner_text() == "Staff sign-in"
+    assert page.get_by_label("User name").get_attribute("autocomplete") == "username"
+    assert page.get_by_label("Password").get_attribute("type") == "password"
+    code = page.get_by_label("Code from your authenticator app")
+    assert code.get_attribute("autocomplete") == "one-time-code"
+    assert "first time" in page.locator("#code-help").inner_text()
+    check(page)
+
+    assert _password(page, node, "reg.nobody", "not the password") == 401
+    assert page.locator("#notice").inner_text() == "Wrong user name, password or code."
+    assert page.get_by_label("User name").input_value() == "reg.nobody"
+    assert page.get_by_label("Password").input_value() == ""
+    check(page)
+    page.set_viewport_size(PHONE)
+    _no_sideways_scroll(page)
+
+
+@pytest.mark.parametrize("lang", [lang for lang in LANGUAGES if lang != "en"])
+def test_sign_in_page_in_each_language(page: Page, node: Node, lang: str) -> None:
+    page.set_viewport_size(PHONE)
+    page.goto(f"{node.url}/console/sign-in?lang={lang}")
+    assert page.locator("html").get_attribute("lang") == lang
+    heading = page.locator("h1").inner_text()
+    assert heading == t(lang, "c.sign_in") != t("en", "c.sign_in")
+    words = translator(lang)
+    assert page.get_by_label(words.gettext("Code from your authenticator app")).count() == 1
+    _no_sideways_scroll(page)
+
+
+def test_first_sign_in_sets_up_the_app_then_sign_out(page: Page, node: Node) -> None:
+    _create(node, "reg.two", "Tero Registrar")
+    # Until the app is set up, each password sign-in leads to the set-up page: in every
+    # language, and on a phone.
+    page.set_viewport_size(PHONE)
+    for lang in [*(lang for lang in LANGUAGES if lang != "en"), "en"]:
+        assert _password(page, node, "reg.two", lang=lang) == 200
+        assert page.locator("html").get_attribute("lang") == lang
+        assert page.locator("h1").inner_text() == t(lang, "c.enrol")
+        if lang != "en":
+            assert t(lang, "c.enrol") != t("en", "c.enrol")
+        _no_sideways_scroll(page)
+    page.set_viewport_size(DESKTOP)
+    assert page.locator("h1").inner_text() == "Set up your authenticator app"
+    secret = page.locator("#totp-secret").inner_text()
+    assert re.fullmatch(r"[A-Z2-7]{32}", secret), secret
+    check(page)
+
+    assert _confirm(page, _wrong_code(secret)) == 401
+    assert page.locator("#notice").inner_text() == t("en", "c.code_failed")
+    assert page.locator("#totp-secret").inner_text() == secret  # the same secret again
+    check(page)
+
+    assert _confirm(page, totp.code_at(secret)) == 200
+    assert urlsplit(page.url).path == "/console/dashboard"
+    assert page.locator("#staff-name").inner_text() == "Tero Registrar"
+    assert any(c["name"] == "credreg_staff" for c in page.context.cookies())
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state()
+    assert urlsplit(page.url).path == "/console/sign-in"
+    assert page.locator("h1").inner_text() == "Staff sign-in"
+    assert not any(c["name"] == "credreg_staff" for c in page.context.cookies())
+    page.goto(f"{node.url}/console/dashboard?lang=en")
+    assert urlsplit(page.url).path == "/console/sign-in"
+    # From now on the password alone is not enough.
+    assert _password(page, node, "reg.two") == 401
+    assert page.locator("#notice").inner_text() == "Wrong user name, password or code."
+
+
+def test_set_up_page_qr_code_decodes_to_the_secret(page: Page, node: Node) -> None:
+    _create(node, "reg.three", "Tiina Registrar")
+    assert _password(page, node, "reg.three") == 200
+    secret = page.locator("#totp-secret").inner_text()
+    qr = page.locator("#offer-qr svg")
+    assert qr.count() == 1, page.locator("#offer-qr").inner_text()[:80]
+    (uri,) = qr_texts(qr.screenshot())
+    assert uri.startswith("otpauth://totp/") and f"secret={secret}" in uri
+
+
+def test_dashboard_counts_lead_to_the_registry(tab: Page, node: Node) -> None:
+    tab.goto(f"{node.url}/console/dashboard?lang=en")
+    assert tab.locator("h1").inner_text() == "Dashboard"
+    assert tab.locator("#staff-name").inner_text() == "Rita Registrar"
+    counts = tab.locator("#record-counts")
+    for state in ("revoked", "suspended"):
+        assert int(counts.locator(f'a[data-count="{state}"]').inner_text()) >= 1
+    assert int(counts.locator('a[data-count="issued"]').inner_text()) >= 1
+    for kind in ("waiting", "sent", "failed", "expired"):
+        assert tab.locator(f'#mail-counts dd[data-count="{kind}"]').inner_text().isdigit()
+    assert "No SMTP server is configured" in tab.locator("#notice").inner_text()
+    check(tab)
+
+    counts.locator('a[data-count="revoked"]').click()
+    tab.wait_for_load_state()
+    assert tab.locator("h1").inner_text() == "Registry"
+    assert tab.get_by_label("Status").input_value() == "revoked"
+    rows = tab.locator("#registry tr[data-record]")
+    assert node.records["revoked"] in rows.evaluate_all("rows => rows.map(r => r.dataset.record)")
+    assert set(rows.locator("[data-state]").all_inner_texts()) == {"Revoked"}
+
+
+def test_registry_search_and_csv(tab: Page, node: Node) -> None:
+    tab.goto(f"{node.url}/console/registry?lang=en")
+    assert tab.locator("h1").inner_text() == "Registry"
+    assert tab.locator("#registry tr[data-record]").count() >= 3  # every record, newest first
+    tab.get_by_label("Search: learner, student number, title or record id").fill(LEARNER)
+    tab.get_by_role("button", name="Search").click()
+    tab.wait_for_load_state()
+    rows = tab.locator("#registry tr[data-record]")
+    found = rows.evaluate_all("rows => rows.map(r => r.dataset.record)")
+    mine = {node.records[name] for name in ("valid", "revoked", "suspended")}
+    assert set(found) == mine
+    assert tab.locator("#registry caption").inner_text() == "Records, newest first"
+    for row in rows.all():
+        assert LEARNER in row.locator("th").inner_text()
+    assert tab.locator("#next-page").count() == 0  # three records: one page
+    check(tab)
+
+    # The CSV of the same search.
+    csv_href = tab.locator("#csv").get_attribute("href")
+    assert csv_href is not None and f"q={LEARNER}" in csv_href
+    with tab.expect_download() as info:
+        tab.locator("#csv").click()
+    download = info.value
+    assert download.suggested_filename == "registry.csv"
+    saved = download.path()
+    assert saved is not None
+    lines = list(csv.DictReader(io.StringIO(saved.read_text(encoding="utf-8"))))
+    assert {line["id"] for line in lines} == mine
+    assert {line["learner_identifier"] for line in lines} == {LEARNER}
+    states = {line["id"]: line["state"] for line in lines}
+    assert states[node.records["revoked"]] == "revoked"
+    assert states[node.records["suspended"]] == "suspended"
+
+    # Narrowed by state; a date range with nothing in it.
+    tab.get_by_label("Status").select_option("suspended")
+    tab.get_by_role("button", name="Search").click()
+    tab.wait_for_load_state()
+    found = tab.locator("#registry tr[data-record]").evaluate_all(
+        "rows => rows.map(r => r.dataset.record)"
+    )
+    assert found == [node.records["suspended"]]
+    tab.get_by_label("Status").select_option("")
+    tab.get_by_label("Issued until").fill("2001-01-01")
+    tab.get_by_role("button", name="Search").click()
+    tab.wait_for_load_state()
+    assert tab.locator("#no-results").inner_text() == "No records match."
+    check(tab)
+
+    # On to a record's page.
+    tab.goto(f"{node.url}/console/registry?lang=en&q={LEARNER}")
+    tab.locator(f'tr[data-record="{node.records["revoked"]}"] a').click()
+    tab.wait_for_load_state()
+    assert urlsplit(tab.url).path == f"/console/records/{node.records['revoked']}"
+
+
+def test_record_page_shows_the_status_history(tab: Page, node: Node) -> None:
+    tab.goto(f"{node.url}/console/records/{node.records['revoked']}?lang=en")
+    record = tab.locator("#record")
+    assert LEARNER in tab.locator("#record-learner").inner_text()
+    assert record.locator("[data-state]").inner_text() == "Revoked"
+    assert node.records["revoked"] in record.inner_text()
+    assert tab.locator('dd[data-field="learner"]').inner_text()  # the credential's content
+    copies = tab.locator("#copies tbody tr")
+    assert copies.count() == 1
+    assert copies.first.locator("code").first.inner_text() == "ldp_vc+eddsa-jcs-2022"
+    events = tab.locator("#events li")
+    assert events.count() == 1
+    assert "browser test" in events.first.inner_text()  # the reason given
+    check(tab)
+
+    tab.goto(f"{node.url}/console/records/{node.records['valid']}?lang=en")
+    assert tab.locator("#record [data-state]").inner_text() == "Valid"
+    assert tab.locator("#no-events").count() == 1
+    response = tab.goto(f"{node.url}/console/records/00000000-0000-0000-0000-000000000000")
+    assert response is not None and response.status == 404
+    assert tab.locator("#notice").count() == 1
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_console_pages_in_each_language_on_a_phone(tab: Page, node: Node, lang: str) -> None:
+    words = translator(lang)
+    tab.set_viewport_size(PHONE)
+    pages = {
+        f"/console/dashboard?lang={lang}": t(lang, "c.dashboard"),
+        f"/console/registry?lang={lang}&q={LEARNER}": t(lang, "c.registry"),
+    }
+    for path, heading in pages.items():
+        tab.goto(node.url + path)
+        assert tab.locator("html").get_attribute("lang") == lang
+        assert tab.locator("h1").inner_text() == heading
+        _no_sideways_scroll(tab)
+    assert tab.locator("#registry tr[data-record]").count() == 3
+    label = words.gettext("Search: learner, student number, title or record id")
+    assert tab.get_by_label(label).input_value() == LEARNER
+
+    tab.goto(f"{node.url}/console/records/{node.records['revoked']}?lang={lang}")
+    assert tab.locator("html").get_attribute("lang") == lang
+    headings = tab.locator("h2").all_inner_texts()
+    assert words.gettext("Status history") in headings
+    assert words.gettext("Signed copies and anchoring") in headings
+    assert tab.locator("#record [data-state]").inner_text() == t(lang, "s.revoked")
+    _no_sideways_scroll(tab)
+    if lang != "en":
+        english = {t("en", "c.dashboard"), t("en", "c.registry"), "Status history"}
+        assert not english & {*pages.values(), *headings}
+
+
+@pytest.mark.parametrize("path", ["/console/approvals", "/console/prepare"])
+def test_the_other_console_pages(tab: Page, node: Node, path: str) -> None:
+    """The approval queue and the prepare form (their steps over HTTP: test_console.py)."""
+    response = tab.goto(f"{node.url}{path}?lang=en")
+    assert response is not None and response.status == 200
+    assert urlsplit(tab.url).path == path
+    assert tab.locator("h1").count() == 1
+    check(tab)
+    tab.set_viewport_size(PHONE)
+    _no_sideways_scroll(tab)
