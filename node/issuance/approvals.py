@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -111,6 +111,17 @@ class Actor:
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """Why someone may not decide a stage: ``key`` names the reason for the pages (each
+    language has its text, node/web/texts.py ``c.refusal.<key>``), ``message`` is it in
+    English (the API), ``params`` fill the texts."""
+
+    key: str
+    message: str
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class StepView:
     round: int
     stage: int
@@ -137,6 +148,7 @@ class ChainState:
     may_decide: bool
     refusal: str  # why the viewer may not decide ("" when they may, or nothing waits)
     may_resubmit: bool
+    refusal_reason: Refusal | None = None  # the same, for the pages' languages
 
 
 @dataclass(frozen=True)
@@ -207,7 +219,8 @@ class Approvals:
         with self._sessions() as session:
             record = _record(session, record_id)
             steps = self._steps(session, record_id)
-            refusal = self._refusal(session, record, viewer) if viewer else "not signed in"
+            why = self.refusal_of(session, record, viewer) if viewer else None
+            refusal = why.message if why else ("" if viewer else "not signed in")
             waiting = (
                 record.approval_stage
                 if record.state == RecordState.PREPARED and record.approval_stage < len(self.stages)
@@ -225,6 +238,7 @@ class Approvals:
                 viewer is not None
                 and record.state == RecordState.RETURNED
                 and self._may_resubmit(record, viewer),
+                why if waiting is not None else None,
             )
 
     @staticmethod
@@ -253,15 +267,29 @@ class Approvals:
 
     def _refusal(self, session: Session, record: CredentialRecord, actor: Actor) -> str:
         """Why ``actor`` may not decide the stage ``record`` waits for ("" if they may)."""
+        why = self.refusal_of(session, record, actor)
+        return why.message if why else ""
+
+    def refusal_of(
+        self, session: Session, record: CredentialRecord, actor: Actor
+    ) -> Refusal | None:
         if not self.stages:
-            return "this node has no approval chain"
+            return Refusal("no_chain", "this node has no approval chain")
         if record.state != RecordState.PREPARED or record.approval_stage >= len(self.stages):
-            return f"the record is {record.state}, not waiting for an approval"
+            return Refusal(
+                "not_waiting",
+                f"the record is {record.state}, not waiting for an approval",
+                {"state": record.state},
+            )
         stage = self.stages[record.approval_stage]
         if stage.role not in actor.roles:
-            return f"the stage {stage.name!r} needs the role {stage.role.value}"
+            return Refusal(
+                "role",
+                f"the stage \u201c{stage.name}\u201d needs the role {stage.role.value}",
+                {"stage": stage.name, "role": stage.role.value},
+            )
         if record.prepared_by == actor.account_id:
-            return "separation of duties: you prepared this record"
+            return Refusal("prepared", "separation of duties: you prepared this record")
         decided = session.scalar(
             select(ApprovalStep.stage).where(
                 ApprovalStep.record_id == record.id,
@@ -270,11 +298,13 @@ class Approvals:
             )
         )
         if decided is not None:
-            return (
-                "separation of duties: you decided the stage "
-                f"{self.stages[decided].name!r} of this record"
+            name = self.stages[decided].name
+            return Refusal(
+                "decided",
+                f"separation of duties: you decided the stage \u201c{name}\u201d of this record",
+                {"stage": name},
             )
-        return ""
+        return None
 
     @staticmethod
     def _may_resubmit(record: CredentialRecord, actor: Actor) -> bool:

@@ -193,6 +193,13 @@ TEXTS: Final[dict[str, str]] = {
     "c.approvals": gettext_noop("Approvals"),
     "c.offer": gettext_noop("Wallet offer"),
     "c.tokens": gettext_noop("API tokens"),
+    "c.refusal.no_chain": gettext_noop("this node has no approval chain"),
+    "c.refusal.not_waiting": gettext_noop("the record is not waiting for an approval"),
+    "c.refusal.role": gettext_noop("the stage “{stage}” needs the role {role}"),
+    "c.refusal.prepared": gettext_noop("separation of duties: you prepared this record"),
+    "c.refusal.decided": gettext_noop(
+        "separation of duties: you decided the stage “{stage}” of this record"
+    ),
     "c.prepare": gettext_noop("Prepare a micro-credential"),
     "c.forbidden": gettext_noop("Your roles do not allow this."),
     "c.refused": gettext_noop("This could not be done:"),

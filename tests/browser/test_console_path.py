@@ -324,7 +324,7 @@ def test_sign_in_prepare_approve_seal_anchor_offer_mail_and_redeem(
     assert committee.locator("form.decision").count() == 0
     assert page_text(committee, "#refusal") == (
         "You cannot decide this stage: separation of duties: you decided the stage "
-        "'Programme committee' of this record"
+        "“Programme committee” of this record"
     )
     assert record_id not in _queue(committee, node)
 

@@ -123,7 +123,7 @@ def test_separation_of_duties(chain_node: RunningNode, tokens: dict[str, str]) -
     assert other not in _queue(node, tokens["double"]), "not a second stage of theirs"
     second = _decide(node, tokens["double"], other)
     assert second.status_code == 403
-    assert "you decided the stage 'Programme committee'" in second.json()["message"]
+    assert "you decided the stage “Programme committee”" in second.json()["message"]
 
 
 def test_rejection_needs_a_reason_and_sends_the_record_back(

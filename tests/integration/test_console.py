@@ -339,6 +339,9 @@ def test_the_approval_chain_through_the_console(chain_node: RunningNode) -> None
         )
 
     assert decide(dean, "approved").status_code == 403, "not yet the management's stage"
+    own = teacher.client.get(f"/console/records/{record_id}?lang=de").text
+    assert 'data-reason="role"' in own
+    assert "die Stufe „Programme committee“ verlangt die Rolle committee" in own, "in German"
     assert decide(committee, "approved").status_code == 303
     assert decide(study, "rejected").status_code == 422, "a reason is needed"
     assert decide(study, "rejected", "check the date of birth").status_code == 303
