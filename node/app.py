@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 
 from node import __version__
 from node.api import (
+    console_http,
     errors,
     routes_admin,
     routes_anchor,
@@ -90,6 +91,7 @@ def create_app(
     app.state.runtime = runtime  # read only by node/api/deps.py
     runtime.learners()  # reads (or makes) <data_dir>/forms.key now, as the node starts
     errors.install(app)
+    console_http.install(app)
     app.include_router(routes_public.router)
     app.include_router(routes_admin.router)
     app.include_router(routes_approvals.router)

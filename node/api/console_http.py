@@ -4,15 +4,17 @@ script). The staff services come from ``node.api.deps.StaffAccess``."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Form, Request
+from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from node.api.audit_http import set_actor
 from node.api.deps import StaffAccess
-from node.api.learner_http import html, redirect
+from node.api.learner_http import html, lang_of, redirect
+from node.db.models import StaffRole
 from node.learners import csrf
 from node.staff.service import StaffServices
 from node.staff.signin import Opened, Staff
@@ -33,6 +35,70 @@ def signed_in(request: Request, staff: StaffAccess) -> Staff | None:
 
 
 CurrentStaff = Annotated[Staff | None, Depends(signed_in)]
+
+
+class ConsoleAnswer(Exception):
+    """Raised by a console dependency to answer at once (to sign-in, 403); ``install``
+    turns it into its response."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def install(app: FastAPI) -> None:
+    async def answer(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ConsoleAnswer)
+        return exc.response
+
+    app.add_exception_handler(ConsoleAnswer, answer)
+
+
+def _page_lang(request: Request) -> str:
+    return lang_of(request)
+
+
+def _form_lang(request: Request, lang: Annotated[str | None, Form()] = None) -> str:
+    return lang_of(request, lang)
+
+
+PageLang = Annotated[str, Depends(_page_lang)]
+FormLang = Annotated[str, Depends(_form_lang)]
+_RECORD_PAGE = re.compile(r"^/console/records/[0-9a-f-]{1,36}")
+
+
+def _page_member(request: Request, member: CurrentStaff, lang: PageLang) -> Staff:
+    """The signed-in member of staff of a GET page, else to sign-in and back here."""
+    if member is None:
+        raise ConsoleAnswer(to_sign_in(lang, request.url.path))
+    return member
+
+
+def _form_member(
+    request: Request,
+    member: CurrentStaff,
+    lang: FormLang,
+    csrf_token: Annotated[str, Form(alias="csrf")] = "",
+) -> Staff:
+    """The member of staff who sent a form, its CSRF token checked; else to sign-in (and
+    back to the record page the form was on)."""
+    if member is None or not session_csrf_ok(member, csrf_token):
+        found = _RECORD_PAGE.match(request.url.path)
+        raise ConsoleAnswer(to_sign_in(lang, found.group(0) if found else "/console/dashboard"))
+    return member
+
+
+PageMember = Annotated[Staff, Depends(_page_member)]
+FormMember = Annotated[Staff, Depends(_form_member)]
+
+
+def _registrar(member: FormMember, lang: FormLang) -> Staff:
+    if not member.has(StaffRole.REGISTRAR):
+        raise ConsoleAnswer(forbidden(lang))
+    return member
+
+
+Registrar = Annotated[Staff, Depends(_registrar)]  # a form of a registrar's
 
 
 def safe_next(value: str | None) -> str:

@@ -18,6 +18,8 @@ from node.api.console_http import (
     SSO_COOKIE,
     CurrentStaff,
     Lang,
+    PageLang,
+    PageMember,
     form_csrf_ok,
     safe_next,
     session_csrf,
@@ -25,7 +27,6 @@ from node.api.console_http import (
     set_form_cookie,
     set_session,
     set_sso_cookie,
-    to_sign_in,
 )
 from node.api.deps import (
     MailQueue,
@@ -236,15 +237,12 @@ def sign_out(
 
 @router.get("/console/dashboard", response_class=HTMLResponse)
 def dashboard(
-    request: Request,
-    member: CurrentStaff,
+    member: PageMember,
+    lang: PageLang,
     registry: RecordRegistry,
     outbox: MailQueue,
     runtime: Runtime,
 ) -> Response:
-    lang = lang_of(request)
-    if member is None:
-        return to_sign_in(lang, "/console/dashboard")
     body = cp.dashboard(
         lang,
         member,
@@ -262,10 +260,9 @@ def _search_fields(request: Request) -> dict[str, str]:
 
 
 @router.get("/console/registry", response_class=HTMLResponse)
-def registry_page(request: Request, member: CurrentStaff, registry: RecordRegistry) -> Response:
-    lang = lang_of(request)
-    if member is None:
-        return to_sign_in(lang, "/console/registry")
+def registry_page(
+    request: Request, member: PageMember, lang: PageLang, registry: RecordRegistry
+) -> Response:
     fields = _search_fields(request)
     shown = {k: v for k, v in fields.items() if v and k != "cursor"}
     try:
@@ -294,10 +291,9 @@ def registry_page(request: Request, member: CurrentStaff, registry: RecordRegist
 
 
 @router.get("/console/registry.csv")
-def registry_csv(request: Request, member: CurrentStaff, registry: RecordRegistry) -> Response:
-    lang = lang_of(request)
-    if member is None:
-        return to_sign_in(lang, "/console/registry")
+def registry_csv(
+    request: Request, _member: PageMember, lang: PageLang, registry: RecordRegistry
+) -> Response:
     fields = _search_fields(request)
     try:
         query = RegistryQuery.from_form({**fields, "cursor": ""})

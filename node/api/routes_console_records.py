@@ -8,29 +8,25 @@ lists and the wallet offers; the pages are node/web/console_pages.py."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from node.api.console_http import (
-    CurrentStaff,
-    Lang,
+    ConsoleAnswer,
+    FormLang,
+    FormMember,
+    PageLang,
+    PageMember,
+    Registrar,
     forbidden,
     session_csrf,
-    session_csrf_ok,
-    to_sign_in,
 )
-from node.api.deps import (
-    ApprovalChain,
-    Issuance,
-    Offers,
-    RecordRegistry,
-    Runtime,
-    StatusLists,
-)
-from node.api.learner_http import html, lang_of, redirect
+from node.api.deps import ApprovalChain, Issuance, Offers, RecordRegistry, Runtime, StatusLists
+from node.api.learner_http import html, redirect
 from node.db.models import CredentialFormat, StaffRole
 from node.errors import Conflict, InvalidInput, NodeError, NotFound, Problem
 from node.i18n.catalogues import LANGUAGES
@@ -50,173 +46,106 @@ def _actor(member: Staff) -> Actor:
     return Actor(member.account_id, member.roles)
 
 
-def _record_response(
-    lang: str,
-    member: Staff,
-    registry: Registry,
-    approvals: Approvals,
-    record_id: str,
-    *,
-    message: str = "",
-    alert: bool = False,
-    status_code: int = 200,
-) -> HTMLResponse:
-    try:
-        view = registry.record(record_id)
-    except NotFound:
-        body = lp.message(lang, "c.record", t(lang, "c.not_found"))
-        return html(lang, t(lang, "c.record"), body, status_code=404)
-    chain = approvals.state(record_id, _actor(member))
-    body = cp.record(lang, member, session_csrf(member), view, chain, message=message, alert=alert)
-    return html(
-        lang,
-        t(lang, "c.record"),
-        body,
-        status_code=status_code,
-        path=f"/console/records/{record_id}",
-    )
+@dataclass(frozen=True)
+class _RecordPage:
+    """A record's page for one member of staff, and the actions that come back to it."""
+
+    lang: str
+    member: Staff
+    registry: Registry
+    approvals: Approvals
+
+    def show(
+        self, record_id: str, *, message: str = "", alert: bool = False, status_code: int = 200
+    ) -> HTMLResponse:
+        lang, member = self.lang, self.member
+        try:
+            view = self.registry.record(record_id)
+        except NotFound:
+            body = lp.message(lang, "c.record", t(lang, "c.not_found"))
+            return html(lang, t(lang, "c.record"), body, status_code=404)
+        chain = self.approvals.state(record_id, _actor(member))
+        body = cp.record(
+            lang, member, session_csrf(member), view, chain, message=message, alert=alert
+        )
+        path = f"/console/records/{record_id}"
+        return html(lang, t(lang, "c.record"), body, status_code=status_code, path=path)
+
+    def after(self, record_id: str, act: Callable[[], object]) -> Response:
+        """Run an action on the record: back to its page (303) when it worked, else the
+        page with the reason (403 / 409 / 422)."""
+        try:
+            act()
+        except NotFound:
+            return self.show(record_id)
+        except NodeError as exc:
+            reasons = "; ".join(f"{p.element}: {p.reason}" for p in exc.problems)
+            message = f"{t(self.lang, 'c.refused')} {exc.message}"
+            message += f" ({reasons})" if reasons else ""
+            return self.show(record_id, message=message, alert=True, status_code=exc.status_code)
+        return redirect(f"/console/records/{record_id}?lang={self.lang}")
+
+
+def _viewing(
+    member: PageMember, lang: PageLang, registry: RecordRegistry, approvals: ApprovalChain
+) -> _RecordPage:
+    return _RecordPage(lang, member, registry, approvals)
+
+
+def _acting(
+    member: FormMember, lang: FormLang, registry: RecordRegistry, approvals: ApprovalChain
+) -> _RecordPage:
+    return _RecordPage(lang, member, registry, approvals)
+
+
+def _registrar_acting(
+    member: Registrar, lang: FormLang, registry: RecordRegistry, approvals: ApprovalChain
+) -> _RecordPage:
+    return _RecordPage(lang, member, registry, approvals)
+
+
+Viewing = Annotated[_RecordPage, Depends(_viewing)]
+Acting = Annotated[_RecordPage, Depends(_acting)]
+RegistrarActing = Annotated[_RecordPage, Depends(_registrar_acting)]
+Comment = Annotated[str, Form(max_length=2000)]
 
 
 @router.get("/console/records/{record_id}", response_class=HTMLResponse)
-def record_page(
-    request: Request,
-    record_id: str,
-    member: CurrentStaff,
-    registry: RecordRegistry,
-    approvals: ApprovalChain,
-) -> Response:
-    lang = lang_of(request)
-    if member is None:
-        return to_sign_in(lang, f"/console/records/{record_id}")
-    return _record_response(lang, member, registry, approvals, record_id)
-
-
-def _after_action(
-    lang: str,
-    member: Staff,
-    registry: Registry,
-    approvals: Approvals,
-    record_id: str,
-    act: Callable[[], object],
-) -> Response:
-    """Run a console action on a record: back to its page (303) when it worked, else the
-    page with the reason (403 / 409 / 422)."""
-    try:
-        act()
-    except NotFound:
-        return _record_response(lang, member, registry, approvals, record_id)
-    except NodeError as exc:
-        reasons = "; ".join(f"{p.element}: {p.reason}" for p in exc.problems)
-        message = f"{t(lang, 'c.refused')} {exc.message}{f' ({reasons})' if reasons else ''}"
-        return _record_response(
-            lang,
-            member,
-            registry,
-            approvals,
-            record_id,
-            message=message,
-            alert=True,
-            status_code=exc.status_code,
-        )
-    return redirect(f"/console/records/{record_id}?lang={lang}")
-
-
-Comment = Annotated[str, Form(max_length=2000)]
+def record_page(record_id: str, page: Viewing) -> Response:
+    return page.show(record_id)
 
 
 @router.post("/console/records/{record_id}/decision")
 def record_decision(
-    request: Request,
     record_id: str,
-    member: CurrentStaff,
-    registry: RecordRegistry,
-    approvals: ApprovalChain,
+    page: Acting,
     decision: Annotated[str, Form(max_length=20)] = "",
     comment: Comment = "",
-    csrf_token: Annotated[str, Form(alias="csrf")] = "",
-    lang: Lang = None,
 ) -> Response:
-    language = lang_of(request, lang)
-    if member is None or not session_csrf_ok(member, csrf_token):
-        return to_sign_in(language, f"/console/records/{record_id}")
-    return _after_action(
-        language,
-        member,
-        registry,
-        approvals,
-        record_id,
-        lambda: approvals.decide(record_id, _actor(member), decision, comment),
-    )
+    actor = _actor(page.member)
+    return page.after(record_id, lambda: page.approvals.decide(record_id, actor, decision, comment))
 
 
 @router.post("/console/records/{record_id}/resubmit")
-def record_resubmit(
-    request: Request,
-    record_id: str,
-    member: CurrentStaff,
-    registry: RecordRegistry,
-    approvals: ApprovalChain,
-    csrf_token: Annotated[str, Form(alias="csrf")] = "",
-    lang: Lang = None,
-) -> Response:
-    language = lang_of(request, lang)
-    if member is None or not session_csrf_ok(member, csrf_token):
-        return to_sign_in(language, f"/console/records/{record_id}")
-    return _after_action(
-        language,
-        member,
-        registry,
-        approvals,
-        record_id,
-        lambda: approvals.resubmit(record_id, _actor(member)),
-    )
+def record_resubmit(record_id: str, page: Acting) -> Response:
+    actor = _actor(page.member)
+    return page.after(record_id, lambda: page.approvals.resubmit(record_id, actor))
 
 
 @router.post("/console/records/{record_id}/sign")
-def record_sign(
-    request: Request,
-    record_id: str,
-    member: CurrentStaff,
-    registry: RecordRegistry,
-    approvals: ApprovalChain,
-    issuance: Issuance,
-    csrf_token: Annotated[str, Form(alias="csrf")] = "",
-    lang: Lang = None,
-) -> Response:
-    language = lang_of(request, lang)
-    if member is None or not session_csrf_ok(member, csrf_token):
-        return to_sign_in(language, f"/console/records/{record_id}")
-    if not member.has(StaffRole.REGISTRAR):
-        return forbidden(language)
-    return _after_action(
-        language,
-        member,
-        registry,
-        approvals,
-        record_id,
-        lambda: issuance.issue_record(record_id, [CredentialFormat.LDP_RDFC]),
-    )
+def record_sign(record_id: str, page: RegistrarActing, issuance: Issuance) -> Response:
+    formats = [CredentialFormat.LDP_RDFC]
+    return page.after(record_id, lambda: issuance.issue_record(record_id, formats))
 
 
 @router.post("/console/records/{record_id}/status")
 def record_status(
-    request: Request,
     record_id: str,
-    member: CurrentStaff,
-    registry: RecordRegistry,
-    approvals: ApprovalChain,
+    page: RegistrarActing,
     statuses: StatusLists,
     action: Annotated[str, Form(max_length=20)] = "",
     reason: Annotated[str, Form(max_length=500)] = "",
-    csrf_token: Annotated[str, Form(alias="csrf")] = "",
-    lang: Lang = None,
 ) -> Response:
-    language = lang_of(request, lang)
-    if member is None or not session_csrf_ok(member, csrf_token):
-        return to_sign_in(language, f"/console/records/{record_id}")
-    if not member.has(StaffRole.REGISTRAR):
-        return forbidden(language)
-
     def change() -> None:
         if action not in ("revoke", "suspend", "reinstate"):
             raise InvalidInput(
@@ -227,31 +156,21 @@ def record_status(
             action,  # type: ignore[arg-type]
             reason,
             None,
-            staff_account_id=member.account_id,
+            staff_account_id=page.member.account_id,
         )
 
-    return _after_action(language, member, registry, approvals, record_id, change)
+    return page.after(record_id, change)
 
 
 @router.post("/console/records/{record_id}/offer", response_class=HTMLResponse)
 def record_offer(
-    request: Request,
     record_id: str,
-    member: CurrentStaff,
-    registry: RecordRegistry,
-    approvals: ApprovalChain,
+    page: RegistrarActing,
     offers: Offers,
     email: Annotated[str, Form(max_length=320)] = "",
     mail_lang: Annotated[str, Form(max_length=5)] = "en",
-    csrf_token: Annotated[str, Form(alias="csrf")] = "",
-    lang: Lang = None,
 ) -> Response:
     """A wallet offer (QR, link, the PIN shown here, never mailed); again: a fresh one."""
-    language = lang_of(request, lang)
-    if member is None or not session_csrf_ok(member, csrf_token):
-        return to_sign_in(language, f"/console/records/{record_id}")
-    if not member.has(StaffRole.REGISTRAR):
-        return forbidden(language)
     made: list[OfferCreated] = []
 
     def create() -> None:
@@ -268,18 +187,15 @@ def record_offer(
             )
         )
 
-    refused = _after_action(language, member, registry, approvals, record_id, create)
+    refused = page.after(record_id, create)
     if not made:
         return refused
-    body = cp.offer(language, member, session_csrf(member), made[0])
-    return html(language, t(language, "c.offer"), body)
+    body = cp.offer(page.lang, page.member, session_csrf(page.member), made[0])
+    return html(page.lang, t(page.lang, "c.offer"), body)
 
 
 @router.get("/console/approvals", response_class=HTMLResponse)
-def approvals_page(request: Request, member: CurrentStaff, approvals: ApprovalChain) -> Response:
-    lang = lang_of(request)
-    if member is None:
-        return to_sign_in(lang, "/console/approvals")
+def approvals_page(member: PageMember, lang: PageLang, approvals: ApprovalChain) -> Response:
     body = cp.approvals(
         lang,
         member,
@@ -304,24 +220,23 @@ def _prepare_page(
     return html(lang, t(lang, "c.prepare"), body, status_code=status_code, path="/console/prepare")
 
 
-@router.get("/console/prepare", response_class=HTMLResponse)
-def prepare_form(request: Request, member: CurrentStaff, runtime: Runtime) -> Response:
-    lang = lang_of(request)
-    if member is None:
-        return to_sign_in(lang, "/console/prepare")
+def _check_preparer(member: Staff, lang: str) -> None:
     if not member.has(*_PREPARERS):
-        return forbidden(lang)
+        raise ConsoleAnswer(forbidden(lang))
+
+
+@router.get("/console/prepare", response_class=HTMLResponse)
+def prepare_form(member: PageMember, lang: PageLang, runtime: Runtime) -> Response:
+    _check_preparer(member, lang)
     return _prepare_page(lang, member, cp.prepare_defaults(runtime.identity()))
 
 
 @router.post("/console/prepare", response_class=HTMLResponse)
-async def prepare(request: Request, member: CurrentStaff, issuance: Issuance) -> Response:
-    form = await request.form()
-    lang = lang_of(request, str(form.get("lang") or "") or None)
-    if member is None or not session_csrf_ok(member, str(form.get("csrf", ""))):
-        return to_sign_in(lang, "/console/prepare")
-    if not member.has(*_PREPARERS):
-        return forbidden(lang)
+async def prepare(
+    request: Request, member: FormMember, lang: FormLang, issuance: Issuance
+) -> Response:
+    _check_preparer(member, lang)
+    form = await request.form()  # parsed once (the dependencies read csrf and lang from it)
     lists = {
         name: [str(v) for v in form.getlist(name)] for name in ("assessment_types", "qa_types")
     }

@@ -7,21 +7,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path
 from fastapi.responses import HTMLResponse, Response
 
 from node.api.console_http import (
-    CurrentStaff,
-    Lang,
+    FormLang,
+    FormMember,
+    PageLang,
+    PageMember,
     forbidden,
     session_csrf,
-    session_csrf_ok,
-    to_sign_in,
 )
 from node.api.deps import (
     Tokens,
 )
-from node.api.learner_http import html, lang_of, redirect
+from node.api.learner_http import html, redirect
 from node.db.models import Role, StaffRole
 from node.errors import InvalidInput, NotFound
 from node.staff.signin import Staff
@@ -52,28 +52,20 @@ def _tokens_page(
 
 
 @router.get("/console/tokens", response_class=HTMLResponse)
-def tokens_page(request: Request, member: CurrentStaff, tokens: Tokens) -> Response:
-    lang = lang_of(request)
-    if member is None:
-        return to_sign_in(lang, "/console/tokens")
+def tokens_page(member: PageMember, lang: PageLang, tokens: Tokens) -> Response:
     return _tokens_page(lang, member, tokens)
 
 
 @router.post("/console/tokens", response_class=HTMLResponse)
 def create_token(
-    request: Request,
-    member: CurrentStaff,
+    member: FormMember,
+    language: FormLang,
     tokens: Tokens,
     name: Annotated[str, Form(max_length=100)] = "",
     expires_in: Annotated[str, Form(max_length=20)] = "",
     role: Annotated[str, Form(max_length=20)] = "issuer",
-    csrf_token: Annotated[str, Form(alias="csrf")] = "",
-    lang: Lang = None,
 ) -> Response:
     """A token that acts for the member of staff; only administrators make admin tokens."""
-    language = lang_of(request, lang)
-    if member is None or not session_csrf_ok(member, csrf_token):
-        return to_sign_in(language, "/console/tokens")
     wanted = Role.ADMIN if role == "admin" else Role.ISSUER
     if wanted is Role.ADMIN and not member.has(StaffRole.ADMINISTRATOR):
         return forbidden(language)
@@ -90,16 +82,11 @@ def create_token(
 
 @router.post("/console/tokens/{token_id}/revoke", response_class=HTMLResponse)
 def revoke_token(
-    request: Request,
-    token_id: int,
-    member: CurrentStaff,
+    token_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    member: FormMember,
+    language: FormLang,
     tokens: Tokens,
-    csrf_token: Annotated[str, Form(alias="csrf")] = "",
-    lang: Lang = None,
 ) -> Response:
-    language = lang_of(request, lang)
-    if member is None or not session_csrf_ok(member, csrf_token):
-        return to_sign_in(language, "/console/tokens")
     own = None if member.has(StaffRole.ADMINISTRATOR) else member.account_id
     try:
         tokens.revoke(token_id, staff_account_id=own)
