@@ -72,7 +72,9 @@ def _registry_query(
     state: RecordState | None = None,
     issued_from: Annotated[date | None, Query(description="Issued on or after (UTC)")] = None,
     issued_to: Annotated[date | None, Query(description="Issued on or before (UTC)")] = None,
-    created_by: Annotated[int | None, Query(description="The API token's id")] = None,
+    created_by: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="The API token's id")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=200, description="`next` of a page")] = None,
 ) -> RegistryQuery:

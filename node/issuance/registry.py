@@ -312,7 +312,7 @@ class Registry:
             statement = statement.where(record.state == query.state.value)
         if query.issued_from is not None:
             statement = statement.where(record.issued_at >= _start_of(query.issued_from))
-        if query.issued_to is not None:
+        if query.issued_to is not None and query.issued_to < date.max:
             statement = statement.where(
                 record.issued_at < _start_of(query.issued_to + timedelta(days=1))
             )

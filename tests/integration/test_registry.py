@@ -119,6 +119,8 @@ def test_filters_state_dates_and_issuer_token(node: RunningNode) -> None:
     assert token_id is not None
     assert len(_list(node, q="filter", created_by=token_id)["items"]) == 2
     assert _list(node, q="filter", created_by=token_id + 999)["items"] == []
+    edges = _list(node, q="filter", issued_from="0001-01-01", issued_to="9999-12-31")
+    assert {i["id"] for i in edges["items"]} == {issued}, "the calendar's ends are no error"
 
 
 @pytest.mark.parametrize(
@@ -132,6 +134,7 @@ def test_filters_state_dates_and_issuer_token(node: RunningNode) -> None:
         ({"issued_from": "2026-02-02", "issued_to": "2026-02-01"}, "issued_to"),
         ({"q": "x" * 201}, "q"),
         ({"q": " ".join("abcdefghij")}, "q"),
+        ({"created_by": 2**40}, "created_by"),
     ],
 )
 def test_bad_queries_are_refused_naming_the_parameter(
