@@ -9,6 +9,8 @@ py-evm, web3 and FastAPI (over a second of start-up), which ``credreg token list
 from __future__ import annotations
 
 import getpass
+import os
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,7 +31,7 @@ from node.settings import Settings
 if TYPE_CHECKING:
     from node.runtime import NodeRuntime
 
-__all__ = ["DataDir", "database", "open_node_runtime", "passphrase", "settings_for"]
+__all__ = ["DataDir", "cli_actor", "database", "open_node_runtime", "passphrase", "settings_for"]
 
 DataDir = Annotated[
     Path | None,
@@ -49,6 +51,15 @@ def settings_for(data_dir: Path | None) -> Settings:
         Console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(code=2) from None
     return settings
+
+
+def cli_actor() -> str:
+    """Who runs a command, as the audit trail names them."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no user name for this uid (a container)
+        user = f"uid{os.getuid()}"
+    return f"cli:{user}@{socket.gethostname()}"
 
 
 @contextmanager

@@ -17,7 +17,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from node.cli_options import DataDir, database
+from node.audit.log import AuditLog
+from node.cli_options import DataDir, cli_actor, database
 from node.db.models import StaffRole
 from node.staff.accounts import StaffAccounts, StaffInfo
 
@@ -37,9 +38,15 @@ PasswordEnv = Annotated[
 
 
 @contextmanager
-def _accounts(data_dir: Path | None) -> Iterator[StaffAccounts]:
+def _accounts(
+    data_dir: Path | None, action: str = "", subject: str = ""
+) -> Iterator[StaffAccounts]:
+    """The service over the node's database; ``action``: what the command did, appended
+    to the audit trail once it succeeded (node/audit/log.py)."""
     with database(data_dir) as sessions:
         yield StaffAccounts(sessions)
+        if action:
+            AuditLog(sessions).append(cli_actor(), action, subject)
 
 
 def _password(env: str | None) -> str:
@@ -87,7 +94,7 @@ def staff_create(
 ) -> None:
     """Create a staff account. Its first password sign-in sets up the TOTP app."""
     password = None if no_password else _password(password_env)
-    with _accounts(data_dir) as accounts:
+    with _accounts(data_dir, "staff create", username) as accounts:
         _show(accounts.create(username, name, role, email=email, password=password))
 
 
@@ -104,7 +111,7 @@ def staff_roles(
     username: Annotated[str, typer.Argument()], role: Roles, data_dir: DataDir = None
 ) -> None:
     """Replace an account's roles."""
-    with _accounts(data_dir) as accounts:
+    with _accounts(data_dir, "staff roles", username) as accounts:
         _show(accounts.set_roles(accounts.by_username(username).id, role))
 
 
@@ -116,14 +123,14 @@ def staff_password(
 ) -> None:
     """Set a new password."""
     password = _password(password_env)
-    with _accounts(data_dir) as accounts:
+    with _accounts(data_dir, "staff password", username) as accounts:
         _show(accounts.set_password(accounts.by_username(username).id, password))
 
 
 @staff_app.command("reset-totp")
 def staff_reset_totp(username: Annotated[str, typer.Argument()], data_dir: DataDir = None) -> None:
     """Forget the TOTP secret (a lost phone): the next sign-in sets up a new one."""
-    with _accounts(data_dir) as accounts:
+    with _accounts(data_dir, "staff reset-totp", username) as accounts:
         _show(accounts.reset_totp(accounts.by_username(username).id))
 
 
@@ -134,5 +141,5 @@ def staff_disable(
     data_dir: DataDir = None,
 ) -> None:
     """Disable an account (its sessions stop working at once), or enable it again."""
-    with _accounts(data_dir) as accounts:
+    with _accounts(data_dir, "staff enable" if enable else "staff disable", username) as accounts:
         _show(accounts.set_disabled(accounts.by_username(username).id, not enable))

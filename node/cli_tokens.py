@@ -16,7 +16,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from node.cli_options import DataDir, database
+from node.audit.log import AuditLog
+from node.cli_options import DataDir, cli_actor, database
 from node.db.models import Role
 from node.tokens import ApiTokens, TokenInfo, parse_lifetime
 
@@ -29,9 +30,13 @@ console = Console(stderr=True)
 
 
 @contextmanager
-def _tokens(data_dir: Path | None) -> Iterator[ApiTokens]:
+def _tokens(data_dir: Path | None, action: str = "", subject: str = "") -> Iterator[ApiTokens]:
+    """The service over the node's database; ``action``: what the command did, appended
+    to the audit trail once it succeeded (node/audit/log.py)."""
     with database(data_dir) as sessions:
         yield ApiTokens(sessions)
+        if action:
+            AuditLog(sessions).append(cli_actor(), action, subject)
 
 
 def _when(value: datetime | None, never: str) -> str:
@@ -67,7 +72,7 @@ def token_create(
     data_dir: DataDir = None,
 ) -> None:
     """Create an API token and print it once (only its hash is stored)."""
-    with _tokens(data_dir) as tokens:
+    with _tokens(data_dir, "token create", f"{role.value}:{name}") as tokens:
         lifetime = parse_lifetime(expires_in) if expires_in is not None else None
         created = tokens.create(role, name, lifetime, staff_username=staff)
     if created.info.expires_at is not None:
@@ -104,6 +109,6 @@ def token_revoke(
     """Revoke a token at once (its next request gets 401)."""
     if not 1 <= token_id <= 2**31 - 1:
         raise typer.BadParameter("a token id from `credreg token list`", param_hint="TOKEN_ID")
-    with _tokens(data_dir) as tokens:
+    with _tokens(data_dir, "token revoke", str(token_id)) as tokens:
         info = tokens.revoke(token_id)
     console.print(f"token {info.id} ({info.name}) revoked at {_when(info.revoked_at, '')}")

@@ -70,3 +70,10 @@ def test_staff_accounts_from_the_command_line(cli_env: dict[str, str]) -> None:
     assert rows[-1]["staff_account_id"] == listed[1]["id"]
     nobody = credreg("token", "create", "--role", "issuer", "--staff", "nobody", env=env)
     assert nobody.returncode == 2 and "no staff account" in nobody.stderr
+    trail = _json(credreg("audit", "list", env=env).stdout)
+    actions = [(e["action"], e["subject"]) for e in trail]
+    assert ("staff create", "Reg.One") in actions and ("staff disable", "reg.one") in actions
+    assert ("token create", "issuer:cli") in actions
+    assert all(str(e["actor"]).startswith("cli:") for e in trail)
+    assert ("staff create", "reg.one") not in actions, "a refused command is not an action"
+    assert credreg("audit", "verify", "--offline", env=env).returncode == 0
