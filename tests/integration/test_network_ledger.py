@@ -302,7 +302,7 @@ def test_one_version_fetched_by_many_threads_at_once_arrives_whole(
 
 
 def test_a_slow_peer_times_out(tmp_path: Path, anvil_url: str) -> None:
-    with Peer(delay=5.0) as slow:
+    with Peer(delay=30.0) as slow:  # far longer than any wait this test allows
         a, b = _pair(
             tmp_path,
             anvil_url,
@@ -320,12 +320,11 @@ def test_a_slow_peer_times_out(tmp_path: Path, anvil_url: str) -> None:
             assert status["ok"] is None and "unreachable" in status["detail"], status
             anchor = report["by_name"]["anchor"]
             assert anchor["ok"] is None and "did not answer" in anchor["detail"], anchor
-            # two requests (the anchor proof, the status list), each cut at 1.5 s
-            assert took < 4.5, f"the verification waited {took:.1f} s for a slow peer"
+            # Two requests (the anchor proof, the status list), each cut at 1.5 s; an uncut
+            # request would wait 30 s. The margin is for a loaded CI machine.
+            assert took < 15.0, f"the verification waited {took:.1f} s for a slow peer"
             asked = list(slow.requests)
             assert {path.split("/")[1] for path in asked} == {"status", "credentials"}, asked
-            # A failed version is not asked for again at once: no second wait.
-            started = time.monotonic()
+            # A failed version is not asked for again at once: no second request, no wait.
             assert verify_credential(a, credential)["by_name"]["status"]["ok"] is None
-            assert time.monotonic() - started < 1.0
             assert slow.requests == asked
