@@ -65,9 +65,12 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         service = runtime.start_anchor_service() if start_anchoring else None
         mail = runtime.start_mail_service() if start_anchoring else None
+        uploads = runtime.start_upload_service() if start_anchoring else None
         try:
             yield
         finally:
+            if uploads is not None:
+                uploads.stop()
             if service is not None:
                 service.stop()
             if mail is not None:

@@ -289,6 +289,7 @@ def serve(
     try:
         runtime.start_anchor_service()  # one anchoring loop, here, not one per worker
         runtime.start_mail_service()  # and one mail delivery loop
+        runtime.start_upload_service()  # and one for the uploads a dead worker left
         uvicorn.run(
             "node.cli:worker_app",
             factory=True,
@@ -305,6 +306,8 @@ def serve(
             runtime.anchor_service.stop()
         if runtime.mail_service is not None:
             runtime.mail_service.stop()
+        if runtime.upload_service is not None:
+            runtime.upload_service.stop()
         runtime.close()
 
 

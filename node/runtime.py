@@ -38,6 +38,7 @@ from node.issuance.records import CredentialRecords
 from node.issuance.registry import Registry
 from node.issuance.service import IssuanceService
 from node.issuance.signing import CredentialSigner, IssuerKeys, SigningPool, issuer_keys
+from node.issuance.uploads import Resumer, Uploads
 from node.keys.keystore import FileKeyStore, KeyStore, KeyStoreError
 from node.learners.service import Learners
 from node.ledger.audit_anchor import AuditAnchorer
@@ -126,6 +127,7 @@ class NodeRuntime:
     _counters: Counters | None = field(default=None, init=False)
     anchor_service: AnchorService | None = field(default=None, init=False)
     mail_service: DeliveryLoop | None = field(default=None, init=False)
+    upload_service: Resumer | None = field(default=None, init=False)
 
     @property
     def keystore(self) -> KeyStore:
@@ -226,6 +228,17 @@ class NodeRuntime:
     def registry(self) -> Registry:
         """Lists and searches the institution's records (admin API, console)."""
         return Registry(self.sessions)
+
+    def uploads(self) -> Uploads:
+        """The console's CSV uploads: previews, and runs that prepare their rows."""
+        return Uploads(self.sessions, self.records(), requirement_profile(self.settings.profile))
+
+    def start_upload_service(self) -> Resumer:
+        """Take over the uploads a dead process left half done (one loop per process; the
+        uploads' leases keep two processes off one upload)."""
+        self.upload_service = Resumer(self.uploads())
+        self.upload_service.start()
+        return self.upload_service
 
     def issuance(self) -> IssuanceService:
         if self._issuance is None:

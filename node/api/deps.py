@@ -21,6 +21,7 @@ from node.errors import Unauthorized
 from node.issuance.approvals import Actor, Approvals, actor_of
 from node.issuance.registry import Registry
 from node.issuance.service import IssuanceService
+from node.issuance.uploads import Uploads
 from node.learners.service import Learners
 from node.lookup.lanes import VerificationLanes
 from node.mail.outbox import Outbox
@@ -68,6 +69,10 @@ async def _issuance(runtime: Runtime) -> IssuanceService:
     return runtime.issuance()
 
 
+async def _uploads(runtime: Runtime) -> Uploads:
+    return runtime.uploads()
+
+
 async def _registry(runtime: Runtime) -> Registry:
     return runtime.registry()
 
@@ -93,6 +98,7 @@ WalletMetadata = Annotated[IssuerMetadata, Depends(_wallet_metadata)]
 Presentations = Annotated[PresentationService, Depends(_presentations)]
 Issuance = Annotated[IssuanceService, Depends(_issuance)]
 RecordRegistry = Annotated[Registry, Depends(_registry)]
+CsvUploads = Annotated[Uploads, Depends(_uploads)]
 ApprovalChain = Annotated[Approvals, Depends(_approvals)]
 StatusLists = Annotated[StatusService, Depends(_status)]
 CredentialVerifier = Annotated[Verifier, Depends(_verifier)]

@@ -642,3 +642,48 @@ class AuditAnchor(Base):
     block_time: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CsvUpload(Base):
+    """A CSV file uploaded in the console (node/issuance/uploads.py): previewed, then its rows
+    prepared as records chunk by chunk. ``done`` counts the rows handled; each chunk's
+    records, counts and problems commit together, so a run that dies resumes exactly."""
+
+    __tablename__ = "csv_upload"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    staff_account_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_account.id", name="fk_upload_staff")
+    )
+    filename: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    state: Mapped[str] = mapped_column(String(20), index=True)  # previewed|queued|running|done
+    rows: Mapped[int] = mapped_column(default=0)
+    to_prepare: Mapped[int] = mapped_column(default=0)  # the preview's counts
+    to_skip: Mapped[int] = mapped_column(default=0)
+    to_reject: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)  # the run's counts
+    prepared: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(default=None)  # a runner holds it
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class CsvUploadProblem(Base):
+    """A row of an upload that is (preview) or was (run) not prepared, and why."""
+
+    __tablename__ = "csv_upload_problem"
+    __table_args__ = (Index("ix_upload_problem", "upload_id", "phase", "line"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_id: Mapped[str] = mapped_column(
+        ForeignKey("csv_upload.id", name="fk_upload_problem_upload", ondelete="CASCADE")
+    )
+    phase: Mapped[str] = mapped_column(String(10))  # preview | run
+    line: Mapped[int]
+    outcome: Mapped[str] = mapped_column(String(10))  # skip | reject
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), default=None)
+    element: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)

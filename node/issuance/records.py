@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from node.credentials.model import MicroCredentialClaims
 from node.credentials.search import term_rows
 from node.db.models import (
     INSTITUTION_OWNER,
@@ -30,6 +31,7 @@ from node.db.models import (
     RecordSearchTerm,
     RecordState,
     SignedCopy,
+    utcnow,
 )
 from node.errors import Conflict, NotFound
 from node.issuance.signing import SignedCopyData
@@ -49,6 +51,20 @@ class Existing:
 
     def conflict(self) -> str:
         return f"already used by record {self.record_id} for other claims or another subject"
+
+
+def stored_claims(claims: MicroCredentialClaims) -> dict[str, Any]:
+    """Validated claims in the form records store them (and replays are compared in)."""
+    return claims.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+@dataclass(frozen=True)
+class PreparedRecord:
+    """A record to store ``prepared`` (claims as records store them)."""
+
+    claims: dict[str, Any]
+    subject_id: str | None
+    idempotency_key: str | None
 
 
 @dataclass(frozen=True)
@@ -149,21 +165,47 @@ class CredentialRecords:
         """A new record, ``prepared``: to be approved (when required) and signed;
         ``prepared_by``: the member of staff who prepared it (separation of duties)."""
         with self._sessions() as session:
-            record = CredentialRecord(
-                id=str(uuid.uuid4()),
-                idempotency_key=idempotency_key,
-                state=RecordState.PREPARED.value,
-                claims=claims,
-                subject_id=subject_id,
-                created_by=token_id,
-                prepared_by=prepared_by,
-                owner=self._allocator.owner,
+            (record_id,) = self.insert_prepared(
+                session,
+                [PreparedRecord(claims, subject_id, idempotency_key)],
+                token_id,
+                prepared_by,
             )
-            session.add(record)
-            session.flush()
-            self._add_terms(session, [(record.id, claims)])
             session.commit()
-            return record
+            return self.get(session, record_id)
+
+    def insert_prepared(
+        self,
+        session: Session,
+        records: Sequence[PreparedRecord],
+        token_id: int | None,
+        prepared_by: int | None,
+    ) -> list[str]:
+        """New ``prepared`` records (and their search words) in the caller's transaction;
+        their ids, in order."""
+        ids = [str(uuid.uuid4()) for _ in records]
+        if not records:
+            return ids
+        now = utcnow()
+        session.execute(
+            insert(CredentialRecord).execution_options(render_nulls=True),
+            [
+                {
+                    "id": record_id,
+                    "idempotency_key": r.idempotency_key,
+                    "state": RecordState.PREPARED.value,
+                    "claims": r.claims,
+                    "subject_id": r.subject_id,
+                    "created_at": now,
+                    "created_by": token_id,
+                    "prepared_by": prepared_by,
+                    "owner": self._allocator.owner,
+                }
+                for record_id, r in zip(ids, records, strict=True)
+            ],
+        )
+        self._add_terms(session, [(i, r.claims) for i, r in zip(ids, records, strict=True)])
+        return ids
 
     def _add_terms(self, session: Session, records: Iterable[tuple[str, dict[str, Any]]]) -> None:
         """The registry's search words of the institution's records (none for the VC API's)."""

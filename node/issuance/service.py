@@ -25,7 +25,7 @@ from node.credentials.model import MicroCredentialClaims
 from node.credentials.profile import ClaimsInvalid, RequirementProfile
 from node.db.models import CredentialFormat, CredentialRecord, RecordState, SignedCopy
 from node.errors import Conflict, InvalidInput, Problem
-from node.issuance.records import CredentialRecords, Existing, IssuedRecord
+from node.issuance.records import CredentialRecords, Existing, IssuedRecord, stored_claims
 from node.issuance.signing import (
     SignedCopyData,
     SigningJob,
@@ -81,10 +81,6 @@ def _validate(
     if problems:
         raise ClaimsInvalid(problems)
     return claims
-
-
-def _stored_claims(claims: MicroCredentialClaims) -> dict[str, Any]:
-    return claims.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 def _chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -158,7 +154,7 @@ class IssuanceService:
         self, request: IssueRequest, formats: Sequence[CredentialFormat]
     ) -> dict[str, Any]:
         try:
-            return _stored_claims(_validate(request, self._profile, formats))
+            return stored_claims(_validate(request, self._profile, formats))
         except ClaimsInvalid as exc:
             raise InvalidInput(
                 "the micro-credential is incomplete or invalid", exc.problems

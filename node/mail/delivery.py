@@ -23,7 +23,6 @@ import logging
 import re
 import smtplib
 import ssl
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from node.background import Loop
 from node.errors import NodeError
 from node.mail.outbox import Mail, Outbox
 from node.settings import Settings
@@ -234,33 +234,20 @@ class MailDelivery:
         return False
 
 
-class DeliveryLoop:
+class DeliveryLoop(Loop):
     """Runs delivery rounds in a background thread until stopped."""
 
+    name = "mail-delivery"
+
     def __init__(self, delivery: MailDelivery, poll: float = 5.0) -> None:
+        super().__init__(poll)
         self._delivery = delivery
-        self._poll = poll
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="mail-delivery", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 30.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                result = self._delivery.run_once()
-            except (NodeError, SQLAlchemyError) as exc:  # the database, a sealed body
-                log.error("mail delivery round failed: %s", exc)
-            else:
-                if result.retrying or result.failed:
-                    log.warning(
-                        "mail: %d sent, %d to retry, %d failed", *dataclasses.astuple(result)
-                    )
-            self._stop.wait(self._poll)
+    def tick(self) -> None:
+        try:
+            result = self._delivery.run_once()
+        except (NodeError, SQLAlchemyError) as exc:  # the database, a sealed body
+            log.error("mail delivery round failed: %s", exc)
+        else:
+            if result.retrying or result.failed:
+                log.warning("mail: %d sent, %d to retry, %d failed", *dataclasses.astuple(result))
