@@ -19,6 +19,7 @@ from node.api import (
     routes_console,
     routes_console_records,
     routes_console_tokens,
+    routes_console_uploads,
     routes_docs,
     routes_institution,
     routes_learner_pages,
@@ -113,6 +114,7 @@ def create_app(
     app.include_router(routes_console.router)
     app.include_router(routes_console_records.router)
     app.include_router(routes_console_tokens.router)
+    app.include_router(routes_console_uploads.router)
     app.include_router(routes_authorize.router)
     app.include_router(routes_learners.router)
     app.include_router(routes_tokens.router)

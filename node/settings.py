@@ -201,7 +201,8 @@ class Settings(BaseSettings):
     admin_max_body_bytes: int = Field(
         default=10_000_000,
         gt=0,
-        description="Largest request body the admin API takes (413, refused before it is "
+        description="Largest request body the admin API and the console take (413, refused "
+        "before it is "
         "read); larger CSV files: `credreg issue --csv` (streams) or several requests",
     )
     redis_url: str | None = Field(

@@ -99,6 +99,14 @@ def _registrar(member: FormMember, lang: FormLang) -> Staff:
 
 
 Registrar = Annotated[Staff, Depends(_registrar)]  # a form of a registrar's
+PREPARERS = (StaffRole.TEACHER, StaffRole.REGISTRAR)  # who prepares records (form, upload)
+
+
+def preparer(member: Staff, lang: str) -> Staff:
+    """``member``, if their roles let them prepare records; else a 403 page."""
+    if not member.has(*PREPARERS):
+        raise ConsoleAnswer(forbidden(lang))
+    return member
 
 
 def safe_next(value: str | None) -> str:

@@ -60,10 +60,11 @@ def html(
     status_code: int = 200,
     path: str | None = None,
     form_action: str = "",
+    refresh: int | None = None,
 ) -> HTMLResponse:
     switch = pages.link_switch(lang, path) if path else ""
     return HTMLResponse(
-        pages.page(lang, title, body, switch=switch),
+        pages.page(lang, title, body, switch=switch, refresh=refresh),
         status_code=status_code,
         headers=page_headers(form_action),
     )

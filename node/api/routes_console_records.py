@@ -16,18 +16,17 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from node.api.console_http import (
-    ConsoleAnswer,
     FormLang,
     FormMember,
     PageLang,
     PageMember,
     Registrar,
-    forbidden,
+    preparer,
     session_csrf,
 )
 from node.api.deps import ApprovalChain, Issuance, Offers, RecordRegistry, Runtime, StatusLists
 from node.api.learner_http import html, redirect
-from node.db.models import CredentialFormat, StaffRole
+from node.db.models import CredentialFormat
 from node.errors import Conflict, InvalidInput, NodeError, NotFound, Problem
 from node.i18n.catalogues import LANGUAGES
 from node.issuance.approvals import Actor, Approvals
@@ -206,9 +205,6 @@ def approvals_page(member: PageMember, lang: PageLang, approvals: ApprovalChain)
     return html(lang, t(lang, "c.approvals"), body, path="/console/approvals")
 
 
-_PREPARERS = (StaffRole.TEACHER, StaffRole.REGISTRAR)
-
-
 def _prepare_page(
     lang: str,
     member: Staff,
@@ -220,14 +216,9 @@ def _prepare_page(
     return html(lang, t(lang, "c.prepare"), body, status_code=status_code, path="/console/prepare")
 
 
-def _check_preparer(member: Staff, lang: str) -> None:
-    if not member.has(*_PREPARERS):
-        raise ConsoleAnswer(forbidden(lang))
-
-
 @router.get("/console/prepare", response_class=HTMLResponse)
 def prepare_form(member: PageMember, lang: PageLang, runtime: Runtime) -> Response:
-    _check_preparer(member, lang)
+    preparer(member, lang)
     return _prepare_page(lang, member, cp.prepare_defaults(runtime.identity()))
 
 
@@ -235,7 +226,7 @@ def prepare_form(member: PageMember, lang: PageLang, runtime: Runtime) -> Respon
 async def prepare(
     request: Request, member: FormMember, lang: FormLang, issuance: Issuance
 ) -> Response:
-    _check_preparer(member, lang)
+    preparer(member, lang)
     form = await request.form()  # parsed once (the dependencies read csrf and lang from it)
     lists = {
         name: [str(v) for v in form.getlist(name)] for name in ("assessment_types", "qa_types")

@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 log = logging.getLogger(__name__)
 
 PUBLIC_PREFIXES = ("/api/verify", "/api/lookup/", "/verify", "/v/", "/oid4vp/responses/")
-ADMIN_PREFIX = "/admin/"
+ADMIN_PREFIXES = ("/admin/", "/console/")  # staff's requests: larger bodies (CSV files)
 
 
 def is_public(path: str) -> bool:
@@ -191,7 +191,7 @@ def _error(code: str, message: str) -> bytes:
 
 class RequestLimits:
     """ASGI middleware: the rate limit on the public endpoints; the body size limit on the
-    public endpoints (``max_body``) and on the admin API (``admin_max_body``)."""
+    public endpoints (``max_body``) and on the admin API and the console (``admin_max_body``)."""
 
     def __init__(
         self, app: ASGIApp, *, limiter: RateLimiter, max_body: int, admin_max_body: int
@@ -210,7 +210,7 @@ class RequestLimits:
             if not await self._allowed(scope, send):
                 return
             limit = self.max_body
-        elif path.startswith(ADMIN_PREFIX):
+        elif path.startswith(ADMIN_PREFIXES):
             limit = self.admin_max_body
         else:
             await self.app(scope, receive, send)

@@ -22,6 +22,7 @@ from node.errors import Problem
 from node.identity import InstitutionIdentity
 from node.issuance.approvals import ChainState, QueueItem
 from node.issuance.registry import RecordView, RegistryPage, RegistryQuery
+from node.issuance.uploads import RowView, Upload
 from node.staff.signin import Enrolment, Staff
 from node.tokens import CreatedToken, TokenInfo
 from node.wallet.offers import OfferCreated
@@ -298,4 +299,26 @@ def prepare(
         values=values,
         problems=problems,
         options=options,
+    )
+
+
+def uploads(
+    lang: str, staff: Staff, csrf: str, recent: Sequence[Upload], *, message: str = ""
+) -> str:
+    """The upload form and the member's recent uploads."""
+    return render(
+        lang, "console_uploads.html", staff=staff, csrf=csrf, recent=recent, message=message
+    )
+
+
+def upload(lang: str, staff: Staff, csrf: str, shown: Upload, rows: Sequence[RowView]) -> str:
+    """An upload's preview (what each row would become), its progress, or its summary."""
+    return render(
+        lang,
+        "console_upload.html",
+        staff=staff,
+        csrf=csrf,
+        upload=shown,
+        rows=rows,
+        title_of=_title_of(lang),
     )

@@ -24,10 +24,13 @@ _FIELDS = (
 _MARK = {True: ("ok", "✔"), False: ("fail", "✘"), None: ("none", "–")}
 
 
-def page(lang: str, title: str, body: str, *, switch: str) -> str:
+def page(lang: str, title: str, body: str, *, switch: str, refresh: int | None = None) -> str:
     """The whole page: ``body`` and ``switch`` are HTML rendered by this module's functions
-    (or learner_pages'), put in as they are."""
-    return render(lang, "base.html", title=title, body=Markup(body), switch=Markup(switch))
+    (or learner_pages'), put in as they are; ``refresh``: seconds until the browser loads
+    the page again (a progress page, without script)."""
+    return render(
+        lang, "base.html", title=title, body=Markup(body), switch=Markup(switch), refresh=refresh
+    )
 
 
 def link_switch(lang: str, path: str) -> str:

@@ -1,6 +1,7 @@
 """The staff console (/console) in headless Chromium (JavaScript off): the sign-in with
 password and TOTP, the authenticator set-up of the first sign-in, the dashboard, the registry
-search and its CSV, a record's page with its status history, signing out; each page in every
+search and its CSV, a record's page with its status history, a CSV upload from its preview to
+its summary, signing out; each page in every
 language and on a 390 px wide phone; axe on each. (Over HTTP, every negative and the
 registry's pages: tests/integration/test_console.py.)"""
 
@@ -11,6 +12,7 @@ import io
 import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,6 +25,7 @@ from tests.browser.axe import check
 from tests.browser.conftest import LEARNER, Node
 from tests.browser.png import qr_texts
 from tests.e2e.test_serve import run_credreg
+from tests.integration.test_uploads import platform_export
 
 PASSWORD = "console browser password 1"
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
@@ -322,3 +325,39 @@ def test_the_other_console_pages(tab: Page, node: Node, path: str) -> None:
     check(tab)
     tab.set_viewport_size(PHONE)
     _no_sideways_scroll(tab)
+
+
+def test_a_csv_upload_from_preview_to_summary(tab: Page, node: Node, tmp_path: Path) -> None:
+    """The upload form, the preview with a bad row's errors, the progress page reloading
+    itself (no script) until the summary; axe on each, and on a phone."""
+    data, good = platform_export(2, prefix="browser")
+    sample = tmp_path / "platform-export.csv"
+    sample.write_bytes(data)
+    tab.goto(f"{node.url}/console/uploads?lang=en")
+    assert tab.locator("h1").inner_text() == "Upload a CSV file"
+    check(tab)
+    tab.get_by_label("CSV file (UTF-8 or Windows-1252; comma, semicolon or tab)").set_input_files(
+        sample
+    )
+    assert _status_after(tab, "form button.primary") == 200
+    assert tab.locator("h1").inner_text() == "platform-export.csv"
+    assert tab.locator("#count-prepare").inner_text() == str(good)
+    assert tab.locator("#count-reject").inner_text() == "2"
+    bad = tab.locator('#preview tr[data-outcome="reject"]')
+    assert bad.count() == 2 and "Not prepared:" in bad.first.inner_text()
+    check(tab)
+    tab.set_viewport_size(PHONE)
+    _no_sideways_scroll(tab)
+    tab.set_viewport_size(DESKTOP)
+    tab.get_by_role("button", name=f"Prepare {good} records").click()
+    tab.wait_for_load_state()
+    tab.locator('#upload-state[data-state="done"]').wait_for(timeout=60_000)  # reloads itself
+    assert tab.locator("#count-prepared").inner_text() == str(good)
+    check(tab)
+    with tab.expect_download() as info:
+        tab.locator("#problems-csv").click()
+    assert info.value.suggested_filename == "platform-export-not-prepared.csv"
+    saved = info.value.path()
+    assert saved is not None
+    rows = list(csv.DictReader(io.StringIO(saved.read_text(encoding="utf-8"))))
+    assert {row["outcome"] for row in rows} == {"reject"} and len({r["line"] for r in rows}) == 2

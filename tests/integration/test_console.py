@@ -254,7 +254,7 @@ def chain_node(tmp_path: Path, database_url: str) -> Iterator[RunningNode]:
     running.runtime.close()
 
 
-def _member(node: RunningNode, username: str, *roles: StaffRole) -> Staff:
+def signed_in(node: RunningNode, username: str, *roles: StaffRole) -> Staff:
     make_staff(node, username, *roles)
     browser = Staff(node, f"198.51.100.{len(username) + 40}")
     assert browser.enrol(username).status_code == 303
@@ -271,11 +271,11 @@ def _form(browser: Staff, path: str) -> dict[str, str]:
 
 def test_the_approval_chain_through_the_console(chain_node: RunningNode) -> None:
     node = chain_node
-    teacher = _member(node, "teach", StaffRole.TEACHER)
-    committee = _member(node, "commi", StaffRole.COMMITTEE)
-    study = _member(node, "study", StaffRole.STUDY_DEPARTMENT)
-    dean = _member(node, "deanx", StaffRole.MANAGEMENT)
-    registrar = _member(node, "regis", StaffRole.REGISTRAR)
+    teacher = signed_in(node, "teach", StaffRole.TEACHER)
+    committee = signed_in(node, "commi", StaffRole.COMMITTEE)
+    study = signed_in(node, "study", StaffRole.STUDY_DEPARTMENT)
+    dean = signed_in(node, "deanx", StaffRole.MANAGEMENT)
+    registrar = signed_in(node, "regis", StaffRole.REGISTRAR)
 
     fields = _form(teacher, "/console/prepare?lang=en")
     assert fields["awarding_body_name@en"] == "Universidad Ejemplo" and fields["idempotency_key"]
@@ -376,8 +376,8 @@ def test_the_approval_chain_through_the_console(chain_node: RunningNode) -> None
 def test_a_registrar_offers_a_record_to_the_wallet_in_the_learners_language(
     node: RunningNode,
 ) -> None:
-    registrar = _member(node, "regis", StaffRole.REGISTRAR)
-    teacher = _member(node, "teach", StaffRole.TEACHER)
+    registrar = signed_in(node, "regis", StaffRole.REGISTRAR)
+    teacher = signed_in(node, "teach", StaffRole.TEACHER)
     record_id = node.client.post(
         "/admin/credentials", json={"claims": example_claims(44)}, headers=node.auth()
     ).json()["id"]
@@ -412,8 +412,8 @@ def test_a_registrar_offers_a_record_to_the_wallet_in_the_learners_language(
 def test_tokens_made_in_the_console_act_for_their_member_and_can_be_revoked(
     node: RunningNode,
 ) -> None:
-    registrar = _member(node, "regis", StaffRole.REGISTRAR)
-    admin = _member(node, "admin", StaffRole.ADMINISTRATOR)
+    registrar = signed_in(node, "regis", StaffRole.REGISTRAR)
+    admin = signed_in(node, "admin", StaffRole.ADMINISTRATOR)
     page = registrar.client.get("/console/tokens?lang=en")
     made = registrar.client.post(
         "/console/tokens",
