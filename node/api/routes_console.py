@@ -17,9 +17,11 @@ from node.api.console_http import (
     SESSION_COOKIE,
     SSO_COOKIE,
     CurrentStaff,
+    FormLang,
     Lang,
     PageLang,
     PageMember,
+    Registrar,
     form_csrf_ok,
     safe_next,
     session_csrf,
@@ -29,13 +31,16 @@ from node.api.console_http import (
     set_sso_cookie,
 )
 from node.api.deps import (
+    Issuance,
     MailQueue,
     RecordRegistry,
     Runtime,
     StaffAccess,
+    StatusLists,
 )
 from node.api.learner_http import client_of, html, lang_of, page_headers, redirect
 from node.errors import InvalidInput
+from node.issuance import bulk
 from node.issuance.registry import RegistryQuery
 from node.learners.errors import SignInFailed, TooManyAttempts
 from node.staff.oidc import SsoUnavailable
@@ -307,3 +312,27 @@ def registry_csv(
             "Content-Disposition": 'attachment; filename="registry.csv"',
         },
     )
+
+
+@router.post("/console/registry/actions", response_class=HTMLResponse)
+def registry_actions(
+    member: Registrar,
+    lang: FormLang,
+    statuses: StatusLists,
+    issuance: Issuance,
+    record: Annotated[list[str] | None, Form()] = None,
+    action: Annotated[str, Form(max_length=20)] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """A registrar's action on the records selected on a registry page; each one's outcome."""
+    ids = record or []
+    try:
+        wanted = bulk.checked(action, ids, reason)
+    except InvalidInput as exc:
+        body = cp.bulk(lang, member, session_csrf(member), action, [], problems=exc.problems)
+        return html(lang, t(lang, "c.bulk"), body, status_code=422)
+    outcomes = bulk.run(
+        wanted, ids, reason, member.account_id, statuses=statuses, issuance=issuance
+    )
+    body = cp.bulk(lang, member, session_csrf(member), wanted, outcomes)
+    return html(lang, t(lang, "c.bulk"), body)

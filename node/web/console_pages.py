@@ -21,6 +21,7 @@ from node.db.models import MailOutbox, RecordState, StaffRole
 from node.errors import Problem
 from node.identity import InstitutionIdentity
 from node.issuance.approvals import ChainState, QueueItem
+from node.issuance.bulk import BulkOutcome
 from node.issuance.registry import RecordView, RegistryPage, RegistryQuery
 from node.issuance.uploads import RowView, Upload
 from node.staff.signin import Enrolment, Staff
@@ -112,6 +113,13 @@ def registry(
         csrf=csrf,
         query=query,
         page=page,
+        registrar=staff.has(StaffRole.REGISTRAR),
+        actions=[
+            ("suspend", "c.action.suspend"),
+            ("revoke", "c.action.revoke"),
+            ("reinstate", "c.action.reinstate"),
+            ("sign", "c.action.sign"),
+        ],
         states=[s.value for s in RecordState],
         next_url=next_url,
         csv_url=csv_url,
@@ -321,4 +329,26 @@ def upload(lang: str, staff: Staff, csrf: str, shown: Upload, rows: Sequence[Row
         upload=shown,
         rows=rows,
         title_of=_title_of(lang),
+    )
+
+
+def bulk(
+    lang: str,
+    staff: Staff,
+    csrf: str,
+    action: str,
+    outcomes: Sequence[BulkOutcome],
+    *,
+    problems: Sequence[Problem] = (),
+) -> str:
+    """What a bulk action did to each selected record (or why it could not run)."""
+    return render(
+        lang,
+        "console_bulk.html",
+        staff=staff,
+        csrf=csrf,
+        action=action,
+        outcomes=outcomes,
+        done=sum(o.ok for o in outcomes),
+        problems=problems,
     )

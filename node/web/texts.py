@@ -190,6 +190,8 @@ TEXTS: Final[dict[str, str]] = {
     "c.action.revoke": gettext_noop("Revoke"),
     "c.action.suspend": gettext_noop("Suspend"),
     "c.action.reinstate": gettext_noop("Reinstate"),
+    "c.action.sign": gettext_noop("Sign"),
+    "c.bulk": gettext_noop("Action on the selected records"),
     "c.approvals": gettext_noop("Approvals"),
     "c.offer": gettext_noop("Wallet offer"),
     "c.tokens": gettext_noop("API tokens"),

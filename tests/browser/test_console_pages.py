@@ -361,3 +361,23 @@ def test_a_csv_upload_from_preview_to_summary(tab: Page, node: Node, tmp_path: P
     assert saved is not None
     rows = list(csv.DictReader(io.StringIO(saved.read_text(encoding="utf-8"))))
     assert {row["outcome"] for row in rows} == {"reject"} and len({r["line"] for r in rows}) == 2
+
+
+def test_bulk_action_pages(tab: Page, node: Node) -> None:
+    """The registry's selection form and the outcome page (its steps over HTTP:
+    test_console_bulk.py); a reinstatement of a valid record is refused, so no state moves."""
+    tab.goto(f"{node.url}/console/registry?lang=en&q={LEARNER}")
+    assert _status_after(tab, "#bulk button.primary") == 422  # nothing selected
+    assert "record: select at least one record" in tab.locator("#notice").inner_text()
+    check(tab)
+    tab.goto(f"{node.url}/console/registry?lang=en&q={LEARNER}")
+    tab.locator(f"#pick-{node.records['valid']}").check()
+    tab.get_by_label("Action", exact=True).select_option("reinstate")
+    tab.get_by_label("Reason (for revoking, suspending, reinstating)").fill("browser test")
+    assert _status_after(tab, "#bulk button.primary") == 200
+    assert tab.locator("#bulk-summary").inner_text() == "Reinstate: 0 records changed, 1 refused."
+    row = tab.locator(f'#bulk-outcomes tr[data-record="{node.records["valid"]}"]')
+    assert "cannot reinstate a credential that is issued" in row.inner_text()
+    check(tab)
+    tab.set_viewport_size(PHONE)
+    _no_sideways_scroll(tab)
