@@ -17,6 +17,8 @@ from node.api import (
     routes_approvals,
     routes_authorize,
     routes_console,
+    routes_console_learners,
+    routes_console_network,
     routes_console_records,
     routes_console_tokens,
     routes_console_uploads,
@@ -115,6 +117,8 @@ def create_app(
     app.include_router(routes_console_records.router)
     app.include_router(routes_console_tokens.router)
     app.include_router(routes_console_uploads.router)
+    app.include_router(routes_console_learners.router)
+    app.include_router(routes_console_network.router)
     app.include_router(routes_authorize.router)
     app.include_router(routes_learners.router)
     app.include_router(routes_tokens.router)

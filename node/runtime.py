@@ -63,6 +63,7 @@ from node.presentations.service import PresentationService
 from node.settings import Settings
 from node.setup import update_institution
 from node.staff.accounts import TOTP_KEY_NAME
+from node.staff.overview import NetworkState, network_state
 from node.staff.service import StaffServices
 from node.status.allocation import StatusAllocator
 from node.status.service import StatusService
@@ -538,6 +539,25 @@ class NodeRuntime:
         return StatusAnchorer(
             self.sessions, ledger.chain, ledger.statuses, ledger.account, self.identity().origin
         )
+
+    def network_state(self) -> NetworkState | None:
+        """The network's name and members as the chain has them now (None: no chain)."""
+        if self.settings.chain == "off":
+            return None
+        embedded = self.settings.chain == "embedded"
+        return network_state(
+            self.settings.network_name, embedded, lambda: self.members().directory()
+        )
+
+    def chain_state(self) -> str:
+        """How anchoring goes, in one phrase: ``off``, ``ok``, ``degraded: why``, ``starting…``
+        or, when another process anchors, that it does."""
+        if self.settings.chain == "off":
+            return "off"
+        if self.anchor_service is None:
+            return "anchoring runs in a separate process"
+        health = self.anchor_service.health
+        return "ok" if health.state == "ok" else f"{health.state}: {health.detail}"
 
     def start_anchor_service(self) -> AnchorService | None:
         """Anchor in the background of this process (the embedded chain's only owner)."""

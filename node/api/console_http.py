@@ -15,6 +15,7 @@ from node.api.audit_http import set_actor
 from node.api.deps import StaffAccess
 from node.api.learner_http import html, lang_of, redirect
 from node.db.models import StaffRole
+from node.errors import NodeError
 from node.learners import csrf
 from node.staff.service import StaffServices
 from node.staff.signin import Opened, Staff
@@ -168,6 +169,12 @@ def session_csrf(member: Staff) -> str:
 
 def session_csrf_ok(member: Staff, given: str) -> bool:
     return csrf.same(given, session_csrf(member))
+
+
+def refusal(lang: str, exc: NodeError) -> str:
+    """Why an action was refused, for the page: the message and each element's reason."""
+    reasons = "; ".join(f"{p.element}: {p.reason}" for p in exc.problems)
+    return f"{t(lang, 'c.refused')} {exc.message}" + (f" ({reasons})" if reasons else "")
 
 
 def forbidden(lang: str) -> HTMLResponse:

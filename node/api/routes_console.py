@@ -31,6 +31,7 @@ from node.api.console_http import (
     set_sso_cookie,
 )
 from node.api.deps import (
+    ApprovalChain,
     Issuance,
     MailQueue,
     RecordRegistry,
@@ -41,9 +42,12 @@ from node.api.deps import (
 from node.api.learner_http import client_of, html, lang_of, page_headers, redirect
 from node.errors import InvalidInput
 from node.issuance import bulk
+from node.issuance.approvals import Actor
 from node.issuance.registry import RegistryQuery
 from node.learners.errors import SignInFailed, TooManyAttempts
+from node.ledger.summary import anchoring_summary
 from node.staff.oidc import SsoUnavailable
+from node.staff.overview import overview
 from node.staff.service import StaffServices
 from node.staff.signin import OIDC, CodeRejected, Enrolment
 from node.web import console_pages as cp
@@ -245,14 +249,23 @@ def dashboard(
     member: PageMember,
     lang: PageLang,
     registry: RecordRegistry,
+    approvals: ApprovalChain,
     outbox: MailQueue,
     runtime: Runtime,
 ) -> Response:
+    shown = overview(
+        registry,
+        approvals,
+        Actor(member.account_id, member.roles),
+        anchoring_summary(runtime.sessions),
+        runtime.chain_state(),
+        runtime.network_state(),
+    )
     body = cp.dashboard(
         lang,
         member,
         session_csrf(member),
-        registry.counts(),
+        shown,
         outbox.counts(),
         outbox.failures(),
         mail_configured=runtime.settings.smtp_host is not None,

@@ -22,6 +22,7 @@ from node.api.console_http import (
     PageMember,
     Registrar,
     preparer,
+    refusal,
     session_csrf,
 )
 from node.api.deps import ApprovalChain, Issuance, Offers, RecordRegistry, Runtime, StatusLists
@@ -78,9 +79,7 @@ class _RecordPage:
         except NotFound:
             return self.show(record_id)
         except NodeError as exc:
-            reasons = "; ".join(f"{p.element}: {p.reason}" for p in exc.problems)
-            message = f"{t(self.lang, 'c.refused')} {exc.message}"
-            message += f" ({reasons})" if reasons else ""
+            message = refusal(self.lang, exc)
             return self.show(record_id, message=message, alert=True, status_code=exc.status_code)
         return redirect(f"/console/records/{record_id}?lang={self.lang}")
 

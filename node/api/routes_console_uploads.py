@@ -19,6 +19,7 @@ from node.api.console_http import (
     PageLang,
     PageMember,
     preparer,
+    refusal,
     session_csrf,
 )
 from node.api.deps import CsvUploads
@@ -75,8 +76,7 @@ async def upload(
     try:
         stored = await run_in_threadpool(uploads.upload, member.account_id, name, content)
     except InvalidInput as exc:
-        message = f"{t(lang, 'c.refused')} {exc.message}"
-        return _uploads_page(lang, member, uploads, message=message, status_code=422)
+        return _uploads_page(lang, member, uploads, message=refusal(lang, exc), status_code=422)
     return redirect(f"/console/uploads/{stored.id}?lang={lang}")
 
 
@@ -125,9 +125,7 @@ def discard(
     try:
         uploads.discard(upload_id, member.account_id)
     except Conflict as exc:
-        return _uploads_page(
-            lang, member, uploads, message=f"{t(lang, 'c.refused')} {exc.message}", status_code=409
-        )
+        return _uploads_page(lang, member, uploads, message=refusal(lang, exc), status_code=409)
     return redirect(f"/console/uploads?lang={lang}")
 
 

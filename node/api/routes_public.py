@@ -59,14 +59,7 @@ def readyz(runtime: Runtime, response: Response) -> Readiness:
     full = free_space_problem(runtime.storage_paths(), runtime.settings.min_free_disk_bytes)
     checks["storage"] = f"error: {full}" if full else "ok"
     ready = all(v == "ok" for v in checks.values())
-    service = runtime.anchor_service
-    if runtime.settings.chain == "off":
-        checks["chain"] = "off"
-    elif service is not None:
-        health = service.health
-        checks["chain"] = "ok" if health.state == "ok" else f"{health.state}: {health.detail}"
-    else:
-        checks["chain"] = "anchoring runs in a separate process"
+    checks["chain"] = runtime.chain_state()
     response.status_code = 200 if ready else 503
     status = "not_ready" if not ready else "ready"
     if ready and checks["chain"].startswith("degraded"):

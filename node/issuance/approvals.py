@@ -179,6 +179,11 @@ class Approvals:
     def configured(self) -> bool:
         return bool(self.stages)
 
+    @property
+    def required(self) -> bool:
+        """Records need an approval before they are signed (a chain, or require_approval)."""
+        return self._required
+
     # -- reading ---------------------------------------------------------------------------
 
     def queue(self, actor: Actor, limit: int = 200) -> list[QueueItem]:

@@ -231,6 +231,19 @@ class Registry:
                 counts[state] = n
         return counts
 
+    def issued_since(self, since: datetime) -> int:
+        """How many of the institution's records were issued at or after ``since``."""
+        with self._sessions() as session:
+            found = session.scalar(
+                select(func.count())
+                .select_from(CredentialRecord)
+                .where(
+                    CredentialRecord.owner == INSTITUTION_OWNER,
+                    CredentialRecord.issued_at >= since,
+                )
+            )
+            return found or 0
+
     def record(self, record_id: str) -> RecordView:
         with self._sessions() as session:
             record = session.get(CredentialRecord, record_id)

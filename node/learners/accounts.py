@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -271,6 +271,21 @@ class LearnerAccounts:
     def all(self) -> list[Account]:
         with self._sessions() as session:
             rows = session.scalars(select(LearnerAccount).order_by(LearnerAccount.created_at))
+            return [self._account(session, a) for a in rows]
+
+    def search(self, text: str, limit: int = 100) -> list[Account]:
+        """Accounts whose e-mail address or student number starts with ``text`` (any case),
+        or whose name contains it; newest first, at most ``limit``."""
+        query = select(LearnerAccount).order_by(LearnerAccount.created_at.desc(), LearnerAccount.id)
+        text = text.strip().lower()
+        if text:
+            query = query.where(
+                LearnerAccount.email.startswith(text, autoescape=True)
+                | func.lower(LearnerAccount.identifier).startswith(text, autoescape=True)
+                | func.lower(LearnerAccount.name).contains(text, autoescape=True)
+            )
+        with self._sessions() as session:
+            rows = session.scalars(query.limit(limit))
             return [self._account(session, a) for a in rows]
 
     def credentials(self, account_id: str, lang: str) -> list[LearnerCredentialView]:

@@ -14,16 +14,20 @@ from typing import Any
 from markupsafe import Markup
 from pydantic import ValidationError
 
+from anchoring.registries import MemberInfo
 from node.credentials import render as shapes
 from node.credentials import vocab
 from node.credentials.model import MicroCredentialClaims, pick
+from node.credentials.profile import RequirementProfile
 from node.db.models import MailOutbox, RecordState, StaffRole
 from node.errors import Problem
 from node.identity import InstitutionIdentity
-from node.issuance.approvals import ChainState, QueueItem
+from node.issuance.approvals import ApprovalStage, ChainState, QueueItem
 from node.issuance.bulk import BulkOutcome
 from node.issuance.registry import RecordView, RegistryPage, RegistryQuery
 from node.issuance.uploads import RowView, Upload
+from node.learners.accounts import Account
+from node.staff.overview import NetworkState, Overview
 from node.staff.signin import Enrolment, Staff
 from node.tokens import CreatedToken, TokenInfo
 from node.wallet.offers import OfferCreated
@@ -77,7 +81,7 @@ def dashboard(
     lang: str,
     staff: Staff,
     csrf: str,
-    counts: Mapping[str, int],
+    shown: Overview,
     mail: Mapping[str, int],
     failures: Sequence[MailOutbox],
     *,
@@ -88,7 +92,8 @@ def dashboard(
         "console_dashboard.html",
         staff=staff,
         csrf=csrf,
-        counts=counts,
+        counts=shown.counts,
+        overview=shown,
         mail=mail,
         failures=failures,
         mail_configured=mail_configured,
@@ -351,4 +356,89 @@ def bulk(
         outcomes=outcomes,
         done=sum(o.ok for o in outcomes),
         problems=problems,
+    )
+
+
+def learners(
+    lang: str,
+    staff: Staff,
+    csrf: str,
+    accounts: Sequence[Account],
+    *,
+    q: str,
+    limit: int,
+    message: str = "",
+    alert: bool = False,
+    values: Mapping[str, str],
+) -> str:
+    """Learner accounts found by ``q`` (the newest ``limit``), the provisioning form."""
+    return render(
+        lang,
+        "console_learners.html",
+        staff=staff,
+        csrf=csrf,
+        accounts=accounts,
+        q=q,
+        more=len(accounts) >= limit,
+        message=message,
+        alert=alert,
+        values=values,
+    )
+
+
+def institution(
+    lang: str,
+    staff: Staff,
+    csrf: str,
+    identity: InstitutionIdentity,
+    profile: RequirementProfile,
+    stages: Sequence[ApprovalStage],
+    *,
+    required: bool,
+) -> str:
+    """The institution's requirement profile and approval chain, as configured."""
+    return render(
+        lang,
+        "console_institution.html",
+        staff=staff,
+        csrf=csrf,
+        identity=identity,
+        profile=profile,
+        required_elements=sorted(profile.required_elements),
+        eqf_levels=sorted(profile.allowed_eqf_levels),
+        stages=stages,
+        required=required,
+    )
+
+
+def network(
+    lang: str,
+    staff: Staff,
+    csrf: str,
+    state: NetworkState | None,
+    members: Sequence[MemberInfo],
+    proposals: Sequence[Mapping[str, Any]],
+    *,
+    own_member: int | None,
+    can_vote: bool,
+    problem: str | None,
+    message: str = "",
+    alert: bool = False,
+) -> str:
+    """The network's members and proposals; vote buttons for those who speak for the
+    institution, on open proposals."""
+    return render(
+        lang,
+        "console_network.html",
+        staff=staff,
+        csrf=csrf,
+        state=state,
+        members=members,
+        proposals=proposals,
+        own_member=own_member,
+        can_vote=can_vote,
+        problem=problem,
+        message=message,
+        alert=alert,
+        since=lambda ts: datetime.fromtimestamp(ts, UTC),
     )

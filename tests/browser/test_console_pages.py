@@ -315,9 +315,20 @@ def test_console_pages_in_each_language_on_a_phone(tab: Page, node: Node, lang: 
         assert not english & {*pages.values(), *headings}
 
 
-@pytest.mark.parametrize("path", ["/console/approvals", "/console/prepare"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/console/approvals",
+        "/console/prepare",
+        "/console/uploads",
+        "/console/learners",
+        "/console/network",
+        "/console/institution",
+    ],
+)
 def test_the_other_console_pages(tab: Page, node: Node, path: str) -> None:
-    """The approval queue and the prepare form (their steps over HTTP: test_console.py)."""
+    """The approval queue, the prepare form, uploads, learner accounts, the network and the
+    institution (their steps over HTTP: test_console*.py)."""
     response = tab.goto(f"{node.url}{path}?lang=en")
     assert response is not None and response.status == 200
     assert urlsplit(tab.url).path == path
