@@ -94,11 +94,13 @@ def provision(
     email: Annotated[str, Form(max_length=320)] = "",
     name: Annotated[str, Form(max_length=300)] = "",
     send_link: Annotated[str, Form(max_length=3)] = "",
+    mail_lang: Annotated[str, Form(max_length=5)] = "en",
 ) -> Response:
-    """A new account; with ``send_link`` its sign-in link is mailed at once."""
-    values = {"email": email, "name": name}
+    """A new account; with ``send_link`` its sign-in link is mailed at once (in the
+    learner's language)."""
+    values = {"email": email, "name": name, "mail_lang": mail_lang}
     try:
-        account = learners.accounts.provision(email, name, None, None)
+        account = learners.accounts.provision(email, name, None, None, lang=mail_lang)
         if send_link:
             learners.sign_in.send_link_to(account.id)
     except NodeError as exc:

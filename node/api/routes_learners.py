@@ -39,6 +39,9 @@ class LearnerIn(BaseModel):
     learner_identifier_type: LearnerIdType = Field(
         default=LearnerIdType.STUDENT_NUMBER, description="As `learner.identifierType`"
     )
+    lang: str = Field(
+        default="en", max_length=5, description="The language of the mails sent to the learner"
+    )
 
 
 class LearnerOut(BaseModel):
@@ -52,6 +55,7 @@ class LearnerOut(BaseModel):
     learner_identifier: str | None = Field(description="None until a record names the learner")
     learner_identifier_type: str | None
     outbox_id: int | None = Field(default=None, description="The sign-in mail, when one was sent")
+    lang: str = Field(description="The language of the mails sent to the learner")
 
 
 class AttachIn(BaseModel):
@@ -74,6 +78,7 @@ def _out(account: Account, outbox_id: int | None = None) -> LearnerOut:
         learner_identifier=account.learner[1] if account.learner else None,
         learner_identifier_type=account.learner[0] if account.learner else None,
         outbox_id=outbox_id,
+        lang=account.lang,
     )
 
 
@@ -104,6 +109,7 @@ def provision(body: LearnerIn, learners: LearnerAccounts, token: IssuerToken) ->
         body.record_ids,
         body.learner_identifier,
         body.learner_identifier_type.value,
+        body.lang,
     )
     outbox_id = learners.sign_in.send_link_to(account.id) if body.send_sign_in_link else None
     return _out(account, outbox_id)

@@ -443,6 +443,8 @@ class LearnerAccount(Base):
     # None until set at provisioning or by the first records attached.
     identifier_type: Mapped[str | None] = mapped_column(String(20), default=None)
     identifier: Mapped[str | None] = mapped_column(String(500), default=None)
+    # The language of the mails the node sends the learner (node/i18n/catalogues.LANGUAGES).
+    lang: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
 
 
 class LearnerCredential(Base):

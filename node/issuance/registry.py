@@ -44,6 +44,7 @@ DEFAULT_LIMIT = 50
 MAX_QUERY = 200
 MAX_WORDS = 8
 _LAST = "\U0010ffff"  # after every character: the end of a prefix range
+COMMON = 2000  # a query word matching this many search terms walks the newest records
 
 
 @dataclass(frozen=True)
@@ -210,8 +211,9 @@ class Registry:
 
     def page(self, query: RegistryQuery) -> RegistryPage:
         query = query.checked()
-        statement = self._select(query).limit(query.limit + 1)
         with self._sessions() as session:
+            found = {w: _matches(session, w) for w in _distinct(words(query.q))}
+            statement = self._select(query, found).limit(query.limit + 1)
             rows = list(session.scalars(statement))
             items = [RegistryItem.of(r) for r in rows[: query.limit]]
         more = len(rows) > query.limit
@@ -318,7 +320,9 @@ class Registry:
             )
 
     @staticmethod
-    def _select(query: RegistryQuery) -> Select[CredentialRecord]:
+    def _select(query: RegistryQuery, found: dict[str, int]) -> Select[CredentialRecord]:
+        """``found``: each query word, with how many search terms begin with it (at most
+        COMMON, :func:`_matches`)."""
         record = CredentialRecord
         statement = select(record).where(record.owner == INSTITUTION_OWNER)
         if query.state is not None:
@@ -331,14 +335,17 @@ class Registry:
             )
         if query.created_by is not None:
             statement = statement.where(record.created_by == query.created_by)
-        for word in _distinct(words(query.q)):
-            statement = statement.where(
-                record.id.in_(
-                    select(RecordSearchTerm.record_id).where(
-                        RecordSearchTerm.term >= word, RecordSearchTerm.term < word + _LAST
-                    )
+        # The rarest word drives when it is rare: its few records are fetched and sorted.
+        # When every word is common, the newest records are walked instead, each checked
+        # for every word, until a page is full.
+        rarest = min(found, key=found.__getitem__, default=None)
+        for word in found:
+            if word == rarest and found[word] < COMMON:
+                statement = statement.where(record.id.in_(_with_prefix(word)))
+            else:
+                statement = statement.where(
+                    _with_prefix(word).where(RecordSearchTerm.record_id == record.id).exists()
                 )
-            )
         if query.cursor is not None:
             decoded = _decode(query.cursor)
             assert decoded is not None  # checked()
@@ -381,6 +388,22 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _with_prefix(word: str) -> Select[str]:
+    """The records with a search word that begins with ``word`` (a range of the index)."""
+    return select(RecordSearchTerm.record_id).where(
+        RecordSearchTerm.term >= word, RecordSearchTerm.term < word + _LAST
+    )
+
+
+def _matches(session: Session, word: str) -> int:
+    """How many search terms begin with ``word``, counted up to COMMON (an index range of
+    at most COMMON entries: cheap for any word)."""
+    capped = select(RecordSearchTerm.term).where(
+        RecordSearchTerm.term >= word, RecordSearchTerm.term < word + _LAST
+    )
+    return session.scalar(select(func.count()).select_from(capped.limit(COMMON).subquery())) or 0
 
 
 def _distinct(items: Iterable[str]) -> list[str]:

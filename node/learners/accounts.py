@@ -28,6 +28,7 @@ from node.db.models import (
     RecordState,
 )
 from node.errors import Conflict, InvalidInput, NotFound, Problem
+from node.i18n.catalogues import LANGUAGES
 from node.issuance.views import LearnerCredentialView, view_of
 from node.learners.passwords import hash_password
 
@@ -99,6 +100,7 @@ class Account:
     disabled: bool
     record_ids: tuple[str, ...]
     learner: LearnerName | None  # None until given or taken from the first record
+    lang: str = "en"  # of the mails the node sends them
 
 
 class LearnerAccounts:
@@ -114,6 +116,7 @@ class LearnerAccounts:
         record_ids: Sequence[str] = (),
         identifier: str | None = None,
         identifier_type: str = LearnerIdType.STUDENT_NUMBER.value,
+        lang: str = "en",
     ) -> Account:
         """A new account; ``identifier`` (as in ``learner.identifier``) names its learner,
         else the records given do (they must all name the same one)."""
@@ -121,6 +124,10 @@ class LearnerAccounts:
         name = name.strip()
         if not name or len(name) > 300:
             raise InvalidInput("invalid name", [Problem("name", "1 to 300 characters")])
+        if lang not in LANGUAGES:
+            raise InvalidInput(
+                "invalid language", [Problem("lang", f"one of {', '.join(LANGUAGES)}")]
+            )
         account = LearnerAccount(
             id=str(uuid.uuid4()),
             email=normalise_email(email),
@@ -129,6 +136,7 @@ class LearnerAccounts:
             created_by=token_id,
             identifier_type=learner[0] if learner else None,
             identifier=learner[1] if learner else None,
+            lang=lang,
         )
         with self._sessions() as session:
             if session.scalar(
@@ -330,4 +338,5 @@ class LearnerAccounts:
             disabled=account.disabled_at is not None,
             record_ids=tuple(record_ids),
             learner=_learner_of(account),
+            lang=account.lang,
         )

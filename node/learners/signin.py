@@ -103,15 +103,17 @@ class SignIn:
             account = session.scalar(select(LearnerAccount).where(LearnerAccount.email == email))
             if account is None or account.disabled_at is not None:
                 return None
+            account.lang = lang  # the language they use the pages in: their mails' too
             return self._mail_link(session, account, lang)
 
     def send_link_to(self, account_id: str) -> int:
-        """The institution sends a sign-in link (admin API, no rate limit)."""
+        """The institution sends a sign-in link (admin API, console; no rate limit), in the
+        learner's language."""
         with self._sessions() as session:
             account = session.get(LearnerAccount, account_id)
             if account is None:
                 raise NotFound(f"no learner account {account_id}")
-            return self._mail_link(session, account, "en")
+            return self._mail_link(session, account, account.lang)
 
     def _mail_link(self, session: Session, account: LearnerAccount, lang: str) -> int:
         token = secrets.token_urlsafe(32)

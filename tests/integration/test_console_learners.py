@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from node.db.models import MailOutbox, StaffRole
+from node.mail import messages
 from tests.conftest import RunningNode
 from tests.integration.test_console import Staff, signed_in
 
@@ -74,3 +75,29 @@ def test_refusals_say_why_and_other_roles_are_refused(node: RunningNode) -> None
         data={"csrf": teacher.csrf(page.text), "email": "x@example.org", "name": "X"},
     )
     assert refused.status_code == 403
+
+
+def test_mails_go_out_in_the_learners_language(node: RunningNode) -> None:
+    registrar = signed_in(node, "reg", StaffRole.REGISTRAR)
+    made = _post(
+        registrar, "/console/learners", email="fi@example.org", name="Aino Learner",
+        send_link="yes", mail_lang="fi",
+    )  # fmt: skip
+    assert made.status_code == 200, made.text
+    assert 'fi@example.org · <span lang="fi">' in made.text
+    account = node.runtime.learners().accounts.by_email("fi@example.org")
+    assert account is not None and account.lang == "fi"
+    _post(registrar, f"/console/learners/{account.id}/sign-in-link")
+    finnish = messages.sign_in_link("fi", "Aino Learner", "x", 15)[0]
+    assert _subjects(node) == [finnish, finnish]
+    # The learner asks for a link on the German page: that is their language from now on.
+    node.runtime.learners().sign_in.send_link("fi@example.org", "198.51.100.9", "de")
+    assert node.runtime.learners().accounts.get(account.id).lang == "de"
+    assert _subjects(node)[-1] == messages.sign_in_link("de", "Aino Learner", "x", 15)[0]
+    bad = _post(registrar, "/console/learners", email="x@example.org", name="X", mail_lang="xx")
+    assert bad.status_code == 422 and "lang: one of en, de, es, fi" in bad.text
+
+
+def _subjects(node: RunningNode) -> list[str]:
+    with node.runtime.sessions() as session:
+        return list(session.scalars(select(MailOutbox.subject).order_by(MailOutbox.id)))

@@ -15,6 +15,7 @@ from alembic import command
 from node.credentials.examples import example_claims
 from node.credentials.search import record_terms, words
 from node.db.engine import alembic_config, make_engine, migrate
+from node.issuance import registry
 from tests.conftest import RunningNode
 from tests.integration.test_vcapi import issue_with_status
 
@@ -54,7 +55,19 @@ def test_words_fold_case_and_accents_and_split_at_punctuation() -> None:
     assert terms == {"0a1b2c3d", "0000", "jorg", "daten"}
 
 
-def test_search_matches_every_word_as_a_prefix_of_names_title_or_id(node: RunningNode) -> None:
+@pytest.fixture(params=["rare words drive", "every word walks"])
+def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways the registry answers a search: the rarest word's records sorted, or (every
+    word common: at least COMMON matches) the newest records walked. COMMON = 1 makes any
+    word that matches common."""
+    if request.param == "every word walks":
+        monkeypatch.setattr(registry, "COMMON", 1)
+    return str(request.param)
+
+
+def test_search_matches_every_word_as_a_prefix_of_names_title_or_id(
+    node: RunningNode, plan: str
+) -> None:
     ids = _store(
         node,
         [
@@ -82,7 +95,9 @@ def test_search_matches_every_word_as_a_prefix_of_names_title_or_id(node: Runnin
     assert item["learnerIdentifier"] == "S100002"
 
 
-def test_pages_follow_the_cursor_newest_first_without_gaps_or_repeats(node: RunningNode) -> None:
+def test_pages_follow_the_cursor_newest_first_without_gaps_or_repeats(
+    node: RunningNode, plan: str
+) -> None:
     ids = _store(node, [_claims(n, "Page", f"Learner{n}") for n in range(7)])
     seen: list[str] = []
     page = _list(node, q="page", limit=3)
