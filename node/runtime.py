@@ -254,12 +254,16 @@ class NodeRuntime:
             )
         return self._issuance
 
+    def staff_formats(self) -> list[CredentialFormat]:
+        """The formats staff sign records in (settings.staff_sign_formats)."""
+        return [CredentialFormat(f) for f in self.settings.staff_sign_formats]
+
     def approvals(self) -> Approvals:
         """The approval chain; its sealing stage signs through :meth:`issuance`."""
         issuance = self.issuance()
 
         def seal(record_id: str) -> None:
-            self.issuance().issue_record(record_id, [CredentialFormat.LDP_RDFC])
+            self.issuance().issue_record(record_id, self.staff_formats())
 
         return Approvals(
             self.sessions,

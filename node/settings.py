@@ -91,6 +91,15 @@ class Settings(BaseSettings):
         "off) and seals (the last stage signs); node.issuance.approvals checks it. Empty: "
         "require_approval decides",
     )
+    staff_sign_formats: list[
+        Literal["ldp_vc+eddsa-rdfc-2022", "ldp_vc+eddsa-jcs-2022", "jwt_vc_json"]
+    ] = Field(
+        default=["ldp_vc+eddsa-rdfc-2022"],
+        min_length=1,
+        description="The formats a record is signed in when staff sign it: the approval "
+        "chain's sealing stage, a registrar's Sign in the console (one record or several). "
+        "Wallets get their SD-JWT VC copies when they redeem an offer",
+    )
     profile: dict[str, Any] = Field(
         default_factory=dict,
         description="The institution's requirement profile (extra required fields, ECTS range), "

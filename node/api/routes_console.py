@@ -333,6 +333,7 @@ def registry_actions(
     lang: FormLang,
     statuses: StatusLists,
     issuance: Issuance,
+    runtime: Runtime,
     record: Annotated[list[str] | None, Form()] = None,
     action: Annotated[str, Form(max_length=20)] = "",
     reason: Annotated[str, Form(max_length=500)] = "",
@@ -345,7 +346,13 @@ def registry_actions(
         body = cp.bulk(lang, member, session_csrf(member), action, [], problems=exc.problems)
         return html(lang, t(lang, "c.bulk"), body, status_code=422)
     outcomes = bulk.run(
-        wanted, ids, reason, member.account_id, statuses=statuses, issuance=issuance
+        wanted,
+        ids,
+        reason,
+        member.account_id,
+        statuses=statuses,
+        issuance=issuance,
+        formats=runtime.staff_formats(),
     )
     body = cp.bulk(lang, member, session_csrf(member), wanted, outcomes)
     return html(lang, t(lang, "c.bulk"), body)

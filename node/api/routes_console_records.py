@@ -27,7 +27,6 @@ from node.api.console_http import (
 )
 from node.api.deps import ApprovalChain, Issuance, Offers, RecordRegistry, Runtime, StatusLists
 from node.api.learner_http import html, redirect
-from node.db.models import CredentialFormat
 from node.errors import Conflict, InvalidInput, NodeError, NotFound, Problem
 from node.i18n.catalogues import LANGUAGES
 from node.issuance.approvals import Actor, Approvals
@@ -131,8 +130,10 @@ def record_resubmit(record_id: str, page: Acting) -> Response:
 
 
 @router.post("/console/records/{record_id}/sign")
-def record_sign(record_id: str, page: RegistrarActing, issuance: Issuance) -> Response:
-    formats = [CredentialFormat.LDP_RDFC]
+def record_sign(
+    record_id: str, page: RegistrarActing, issuance: Issuance, runtime: Runtime
+) -> Response:
+    formats = runtime.staff_formats()
     return page.after(record_id, lambda: issuance.issue_record(record_id, formats))
 
 

@@ -51,7 +51,9 @@ def run(
     *,
     statuses: StatusService,
     issuance: IssuanceService,
+    formats: Sequence[CredentialFormat],
 ) -> list[BulkOutcome]:
+    """``formats``: what ``sign`` signs each record in."""
     wanted = list(dict.fromkeys(record_ids))
     if action != "sign":
         changes = statuses.change(
@@ -61,7 +63,7 @@ def run(
     outcomes = []
     for record_id in wanted:
         try:
-            record, _copies = issuance.issue_record(record_id, [CredentialFormat.LDP_RDFC])
+            record, _copies = issuance.issue_record(record_id, formats)
         except NodeError as exc:
             outcomes.append(BulkOutcome(record_id, False, None, exc.message))
         else:

@@ -5,11 +5,12 @@ history names the member; bad requests are 422 naming the field, other roles 403
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from node.credentials.examples import example_claims
 from node.db.models import StaffRole
-from tests.conftest import RunningNode
+from tests.conftest import RunningNode, make_settings, start_node
 from tests.integration.test_console import Staff, signed_in
 
 
@@ -88,3 +89,21 @@ def test_bad_bulk_requests_name_the_field_and_other_roles_are_refused(node: Runn
     assert 'name="record"' not in teacher.client.get("/console/registry?lang=en").text
     assert _act(teacher, [record_id], "revoke", "why").status_code == 403
     assert _state(node, record_id) == "issued"
+
+
+def test_staff_sign_in_the_formats_the_node_is_set_to(tmp_path: Path, database_url: str) -> None:
+    formats = ["ldp_vc+eddsa-rdfc-2022", "jwt_vc_json"]
+    running = start_node(make_settings(tmp_path / "d", database_url, staff_sign_formats=formats))
+    with running.client:
+        registrar = signed_in(running, "reg", StaffRole.REGISTRAR)
+        one, two = _prepared(running, 71), _prepared(running, 72)
+        assert "Sign: 1 record changed" in _act(registrar, [one], "sign").text
+        page = registrar.client.get(f"/console/records/{two}?lang=en")
+        signed = registrar.client.post(
+            f"/console/records/{two}/sign", data={"csrf": registrar.csrf(page.text)}
+        )
+        assert signed.status_code == 303, signed.text
+        for record_id in (one, two):
+            _record, copies = running.runtime.issuance().get(record_id)
+            assert sorted(c.format for c in copies) == sorted(formats)
+    running.runtime.close()
