@@ -174,6 +174,7 @@ def start_oidc_provider(
     client_id: str = "credreg-node",
     client_secret: str | None = None,
     token_endpoint_auth_method: str = "client_secret_basic",
+    post_logout_redirect_uris: list[str] | None = None,
 ) -> Iterator[OidcProvider]:
     """Run tests/oidc/provider.mjs on a free port with one client; stop it on exit.
 
@@ -194,6 +195,7 @@ def start_oidc_provider(
                 "client_id": client_id,
                 "client_secret": secret,
                 "redirect_uris": redirect_uris,
+                "post_logout_redirect_uris": post_logout_redirect_uris or [],
                 "token_endpoint_auth_method": token_endpoint_auth_method,
             }
         ],
@@ -279,7 +281,7 @@ class _FormParser(HTMLParser):
             self._current = None
 
 
-def _forms(html: str) -> list[_Form]:
+def forms(html: str) -> list[_Form]:
     parser = _FormParser()
     parser.feed(html)
     parser.close()
@@ -321,7 +323,7 @@ def sign_in_with_httpx(
                 f"{response.request.method} {response.url} answered {response.status_code}: "
                 f"{response.text[:2000]}"
             )
-        prompts = [form for form in _forms(response.text) if "prompt" in form.fields]
+        prompts = [form for form in forms(response.text) if "prompt" in form.fields]
         if len(prompts) != 1 or prompts[0].method != "post":
             raise OidcSignInError(f"no sign-in form at {response.url}: {response.text[:2000]}")
         form = prompts[0]

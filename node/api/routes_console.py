@@ -236,10 +236,15 @@ def sign_out(
     csrf_token: Annotated[str, Form(alias="csrf")] = "",
     lang: Lang = None,
 ) -> Response:
+    """End the console session; one opened at the institution's provider is ended there
+    too (RP-initiated logout), which sends the browser back to the sign-in page."""
     language = lang_of(request, lang)
+    then = f"/console/sign-in?lang={language}"
     if member is not None and session_csrf_ok(member, csrf_token):
         staff.sign_in.sign_out(member.session_token)
-    response = redirect(f"/console/sign-in?lang={language}")
+        if member.method == OIDC and staff.sso is not None:
+            then = staff.sso.logout_url() or then
+    response = redirect(then)
     response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
     return response
 

@@ -46,6 +46,7 @@ from node.settings import Settings
 from node.staff.accounts import check_name, check_roles
 
 CALLBACK_PATH = "/console/sso/callback"
+SIGNED_OUT_PATH = "/console/sign-in"  # the post-logout redirect URI (no query: matched exactly)
 _TTL = timedelta(minutes=10)
 _CACHE_SECONDS = 3600.0
 _LEEWAY = 120
@@ -81,6 +82,12 @@ class SsoSettings:
     @property
     def redirect_uri(self) -> str:
         return self.origin + CALLBACK_PATH
+
+    @property
+    def post_logout_redirect_uri(self) -> str:
+        """Where the provider sends the browser back after signing out there (register it
+        at the provider with the redirect URI)."""
+        return self.origin + SIGNED_OUT_PATH
 
 
 @dataclass(frozen=True)
@@ -177,6 +184,24 @@ class SingleSignOn:
         with self._lock:
             self._keys = (time.monotonic(), keys)
         return keys
+
+    def logout_url(self) -> str | None:
+        """The provider's end-session URL (OpenID Connect RP-Initiated Logout 1.0), back to
+        the console's sign-in afterwards; None when the provider has none or cannot be
+        reached (the console session has ended all the same)."""
+        try:
+            endpoint = self.metadata().get("end_session_endpoint")
+        except SsoUnavailable:
+            return None
+        if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")):
+            return None
+        query = urlencode(
+            {
+                "client_id": self.settings.client_id,
+                "post_logout_redirect_uri": self.settings.post_logout_redirect_uri,
+            }
+        )
+        return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
 
     # -- the flow -------------------------------------------------------------------------
 

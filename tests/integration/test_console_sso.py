@@ -1,21 +1,23 @@
 """Staff single sign-on against a real OpenID Provider (npm ``oidc-provider`` as a process,
 tests/oidc_provider.py), on SQLite and PostgreSQL: code + PKCE, the ID token checked, groups
-mapped to roles, the state bound to the browser and used once, a provider that is down."""
+mapped to roles, the state bound to the browser and used once, a provider that is down;
+signing out of an SSO session signs out at the provider too (RP-initiated logout)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 import pytest
 
-from node.staff.oidc import CALLBACK_PATH
+from node.staff.oidc import CALLBACK_PATH, SIGNED_OUT_PATH
 from tests.anvil import free_port
 from tests.conftest import RunningNode, make_settings, start_node
+from tests.integration.test_console import Staff, make_staff
 from tests.integration.test_learners import Browser
-from tests.oidc_provider import OidcProvider, sign_in_with_httpx, start_oidc_provider
+from tests.oidc_provider import OidcProvider, forms, sign_in_with_httpx, start_oidc_provider
 
 ORIGIN = "https://uni-a.example"
 ACCOUNTS: dict[str, dict[str, object]] = {
@@ -33,7 +35,11 @@ ROLE_MAP = {"staff-teachers": ["teacher"], "committee-cs": ["committee"]}
 
 @pytest.fixture(scope="module")
 def provider() -> Iterator[OidcProvider]:
-    with start_oidc_provider(redirect_uris=[ORIGIN + CALLBACK_PATH], accounts=ACCOUNTS) as running:
+    with start_oidc_provider(
+        redirect_uris=[ORIGIN + CALLBACK_PATH],
+        accounts=ACCOUNTS,
+        post_logout_redirect_uris=[ORIGIN + SIGNED_OUT_PATH],
+    ) as running:
         yield running
 
 
@@ -154,3 +160,46 @@ def test_a_provider_that_is_down_is_a_503_with_the_local_form(
         assert answer.status_code == 503
         assert "cannot be reached" in answer.text and 'name="password"' in answer.text
     running.runtime.close()
+
+
+def test_signing_out_ends_the_session_at_the_provider_too(
+    sso_node: RunningNode, provider: OidcProvider
+) -> None:
+    browser = Browser(sso_node)
+    with httpx.Client() as idp_browser:
+        assert (
+            _back(browser, sign_in_with_httpx(idp_browser, _start(browser), "tea.cher")).status_code
+            == 303
+        )
+        page = browser.client.get("/console/dashboard?lang=en")
+        out = browser.client.post("/console/sign-out", data={"csrf": browser.csrf(page.text)})
+        assert out.status_code == 303
+        logout = out.headers["location"]
+        query = parse_qs(urlsplit(logout).query)
+        assert logout.startswith(provider.issuer)
+        assert query["client_id"] == [provider.client_id]
+        assert query["post_logout_redirect_uri"] == [ORIGIN + SIGNED_OUT_PATH]
+        assert browser.client.get("/console/dashboard").status_code == 303  # ended here
+        # At the provider: its confirmation page, then back to the console's sign-in.
+        confirm = idp_browser.get(logout)
+        assert confirm.status_code == 200, confirm.text
+        form = next(f for f in forms(confirm.text) if "xsrf" in f.fields)
+        done = idp_browser.post(
+            urljoin(str(confirm.url), form.action),
+            data={**form.fields, "logout": "yes"},
+            follow_redirects=False,
+        )
+        assert done.status_code in (302, 303), done.text
+        assert done.headers["location"].startswith(ORIGIN + SIGNED_OUT_PATH)
+        # The provider's session is gone: a new sign-in asks for the login again.
+        asked = idp_browser.get(_start(Browser(sso_node, "198.51.100.30")), follow_redirects=True)
+        assert any(f.fields.get("prompt") == "login" for f in forms(asked.text)), asked.text
+
+
+def test_a_password_session_signs_out_here_only(sso_node: RunningNode) -> None:
+    make_staff(sso_node, "loc.al")
+    browser = Staff(sso_node, "198.51.100.31")
+    assert browser.enrol("loc.al").status_code == 303
+    page = browser.client.get("/console/dashboard?lang=en")
+    out = browser.client.post("/console/sign-out", data={"csrf": browser.csrf(page.text)})
+    assert out.headers["location"] == "/console/sign-in?lang=en"

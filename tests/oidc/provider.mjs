@@ -7,7 +7,7 @@
 // Configuration (JSON object):
 //   port      listening port on 127.0.0.1
 //   issuer    e.g. "http://127.0.0.1:<port>" (plain http is accepted; see "Cookies" below)
-//   clients   [{ client_id, client_secret, redirect_uris: [...],
+//   clients   [{ client_id, client_secret, redirect_uris: [...], post_logout_redirect_uris?: [...],
 //                token_endpoint_auth_method?: "client_secret_basic" (default) | "client_secret_post" }]
 //             grant_types ["authorization_code"], response_types ["code"], ID tokens RS256
 //   accounts  { "<login name>": { sub?, name, email, email_verified, groups: [...] } }
@@ -122,6 +122,7 @@ const provider = new Provider(issuer, {
     client_id: client.client_id,
     client_secret: client.client_secret,
     redirect_uris: client.redirect_uris,
+    post_logout_redirect_uris: client.post_logout_redirect_uris ?? [],
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: client.token_endpoint_auth_method ?? 'client_secret_basic',
