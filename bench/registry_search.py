@@ -709,7 +709,7 @@ def run_kinds(
 def matching(sessions: sessionmaker[Session], query: RegistryQuery) -> int:
     """Records the query matches (every page), counted once, not timed."""
     base = RegistryQuery(query.q, query.state)
-    statement = Registry._select(base).order_by(None).subquery()  # noqa: SLF001
+    statement = Registry(sessions).statement(base).limit(None).order_by(None).subquery()
     with sessions() as session:
         return int(session.scalar(select(func.count()).select_from(statement)) or 0)
 
@@ -719,10 +719,10 @@ def percentile(values: Sequence[float], p: float) -> float:
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
-def explain(engine: Engine, query: RegistryQuery) -> str:
+def explain(engine: Engine, registry: Registry, query: RegistryQuery) -> str:
     """The plan of one ``Registry.page`` statement: EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL,
     EXPLAIN QUERY PLAN on SQLite."""
-    statement = Registry._select(query.checked()).limit(query.limit + 1)  # noqa: SLF001
+    statement = registry.statement(query)
     compiled = statement.compile(dialect=engine.dialect)
     sql = str(compiled)
     with engine.connect() as connection:
@@ -803,7 +803,7 @@ def bench_database(db: str, url: str, n: int, args: argparse.Namespace) -> dict[
             for kind in kinds:
                 if kind.queries:
                     progress(f"  {db}: plan of {kind.key} ...")
-                    plans[kind.key] = explain(engine, kind.queries[0])
+                    plans[kind.key] = explain(engine, registry, kind.queries[0])
         return {
             "records": out.records,
             "search_terms": out.terms,

@@ -8,7 +8,7 @@ service themselves (tests/unit/test_composition.py holds this).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -25,7 +25,7 @@ from node.issuance.uploads import Uploads
 from node.learners.service import Learners
 from node.lookup.lanes import VerificationLanes
 from node.mail.outbox import Outbox
-from node.network.discovery import MemberDirectory
+from node.network.discovery import Directory, MemberDirectory
 from node.network.governance import Governance
 from node.network.proofs import SuppliedProofs
 from node.network.rotation import KeyRotation
@@ -155,6 +155,12 @@ def _members(runtime: Runtime) -> MemberDirectory:
     return runtime.members()
 
 
+def _member_list(runtime: Runtime) -> Callable[[], Directory]:
+    """The members, read when called (a page that shows them also when the chain is off or
+    cannot be reached: ChainError, NodeError)."""
+    return lambda: runtime.members().directory()
+
+
 async def _governance(runtime: Runtime) -> Governance:
     return runtime.governance()
 
@@ -168,6 +174,7 @@ async def _supplied_proofs(runtime: Runtime) -> SuppliedProofs:
 
 
 Members = Annotated[MemberDirectory, Depends(_members)]
+MemberList = Annotated[Callable[[], Directory], Depends(_member_list)]
 NetworkGovernance = Annotated[Governance, Depends(_governance)]
 KeyRotations = Annotated[KeyRotation, Depends(_key_rotation)]
 AnchorProofs = Annotated[SuppliedProofs, Depends(_supplied_proofs)]

@@ -8,6 +8,7 @@ are node/web/console_pages.py."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path
@@ -23,11 +24,12 @@ from node.api.console_http import (
     forbidden,
     session_csrf,
 )
-from node.api.deps import ApprovalChain, NetworkGovernance, Runtime
+from node.api.deps import ApprovalChain, MemberList, NetworkGovernance, Runtime
 from node.api.learner_http import html
 from node.credentials.profile import requirement_profile
 from node.db.models import StaffRole
 from node.errors import NodeError
+from node.network.discovery import Directory
 from node.network.governance import Governance, proposal_json
 from node.runtime import NodeRuntime
 from node.staff.signin import Staff
@@ -61,6 +63,7 @@ def _network_page(
     member: Staff,
     runtime: NodeRuntime,
     governance: Governance,
+    directory: Callable[[], Directory],
     *,
     message: str = "",
     alert: bool = False,
@@ -70,7 +73,7 @@ def _network_page(
     members, proposals, own, problem = [], [], None, None
     if state is not None and state.error is None:
         try:
-            members = list(runtime.members().directory().members)
+            members = list(directory().members)
             proposals = [proposal_json(p) for p in governance.proposals(limit=_PROPOSALS)]
             own = governance.own_member()
         except (ChainError, NodeError) as exc:
@@ -93,9 +96,13 @@ def _network_page(
 
 @router.get("/console/network", response_class=HTMLResponse)
 def network_page(
-    member: PageMember, lang: PageLang, runtime: Runtime, governance: NetworkGovernance
+    member: PageMember,
+    lang: PageLang,
+    runtime: Runtime,
+    governance: NetworkGovernance,
+    directory: MemberList,
 ) -> Response:
-    return _network_page(lang, member, runtime, governance)
+    return _network_page(lang, member, runtime, governance, directory)
 
 
 @router.post("/console/network/proposals/{proposal_id}/vote", response_class=HTMLResponse)
@@ -105,6 +112,7 @@ def vote(
     lang: FormLang,
     runtime: Runtime,
     governance: NetworkGovernance,
+    directory: MemberList,
     support: Annotated[str, Form(pattern="^(yes|no)$")] = "",
 ) -> Response:
     """The institution's vote, cast by a member of its management (or an administrator)."""
@@ -116,7 +124,14 @@ def vote(
         code = exc.status_code if isinstance(exc, NodeError) else 503
         message = f"{t(lang, 'c.refused')} {exc}"
         return _network_page(
-            lang, member, runtime, governance, message=message, alert=True, status_code=code
+            lang,
+            member,
+            runtime,
+            governance,
+            directory,
+            message=message,
+            alert=True,
+            status_code=code,
         )
     message = t(lang, "c.voted").format(proposal=proposal_id, block=outcome.block_number)
-    return _network_page(lang, member, runtime, governance, message=message)
+    return _network_page(lang, member, runtime, governance, directory, message=message)

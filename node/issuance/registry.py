@@ -44,7 +44,8 @@ DEFAULT_LIMIT = 50
 MAX_QUERY = 200
 MAX_WORDS = 8
 _LAST = "\U0010ffff"  # after every character: the end of a prefix range
-COMMON = 2000  # a query word matching this many search terms walks the newest records
+COMMON = 2000  # when every query word begins this many search terms, walk the newest
+WINDOW = 5000  # records walked (newest first) before the rarest word drives after all
 
 
 @dataclass(frozen=True)
@@ -212,13 +213,31 @@ class Registry:
     def page(self, query: RegistryQuery) -> RegistryPage:
         query = query.checked()
         with self._sessions() as session:
-            found = {w: _matches(session, w) for w in _distinct(words(query.q))}
-            statement = self._select(query, found).limit(query.limit + 1)
-            rows = list(session.scalars(statement))
+            rows = self._rows(session, query)
             items = [RegistryItem.of(r) for r in rows[: query.limit]]
         more = len(rows) > query.limit
         last = items[-1] if items and more else None
         return RegistryPage(items, _encode(last.created_at, last.id) if last else None)
+
+    def statement(self, query: RegistryQuery) -> Select[CredentialRecord]:
+        """The first statement :meth:`page` runs for ``query`` (bench/registry_search.py
+        explains it)."""
+        query = query.checked()
+        with self._sessions() as session:
+            found = {w: _matches(session, w) for w in _distinct(words(query.q))}
+        walk = bool(found) and min(found.values()) >= COMMON
+        return self._select(query, found, walk=walk).limit(query.limit + 1)
+
+    def _rows(self, session: Session, query: RegistryQuery) -> list[CredentialRecord]:
+        """The page's records (and one more, if there is a next page)."""
+        found = {w: _matches(session, w) for w in _distinct(words(query.q))}
+        if found and min(found.values()) >= COMMON:  # every word common: walk the newest
+            walked = self._select(query, found, walk=True).limit(query.limit + 1)
+            rows = list(session.scalars(walked))
+            if len(rows) > query.limit:
+                return rows
+        statement = self._select(query, found).limit(query.limit + 1)
+        return list(session.scalars(statement))
 
     def counts(self) -> dict[str, int]:
         """How many of the institution's records are in each state."""
@@ -320,40 +339,73 @@ class Registry:
             )
 
     @staticmethod
-    def _select(query: RegistryQuery, found: dict[str, int]) -> Select[CredentialRecord]:
+    def _select(
+        query: RegistryQuery, found: dict[str, int], *, walk: bool = False
+    ) -> Select[CredentialRecord]:
         """``found``: each query word, with how many search terms begin with it (at most
-        COMMON, :func:`_matches`)."""
+        COMMON, :func:`_matches`). Two plans, the same answer:
+
+        - the rarest word drives (``walk`` false): its records are fetched and sorted, each
+          checked for the other words — cheap while it is rare;
+        - ``walk``: the newest WINDOW records are checked for every word, newest first, and
+          the first page of hits is taken — cheap when the words are common. A page it
+          cannot fill is no answer (older records may match): :meth:`_rows` then asks the
+          first plan.
+        """
         record = CredentialRecord
-        statement = select(record).where(record.owner == INSTITUTION_OWNER)
-        if query.state is not None:
-            statement = statement.where(record.state == query.state.value)
-        if query.issued_from is not None:
-            statement = statement.where(record.issued_at >= _start_of(query.issued_from))
-        if query.issued_to is not None and query.issued_to < date.max:
-            statement = statement.where(
-                record.issued_at < _start_of(query.issued_to + timedelta(days=1))
-            )
-        if query.created_by is not None:
-            statement = statement.where(record.created_by == query.created_by)
-        # The rarest word drives when it is rare: its few records are fetched and sorted.
-        # When every word is common, the newest records are walked instead, each checked
-        # for every word, until a page is full.
-        rarest = min(found, key=found.__getitem__, default=None)
-        for word in found:
-            if word == rarest and found[word] < COMMON:
-                statement = statement.where(record.id.in_(_with_prefix(word)))
-            else:
-                statement = statement.where(
-                    _with_prefix(word).where(RecordSearchTerm.record_id == record.id).exists()
+        where = _filters(query)
+        newest = (record.created_at.desc(), record.id.desc())
+        if not walk:
+            rarest = min(found, key=found.__getitem__, default=None)
+            for word in found:
+                if word == rarest:
+                    where.append(record.id.in_(_with_prefix(word)))
+                else:
+                    where.append(
+                        _with_prefix(word).where(RecordSearchTerm.record_id == record.id).exists()
+                    )
+            return select(record).where(*where).order_by(*newest)
+        window = (
+            select(record.id, record.created_at)
+            .where(*where)
+            .order_by(*newest)
+            .limit(WINDOW)
+            .subquery("newest")
+        )
+        hits = (
+            select(window.c.id)
+            .where(
+                *(
+                    _with_prefix(w).where(RecordSearchTerm.record_id == window.c.id).exists()
+                    for w in found
                 )
-        if query.cursor is not None:
-            decoded = _decode(query.cursor)
-            assert decoded is not None  # checked()
-            at, record_id = decoded
-            statement = statement.where(
-                or_(record.created_at < at, and_(record.created_at == at, record.id < record_id))
             )
-        return statement.order_by(record.created_at.desc(), record.id.desc())
+            .order_by(window.c.created_at.desc(), window.c.id.desc())
+            .limit(query.limit + 1)
+        )
+        return select(record).where(record.id.in_(hits)).order_by(*newest)
+
+
+def _filters(query: RegistryQuery) -> list[Any]:
+    """The query's conditions on the record itself (owner, state, dates, token, cursor)."""
+    record = CredentialRecord
+    where: list[Any] = [record.owner == INSTITUTION_OWNER]
+    if query.state is not None:
+        where.append(record.state == query.state.value)
+    if query.issued_from is not None:
+        where.append(record.issued_at >= _start_of(query.issued_from))
+    if query.issued_to is not None and query.issued_to < date.max:
+        where.append(record.issued_at < _start_of(query.issued_to + timedelta(days=1)))
+    if query.created_by is not None:
+        where.append(record.created_by == query.created_by)
+    if query.cursor is not None:
+        decoded = _decode(query.cursor)
+        assert decoded is not None  # checked()
+        at, record_id = decoded
+        where.append(
+            or_(record.created_at < at, and_(record.created_at == at, record.id < record_id))
+        )
+    return where
 
 
 CSV_COLUMNS = (

@@ -55,13 +55,16 @@ def test_words_fold_case_and_accents_and_split_at_punctuation() -> None:
     assert terms == {"0a1b2c3d", "0000", "jorg", "daten"}
 
 
-@pytest.fixture(params=["rare words drive", "every word walks"])
+@pytest.fixture(params=["rare words drive", "every word walks", "a short walk falls back"])
 def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Both ways the registry answers a search: the rarest word's records sorted, or (every
-    word common: at least COMMON matches) the newest records walked. COMMON = 1 makes any
-    word that matches common."""
-    if request.param == "every word walks":
+    """Every way the registry answers a search: the rarest word's records sorted, or (every
+    word common: at least COMMON matches) the newest WINDOW records walked, and the rarest
+    word after all when the walk does not fill a page. COMMON = 1 makes any word that
+    matches common; WINDOW = 2 makes a walk too short for most pages."""
+    if request.param != "rare words drive":
         monkeypatch.setattr(registry, "COMMON", 1)
+    if request.param == "a short walk falls back":
+        monkeypatch.setattr(registry, "WINDOW", 2)
     return str(request.param)
 
 
