@@ -169,10 +169,13 @@ class RecordSearchTerm(Base):
     """A word a record is found by in the registry search (registry.record_terms)."""
 
     __tablename__ = "record_search_term"
+    # A record's words by record: the registry checks "does this record have a word that
+    # begins with w" with one seek (node/issuance/registry.py).
+    __table_args__ = (Index("ix_record_search_term_record_term", "record_id", "term"),)
 
     term: Mapped[str] = mapped_column(_TERM, primary_key=True)
     record_id: Mapped[str] = mapped_column(
-        ForeignKey("credential_record.id", ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey("credential_record.id", ondelete="CASCADE"), primary_key=True
     )
 
 

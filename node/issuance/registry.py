@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from node.credentials.search import words
 from node.db.models import (
@@ -357,13 +357,11 @@ class Registry:
         newest = (record.created_at.desc(), record.id.desc())
         if not walk:
             rarest = min(found, key=found.__getitem__, default=None)
-            for word in found:
-                if word == rarest:
-                    where.append(record.id.in_(_with_prefix(word)))
-                else:
-                    where.append(
-                        _with_prefix(word).where(RecordSearchTerm.record_id == record.id).exists()
-                    )
+            if rarest is not None:
+                driver = _with_prefix(rarest).where(
+                    *(_has_word(RecordSearchTerm.record_id, w) for w in found if w != rarest)
+                )
+                where.append(record.id.in_(driver))
             return select(record).where(*where).order_by(*newest)
         window = (
             select(record.id, record.created_at)
@@ -374,12 +372,7 @@ class Registry:
         )
         hits = (
             select(window.c.id)
-            .where(
-                *(
-                    _with_prefix(w).where(RecordSearchTerm.record_id == window.c.id).exists()
-                    for w in found
-                )
-            )
+            .where(*(_has_word(window.c.id, w) for w in found))
             .order_by(window.c.created_at.desc(), window.c.id.desc())
             .limit(query.limit + 1)
         )
@@ -446,6 +439,20 @@ def _with_prefix(word: str) -> Select[str]:
     """The records with a search word that begins with ``word`` (a range of the index)."""
     return select(RecordSearchTerm.record_id).where(
         RecordSearchTerm.term >= word, RecordSearchTerm.term < word + _LAST
+    )
+
+
+def _has_word(record_id: Any, word: str) -> Any:
+    """Whether the record ``record_id`` has a search word that begins with ``word``: one
+    seek of ix_record_search_term_record_term per record. OFFSET 0 keeps PostgreSQL from
+    turning the check into a join that hashes every record with such a word (tens of
+    thousands for a common prefix) before the first page can be cut."""
+    term = aliased(RecordSearchTerm)  # the caller may be reading the same table
+    return (
+        select(term.term)
+        .where(term.record_id == record_id, term.term >= word, term.term < word + _LAST)
+        .offset(0)
+        .exists()
     )
 
 
