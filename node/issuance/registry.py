@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from node.credentials.search import words
@@ -46,6 +46,9 @@ MAX_WORDS = 8
 _LAST = "\U0010ffff"  # after every character: the end of a prefix range
 COMMON = 2000  # when every query word begins this many search terms, walk the newest
 WINDOW = 5000  # records walked (newest first) before the rarest word drives after all
+# The records matching every word are read as ids first (then their page, sorted), up to
+# this many: a plan the database cannot get wrong by walking the whole registry for a few.
+MAX_CANDIDATES = 10_000
 
 
 @dataclass(frozen=True)
@@ -219,14 +222,16 @@ class Registry:
         last = items[-1] if items and more else None
         return RegistryPage(items, _encode(last.created_at, last.id) if last else None)
 
-    def statement(self, query: RegistryQuery) -> Select[CredentialRecord]:
+    def statement(self, query: RegistryQuery) -> Select[Any]:
         """The first statement :meth:`page` runs for ``query`` (bench/registry_search.py
         explains it)."""
         query = query.checked()
         with self._sessions() as session:
             found = {w: _matches(session, w) for w in _distinct(words(query.q))}
-        walk = bool(found) and min(found.values()) >= COMMON
-        return self._select(query, found, walk=walk).limit(query.limit + 1)
+        if found and min(found.values()) < COMMON:  # the ids of the records with every word
+            rarest = min(found, key=found.__getitem__)
+            return _candidates(found, rarest).limit(MAX_CANDIDATES + 1)
+        return self._select(query, found, walk=bool(found)).limit(query.limit + 1)
 
     def _rows(self, session: Session, query: RegistryQuery) -> list[CredentialRecord]:
         """The page's records (and one more, if there is a next page)."""
@@ -236,6 +241,15 @@ class Registry:
             rows = list(session.scalars(walked))
             if len(rows) > query.limit:
                 return rows
+        if found:  # the records with every word, by id; then the page of them, sorted
+            rarest = min(found, key=found.__getitem__)
+            ids = list(session.scalars(_candidates(found, rarest).limit(MAX_CANDIDATES + 1)))
+            if len(ids) <= MAX_CANDIDATES:
+                chosen = select(CredentialRecord).where(
+                    CredentialRecord.id.in_(ids), *_filters(query)
+                )
+                newest = (CredentialRecord.created_at.desc(), CredentialRecord.id.desc())
+                return list(session.scalars(chosen.order_by(*newest).limit(query.limit + 1)))
         statement = self._select(query, found).limit(query.limit + 1)
         return list(session.scalars(statement))
 
@@ -358,10 +372,7 @@ class Registry:
         if not walk:
             rarest = min(found, key=found.__getitem__, default=None)
             if rarest is not None:
-                driver = _with_prefix(rarest).where(
-                    *(_has_word(RecordSearchTerm.record_id, w) for w in found if w != rarest)
-                )
-                where.append(record.id.in_(driver))
+                where.append(record.id.in_(_candidates(found, rarest)))
             return select(record).where(*where).order_by(*newest)
         window = (
             select(record.id, record.created_at)
@@ -395,9 +406,8 @@ def _filters(query: RegistryQuery) -> list[Any]:
         decoded = _decode(query.cursor)
         assert decoded is not None  # checked()
         at, record_id = decoded
-        where.append(
-            or_(record.created_at < at, and_(record.created_at == at, record.id < record_id))
-        )
+        # a row comparison: one index range on (owner, created_at, id), not a filter
+        where.append(tuple_(record.created_at, record.id) < tuple_(at, record_id))
     return where
 
 
@@ -439,6 +449,15 @@ def _with_prefix(word: str) -> Select[str]:
     """The records with a search word that begins with ``word`` (a range of the index)."""
     return select(RecordSearchTerm.record_id).where(
         RecordSearchTerm.term >= word, RecordSearchTerm.term < word + _LAST
+    )
+
+
+def _candidates(found: dict[str, int], rarest: str) -> Select[str]:
+    """The records with every word: those of the rarest, each checked for the others."""
+    return (
+        _with_prefix(rarest)
+        .where(*(_has_word(RecordSearchTerm.record_id, w) for w in found if w != rarest))
+        .distinct()
     )
 
 

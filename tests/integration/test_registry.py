@@ -55,16 +55,26 @@ def test_words_fold_case_and_accents_and_split_at_punctuation() -> None:
     assert terms == {"0a1b2c3d", "0000", "jorg", "daten"}
 
 
-@pytest.fixture(params=["rare words drive", "every word walks", "a short walk falls back"])
+@pytest.fixture(
+    params=[
+        "rare words drive",
+        "every word walks",
+        "a short walk falls back",
+        "the database sorts the candidates",
+    ]
+)
 def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Every way the registry answers a search: the rarest word's records sorted, or (every
     word common: at least COMMON matches) the newest WINDOW records walked, and the rarest
     word after all when the walk does not fill a page. COMMON = 1 makes any word that
-    matches common; WINDOW = 2 makes a walk too short for most pages."""
-    if request.param != "rare words drive":
+    matches common; WINDOW = 2 makes a walk too short for most pages; MAX_CANDIDATES = 0
+    leaves the candidates to the database's own plan."""
+    if request.param in ("every word walks", "a short walk falls back"):
         monkeypatch.setattr(registry, "COMMON", 1)
     if request.param == "a short walk falls back":
         monkeypatch.setattr(registry, "WINDOW", 2)
+    if request.param == "the database sorts the candidates":
+        monkeypatch.setattr(registry, "MAX_CANDIDATES", 0)
     return str(request.param)
 
 
