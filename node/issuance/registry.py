@@ -45,7 +45,8 @@ MAX_QUERY = 200
 MAX_WORDS = 8
 _LAST = "\U0010ffff"  # after every character: the end of a prefix range
 COMMON = 2000  # when every query word begins this many search terms, walk the newest
-WINDOW = 5000  # records walked (newest first) before the rarest word drives after all
+WINDOW = 2000  # records walked (newest first) before the rarest word drives after all
+PRECISE = 100_000  # then the common words are counted up to this, to find the rarest
 # The records matching every word are read as ids first (then their page, sorted), up to
 # this many: a plan the database cannot get wrong by walking the whole registry for a few.
 MAX_CANDIDATES = 10_000
@@ -242,6 +243,8 @@ class Registry:
             if len(rows) > query.limit:
                 return rows
         if found:  # the records with every word, by id; then the page of them, sorted
+            if min(found.values()) >= COMMON:  # which common word is rarest: count further
+                found = {w: _matches(session, w, PRECISE) for w in found}
             rarest = min(found, key=found.__getitem__)
             ids = list(session.scalars(_candidates(found, rarest).limit(MAX_CANDIDATES + 1)))
             if len(ids) <= MAX_CANDIDATES:
@@ -475,13 +478,14 @@ def _has_word(record_id: Any, word: str) -> Any:
     )
 
 
-def _matches(session: Session, word: str) -> int:
-    """How many search terms begin with ``word``, counted up to COMMON (an index range of
-    at most COMMON entries: cheap for any word)."""
+def _matches(session: Session, word: str, cap: int | None = None) -> int:
+    """How many search terms begin with ``word``, counted up to ``cap`` (COMMON: an index
+    range of at most COMMON entries, cheap for any word)."""
     capped = select(RecordSearchTerm.term).where(
         RecordSearchTerm.term >= word, RecordSearchTerm.term < word + _LAST
     )
-    return session.scalar(select(func.count()).select_from(capped.limit(COMMON).subquery())) or 0
+    limited = capped.limit(cap or COMMON).subquery()
+    return session.scalar(select(func.count()).select_from(limited)) or 0
 
 
 def _distinct(items: Iterable[str]) -> list[str]:
