@@ -45,7 +45,7 @@ MAX_QUERY = 200
 MAX_WORDS = 8
 _LAST = "\U0010ffff"  # after every character: the end of a prefix range
 COMMON = 2000  # when every query word begins this many search terms, walk the newest
-WINDOW = 2000  # records walked (newest first) before the rarest word drives after all
+WINDOW = 5000  # records walked (newest first) before the rarest word drives after all
 PRECISE = 100_000  # then the common words are counted up to this, to find the rarest
 # The records matching every word are read as ids first (then their page, sorted), up to
 # this many: a plan the database cannot get wrong by walking the whole registry for a few.
