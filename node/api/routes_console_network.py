@@ -113,11 +113,17 @@ def vote(
     runtime: Runtime,
     governance: NetworkGovernance,
     directory: MemberList,
-    support: Annotated[str, Form(pattern="^(yes|no)$")] = "",
+    support: Annotated[str, Form()] = "",
 ) -> Response:
     """The institution's vote, cast by a member of its management (or an administrator)."""
     if not member.has(*VOTERS):
         raise ConsoleAnswer(forbidden(lang))
+    if support not in ("yes", "no"):  # a missing choice is no "no"
+        message = f"{t(lang, 'c.refused')} {t(lang, 'c.vote_choice')}"
+        return _network_page(
+            lang, member, runtime, governance, directory, message=message, alert=True,
+            status_code=422,
+        )  # fmt: skip
     try:
         outcome = governance.vote(proposal_id, support == "yes")
     except (ChainError, NodeError) as exc:

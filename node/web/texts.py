@@ -212,6 +212,7 @@ TEXTS: Final[dict[str, str]] = {
     "c.learners": gettext_noop("Learner accounts"),
     "c.institution": gettext_noop("Institution"),
     "c.network": gettext_noop("Network"),
+    "c.vote_choice": gettext_noop("Choose yes or no."),
     "c.voted": gettext_noop("The institution's vote on proposal {proposal} is in block {block}."),
     "n.active": gettext_noop("Active"),
     "n.suspended": gettext_noop("Suspended"),

@@ -73,6 +73,13 @@ def test_management_votes_from_the_console(network: list[RunningNode]) -> None: 
     assert refused.status_code == 403
     manager_b = signed_in(b, "mgmt.b", StaffRole.MANAGEMENT)
     page = manager_b.client.get("/console/network?lang=en")
+    for choice in ({}, {"support": "maybe"}):  # no choice is no "no": refused, on the page
+        unclear = manager_b.client.post(
+            f"/console/network/proposals/{proposal_id}/vote",
+            data={"csrf": manager_b.csrf(page.text), **choice},
+        )
+        assert unclear.status_code == 422, unclear.text
+        assert "Choose yes or no." in unclear.text and "<html" in unclear.text
     voted = manager_b.client.post(
         f"/console/network/proposals/{proposal_id}/vote",
         data={"csrf": manager_b.csrf(page.text), "support": "yes"},
