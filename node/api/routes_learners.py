@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from node.api.deps import IssuerToken, LearnerAccounts
@@ -13,6 +13,9 @@ from node.api.errors import ERROR_RESPONSES, ErrorOut
 from node.credentials.vocab import LearnerIdType
 from node.learners.accounts import Account
 
+MAX_SEARCH = 200
+MAX_PAGE = 200
+DEFAULT_PAGE = 50
 router = APIRouter(prefix="/admin/learners", tags=["learner accounts"], responses=ERROR_RESPONSES)
 
 
@@ -56,6 +59,13 @@ class LearnerOut(BaseModel):
     learner_identifier_type: str | None
     outbox_id: int | None = Field(default=None, description="The sign-in mail, when one was sent")
     lang: str = Field(description="The language of the mails sent to the learner")
+
+
+class LearnerPageOut(BaseModel):
+    """``{"items": [...], "next": ...}``: ``next`` is the cursor of the next page (null: none)."""
+
+    items: list[LearnerOut]
+    next: str | None
 
 
 class AttachIn(BaseModel):
@@ -115,9 +125,27 @@ def provision(body: LearnerIn, learners: LearnerAccounts, token: IssuerToken) ->
     return _out(account, outbox_id)
 
 
-@router.get("", summary="The learner accounts")
-def list_learners(learners: LearnerAccounts, token: IssuerToken) -> list[LearnerOut]:
-    return [_out(a) for a in learners.accounts.all()]
+@router.get(
+    "",
+    summary="List and search the learner accounts, newest first",
+    description="Keyset pages: pass `next` as `cursor` for the following page.",
+)
+def list_learners(
+    learners: LearnerAccounts,
+    token: IssuerToken,
+    q: Annotated[
+        str,
+        Query(
+            max_length=MAX_SEARCH,
+            description="The start of the e-mail address or student number, or a part of "
+            "the name (any case)",
+        ),
+    ] = "",
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
+    cursor: Annotated[str | None, Query(max_length=200, description="`next` of a page")] = None,
+) -> LearnerPageOut:
+    page = learners.accounts.page(q, limit, cursor)
+    return LearnerPageOut(items=[_out(a) for a in page.accounts], next=page.next)
 
 
 @router.get("/{account_id}", summary="One learner account", responses=_NOT_FOUND)

@@ -8,15 +8,11 @@ match is a range over the term index (``term >= w AND term < w + U+10FFFF``), wh
 and PostgreSQL answer from the index alike; the column compares by code point on both
 (BINARY, collation "C").
 
-Pages are keyset pages, newest first: ``(created_at, id)`` descending, the cursor an opaque
-token for the last row shown, so a page costs the same at any depth and a record stored
-meanwhile never shifts one into the next page twice.
+Pages are keyset pages, newest first (node/keyset.py).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
 import io
 from collections.abc import Iterable, Iterator
@@ -38,6 +34,7 @@ from node.db.models import (
     StatusEvent,
 )
 from node.errors import InvalidInput, NotFound, Problem
+from node.keyset import decode, encode
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -106,7 +103,7 @@ class RegistryQuery:
             problems.append(Problem("limit", f"1 to {MAX_LIMIT}"))
         if self.issued_from and self.issued_to and self.issued_from > self.issued_to:
             problems.append(Problem("issued_to", "before issued_from"))
-        if self.cursor is not None and _decode(self.cursor) is None:
+        if self.cursor is not None and decode(self.cursor) is None:
             problems.append(Problem("cursor", "not a cursor this node gave out"))
         if problems:
             raise InvalidInput("registry query refused", problems)
@@ -185,25 +182,6 @@ class RecordView:
     events: list[EventView]
 
 
-def _encode(created_at: datetime, record_id: str) -> str:
-    raw = f"{created_at.astimezone(UTC).isoformat()}|{record_id}".encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def _decode(cursor: str) -> tuple[datetime, str] | None:
-    if len(cursor) > 200:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8")
-        stamp, record_id = raw.split("|", 1)
-        at = datetime.fromisoformat(stamp)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    if at.tzinfo is None or not 1 <= len(record_id) <= 36:
-        return None
-    return at, record_id
-
-
 def _start_of(day: date) -> datetime:
     return datetime.combine(day, time(), UTC)
 
@@ -221,7 +199,7 @@ class Registry:
             items = [RegistryItem.of(r) for r in rows[: query.limit]]
         more = len(rows) > query.limit
         last = items[-1] if items and more else None
-        return RegistryPage(items, _encode(last.created_at, last.id) if last else None)
+        return RegistryPage(items, encode(last.created_at, last.id) if last else None)
 
     def statement(self, query: RegistryQuery) -> Select[Any]:
         """The first statement :meth:`page` runs for ``query`` (bench/registry_search.py
@@ -406,7 +384,7 @@ def _filters(query: RegistryQuery) -> list[Any]:
     if query.created_by is not None:
         where.append(record.created_by == query.created_by)
     if query.cursor is not None:
-        decoded = _decode(query.cursor)
+        decoded = decode(query.cursor)
         assert decoded is not None  # checked()
         at, record_id = decoded
         # a row comparison: one index range on (owner, created_at, id), not a filter

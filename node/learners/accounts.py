@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from node import keyset
 from node.credentials.vocab import LearnerIdType
 from node.db.models import (
     CredentialRecord,
@@ -101,6 +102,12 @@ class Account:
     record_ids: tuple[str, ...]
     learner: LearnerName | None  # None until given or taken from the first record
     lang: str = "en"  # of the mails the node sends them
+
+
+@dataclass(frozen=True)
+class AccountPage:
+    accounts: list[Account]
+    next: str | None  # the cursor of the next page; None: this was the last
 
 
 class LearnerAccounts:
@@ -276,25 +283,36 @@ class LearnerAccounts:
             )
             return self._account(session, account) if account is not None else None
 
-    def all(self) -> list[Account]:
-        with self._sessions() as session:
-            rows = session.scalars(select(LearnerAccount).order_by(LearnerAccount.created_at))
-            return [self._account(session, a) for a in rows]
-
     def search(self, text: str, limit: int = 100) -> list[Account]:
         """Accounts whose e-mail address or student number starts with ``text`` (any case),
         or whose name contains it; newest first, at most ``limit``."""
-        query = select(LearnerAccount).order_by(LearnerAccount.created_at.desc(), LearnerAccount.id)
+        return self.page(text, limit).accounts
+
+    def page(self, text: str = "", limit: int = 100, cursor: str | None = None) -> AccountPage:
+        """One keyset page of :meth:`search`'s accounts (node/keyset.py); ``next`` continues
+        it. An unknown cursor is InvalidInput."""
+        account = LearnerAccount
+        newest = (account.created_at.desc(), account.id.desc())
+        query = select(account).order_by(*newest)
         text = text.strip().lower()
         if text:
             query = query.where(
-                LearnerAccount.email.startswith(text, autoescape=True)
-                | func.lower(LearnerAccount.identifier).startswith(text, autoescape=True)
-                | func.lower(LearnerAccount.name).contains(text, autoescape=True)
+                account.email.startswith(text, autoescape=True)
+                | func.lower(account.identifier).startswith(text, autoescape=True)
+                | func.lower(account.name).contains(text, autoescape=True)
             )
+        if cursor is not None:
+            after = keyset.decode(cursor)
+            if after is None:
+                raise InvalidInput(
+                    "learner query refused", [Problem("cursor", "not a cursor this node gave out")]
+                )
+            query = query.where(tuple_(account.created_at, account.id) < tuple_(*after))
         with self._sessions() as session:
-            rows = session.scalars(query.limit(limit))
-            return [self._account(session, a) for a in rows]
+            rows = list(session.scalars(query.limit(limit + 1)))
+            accounts = [self._account(session, a) for a in rows[:limit]]
+        last = rows[limit - 1] if len(rows) > limit else None
+        return AccountPage(accounts, keyset.encode(last.created_at, last.id) if last else None)
 
     def credentials(self, account_id: str, lang: str) -> list[LearnerCredentialView]:
         with self._sessions() as session:

@@ -135,7 +135,9 @@ def test_admin_api_provision_attach_list(node: RunningNode) -> None:
     )
     assert attached.status_code == 200, attached.text
     assert sorted(attached.json()["record_ids"]) == sorted([first, second])
-    listed = node.client.get("/admin/learners", headers=node.auth()).json()
+    page = node.client.get("/admin/learners", headers=node.auth()).json()
+    assert page["next"] is None
+    listed = page["items"]
     assert [a["email"] for a in listed] == ["learner@example.org"]  # c@ was rolled back
     assert listed[0]["has_password"] is True
     assert listed[0]["learner_identifier"] == LEARNER
@@ -148,6 +150,30 @@ def _refusal(response: Any, status: int) -> tuple[str, str]:
     body = response.json()
     assert len(body["problems"]) == 1, body
     return body["message"], body["problems"][0]["reason"]
+
+
+def test_admin_api_lists_learners_in_keyset_pages_and_searches(node: RunningNode) -> None:
+    for i in range(5):
+        provision(
+            node, f"p{i}@example.org", [], name=f"Pat Example {i}", learner_identifier=f"S9{i}"
+        )
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = node.client.get("/admin/learners", params=params, headers=node.auth()).json()
+        assert len(page["items"]) <= 2
+        seen += [a["email"] for a in page["items"]]
+        cursor = page["next"]
+        if cursor is None:
+            break
+    assert seen == [f"p{i}@example.org" for i in reversed(range(5))]  # newest first, once each
+    found = node.client.get("/admin/learners", params={"q": "P3@"}, headers=node.auth())
+    assert [a["email"] for a in found.json()["items"]] == ["p3@example.org"]
+    for bad in ({"cursor": "not-a-cursor"}, {"limit": 0}, {"limit": 201}, {"q": "x" * 201}):
+        refused = node.client.get("/admin/learners", params=bad, headers=node.auth())
+        assert refused.status_code == 422, (bad, refused.text)
+        assert next(iter(bad)) in refused.text
 
 
 def test_a_record_belongs_to_one_account_and_to_the_learner_it_names(node: RunningNode) -> None:
