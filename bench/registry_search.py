@@ -55,7 +55,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from node.credentials.examples import example_claims
-from node.credentials.search import term_rows, words
+from node.credentials.search import joined, term_rows, words
 from node.db.engine import make_engine, migrate, session_factory
 from node.db.models import INSTITUTION_OWNER, CredentialRecord, RecordState
 from node.db.scratch import scratch_database
@@ -343,7 +343,7 @@ class Chunk:
     stats: Generated
     copy_records: bytes = b""
     copy_terms: bytes = b""
-    record_rows: list[tuple[str, str, str, None, str | None, str | None, str]] = field(
+    record_rows: list[tuple[str, str, str, None, str | None, str | None, str, str]] = field(
         default_factory=list
     )
     term_rows: list[tuple[str, str]] = field(default_factory=list)
@@ -375,7 +375,8 @@ class Generator:
             owner = _copy_text(INSTITUTION_OWNER)
             lines = "".join(
                 f"{r.id}\t{r.state}\t{_copy_text(r.claims_json)}\t\\N\t"
-                f"{_pg_time(r.created_at)}\t{_pg_time(r.issued_at)}\t{owner}\n"
+                f"{_pg_time(r.created_at)}\t{_pg_time(r.issued_at)}\t{owner}\t"
+                f"{_copy_text(joined(r.terms))}\n"
                 for r in records
             )
             terms = "".join(f"{t}\t{r.id}\n" for r in records for t in r.terms)
@@ -389,6 +390,7 @@ class Generator:
                 _sqlite_time(r.created_at),
                 _sqlite_time(r.issued_at),
                 INSTITUTION_OWNER,
+                joined(r.terms),
             )
             for r in records
         ]
@@ -458,7 +460,7 @@ def chunks(n: int, seed: int, db: str, ahead: int = 2) -> Iterator[Chunk]:
 
 # --- loading ----------------------------------------------------------------------------------
 
-_RECORD_COLUMNS = "id, state, claims, subject_id, created_at, issued_at, owner"
+_RECORD_COLUMNS = "id, state, claims, subject_id, created_at, issued_at, owner, search_text"
 
 
 def _copy_text(value: str) -> str:
@@ -520,7 +522,7 @@ def load_sqlite(engine: Engine, n: int, seed: int) -> Generated:
             for chunk in chunks(n, seed, "sqlite"):
                 cursor.executemany(
                     f"INSERT INTO credential_record ({_RECORD_COLUMNS}) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     chunk.record_rows,
                 )
                 cursor.executemany(

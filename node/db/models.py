@@ -119,6 +119,12 @@ class CredentialRecord(Base):
         # The registry's pages (node/issuance/registry.py): newest first, per state.
         Index("ix_record_owner_created", "owner", "created_at", "id"),
         Index("ix_record_owner_state_created", "owner", "state", "created_at", "id"),
+        # PostgreSQL only (migration 0021; created on no other database): the search words
+        Index(
+            "ix_record_search_words",
+            text("array_to_tsvector(string_to_array(ltrim(search_text), ' '::text))"),
+            postgresql_using="gin",
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -126,6 +132,9 @@ class CredentialRecord(Base):
     state: Mapped[str] = mapped_column(String(20), index=True)
     claims: Mapped[dict[str, Any]]
     subject_id: Mapped[str | None] = mapped_column(String(500))
+    # The registry's search words, each after a space (node/credentials/search.py); None for
+    # records the registry does not list. PostgreSQL indexes them with GIN (migration 0021).
+    search_text: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     issued_at: Mapped[datetime | None] = mapped_column(default=None)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))

@@ -24,7 +24,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from node.credentials.model import MicroCredentialClaims
-from node.credentials.search import term_rows
+from node.credentials.search import search_text, term_rows
 from node.db.models import (
     INSTITUTION_OWNER,
     CredentialRecord,
@@ -200,12 +200,19 @@ class CredentialRecords:
                     "created_by": token_id,
                     "prepared_by": prepared_by,
                     "owner": self._allocator.owner,
+                    "search_text": self._search_text(record_id, r.claims),
                 }
                 for record_id, r in zip(ids, records, strict=True)
             ],
         )
         self._add_terms(session, [(i, r.claims) for i, r in zip(ids, records, strict=True)])
         return ids
+
+    def _search_text(self, record_id: str, claims: dict[str, Any]) -> str | None:
+        """The record's words for the registry (none for the VC API's records)."""
+        if self._allocator.owner != INSTITUTION_OWNER:
+            return None
+        return search_text(record_id, claims)
 
     def _add_terms(self, session: Session, records: Iterable[tuple[str, dict[str, Any]]]) -> None:
         """The registry's search words of the institution's records (none for the VC API's)."""
@@ -310,6 +317,7 @@ class CredentialRecords:
                     "created_at": r.issued_at,
                     "created_by": token_id,
                     "owner": self._allocator.owner,
+                    "search_text": self._search_text(r.record_id, r.claims),
                     **status_columns(r.status),
                 }
                 for r in records

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import command
 
 from node.credentials.examples import example_claims
-from node.credentials.search import record_terms, words
-from node.db.engine import alembic_config, make_engine, migrate
+from node.credentials.search import record_terms, search_text, words
+from node.db.engine import alembic_config, make_engine, migrate, session_factory
 from node.issuance import registry
 from tests.conftest import RunningNode
 from tests.integration.test_vcapi import issue_with_status
@@ -60,17 +60,22 @@ def test_words_fold_case_and_accents_and_split_at_punctuation() -> None:
         "rare words drive",
         "every word walks",
         "a short walk falls back",
+        "common words skip the walk for the GIN index",
         "the database sorts the candidates",
     ]
 )
 def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Every way the registry answers a search: the rarest word's records sorted, or (every
-    word common: at least COMMON matches) the newest WINDOW records walked, and the rarest
-    word after all when the walk does not fill a page. COMMON = 1 makes any word that
-    matches common; WINDOW = 2 makes a walk too short for most pages; MAX_CANDIDATES = 0
-    leaves the candidates to the database's own plan."""
-    if request.param in ("every word walks", "a short walk falls back"):
+    word common: at least COMMON matches) the newest WINDOW records walked, and when the
+    walk does not fill a page the records with every word after all: from PostgreSQL's GIN
+    index, elsewhere the rarest word's. COMMON = 1 makes any word that matches common;
+    GIN_CAP = 1 lets PostgreSQL walk for them too (with fewer than GIN_CAP matches it goes
+    to the GIN index at once); WINDOW = 2 makes a walk too short for most pages;
+    MAX_CANDIDATES = 0 leaves the rarest word's candidates to the database's own plan."""
+    if request.param != "rare words drive" and request.param != "the database sorts the candidates":
         monkeypatch.setattr(registry, "COMMON", 1)
+    if request.param in ("every word walks", "a short walk falls back"):
+        monkeypatch.setattr(registry, "GIN_CAP", 1)
     if request.param == "a short walk falls back":
         monkeypatch.setattr(registry, "WINDOW", 2)
     if request.param == "the database sorts the candidates":
@@ -203,7 +208,10 @@ def test_csv_export_has_every_match_and_defuses_formulas(node: RunningNode) -> N
     assert bad.status_code == 422
 
 
-def test_upgrade_gives_earlier_records_their_search_words(empty_database_url: str) -> None:
+def test_upgrade_gives_earlier_records_their_search_words(
+    empty_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """0014 writes their words, 0021 their search_text (the walk's and GIN's)."""
     engine = make_engine(empty_database_url)
     try:
         command.upgrade(alembic_config(engine), "0013")
@@ -245,8 +253,15 @@ def test_upgrade_gives_earlier_records_their_search_words(empty_database_url: st
             vcapi_terms = connection.execute(
                 sa.text("SELECT count(*) FROM record_search_term WHERE record_id = 'r-2'")
             ).scalar()
+            texts = dict(
+                connection.execute(sa.text("SELECT id, search_text FROM credential_record")).all()
+            )
         assert owners == {"r-1": "institution", "r-2": "vcapi"}
         assert {"old", "record", "r", "1"} <= terms
         assert vcapi_terms == 0
+        assert texts == {"r-1": search_text("r-1", _claims(1, "Old", "Record")), "r-2": None}
+        monkeypatch.setattr(registry, "COMMON", 1)  # the walk, then (PostgreSQL) GIN
+        found = registry.Registry(session_factory(engine)).page(registry.RegistryQuery("rec ol"))
+        assert [i.id for i in found.items] == ["r-1"]
     finally:
         engine.dispose()
