@@ -52,12 +52,8 @@ def test_a_pair_the_attacker_made_up_is_refused(node: RunningNode) -> None:
     forged = f"{issued}.{nonce[:-1]}{'A' if nonce[-1] != 'A' else 'B'}.{mac}"
     _refused(_sign_in(_planted(node, forged), forged))
     # The link confirmation form is guarded the same way.
-    provision(node, "learner@example.org", [record(node)])
-    node.client.post(
-        f"/admin/learners/{node.client.get('/admin/learners', headers=node.auth()).json()[1]['id']}"
-        "/sign-in-links",
-        headers=node.auth(),
-    )
+    account = provision(node, "learner@example.org", [record(node)])
+    node.client.post(f"/admin/learners/{account}/sign-in-links", headers=node.auth())
     body = node.runtime.outbox().pending()[-1].body
     found = re.search(r"https://uni-a\.example(/learner/link/\S+)", body)
     assert found

@@ -218,7 +218,8 @@ def test_a_record_belongs_to_one_account_and_to_the_learner_it_names(node: Runni
     control = post("/admin/learners", named | {"learner_identifier": "S\u00003"})
     assert control.status_code == 422
     assert control.json()["problems"][0]["element"] == "learner_identifier"
-    emails = [a["email"] for a in node.client.get("/admin/learners", headers=node.auth()).json()]
+    listed = node.client.get("/admin/learners", headers=node.auth()).json()["items"]
+    emails = [a["email"] for a in listed]
     assert emails == ["first@example.org"]  # every refusal left nothing behind
 
     second = post("/admin/learners", named | {"learner_identifier": "S2", "record_ids": [theirs]})
