@@ -3,9 +3,9 @@
 When the trail has grown since the last anchor and the window has passed, the head (its
 ``seq`` and hash) is committed as a BUILT :class:`~node.db.models.AuditAnchor` — before
 anything is sent — and anchored as a one-leaf Merkle root (RFC 9162: the root of one leaf
-is ``SHA-256(0x00 ‖ head)``) through the AnchorRegistry, like a credential batch. An anchor
-not yet confirmed is looked up on chain first and sent again only when its root is absent,
-so a crash between the steps loses or repeats nothing.
+is ``SHA-256(0x00 ‖ head)``, node/ledger/single_root.py) through the AnchorRegistry. An
+anchor not yet confirmed is looked up on chain first and sent again only when its root is
+absent, so a crash between the steps loses or repeats nothing.
 """
 
 from __future__ import annotations
@@ -19,17 +19,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from anchoring.merkle import MerkleTree
 from anchoring.registries import AnchorRegistry, RegistryError
 from node.audit.log import AuditLog
 from node.db.models import AuditAnchor
+from node.ledger.single_root import anchor_single, single_root
 
 log = logging.getLogger(__name__)
 
 
 def head_root(head: str) -> str:
     """The Merkle root (hex) anchored for an audit head (hex)."""
-    return MerkleTree([bytes.fromhex(head)]).root.hex()
+    return single_root(head)
 
 
 class AuditAnchorer:
@@ -86,21 +86,17 @@ class AuditAnchorer:
 
     def _advance(self, anchor_id: int) -> int:
         with self._sessions() as session:
-            anchor = session.get_one(AuditAnchor, anchor_id)
-            root = bytes.fromhex(anchor.root)
-        info = self._registry.root_info(root)
+            root = session.get_one(AuditAnchor, anchor_id).root
+        try:
+            outcome = anchor_single(self._registry, self._account, root)
+        except RegistryError as exc:
+            self._note(anchor_id, f"anchorRoot refused: {exc.name}{exc.args_}")
+            raise
+        if outcome.tx_hash is not None:
+            self._mark(anchor_id, state="submitted", tx_hash=outcome.tx_hash)
+        info = outcome.info
         if info is None:
-            try:
-                sent = self._registry.anchor_root(self._account, root, 1)
-            except RegistryError as exc:
-                if exc.name != "RootAlreadyAnchored":
-                    self._note(anchor_id, f"anchorRoot refused: {exc.name}{exc.args_}")
-                    raise
-            else:
-                self._mark(anchor_id, state="submitted", tx_hash="0x" + sent.hex())
-            info = self._registry.root_info(root)
-            if info is None:
-                return 0  # the next round looks again
+            return 0  # the next round looks again
         self._mark(
             anchor_id,
             state="confirmed",
