@@ -16,6 +16,7 @@ from node.api import (
     routes_anchor,
     routes_approvals,
     routes_authorize,
+    routes_catalogue,
     routes_console,
     routes_console_learners,
     routes_console_network,
@@ -100,6 +101,8 @@ def create_app(
     console_http.install(app)
     app.include_router(routes_public.router)
     app.include_router(routes_admin.router)
+    app.include_router(routes_catalogue.admin)
+    app.include_router(routes_catalogue.public)
     app.include_router(routes_approvals.router)
     app.include_router(routes_institution.router)
     app.include_router(routes_verify.router)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from node.catalogue.samples import SAMPLES
 from node.credentials.examples import example_claims
 from node.credentials.vocab import LegalStatus
 from node.db.models import CredentialFormat, CredentialRecord, Role, SignedCopy, StaffRole
@@ -25,6 +26,7 @@ PAGES = (
     ("verify page", "/verify"),
     ("learner portal", "/learner"),
     ("staff console", "/console"),
+    ("catalogue (JSON)", "/api/catalogue"),
     ("API docs", "/docs"),
     ("DID document", "/.well-known/did.json"),
     ("issuer metadata", "/.well-known/openid-credential-issuer"),
@@ -63,6 +65,9 @@ def prepare(runtime: NodeRuntime, credentials: int) -> Demo:
         ]
         for _ in runtime.issuance().issue_batch(requests, list(CredentialFormat), None):
             pass
+        catalogue = runtime.catalogue()
+        for content in SAMPLES:  # one entry per network language, published
+            catalogue.publish(catalogue.create(content).id)
     with runtime.sessions() as session:
         record_ids = list(
             session.scalars(

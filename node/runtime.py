@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from anchoring.errors import ChainError
 from node.audit.log import AuditLog
+from node.catalogue.entries import Catalogue, Publisher
 from node.credentials.elements import missing_elements
 from node.credentials.profile import requirement_profile
 from node.db.engine import make_engine, migrate, session_factory
@@ -42,6 +43,7 @@ from node.issuance.uploads import Resumer, Uploads
 from node.keys.keystore import FileKeyStore, KeyStore, KeyStoreError
 from node.learners.service import Learners
 from node.ledger.audit_anchor import AuditAnchorer
+from node.ledger.catalogue_anchor import CatalogueAnchorer
 from node.ledger.connection import Ledger, open_ledger
 from node.ledger.network import anchoring_account
 from node.ledger.service import AnchorService, Round, Rounds
@@ -229,6 +231,12 @@ class NodeRuntime:
     def registry(self) -> Registry:
         """Lists and searches the institution's records (admin API, console)."""
         return Registry(self.sessions)
+
+    def catalogue(self) -> Catalogue:
+        """The institution's catalogue of learning opportunities (entries, versions)."""
+        identity = self.identity()
+        publisher = Publisher(self.settings.origin, identity.did, identity.name, identity.country)
+        return Catalogue(self.sessions, publisher)
 
     def uploads(self) -> Uploads:
         """The console's CSV uploads: previews, and runs that prepare their rows."""
@@ -523,10 +531,12 @@ class NodeRuntime:
 
     def ledger_rounds(self) -> Rounds:
         """One round of ledger work: publish changed status lists, anchor credential
-        batches, status list versions and the audit trail's head; mirror peers' lists."""
+        batches, status list versions, the audit trail's head and the catalogue's versions;
+        mirror peers' lists."""
         mirror = StatusMirror.from_settings(self.settings, self.ledger(), directory=self.members())
         parts: list[Round] = [_Publisher(self.status), self.anchor_worker()]
-        parts += [self.status_anchorer(), self.audit_anchorer(), mirror]
+        parts += [self.status_anchorer(), self.audit_anchorer(), self.catalogue_anchorer()]
+        parts += [mirror]
         return Rounds(parts)
 
     def audit(self) -> AuditLog:
@@ -537,6 +547,10 @@ class NodeRuntime:
         ledger = self.ledger()
         window = timedelta(seconds=self.settings.anchor_window_seconds)
         return AuditAnchorer(self.sessions, ledger.anchors, ledger.account, window)
+
+    def catalogue_anchorer(self) -> CatalogueAnchorer:
+        ledger = self.ledger()
+        return CatalogueAnchorer(self.sessions, ledger.anchors, ledger.account)
 
     def status_anchorer(self) -> StatusAnchorer:
         ledger = self.ledger()

@@ -16,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from node.api.audit_http import set_actor
+from node.catalogue.entries import Catalogue
 from node.db.models import ApiToken, Role
 from node.errors import Unauthorized
 from node.issuance.approvals import Actor, Approvals, actor_of
@@ -73,6 +74,10 @@ async def _uploads(runtime: Runtime) -> Uploads:
     return runtime.uploads()
 
 
+async def _catalogue(runtime: Runtime) -> Catalogue:
+    return runtime.catalogue()
+
+
 async def _registry(runtime: Runtime) -> Registry:
     return runtime.registry()
 
@@ -98,6 +103,7 @@ WalletMetadata = Annotated[IssuerMetadata, Depends(_wallet_metadata)]
 Presentations = Annotated[PresentationService, Depends(_presentations)]
 Issuance = Annotated[IssuanceService, Depends(_issuance)]
 RecordRegistry = Annotated[Registry, Depends(_registry)]
+LearningCatalogue = Annotated[Catalogue, Depends(_catalogue)]
 CsvUploads = Annotated[Uploads, Depends(_uploads)]
 ApprovalChain = Annotated[Approvals, Depends(_approvals)]
 StatusLists = Annotated[StatusService, Depends(_status)]

@@ -165,7 +165,9 @@ Cycle = Annotated[vocab.QfEheaCycle, Strict(False)]
 IdType = Annotated[vocab.LearnerIdType, Strict(False)]
 
 
-class _Model(BaseModel):
+class StrictModel(BaseModel):
+    """The claims' models: strict types, no unknown fields, camelCase JSON names."""
+
     model_config = ConfigDict(
         strict=True,
         extra="forbid",
@@ -182,7 +184,7 @@ class _Model(BaseModel):
 # ---- parts ---------------------------------------------------------------------------------
 
 
-class Learner(_Model):
+class Learner(StrictModel):
     """Identification of the learner (mandatory element 1; MCX D7 sub-fields)."""
 
     given_name: ShortText = Field(description="Given name(s) of the learner.")
@@ -203,7 +205,7 @@ class Learner(_Model):
     )
 
 
-class Address(_Model):
+class Address(StrictModel):
     """Postal address of an awarding body."""
 
     street_address: ShortText | None = Field(default=None, description="Street and number.")
@@ -215,7 +217,7 @@ class Address(_Model):
     country: CountryCode = Field(description="Country, ISO 3166-1 alpha-2.")
 
 
-class AwardingBody(_Model):
+class AwardingBody(StrictModel):
     """An awarding body (mandatory element 4)."""
 
     id: Uri | None = Field(
@@ -231,7 +233,7 @@ class AwardingBody(_Model):
     )
 
 
-class LearningOutcome(_Model):
+class LearningOutcome(StrictModel):
     """A learning outcome (mandatory element 6) or an achieved competence (MCX)."""
 
     text: LangMap = Field(
@@ -242,7 +244,7 @@ class LearningOutcome(_Model):
     )
 
 
-class Workload(_Model):
+class Workload(StrictModel):
     """Notional workload needed to achieve the learning outcomes (mandatory element 7)."""
 
     ects: Annotated[float, Field(gt=0, le=240)] | None = Field(
@@ -259,7 +261,7 @@ class Workload(_Model):
         return self
 
 
-class Level(_Model):
+class Level(StrictModel):
     """Level (and cycle) of the learning experience (mandatory element 8, if applicable)."""
 
     eqf: Annotated[int, Field(ge=1, le=8)] | None = Field(
@@ -280,7 +282,7 @@ class Level(_Model):
         return self
 
 
-class QualityAssurance(_Model):
+class QualityAssurance(StrictModel):
     """Type of quality assurance underpinning the micro-credential (mandatory element 11)."""
 
     types: list[QaType] = Field(min_length=1, description="The kind(s) of QA applied.")
@@ -292,7 +294,7 @@ class QualityAssurance(_Model):
     )
 
 
-class Grade(_Model):
+class Grade(StrictModel):
     """Grade achieved (optional element); its scale is `gradingStandard`."""
 
     value: ShortText = Field(
@@ -302,7 +304,7 @@ class Grade(_Model):
     description: LangMap | None = Field(default=None, description="Explanation of the grade.")
 
 
-class Integration(_Model):
+class Integration(StrictModel):
     """Integration / stackability options (optional element)."""
 
     options: list[IntegrationCode] = Field(min_length=1, description="How the credential fits.")
@@ -312,7 +314,7 @@ class Integration(_Model):
     )
 
 
-class PrerequisitesDescription(_Model):
+class PrerequisitesDescription(StrictModel):
     """Description of prerequisites (MCX addition)."""
 
     admission_requirements: LangMap | None = Field(default=None)
@@ -320,7 +322,7 @@ class PrerequisitesDescription(_Model):
     prior_experience: LangMap | None = Field(default=None, description="Prior (work) experience.")
 
 
-class Costs(_Model):
+class Costs(StrictModel):
     """Costs for the learner (MCX addition)."""
 
     amount: Annotated[float, Field(ge=0)] = Field(description="Fee; 0 for free courses.")
@@ -340,7 +342,7 @@ _GRADE_SCALES: Final[dict[vocab.GradingStandard, frozenset[str]]] = {
 }
 
 
-class MicroCredentialClaims(_Model):
+class MicroCredentialClaims(StrictModel):
     """The claims of one micro-credential, as submitted by the awarding institution."""
 
     # EU Council Recommendation (2022) — mandatory elements.

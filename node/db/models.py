@@ -701,3 +701,54 @@ class CsvUploadProblem(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200), default=None)
     element: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(Text)
+
+
+class CatalogueEntry(Base):
+    """A learning opportunity of the institution's catalogue (node/catalogue/entries.py): a
+    stable id and URL whose versions describe it cycle by cycle (DP 6.2)."""
+
+    __tablename__ = "catalogue_entry"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"), default=None)
+
+
+class CatalogueVersion(Base):
+    """One version of an entry: ``draft`` (editable; at most one per entry), ``published``
+    (immutable: ``document`` is what its URL serves, ``digest`` the SHA-256 of its JCS) or
+    ``withdrawn`` (published once, no longer offered; still served, marked so)."""
+
+    __tablename__ = "catalogue_version"
+    __table_args__ = (
+        Index(
+            "uq_catalogue_draft",
+            "entry_id",
+            unique=True,
+            sqlite_where=text("state = 'draft'"),
+            postgresql_where=text("state = 'draft'"),
+        ),
+        Index("ix_catalogue_version_state", "state", "published_at"),
+        Index("ix_catalogue_version_anchor", "anchor_state"),
+    )
+
+    entry_id: Mapped[str] = mapped_column(
+        ForeignKey("catalogue_entry.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(primary_key=True)
+    state: Mapped[str] = mapped_column(String(20))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    document: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    digest: Mapped[str | None] = mapped_column(String(64), default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(default=None)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(default=None)
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # Its digest anchored on chain as a one-leaf root (node/ledger/catalogue_anchor.py):
+    # pending from publication, then submitted and confirmed by the anchor rounds.
+    anchor_root: Mapped[str | None] = mapped_column(String(64), default=None)
+    anchor_state: Mapped[str | None] = mapped_column(String(20), default=None)
+    anchor_tx: Mapped[str | None] = mapped_column(String(66), default=None)
+    anchor_block: Mapped[int | None] = mapped_column(default=None)
+    anchor_time: Mapped[datetime | None] = mapped_column(default=None)
+    anchor_error: Mapped[str | None] = mapped_column(Text, default=None)

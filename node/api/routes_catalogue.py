@@ -1,0 +1,218 @@
+"""The catalogue of learning opportunities over HTTP: the admin API (create, edit the draft,
+publish, withdraw), the public list (``GET /api/catalogue``) and each version's URL, which
+serves HTML by default, ELM 3 JSON-LD on ``Accept: application/ld+json`` and the plain JSON
+document on ``Accept: application/json`` (``?format=html|jsonld|json`` overrides). The JSON
+is the version's document with one member added, ``status`` (state, digest, anchor): the
+digest is the SHA-256 of the RFC 8785 form of everything else.
+
+HTTP only: the service is node/catalogue/entries.py, the formats node/catalogue/elm.py, the
+page node/web/catalogue_pages.py."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Request, status
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import Field
+
+from node.api.deps import IssuerToken, LearningCatalogue
+from node.api.errors import COMMON_RESPONSES, ERROR_RESPONSES, ErrorOut
+from node.api.learner_http import html
+from node.api.schemas import Wire
+from node.catalogue.elm import learning_opportunity, schema_org_course
+from node.catalogue.entries import Anchor, Entry, Version
+from node.errors import NotFound
+from node.web.catalogue_pages import version_page
+from node.web.i18n import choose
+
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "No such entry, or no such version published"}
+}
+_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorOut, "description": "The version's state forbids this"}
+}
+admin = APIRouter(
+    prefix="/admin/catalogue",
+    tags=["catalogue"],
+    responses={**ERROR_RESPONSES, **_NOT_FOUND, **_CONFLICT},
+)
+public = APIRouter(tags=["catalogue"], responses={**COMMON_RESPONSES, **_NOT_FOUND})
+
+EntryId = Annotated[str, Path(min_length=36, max_length=36, pattern=r"^[0-9a-f-]{36}$")]
+Number = Annotated[int, Path(ge=1, le=100_000)]
+LD_JSON = "application/ld+json"
+
+
+class ContentIn(Wire):
+    content: dict[str, Any] = Field(
+        description="The learning opportunity (node/catalogue/model.py CatalogueContent: "
+        "title, abstract, fieldOfStudy, eqfLevel, workload, languages, participationForm, "
+        "learningOutcomes, assessmentTypes, startDate or freeStart, …)"
+    )
+
+
+class WithdrawIn(Wire):
+    reason: str = Field(max_length=1000, description="Why it is no longer offered")
+
+
+class AnchorOut(Wire):
+    state: str = Field(description="pending | submitted | confirmed")
+    root: str | None = Field(description="The one-leaf Merkle root of the digest (hex)")
+    tx_hash: str | None
+    block_number: int | None
+    block_time: datetime | None
+
+    @classmethod
+    def of(cls, anchor: Anchor | None) -> AnchorOut | None:
+        if anchor is None:
+            return None
+        return cls(
+            state=anchor.state,
+            root=anchor.root,
+            tx_hash=anchor.tx_hash,
+            block_number=anchor.block,
+            block_time=anchor.at,
+        )
+
+
+class VersionOut(Wire):
+    version: int
+    state: str
+    url: str
+    digest: str | None = Field(description="SHA-256 of the version's JCS document; None: draft")
+    published_at: datetime | None
+    withdrawn_at: datetime | None
+    withdrawn_reason: str | None
+    anchor: AnchorOut | None = Field(description="Its digest on chain; None: a draft")
+    content: dict[str, Any]
+
+    @classmethod
+    def of(cls, v: Version) -> VersionOut:
+        return cls(
+            version=v.number,
+            state=v.state.value,
+            url=v.url,
+            digest=v.digest,
+            published_at=v.published_at,
+            withdrawn_at=v.withdrawn_at,
+            withdrawn_reason=v.withdrawn_reason,
+            anchor=AnchorOut.of(v.anchor),
+            content=v.content,
+        )
+
+
+class EntryOut(Wire):
+    id: str
+    url: str
+    created_at: datetime
+    versions: list[VersionOut]
+
+    @classmethod
+    def of(cls, entry: Entry, *, drafts: bool = True) -> EntryOut:
+        shown = entry.versions if drafts else entry.published
+        return cls(
+            id=entry.id,
+            url=entry.url,
+            created_at=entry.created_at,
+            versions=[VersionOut.of(v) for v in shown],
+        )
+
+
+class CatalogueOut(Wire):
+    items: list[EntryOut]
+
+
+@admin.post("", status_code=status.HTTP_201_CREATED, summary="A new entry (version 1, a draft)")
+def create_entry(body: ContentIn, catalogue: LearningCatalogue, token: IssuerToken) -> EntryOut:
+    return EntryOut.of(catalogue.create(body.content, token.id))
+
+
+@admin.get("", summary="Every entry with every version, drafts included")
+def list_entries(catalogue: LearningCatalogue, _token: IssuerToken) -> CatalogueOut:
+    return CatalogueOut(items=[EntryOut.of(e) for e in catalogue.entries(offered_only=False)])
+
+
+@admin.get("/{entry_id}", summary="One entry with every version")
+def get_entry(entry_id: EntryId, catalogue: LearningCatalogue, _token: IssuerToken) -> EntryOut:
+    return EntryOut.of(catalogue.entry(entry_id))
+
+
+@admin.put("/{entry_id}/draft", summary="Replace the draft, or start the next version's")
+def edit_draft(
+    entry_id: EntryId, body: ContentIn, catalogue: LearningCatalogue, _token: IssuerToken
+) -> EntryOut:
+    return EntryOut.of(catalogue.edit(entry_id, body.content))
+
+
+@admin.post("/{entry_id}/publish", summary="Publish the draft: it never changes again")
+def publish(entry_id: EntryId, catalogue: LearningCatalogue, _token: IssuerToken) -> VersionOut:
+    return VersionOut.of(catalogue.publish(entry_id))
+
+
+@admin.post("/{entry_id}/versions/{number}/withdraw", summary="No longer offered")
+def withdraw(
+    entry_id: EntryId,
+    number: Number,
+    body: WithdrawIn,
+    catalogue: LearningCatalogue,
+    _token: IssuerToken,
+) -> VersionOut:
+    return VersionOut.of(catalogue.withdraw(entry_id, number, body.reason))
+
+
+@public.get("/api/catalogue", summary="The entries on offer, each with its published versions")
+def public_catalogue(catalogue: LearningCatalogue) -> CatalogueOut:
+    return CatalogueOut(items=[EntryOut.of(e, drafts=False) for e in catalogue.entries()])
+
+
+@public.get("/catalogue/{entry_id}", summary="The entry: to its newest version on offer")
+def entry_page(entry_id: EntryId, request: Request, catalogue: LearningCatalogue) -> Response:
+    current = catalogue.entry(entry_id).current
+    if current is None:
+        raise NotFound(f"catalogue entry {entry_id} has no version on offer")
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(f"/catalogue/{entry_id}/versions/{current.number}{query}", 303)
+
+
+@public.get(
+    "/catalogue/{entry_id}/versions/{number}",
+    summary="A published version: HTML, ELM 3 JSON-LD or JSON",
+    responses={200: {"content": {"text/html": {}, LD_JSON: {}, "application/json": {}}}},
+)
+def version(
+    entry_id: EntryId,
+    number: Number,
+    request: Request,
+    catalogue: LearningCatalogue,
+    format: Literal["html", "jsonld", "json"] | None = None,
+    lang: Annotated[str | None, Query(max_length=10)] = None,
+) -> Response:
+    found = catalogue.published_version(entry_id, number)
+    document = found.document or {}
+    chosen = format or _negotiated(request.headers.get("accept", ""))
+    if chosen == "jsonld":
+        return JSONResponse(learning_opportunity(document), media_type=LD_JSON)
+    if chosen == "json":
+        anchor = AnchorOut.of(found.anchor)
+        status: dict[str, Any] = {"state": found.state.value, "digest": found.digest}
+        status["anchor"] = anchor.model_dump(mode="json", by_alias=True) if anchor else None
+        return JSONResponse(document | {"status": status})
+    page_lang = choose(lang, request.headers.get("accept-language"))
+    body = version_page(page_lang, found, schema_org_course(document, page_lang))
+    return html(page_lang, found.title(page_lang), body, path=request.url.path)
+
+
+def _negotiated(accept: str) -> str:
+    """The first of the Accept header's types this URL serves (no q-value ranking: the
+    clients that ask for JSON name it alone)."""
+    for part in accept.split(","):
+        media = part.split(";")[0].strip().lower()
+        if media == LD_JSON:
+            return "jsonld"
+        if media == "application/json":
+            return "json"
+        if media in ("text/html", "*/*"):
+            return "html"
+    return "html"

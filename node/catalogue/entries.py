@@ -1,0 +1,313 @@
+"""Catalogue entries and their versions: create, edit the draft, publish, withdraw, read.
+
+An entry is a stable id; its versions are numbered from 1. At most one version is a
+``draft`` (edited in place); publishing freezes it: its *document* — what the version's URL
+serves as JSON — is built once and stored, with ``digest`` = SHA-256 of the document's
+RFC 8785 (JCS) canonical form, the hash anchored on chain. A published version never
+changes; withdrawing one marks it no longer offered (it stays readable, marked so, because
+learners enrolled on it). Editing an entry whose last version is published starts a new
+draft from the content given.
+
+The document::
+
+    {"id": <version URL>, "entry": <entry URL>, "version": n, "publishedAt": …,
+     "institution": {"id": DID, "name": …, "country": …, "homepage": origin},
+     "content": CatalogueContent (JSON names, no nulls)}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import rfc8785
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from node.catalogue.model import CatalogueContent
+from node.credentials.profile import problems_from_validation_error
+from node.db.models import CatalogueEntry, CatalogueVersion, utcnow
+from node.errors import Conflict, InvalidInput, NotFound, Problem
+
+MAX_REASON = 1000
+
+
+class VersionState(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """Who publishes: the institution as the documents name it."""
+
+    origin: str
+    did: str
+    name: str
+    country: str
+
+    def entry_url(self, entry_id: str) -> str:
+        return f"{self.origin}/catalogue/{entry_id}"
+
+    def version_url(self, entry_id: str, number: int) -> str:
+        return f"{self.entry_url(entry_id)}/versions/{number}"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where the version's digest stands on chain: ``pending`` (not sent yet),
+    ``submitted`` (sent, not seen yet) or ``confirmed`` (in ``block`` at ``at``)."""
+
+    state: str
+    root: str | None
+    tx_hash: str | None
+    block: int | None
+    at: datetime | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class Version:
+    entry_id: str
+    number: int
+    state: VersionState
+    content: dict[str, Any]
+    url: str
+    updated_at: datetime
+    document: dict[str, Any] | None  # None while a draft
+    digest: str | None
+    published_at: datetime | None
+    withdrawn_at: datetime | None
+    withdrawn_reason: str | None
+    anchor: Anchor | None  # None while a draft
+
+    def title(self, lang: str) -> str:
+        title: dict[str, str] = self.content.get("title") or {}
+        return title.get(lang) or title.get("en") or next(iter(title.values()), "")
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    url: str
+    created_at: datetime
+    versions: list[Version]  # by number
+
+    @property
+    def draft(self) -> Version | None:
+        return next((v for v in self.versions if v.state == VersionState.DRAFT), None)
+
+    @property
+    def published(self) -> list[Version]:
+        """The versions published once (withdrawn ones included), by number."""
+        return [v for v in self.versions if v.state != VersionState.DRAFT]
+
+    @property
+    def current(self) -> Version | None:
+        """The newest version on offer (published, not withdrawn)."""
+        offered = [v for v in self.versions if v.state == VersionState.PUBLISHED]
+        return offered[-1] if offered else None
+
+
+def digest_of(document: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of the document's RFC 8785 canonical JSON: the hash anchored."""
+    return hashlib.sha256(rfc8785.dumps(dict(document))).hexdigest()
+
+
+def checked_content(raw: object) -> dict[str, Any]:
+    """The content in its JSON form, validated; InvalidInput names each element refused."""
+    if not isinstance(raw, Mapping):
+        raise InvalidInput("catalogue entry refused", [Problem("content", "a JSON object")])
+    try:
+        content = CatalogueContent.model_validate(raw)
+    except ValidationError as exc:
+        raise InvalidInput("catalogue entry refused", problems_from_validation_error(exc)) from None
+    dumped: dict[str, Any] = content.model_dump(mode="json", exclude_none=True)
+    return dumped
+
+
+class Catalogue:
+    def __init__(self, sessions: sessionmaker[Session], publisher: Publisher) -> None:
+        self._sessions = sessions
+        self._publisher = publisher
+
+    def create(self, raw: object, token_id: int | None = None) -> Entry:
+        """A new entry whose version 1 is a draft of ``raw``."""
+        content = checked_content(raw)
+        entry_id = str(uuid.uuid4())
+        with self._sessions() as session:
+            session.add(CatalogueEntry(id=entry_id, created_by=token_id))
+            session.add(_draft(entry_id, 1, content))
+            session.commit()
+            return self._entry(session, entry_id)
+
+    def edit(self, entry_id: str, raw: object) -> Entry:
+        """Replace the entry's draft with ``raw``, or start the next version's draft."""
+        content = checked_content(raw)
+        with self._sessions() as session:
+            self._get(session, entry_id)
+            draft = self._draft_of(session, entry_id)
+            if draft is not None:
+                draft.content = content
+                draft.updated_at = utcnow()
+            else:
+                last = session.scalar(
+                    select(func.max(CatalogueVersion.number)).where(
+                        CatalogueVersion.entry_id == entry_id
+                    )
+                )
+                session.add(_draft(entry_id, (last or 0) + 1, content))
+            try:
+                session.commit()
+            except IntegrityError:  # another edit started the draft meanwhile
+                raise Conflict(f"catalogue entry {entry_id} was edited meanwhile") from None
+            return self._entry(session, entry_id)
+
+    def publish(self, entry_id: str) -> Version:
+        """Freeze the entry's draft: its document and digest are built, then never change."""
+        with self._sessions() as session:
+            self._get(session, entry_id)
+            draft = self._draft_of(session, entry_id)
+            if draft is None:
+                raise Conflict(f"catalogue entry {entry_id} has no draft to publish")
+            now = utcnow()
+            content = checked_content(draft.content)  # the model may be stricter by now
+            document = self._document(entry_id, draft.number, now, content)
+            draft.state = VersionState.PUBLISHED.value
+            draft.document = document
+            draft.digest = digest_of(document)
+            draft.published_at = now
+            draft.anchor_state = "pending"  # the anchor rounds take it from here
+            session.commit()
+            return self._version(draft)
+
+    def withdraw(self, entry_id: str, number: int, reason: str) -> Version:
+        reason = reason.strip()
+        if not reason or len(reason) > MAX_REASON:
+            raise InvalidInput(
+                "withdrawal refused", [Problem("reason", f"1 to {MAX_REASON} characters")]
+            )
+        with self._sessions() as session:
+            version = session.get(CatalogueVersion, (entry_id, number))
+            if version is None:
+                raise NotFound(f"no version {number} of catalogue entry {entry_id}")
+            if version.state != VersionState.PUBLISHED:
+                raise Conflict(f"version {number} of {entry_id} is {version.state}, not published")
+            version.state = VersionState.WITHDRAWN.value
+            version.withdrawn_at = utcnow()
+            version.withdrawn_reason = reason
+            session.commit()
+            return self._version(version)
+
+    def entry(self, entry_id: str) -> Entry:
+        with self._sessions() as session:
+            return self._entry(session, entry_id)
+
+    def published_version(self, entry_id: str, number: int) -> Version:
+        """A version anyone may read: published or withdrawn (a draft is not found)."""
+        with self._sessions() as session:
+            version = session.get(CatalogueVersion, (entry_id, number))
+            if version is None or version.state == VersionState.DRAFT:
+                raise NotFound(f"no published version {number} of catalogue entry {entry_id}")
+            return self._version(version)
+
+    def entries(self, *, offered_only: bool = True) -> list[Entry]:
+        """Every entry (newest first); ``offered_only``: those with a version on offer."""
+        with self._sessions() as session:
+            ids = list(
+                session.scalars(
+                    select(CatalogueEntry.id).order_by(
+                        CatalogueEntry.created_at.desc(), CatalogueEntry.id.desc()
+                    )
+                )
+            )
+            found = [self._entry(session, i) for i in ids]
+        return [e for e in found if e.current is not None] if offered_only else found
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _document(
+        self, entry_id: str, number: int, at: datetime, content: dict[str, Any]
+    ) -> dict[str, Any]:
+        p = self._publisher
+        return {
+            "id": p.version_url(entry_id, number),
+            "entry": p.entry_url(entry_id),
+            "version": number,
+            "publishedAt": at.isoformat(timespec="seconds"),
+            "institution": {
+                "id": p.did,
+                "name": p.name,
+                "country": p.country,
+                "homepage": p.origin,
+            },
+            "content": content,
+        }
+
+    def _get(self, session: Session, entry_id: str) -> CatalogueEntry:
+        entry = session.get(CatalogueEntry, entry_id)
+        if entry is None:
+            raise NotFound(f"no catalogue entry {entry_id}")
+        return entry
+
+    @staticmethod
+    def _draft_of(session: Session, entry_id: str) -> CatalogueVersion | None:
+        return session.scalar(
+            select(CatalogueVersion).where(
+                CatalogueVersion.entry_id == entry_id,
+                CatalogueVersion.state == VersionState.DRAFT.value,
+            )
+        )
+
+    def _entry(self, session: Session, entry_id: str) -> Entry:
+        entry = self._get(session, entry_id)
+        versions = session.scalars(
+            select(CatalogueVersion)
+            .where(CatalogueVersion.entry_id == entry_id)
+            .order_by(CatalogueVersion.number)
+        )
+        return Entry(
+            entry.id,
+            self._publisher.entry_url(entry.id),
+            entry.created_at,
+            [self._version(v) for v in versions],
+        )
+
+    def _version(self, v: CatalogueVersion) -> Version:
+        return Version(
+            v.entry_id,
+            v.number,
+            VersionState(v.state),
+            v.content,
+            self._publisher.version_url(v.entry_id, v.number),
+            v.updated_at,
+            v.document,
+            v.digest,
+            v.published_at,
+            v.withdrawn_at,
+            v.withdrawn_reason,
+            Anchor(
+                v.anchor_state,
+                v.anchor_root,
+                v.anchor_tx,
+                v.anchor_block,
+                v.anchor_time,
+                v.anchor_error,
+            )
+            if v.anchor_state is not None
+            else None,
+        )
+
+
+def _draft(entry_id: str, number: int, content: dict[str, Any]) -> CatalogueVersion:
+    return CatalogueVersion(
+        entry_id=entry_id, number=number, state=VersionState.DRAFT.value, content=content
+    )
