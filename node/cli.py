@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from anchoring.errors import ChainError
 from node import __version__
 from node.cli_audit import audit_app
+from node.cli_catalogue import catalogue_app
 from node.cli_mail import mail_app
 from node.cli_network import network_app
 from node.cli_options import DataDir, open_node_runtime, passphrase, settings_for
@@ -44,6 +45,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(token_app, name="token")
+app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(staff_app, name="staff")
 app.add_typer(audit_app, name="audit")
 app.add_typer(mail_app, name="mail")

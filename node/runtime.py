@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from anchoring.errors import ChainError
 from node.audit.log import AuditLog
-from node.catalogue.entries import Catalogue, Publisher
+from node.catalogue.entries import Catalogue, publisher_of
 from node.credentials.elements import missing_elements
 from node.credentials.profile import requirement_profile
 from node.db.engine import make_engine, migrate, session_factory
@@ -234,9 +234,7 @@ class NodeRuntime:
 
     def catalogue(self) -> Catalogue:
         """The institution's catalogue of learning opportunities (entries, versions)."""
-        identity = self.identity()
-        publisher = Publisher(self.settings.origin, identity.did, identity.name, identity.country)
-        return Catalogue(self.sessions, publisher)
+        return Catalogue(self.sessions, publisher_of(self.sessions))
 
     def uploads(self) -> Uploads:
         """The console's CSV uploads: previews, and runs that prepare their rows."""

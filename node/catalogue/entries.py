@@ -33,8 +33,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from node.catalogue.model import CatalogueContent
 from node.credentials.profile import problems_from_validation_error
-from node.db.models import CatalogueEntry, CatalogueVersion, utcnow
-from node.errors import Conflict, InvalidInput, NotFound, Problem
+from node.db.models import CatalogueEntry, CatalogueVersion, Institution, utcnow
+from node.errors import Conflict, InvalidInput, NotFound, NotInitialised, Problem
 
 MAX_REASON = 1000
 
@@ -115,6 +115,15 @@ class Entry:
         """The newest version on offer (published, not withdrawn)."""
         offered = [v for v in self.versions if v.state == VersionState.PUBLISHED]
         return offered[-1] if offered else None
+
+
+def publisher_of(sessions: sessionmaker[Session]) -> Publisher:
+    """The institution as its catalogue names it (no keys needed: the CLI's way)."""
+    with sessions() as session:
+        row = session.scalar(select(Institution))
+    if row is None:
+        raise NotInitialised("no institution yet: run `credreg init` first")
+    return Publisher(row.origin, row.did, row.name, row.country)
 
 
 def digest_of(document: Mapping[str, Any]) -> str:
