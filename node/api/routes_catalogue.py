@@ -10,9 +10,11 @@ page node/web/catalogue_pages.py."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+import rfc8785
 from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import Field
@@ -23,7 +25,7 @@ from node.api.learner_http import html
 from node.api.schemas import Wire
 from node.catalogue.elm import learning_opportunity, schema_org_course
 from node.catalogue.entries import Anchor, Entry, Version
-from node.errors import NotFound
+from node.errors import InvalidInput, NotFound, Problem
 from node.web.catalogue_pages import version_page
 from node.web.i18n import choose
 
@@ -162,9 +164,32 @@ def withdraw(
     return VersionOut.of(catalogue.withdraw(entry_id, number, body.reason))
 
 
-@public.get("/api/catalogue", summary="The entries on offer, each with its published versions")
-def public_catalogue(catalogue: LearningCatalogue) -> CatalogueOut:
-    return CatalogueOut(items=[EntryOut.of(e, drafts=False) for e in catalogue.entries()])
+@public.get(
+    "/api/catalogue",
+    summary="The entries on offer, each with its published versions",
+    description="An `ETag` comes with the answer: sent back as `If-None-Match`, an unchanged "
+    "list is a 304 without a body. `changedSince`: instead, the entries with a version "
+    "published or withdrawn after that moment, on offer or not (a peer's incremental sync).",
+    response_model=CatalogueOut,
+    responses={304: {"description": "Unchanged since the ETag sent"}},
+)
+def public_catalogue(
+    request: Request,
+    catalogue: LearningCatalogue,
+    changed_since: Annotated[datetime | None, Query(alias="changedSince")] = None,
+) -> Response:
+    if changed_since is not None and changed_since.tzinfo is None:
+        raise InvalidInput(
+            "catalogue query refused", [Problem("changedSince", "a time with its offset")]
+        )
+    entries = catalogue.entries(changed_since=changed_since)
+    body = CatalogueOut(items=[EntryOut.of(e, drafts=False) for e in entries])
+    data = body.model_dump(mode="json", by_alias=True)
+    etag = f'"{hashlib.sha256(rfc8785.dumps(data)).hexdigest()}"'
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    return JSONResponse(data, headers=headers)
 
 
 @public.get("/catalogue/{entry_id}", summary="The entry: to its newest version on offer")

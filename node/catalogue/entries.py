@@ -228,17 +228,25 @@ class Catalogue:
                 raise NotFound(f"no published version {number} of catalogue entry {entry_id}")
             return self._version(version)
 
-    def entries(self, *, offered_only: bool = True) -> list[Entry]:
-        """Every entry (newest first); ``offered_only``: those with a version on offer."""
-        with self._sessions() as session:
-            ids = list(
-                session.scalars(
-                    select(CatalogueEntry.id).order_by(
-                        CatalogueEntry.created_at.desc(), CatalogueEntry.id.desc()
-                    )
-                )
+    def entries(
+        self, *, offered_only: bool = True, changed_since: datetime | None = None
+    ) -> list[Entry]:
+        """Every entry (newest first); ``offered_only``: those with a version on offer;
+        ``changed_since``: instead, those with a version published or withdrawn after it
+        (on offer or not: a peer's sync learns of withdrawals)."""
+        query = select(CatalogueEntry.id).order_by(
+            CatalogueEntry.created_at.desc(), CatalogueEntry.id.desc()
+        )
+        if changed_since is not None:
+            version = CatalogueVersion
+            changed = select(version.entry_id).where(
+                (version.published_at > changed_since) | (version.withdrawn_at > changed_since)
             )
-            found = [self._entry(session, i) for i in ids]
+            query = query.where(CatalogueEntry.id.in_(changed))
+        with self._sessions() as session:
+            found = [self._entry(session, i) for i in session.scalars(query)]
+        if changed_since is not None:
+            return found
         return [e for e in found if e.current is not None] if offered_only else found
 
     # -- internals -------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import copy
 import hashlib
 import json
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import rfc8785
@@ -161,3 +162,31 @@ def test_each_published_version_is_anchored_with_the_rounds(node: RunningNode) -
     assert f"Anchored in block {anchor['blockNumber']}" in node.client.get(path).text
     node.anchor_all()  # nothing is sent twice
     assert node.client.get(path, headers={"accept": "application/json"}).json() == after
+
+
+def test_the_public_list_has_an_etag_and_changes_since(node: RunningNode) -> None:
+    first = published_entry(node)
+    listed = node.client.get("/api/catalogue")
+    etag = listed.headers["etag"]
+    unchanged = node.client.get("/api/catalogue", headers={"if-none-match": etag})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    mark = datetime.now(UTC)
+    second = published_entry(node, SAMPLES[0])
+    changed = node.client.get("/api/catalogue", headers={"if-none-match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    since = node.client.get("/api/catalogue", params={"changedSince": mark.isoformat()})
+    assert [e["id"] for e in since.json()["items"]] == [second["entry"]["id"]]
+    withdrawn = post(
+        node,
+        f"/admin/catalogue/{first['entry']['id']}/versions/1/withdraw",
+        {"reason": "cancelled"},
+    )
+    assert withdrawn.status_code == 200
+    since = node.client.get("/api/catalogue", params={"changedSince": mark.isoformat()})
+    ids = {e["id"]: e for e in since.json()["items"]}
+    assert set(ids) == {first["entry"]["id"], second["entry"]["id"]}  # the withdrawal too
+    assert ids[first["entry"]["id"]]["versions"][0]["state"] == "withdrawn"
+    naive = node.client.get("/api/catalogue", params={"changedSince": "2026-01-01T00:00:00"})
+    assert naive.status_code == 422 and "changedSince" in naive.text
+    bad = node.client.get("/api/catalogue", params={"changedSince": "yesterday"})
+    assert bad.status_code == 422
