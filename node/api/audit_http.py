@@ -2,8 +2,11 @@
 middleware: a request with an authenticated actor (an API token, a console session), and
 every state-changing request under /admin or /console (failed sign-ins included), becomes
 one entry — who, which endpoint (the route's template), its subject (the path's ids), the
-answer's status — written after the answer is sent. Bodies are never logged: they carry
-passwords and personal data; what changed is in the record's own history.
+answer's status — committed before the answer's status line is sent: a client that saw an
+outcome finds it in the trail. (The action's own transaction commits before that: a process
+that dies between the two leaves the action unaudited, but its client saw no answer.)
+Bodies are never logged: they carry passwords and personal data; what changed is in the
+record's own history.
 
 The actor is put into the request's state by the authentication dependencies
 (``node.api.deps``, ``node.api.console_http``) with :func:`set_actor`.
@@ -39,17 +42,21 @@ class AuditTrail:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
-        status = {"code": 500}
+        recorded = False
 
         async def sending(message: Message) -> None:
+            nonlocal recorded
             if message["type"] == "http.response.start":
-                status["code"] = message["status"]
+                # before the client learns the outcome: an answer it saw is in the trail
+                recorded = True
+                await self._record(scope, message["status"])
             await send(message)
 
         try:
             await self._app(scope, receive, sending)
         finally:
-            await self._record(scope, status["code"])
+            if not recorded:  # no answer began: the app failed first (a 500 outside)
+                await self._record(scope, 500)
 
     async def _record(self, scope: Scope, status: int) -> None:
         state: dict[str, Any] = scope.get("state") or {}

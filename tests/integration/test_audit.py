@@ -9,8 +9,11 @@ import json
 import threading
 from typing import Any
 
+import anyio
+import pytest
 import sqlalchemy as sa
 
+from node.api.audit_http import AuditTrail
 from node.audit.log import AuditLog, entry_hash
 from node.credentials.examples import example_claims
 from node.db.models import AuditAnchor, AuditEntry, StaffRole
@@ -144,3 +147,37 @@ def test_cli_verify_exit_codes(cli_env: dict[str, str], database_url: str) -> No
     engine.dispose()
     bad = credreg("audit", "verify", "--offline", env=cli_env)
     assert bad.returncode == 1 and "BROKEN at entry 2" in bad.stdout
+
+
+def test_the_entry_is_committed_before_the_client_sees_the_answer(node: RunningNode) -> None:
+    """The middleware between the app and the client: when the status line goes out, the
+    action's entry is already in the trail (read from another session); an app that fails
+    before answering is recorded as a 500."""
+    audit: AuditLog = node.runtime.audit()
+
+    async def answer(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 201, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    async def fail(scope: Any, receive: Any, send: Any) -> None:
+        raise RuntimeError("the app broke")
+
+    seen: list[tuple[int, str | None]] = []
+
+    async def client(message: Any) -> None:
+        if message["type"] == "http.response.start":
+            head = audit.entries(0, 1000)[-1]
+            seen.append((message["status"], f"{head.action} {head.outcome}"))
+
+    async def receive() -> Any:
+        return {"type": "http.request", "body": b""}
+
+    def scope(path: str) -> dict[str, Any]:
+        return {"type": "http", "method": "POST", "path": path, "state": {}}
+
+    anyio.run(AuditTrail(answer, audit), scope("/admin/things"), receive, client)
+    assert seen == [(201, "POST /admin/things 201")]
+    with pytest.raises(RuntimeError):
+        anyio.run(AuditTrail(fail, audit), scope("/admin/broken"), receive, client)
+    last = audit.entries(0, 1000)[-1]
+    assert (last.action, last.outcome) == ("POST /admin/broken", "500")
