@@ -54,6 +54,7 @@ from node.lookup.lanes import VerificationLanes
 from node.lookup.limits import Counters, counters
 from node.mail.delivery import DeliveryLoop, MailDelivery, SmtpConfig, SmtpTransport
 from node.mail.outbox import OUTBOX_KEY_NAME, Outbox
+from node.network.catalogue_sync import CatalogueSync, PeerVersion, kept_versions
 from node.network.discovery import MemberDirectory
 from node.network.fetch import PeerLimits
 from node.network.governance import Governance
@@ -530,11 +531,12 @@ class NodeRuntime:
     def ledger_rounds(self) -> Rounds:
         """One round of ledger work: publish changed status lists, anchor credential
         batches, status list versions, the audit trail's head and the catalogue's versions;
-        mirror peers' lists."""
+        mirror peers' lists; sync the other members' catalogues."""
         mirror = StatusMirror.from_settings(self.settings, self.ledger(), directory=self.members())
         parts: list[Round] = [_Publisher(self.status), self.anchor_worker()]
         parts += [self.status_anchorer(), self.audit_anchorer(), self.catalogue_anchorer()]
-        parts += [mirror]
+        sync = self.catalogue_sync()
+        parts += [mirror, *([sync] if sync is not None else [])]
         return Rounds(parts)
 
     def audit(self) -> AuditLog:
@@ -545,6 +547,26 @@ class NodeRuntime:
         ledger = self.ledger()
         window = timedelta(seconds=self.settings.anchor_window_seconds)
         return AuditAnchorer(self.sessions, ledger.anchors, ledger.account, window)
+
+    def catalogue_sync(self) -> CatalogueSync | None:
+        """The other members' catalogues, synced from their endpoints (None: no chain)."""
+        if self.settings.chain == "off":
+            return None
+        return CatalogueSync(
+            self.sessions,
+            self.members().members,
+            self.ledger().anchors,
+            self.identity().did,
+            PeerLimits.from_settings(self.settings),
+        )
+
+    def peer_catalogue(self) -> list[PeerVersion]:
+        """The other members' catalogue versions kept here, checked again, with their
+        members' statuses (read from the chain now, if it can be)."""
+        chain_on = self.settings.chain != "off"
+        return kept_versions(
+            self.sessions, (lambda: self.members().members()) if chain_on else None
+        )
 
     def catalogue_anchorer(self) -> CatalogueAnchorer:
         ledger = self.ledger()

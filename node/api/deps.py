@@ -26,6 +26,7 @@ from node.issuance.uploads import Uploads
 from node.learners.service import Learners
 from node.lookup.lanes import VerificationLanes
 from node.mail.outbox import Outbox
+from node.network.catalogue_sync import PeerVersion
 from node.network.discovery import Directory, MemberDirectory
 from node.network.governance import Governance
 from node.network.proofs import SuppliedProofs
@@ -78,6 +79,11 @@ async def _catalogue(runtime: Runtime) -> Catalogue:
     return runtime.catalogue()
 
 
+def _network_catalogue(runtime: Runtime) -> Callable[[], list[PeerVersion]]:
+    """The other members' versions kept here, read when called (scope=network only)."""
+    return runtime.peer_catalogue
+
+
 async def _registry(runtime: Runtime) -> Registry:
     return runtime.registry()
 
@@ -104,6 +110,7 @@ Presentations = Annotated[PresentationService, Depends(_presentations)]
 Issuance = Annotated[IssuanceService, Depends(_issuance)]
 RecordRegistry = Annotated[Registry, Depends(_registry)]
 LearningCatalogue = Annotated[Catalogue, Depends(_catalogue)]
+NetworkCatalogue = Annotated[Callable[[], list[PeerVersion]], Depends(_network_catalogue)]
 CsvUploads = Annotated[Uploads, Depends(_uploads)]
 ApprovalChain = Annotated[Approvals, Depends(_approvals)]
 StatusLists = Annotated[StatusService, Depends(_status)]

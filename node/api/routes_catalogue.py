@@ -19,13 +19,15 @@ from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import Field
 
-from node.api.deps import IssuerToken, LearningCatalogue
+from node.api.deps import IssuerToken, LearningCatalogue, NetworkCatalogue
 from node.api.errors import COMMON_RESPONSES, ERROR_RESPONSES, ErrorOut
 from node.api.learner_http import html
 from node.api.schemas import Wire
 from node.catalogue.elm import learning_opportunity, schema_org_course
 from node.catalogue.entries import Anchor, Entry, Version
 from node.errors import InvalidInput, NotFound, Problem
+from node.ledger.single_root import single_root
+from node.network.catalogue_sync import PeerVersion, by_entry
 from node.web.catalogue_pages import version_page
 from node.web.i18n import choose
 
@@ -88,10 +90,10 @@ class VersionOut(Wire):
     withdrawn_at: datetime | None
     withdrawn_reason: str | None
     anchor: AnchorOut | None = Field(description="Its digest on chain; None: a draft")
-    content: dict[str, Any]
+    content: dict[str, Any] | None = Field(description="None in the index view")
 
     @classmethod
-    def of(cls, v: Version) -> VersionOut:
+    def of(cls, v: Version, *, content: bool = True) -> VersionOut:
         return cls(
             version=v.number,
             state=v.state.value,
@@ -101,24 +103,64 @@ class VersionOut(Wire):
             withdrawn_at=v.withdrawn_at,
             withdrawn_reason=v.withdrawn_reason,
             anchor=AnchorOut.of(v.anchor),
-            content=v.content,
+            content=v.content if content else None,
         )
+
+    @classmethod
+    def of_peer(cls, v: PeerVersion, *, content: bool = True) -> VersionOut:
+        return cls(
+            version=v.number,
+            state=v.state,
+            url=v.url,
+            digest=v.digest,
+            published_at=v.document.get("publishedAt"),
+            withdrawn_at=None,
+            withdrawn_reason=None,
+            anchor=AnchorOut(
+                state="confirmed",
+                root=single_root(v.digest),
+                tx_hash=None,
+                block_number=v.anchor_block,
+                block_time=v.anchor_time,
+            ),
+            content=v.document.get("content") if content else None,
+        )
+
+
+class MemberOut(Wire):
+    id: int = Field(description="The member's id in the network's registry")
+    did: str
+    status: str = Field(description="active | suspended | … as the chain has it now")
 
 
 class EntryOut(Wire):
     id: str
     url: str
-    created_at: datetime
+    created_at: datetime | None = Field(description="None for another member's entry")
+    member: MemberOut | None = Field(
+        default=None, description="Another member's entry (scope=network); None: this node's"
+    )
     versions: list[VersionOut]
 
     @classmethod
-    def of(cls, entry: Entry, *, drafts: bool = True) -> EntryOut:
+    def of(cls, entry: Entry, *, drafts: bool = True, content: bool = True) -> EntryOut:
         shown = entry.versions if drafts else entry.published
         return cls(
             id=entry.id,
             url=entry.url,
             created_at=entry.created_at,
-            versions=[VersionOut.of(v) for v in shown],
+            versions=[VersionOut.of(v, content=content) for v in shown],
+        )
+
+    @classmethod
+    def of_peer(cls, versions: list[PeerVersion], *, content: bool = True) -> EntryOut:
+        first = versions[0]
+        return cls(
+            id=first.entry_url.rstrip("/").rsplit("/", 1)[-1],
+            url=first.entry_url,
+            created_at=None,
+            member=MemberOut(id=first.member_id, did=first.member_did, status=first.member_status),
+            versions=[VersionOut.of_peer(v, content=content) for v in versions],
         )
 
 
@@ -176,14 +218,31 @@ def withdraw(
 def public_catalogue(
     request: Request,
     catalogue: LearningCatalogue,
+    network: NetworkCatalogue,
     changed_since: Annotated[datetime | None, Query(alias="changedSince")] = None,
+    view: Annotated[
+        Literal["full", "index"], Query(description="index: the versions without content")
+    ] = "full",
+    scope: Annotated[
+        Literal["institution", "network"],
+        Query(description="network: also the other members' entries, as kept here"),
+    ] = "institution",
 ) -> Response:
     if changed_since is not None and changed_since.tzinfo is None:
         raise InvalidInput(
             "catalogue query refused", [Problem("changedSince", "a time with its offset")]
         )
+    if changed_since is not None and scope == "network":
+        raise InvalidInput(
+            "catalogue query refused",
+            [Problem("changedSince", "lists this institution's changes only (scope=institution)")],
+        )
+    content = view == "full"
     entries = catalogue.entries(changed_since=changed_since)
-    body = CatalogueOut(items=[EntryOut.of(e, drafts=False) for e in entries])
+    items = [EntryOut.of(e, drafts=False, content=content) for e in entries]
+    if scope == "network":
+        items += [EntryOut.of_peer(v, content=content) for v in by_entry(network())]
+    body = CatalogueOut(items=items)
     data = body.model_dump(mode="json", by_alias=True)
     etag = f'"{hashlib.sha256(rfc8785.dumps(data)).hexdigest()}"'
     headers = {"ETag": etag, "Cache-Control": "no-cache"}

@@ -752,3 +752,37 @@ class CatalogueVersion(Base):
     anchor_block: Mapped[int | None] = mapped_column(default=None)
     anchor_time: Mapped[datetime | None] = mapped_column(default=None)
     anchor_error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class PeerCatalogue(Base):
+    """Where this node's copy of a member's catalogue stands (node/network/catalogue_sync.py):
+    the list's ETag, the last complete sync (the next asks for what changed since), the
+    last failure."""
+
+    __tablename__ = "peer_catalogue"
+
+    member_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    did: Mapped[str] = mapped_column(String(400))
+    etag: Mapped[str | None] = mapped_column(String(200), default=None)
+    synced_at: Mapped[datetime | None] = mapped_column(default=None)
+    attempted_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class PeerCatalogueVersion(Base):
+    """A member's published catalogue version, kept only after its digest was recomputed
+    from the document and found anchored on chain by that member. ``state`` is as the
+    member last listed it (published, withdrawn)."""
+
+    __tablename__ = "peer_catalogue_version"
+
+    url: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    member_id: Mapped[int] = mapped_column(index=True)
+    entry_url: Mapped[str] = mapped_column(String(1000), index=True)
+    number: Mapped[int]
+    state: Mapped[str] = mapped_column(String(20))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    digest: Mapped[str] = mapped_column(String(64))
+    anchor_block: Mapped[int]
+    anchor_time: Mapped[datetime]
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)

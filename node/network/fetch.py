@@ -1,9 +1,11 @@
 """Fetching from a peer's node: only under its registered endpoint, bounded in time and size.
 
 Every URL the node fetches from another member must lie under the service endpoint the chain
-lists for that member — and there under one of two paths: ``{endpoint}/status/`` (status
-list versions, node.network.mirror) and ``{endpoint}/credentials/`` (a credential's
-inclusion proof, ``/credentials/{leaf digest}/anchor``, node.network.proofs) —
+lists for that member — and there under one of these paths: ``{endpoint}/status/`` (status
+list versions, node.network.mirror), ``{endpoint}/credentials/`` (a credential's
+inclusion proof, ``/credentials/{leaf digest}/anchor``, node.network.proofs),
+``{endpoint}/api/catalogue`` and ``{endpoint}/catalogue/`` (the catalogue's list and its
+versions, node.network.catalogue_sync) —
 same scheme (http or https), host and port, and a path below the endpoint's — so a
 credential cannot make the node request an arbitrary URL (SSRF: 127.0.0.1, the cloud
 metadata address, ``file://``). Redirects are never followed, proxies and ``.netrc`` from
@@ -26,6 +28,8 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 # path)``): status list versions (node.network.mirror) and a credential's inclusion proof,
 # ``/credentials/{leaf digest}/anchor`` (node.network.proofs).
 STATUS_LISTS, ANCHOR_PROOFS = "/status/", "/credentials/"
+# The catalogue (node.network.catalogue_sync): its list, and each version's document.
+CATALOGUE_LIST, CATALOGUE_PAGES = "/api/catalogue", "/catalogue/"
 
 
 class PeerFetchError(Exception):
@@ -82,13 +86,36 @@ def refusal(url: str, endpoint: str) -> str | None:
 
 def fetch(url: str, params: dict[str, str | int], limits: PeerLimits) -> bytes:
     """GET ``url`` (already checked with :func:`refusal`): 200 and the body, or raise."""
+    return fetch_reply(url, params, limits).body
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int  # 200, or 304 when asked with If-None-Match
+    body: bytes
+    etag: str | None
+
+
+def fetch_reply(
+    url: str,
+    params: dict[str, str | int],
+    limits: PeerLimits,
+    *,
+    if_none_match: str | None = None,
+) -> Reply:
+    """GET ``url`` (already checked with :func:`refusal`), optionally conditional: a 200
+    with its body, a 304 (unchanged) when ``if_none_match`` is given, or PeerFetchError."""
     deadline = time.monotonic() + limits.connect_timeout + limits.read_timeout
     timeout = httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout)
+    headers = {"If-None-Match": if_none_match} if if_none_match else {}
     try:
         with (
             httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client,
-            client.stream("GET", url, params=params) as reply,
+            client.stream("GET", url, params=params, headers=headers) as reply,
         ):
+            etag = reply.headers.get("etag")
+            if reply.status_code == 304 and if_none_match:
+                return Reply(304, b"", etag)
             if reply.status_code != 200:
                 raise PeerFetchError(f"the peer answered HTTP {reply.status_code}")
             declared = reply.headers.get("content-length", "")
@@ -101,7 +128,7 @@ def fetch(url: str, params: dict[str, str | int], limits: PeerLimits) -> bytes:
                     raise PeerFetchError(f"the answer is larger than {limits.max_bytes} bytes")
                 if time.monotonic() > deadline:
                     raise PeerFetchError("the peer did not finish its answer in time")
-            return bytes(body)
+            return Reply(200, bytes(body), etag)
     except httpx.TimeoutException as exc:
         raise PeerFetchError(f"the peer did not answer in time ({type(exc).__name__})") from exc
     except httpx.HTTPError as exc:

@@ -190,3 +190,15 @@ def test_the_public_list_has_an_etag_and_changes_since(node: RunningNode) -> Non
     assert naive.status_code == 422 and "changedSince" in naive.text
     bad = node.client.get("/api/catalogue", params={"changedSince": "yesterday"})
     assert bad.status_code == 422
+
+
+def test_the_index_view_and_the_network_scope(node: RunningNode) -> None:
+    published_entry(node)
+    (item,) = node.client.get("/api/catalogue", params={"view": "index"}).json()["items"]
+    assert item["versions"][0]["content"] is None and item["versions"][0]["digest"]
+    network = node.client.get("/api/catalogue", params={"scope": "network"}).json()["items"]
+    assert [e["member"] for e in network] == [None]  # no other member's entry kept yet
+    both = {"scope": "network", "changedSince": "2026-01-01T00:00:00+00:00"}
+    refused = node.client.get("/api/catalogue", params=both)
+    assert refused.status_code == 422 and "changedSince" in refused.text
+    assert node.client.get("/api/catalogue", params={"view": "all"}).status_code == 422
