@@ -546,7 +546,7 @@ class NodeRuntime:
     def audit_anchorer(self) -> AuditAnchorer:
         ledger = self.ledger()
         window = timedelta(seconds=self.settings.anchor_window_seconds)
-        return AuditAnchorer(self.sessions, ledger.anchors, ledger.account, window)
+        return AuditAnchorer(self.sessions, ledger.chain, ledger.anchors, ledger.account, window)
 
     def catalogue_sync(self) -> CatalogueSync | None:
         """The other members' catalogues, synced from their endpoints (None: no chain)."""
@@ -570,7 +570,7 @@ class NodeRuntime:
 
     def catalogue_anchorer(self) -> CatalogueAnchorer:
         ledger = self.ledger()
-        return CatalogueAnchorer(self.sessions, ledger.anchors, ledger.account)
+        return CatalogueAnchorer(self.sessions, ledger.chain, ledger.anchors, ledger.account)
 
     def status_anchorer(self) -> StatusAnchorer:
         ledger = self.ledger()

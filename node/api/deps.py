@@ -75,7 +75,7 @@ async def _uploads(runtime: Runtime) -> Uploads:
     return runtime.uploads()
 
 
-async def _catalogue(runtime: Runtime) -> Catalogue:
+def _catalogue(runtime: Runtime) -> Catalogue:  # reads the institution: off the event loop
     return runtime.catalogue()
 
 

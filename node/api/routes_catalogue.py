@@ -10,11 +10,9 @@ page node/web/catalogue_pages.py."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-import rfc8785
 from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import Field
@@ -24,7 +22,7 @@ from node.api.errors import COMMON_RESPONSES, ERROR_RESPONSES, ErrorOut
 from node.api.learner_http import html
 from node.api.schemas import Wire
 from node.catalogue.elm import learning_opportunity, schema_org_course
-from node.catalogue.entries import Anchor, Entry, Version
+from node.catalogue.entries import Anchor, Entry, Version, digest_of
 from node.errors import InvalidInput, NotFound, Problem
 from node.ledger.single_root import single_root
 from node.network.catalogue_sync import PeerVersion, by_entry
@@ -244,11 +242,17 @@ def public_catalogue(
         items += [EntryOut.of_peer(v, content=content) for v in by_entry(network())]
     body = CatalogueOut(items=items)
     data = body.model_dump(mode="json", by_alias=True)
-    etag = f'"{hashlib.sha256(rfc8785.dumps(data)).hexdigest()}"'
+    etag = f'"{digest_of(data)}"'
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+    if _unchanged(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers=headers)
     return JSONResponse(data, headers=headers)
+
+
+def _unchanged(if_none_match: str, etag: str) -> bool:
+    """RFC 9110 §13.1.2: ``*``, or one of the tags (weak comparison: W/ is ignored)."""
+    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+    return "*" in tags or etag in tags
 
 
 @public.get("/catalogue/{entry_id}", summary="The entry: to its newest version on offer")
@@ -276,16 +280,19 @@ def version(
     found = catalogue.published_version(entry_id, number)
     document = found.document or {}
     chosen = format or _negotiated(request.headers.get("accept", ""))
+    vary = {"Vary": "Accept"}  # one URL, three formats
     if chosen == "jsonld":
-        return JSONResponse(learning_opportunity(document), media_type=LD_JSON)
+        return JSONResponse(learning_opportunity(document), media_type=LD_JSON, headers=vary)
     if chosen == "json":
         anchor = AnchorOut.of(found.anchor)
         status: dict[str, Any] = {"state": found.state.value, "digest": found.digest}
         status["anchor"] = anchor.model_dump(mode="json", by_alias=True) if anchor else None
-        return JSONResponse(document | {"status": status})
+        return JSONResponse(document | {"status": status}, headers=vary)
     page_lang = choose(lang, request.headers.get("accept-language"))
     body = version_page(page_lang, found, schema_org_course(document, page_lang))
-    return html(page_lang, found.title(page_lang), body, path=request.url.path)
+    page = html(page_lang, found.title(page_lang), body, path=request.url.path)
+    page.headers["Vary"] = "Accept"
+    return page
 
 
 def _negotiated(accept: str) -> str:

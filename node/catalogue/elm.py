@@ -388,7 +388,7 @@ def _temporal(content: dict[str, Any], base: str, lang: str) -> Node | None:
     if start := content.get("startDate"):
         period["startDate"] = f"{start}T00:00:00"
     if end := content.get("endDate"):
-        period["endDate"] = f"{end}T00:00:00"
+        period["endDate"] = f"{end}T23:59:59"  # the last day of learning, whole
     if not period:
         return None
     return {"id": f"{base}#period", "type": "PeriodOfTime", **period}

@@ -27,7 +27,7 @@ from typing import Any
 
 import rfc8785
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -159,14 +159,17 @@ class Catalogue:
             return self._entry(session, entry_id)
 
     def edit(self, entry_id: str, raw: object) -> Entry:
-        """Replace the entry's draft with ``raw``, or start the next version's draft."""
+        """Replace the entry's draft with ``raw``, or start the next version's draft.
+
+        Each write is conditional on the row being as it was read (a draft, with the same
+        ``updated_at``): an edit or a publication that came in between is a Conflict,
+        never an overwrite of a published version."""
         content = checked_content(raw)
         with self._sessions() as session:
             self._get(session, entry_id)
             draft = self._draft_of(session, entry_id)
             if draft is not None:
-                draft.content = content
-                draft.updated_at = utcnow()
+                self._update_draft(session, draft, content=content, updated_at=utcnow())
             else:
                 last = session.scalar(
                     select(func.max(CatalogueVersion.number)).where(
@@ -190,13 +193,21 @@ class Catalogue:
             now = utcnow()
             content = checked_content(draft.content)  # the model may be stricter by now
             document = self._document(entry_id, draft.number, now, content)
-            draft.state = VersionState.PUBLISHED.value
-            draft.document = document
-            draft.digest = digest_of(document)
-            draft.published_at = now
-            draft.anchor_state = "pending"  # the anchor rounds take it from here
+            number = draft.number
+            self._update_draft(
+                session,
+                draft,
+                state=VersionState.PUBLISHED.value,
+                content=content,
+                document=document,
+                digest=digest_of(document),
+                published_at=now,
+                anchor_state="pending",  # the anchor rounds take it from here
+            )
             session.commit()
-            return self._version(draft)
+            published = session.get_one(CatalogueVersion, (entry_id, number))
+            session.refresh(published)
+            return self._version(published)
 
     def withdraw(self, entry_id: str, number: int, reason: str) -> Version:
         reason = reason.strip()
@@ -208,13 +219,41 @@ class Catalogue:
             version = session.get(CatalogueVersion, (entry_id, number))
             if version is None:
                 raise NotFound(f"no version {number} of catalogue entry {entry_id}")
-            if version.state != VersionState.PUBLISHED:
+            changed = session.execute(
+                update(CatalogueVersion)
+                .where(
+                    CatalogueVersion.entry_id == entry_id,
+                    CatalogueVersion.number == number,
+                    CatalogueVersion.state == VersionState.PUBLISHED.value,
+                )
+                .values(
+                    state=VersionState.WITHDRAWN.value,
+                    withdrawn_at=utcnow(),
+                    withdrawn_reason=reason,
+                )
+            )
+            if changed.rowcount != 1:  # type: ignore[attr-defined]
                 raise Conflict(f"version {number} of {entry_id} is {version.state}, not published")
-            version.state = VersionState.WITHDRAWN.value
-            version.withdrawn_at = utcnow()
-            version.withdrawn_reason = reason
             session.commit()
+            session.refresh(version)
             return self._version(version)
+
+    @staticmethod
+    def _update_draft(session: Session, draft: CatalogueVersion, **values: Any) -> None:
+        """Write ``values`` to the draft if it is still the draft read (else Conflict)."""
+        changed = session.execute(
+            update(CatalogueVersion)
+            .where(
+                CatalogueVersion.entry_id == draft.entry_id,
+                CatalogueVersion.number == draft.number,
+                CatalogueVersion.state == VersionState.DRAFT.value,
+                CatalogueVersion.updated_at == draft.updated_at,
+            )
+            .values(**values)
+        )
+        if changed.rowcount != 1:  # type: ignore[attr-defined]
+            session.rollback()
+            raise Conflict(f"catalogue entry {draft.entry_id} was edited or published meanwhile")
 
     def entry(self, entry_id: str) -> Entry:
         with self._sessions() as session:
@@ -259,7 +298,7 @@ class Catalogue:
             "id": p.version_url(entry_id, number),
             "entry": p.entry_url(entry_id),
             "version": number,
-            "publishedAt": at.isoformat(timespec="seconds"),
+            "publishedAt": at.isoformat(timespec="microseconds"),  # as the column has it
             "institution": {
                 "id": p.did,
                 "name": p.name,
@@ -303,7 +342,7 @@ class Catalogue:
             v.entry_id,
             v.number,
             VersionState(v.state),
-            v.content,
+            v.document["content"] if v.document is not None else v.content,
             self._publisher.version_url(v.entry_id, v.number),
             v.updated_at,
             v.document,

@@ -76,7 +76,9 @@ class CatalogueContent(StrictModel):
     learning_outcomes: list[LearningOutcome] = Field(
         min_length=1, max_length=100, description="Learning outcomes (ESCO skills if possible)."
     )
-    assessment_types: list[Assessment] = Field(min_length=1, description="Assessment methods.")
+    assessment_types: list[Assessment] = Field(
+        min_length=1, max_length=10, description="Assessment methods."
+    )
     free_start: bool = Field(default=False, description="Learners may start at any time.")
     start_date: CatalogueDate | None = Field(default=None, description="First day of learning.")
     end_date: CatalogueDate | None = Field(default=None, description="Last day of learning.")
@@ -91,11 +93,11 @@ class CatalogueContent(StrictModel):
         default=None, description="Academic hours."
     )
     estimated_duration: IsoDuration | None = Field(default=None, description="e.g. `P6W`.")
-    target_groups: list[Target] = Field(default_factory=list)
+    target_groups: list[Target] = Field(default_factory=list, max_length=10)
     target_group_description: LangMap | None = Field(default=None)
     entry_requirements: LangMap | None = Field(default=None)
     form_of_study: FormCode | None = Field(default=None)
-    modality: list[ModalityCode] = Field(default_factory=list)
+    modality: list[ModalityCode] = Field(default_factory=list, max_length=10)
     keywords: list[Keyword] = Field(default_factory=list, max_length=30)
     costs: Costs | None = Field(default=None, description="Price.")
     pedagogical_approach: LangMap | None = Field(default=None)

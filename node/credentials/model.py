@@ -45,6 +45,7 @@ LangMap = Annotated[
     dict[LangTag, Text],
     Field(
         min_length=1,
+        max_length=30,
         description="Multilingual text: BCP 47 language tag → text, at least one entry; it "
         "should contain the credential's primary language.",
         examples=[{"en": "Data literacy", "de": "Datenkompetenz"}],
@@ -171,6 +172,7 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(
         strict=True,
         extra="forbid",
+        allow_inf_nan=False,  # JSON has no Infinity; JCS and PostgreSQL refuse it
         frozen=True,
         alias_generator=to_camel,
         validate_by_alias=True,

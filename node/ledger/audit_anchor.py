@@ -19,10 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from anchoring.chain import ChainClient
 from anchoring.registries import AnchorRegistry, RegistryError
 from node.audit.log import AuditLog
 from node.db.models import AuditAnchor
-from node.ledger.single_root import anchor_single, single_root
+from node.ledger.single_root import Sender, anchor_single, single_root
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ class AuditAnchorer:
     def __init__(
         self,
         sessions: sessionmaker[Session],
+        chain: ChainClient,
         registry: AnchorRegistry,
         account: LocalAccount,
         window: timedelta,
@@ -43,8 +45,7 @@ class AuditAnchorer:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._sessions = sessions
-        self._registry = registry
-        self._account = account
+        self._sender = Sender(registry, chain, account)
         self._window = window
         self._clock = clock
         self._log = AuditLog(sessions)
@@ -86,15 +87,17 @@ class AuditAnchorer:
 
     def _advance(self, anchor_id: int) -> int:
         with self._sessions() as session:
-            root = session.get_one(AuditAnchor, anchor_id).root
+            anchor = session.get_one(AuditAnchor, anchor_id)
+            root, sent_before = anchor.root, anchor.tx_hash is not None
+
+        def sent(tx_hash: str) -> None:
+            self._mark(anchor_id, state="submitted", tx_hash=tx_hash)
+
         try:
-            outcome = anchor_single(self._registry, self._account, root)
+            info = anchor_single(self._sender, root, sent_before=sent_before, on_sent=sent)
         except RegistryError as exc:
             self._note(anchor_id, f"anchorRoot refused: {exc.name}{exc.args_}")
             raise
-        if outcome.tx_hash is not None:
-            self._mark(anchor_id, state="submitted", tx_hash=outcome.tx_hash)
-        info = outcome.info
         if info is None:
             return 0  # the next round looks again
         self._mark(
@@ -117,4 +120,4 @@ class AuditAnchorer:
                 setattr(anchor, key, value)
 
     def on_chain(self, root_hex: str) -> bool:
-        return self._registry.root_info(bytes.fromhex(root_hex)) is not None
+        return self._sender.registry.root_info(bytes.fromhex(root_hex)) is not None

@@ -2,9 +2,9 @@
 anchor rounds: each version's digest (SHA-256 of its JCS document) as a one-leaf Merkle root
 (node/ledger/single_root.py), so anyone can prove which description a learner enrolled on.
 
-A version is ``pending`` from its publication; a round records the root, sends it (unless
-it is on chain already: a crash between sending and recording repeats nothing), marks it
-``submitted`` and, once the chain has it, ``confirmed`` with its block and time.
+A version is ``pending`` from its publication; a round records the root, sends it unless it
+is on chain already, records the transaction (``submitted``) before waiting for its receipt
+and, once the chain has the root, marks it ``confirmed`` with its block and time.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from eth_account.signers.local import LocalAccount
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from anchoring.chain import ChainClient
 from anchoring.registries import AnchorRegistry, RegistryError
 from node.db.models import CatalogueVersion
-from node.ledger.single_root import anchor_single, single_root
+from node.ledger.single_root import Sender, anchor_single, single_root
 
 log = logging.getLogger(__name__)
 _PER_ROUND = 100
@@ -26,11 +27,14 @@ _PER_ROUND = 100
 
 class CatalogueAnchorer:
     def __init__(
-        self, sessions: sessionmaker[Session], registry: AnchorRegistry, account: LocalAccount
+        self,
+        sessions: sessionmaker[Session],
+        chain: ChainClient,
+        registry: AnchorRegistry,
+        account: LocalAccount,
     ) -> None:
         self._sessions = sessions
-        self._registry = registry
-        self._account = account
+        self._sender = Sender(registry, chain, account)
 
     def run_once(self) -> int:
         """Anchor (or confirm) up to 100 versions; the number confirmed."""
@@ -50,14 +54,16 @@ class CatalogueAnchorer:
             assert version.digest is not None  # published
             root = version.anchor_root or single_root(version.digest)
             version.anchor_root = root
+            sent_before = version.anchor_tx is not None
+
+        def sent(tx_hash: str) -> None:
+            self._mark(key, anchor_state="submitted", anchor_tx=tx_hash)
+
         try:
-            outcome = anchor_single(self._registry, self._account, root)
+            info = anchor_single(self._sender, root, sent_before=sent_before, on_sent=sent)
         except RegistryError as exc:
             self._mark(key, anchor_error=f"anchorRoot refused: {exc.name}{exc.args_}")
             raise
-        if outcome.tx_hash is not None:
-            self._mark(key, anchor_state="submitted", anchor_tx=outcome.tx_hash)
-        info = outcome.info
         if info is None:
             return 0
         self._mark(

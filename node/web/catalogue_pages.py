@@ -49,8 +49,14 @@ def version_page(lang: str, version: Version, course_jsonld: dict[str, Any]) -> 
     withdrawn = ""
     if version.state == VersionState.WITHDRAWN:
         withdrawn = version.withdrawn_reason or ""
-    # JSON in a <script>: no "</" may close it early
-    embedded = json.dumps(course_jsonld, ensure_ascii=False).replace("</", "<\\/")
+    # JSON in a <script> data block: no <, > or & for the HTML parser to act on ("</script>",
+    # "<!--" would end or swallow the block); JSON reads the escapes as the same characters
+    embedded = (
+        json.dumps(course_jsonld, ensure_ascii=False)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
     return render(
         lang,
         "catalogue_version.html",

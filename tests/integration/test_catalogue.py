@@ -8,12 +8,17 @@ import copy
 import hashlib
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import pytest
 import rfc8785
 
+from node.catalogue import entries
+from node.catalogue.entries import digest_of
 from node.catalogue.samples import SAMPLES
+from node.db.models import utcnow
+from node.errors import Conflict
 from node.ledger.single_root import single_root
 from tests.conftest import RunningNode
 from tests.unit.test_catalogue_elm import validate_loq
@@ -202,3 +207,50 @@ def test_the_index_view_and_the_network_scope(node: RunningNode) -> None:
     refused = node.client.get("/api/catalogue", params=both)
     assert refused.status_code == 422 and "changedSince" in refused.text
     assert node.client.get("/api/catalogue", params={"view": "all"}).status_code == 422
+
+
+def test_an_edit_racing_a_publication_is_a_conflict_not_an_overwrite(
+    node: RunningNode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = post(node, "/admin/catalogue", {"content": MINIMAL}).json()
+    catalogue = node.runtime.catalogue()
+    calls: list[int] = []
+
+    def publish_in_between() -> datetime:
+        """The edit's clock, read after it read the draft: another request publishes."""
+        if not calls:
+            calls.append(1)
+            node.runtime.catalogue().publish(made["id"])  # its own session
+        return utcnow()
+
+    monkeypatch.setattr(entries, "utcnow", publish_in_between)
+    with pytest.raises(Conflict):
+        catalogue.edit(made["id"], MINIMAL | {"keywords": ["late"]})
+    (version,) = catalogue.entry(made["id"]).versions
+    assert version.state == "published" and version.content.get("keywords") == []
+    assert digest_of(version.document or {}) == version.digest
+
+
+def test_odd_inputs_are_refused_or_harmless(node: RunningNode) -> None:
+    infinite = MINIMAL | {"costs": {"amount": float("inf"), "currency": "EUR"}}
+    refused = node.client.post(
+        "/admin/catalogue",
+        content=json.dumps({"content": infinite}),  # "Infinity": Python's JSON writes it
+        headers=node.auth() | {"content-type": "application/json"},
+    )
+    assert refused.status_code == 422 and "costs.amount" in refused.text
+    sneaky = MINIMAL | {"title": {"en": "Intro <!--<script> </script> & more"}}
+    made = published_entry(node, sneaky)
+    path = made["version"]["url"].removeprefix(node.settings.origin)
+    page = node.client.get(path + "?lang=en")
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', page.text, re.S)
+    assert block and not re.search("[<>&]", block.group(1))
+    assert json.loads(block.group(1))["name"] == sneaky["title"]["en"]
+    assert '<h1 id="entry-title">Intro &lt;!--&lt;script&gt;' in page.text
+    for accept in ("text/html", "application/json", "application/ld+json"):
+        answer = node.client.get(path, headers={"accept": accept})
+        assert answer.headers["vary"] == "Accept", accept
+    # A moment with another offset than UTC means the same moment (SQLite too).
+    earlier = datetime.now(UTC).astimezone(timezone(timedelta(hours=2))) - timedelta(hours=1)
+    since = node.client.get("/api/catalogue", params={"changedSince": earlier.isoformat()})
+    assert made["entry"]["id"] in [e["id"] for e in since.json()["items"]]

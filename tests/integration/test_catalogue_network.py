@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from node.catalogue.samples import SAMPLES
 from node.db.models import PeerCatalogue, PeerCatalogueVersion
 from tests.conftest import RunningNode
-from tests.integration.test_network_ledger import _pair
+from tests.integration.test_network_ledger import genesis_pair
 from tests.peer import AppPeer, Peer
 
 
@@ -46,7 +46,7 @@ def _error(node: RunningNode) -> str:
 
 def test_a_members_catalogue_is_checked_kept_and_served(tmp_path: Path, anvil_url: str) -> None:
     peer = AppPeer()
-    a, b = _pair(tmp_path, anvil_url, origin_b=peer.url)
+    a, b = genesis_pair(tmp_path, anvil_url, origin_b=peer.url)
     with a.client, b.client:
         peer.serve(b.client)
         try:
@@ -122,7 +122,7 @@ def test_a_members_list_that_lies_is_not_believed(tmp_path: Path, anvil_url: str
             ]
         }  # fmt: skip
         lying.body = json.dumps(listing).encode()
-        a, b = _pair(tmp_path, anvil_url, origin_b=lying.url)
+        a, b = genesis_pair(tmp_path, anvil_url, origin_b=lying.url)
         with a.client, b.client:
             sync = a.runtime.catalogue_sync()
             assert sync is not None

@@ -45,7 +45,7 @@ from vc.signer import Ed25519Signer
 HEAD_WAIT = 3.0  # the chain head is read at most once a second; allow for a busy machine
 
 
-def _pair(
+def genesis_pair(
     tmp_path: Path, anvil_url: str, origin_b: str = "https://uni-b.example", **a_settings: Any
 ) -> tuple[RunningNode, RunningNode]:
     """A and B as genesis members of a fresh deployment on the session's anvil."""
@@ -79,7 +79,7 @@ def _pair(
 
 @pytest.fixture
 def pair(tmp_path: Path, anvil_url: str) -> Iterator[tuple[RunningNode, RunningNode]]:
-    a, b = _pair(tmp_path, anvil_url)
+    a, b = genesis_pair(tmp_path, anvil_url)
     with a.client, b.client:
         yield a, b
 
@@ -260,7 +260,7 @@ def test_one_version_fetched_by_many_threads_at_once_arrives_whole(
     # round fetch a member's new list version at the same moment (e2e/test_network.py).
     content = json.dumps({"padding": "x" * 1_500_000}).encode()  # a big list: a long write
     with Peer(body=content, delay=0.3) as peer:  # every fetch is answered at the same time
-        a, b = _pair(tmp_path, anvil_url, origin_b=peer.url)
+        a, b = genesis_pair(tmp_path, anvil_url, origin_b=peer.url)
         with a.client, b.client:
             url = f"{peer.url}/status/1"
             ledger_b = runtime_of(b).ledger()
@@ -303,7 +303,7 @@ def test_one_version_fetched_by_many_threads_at_once_arrives_whole(
 
 def test_a_slow_peer_times_out(tmp_path: Path, anvil_url: str) -> None:
     with Peer(delay=30.0) as slow:  # far longer than any wait this test allows
-        a, b = _pair(
+        a, b = genesis_pair(
             tmp_path,
             anvil_url,
             origin_b=slow.url,

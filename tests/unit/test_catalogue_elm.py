@@ -381,7 +381,7 @@ def test_the_values_land_on_their_elm_properties() -> None:
     assert skills == {URIRef(SKILL_CHARTS), URIRef(SKILL_CONTENT)}
     period = one(opportunity, DC.temporal)
     assert str(one(period, ELM.startDate)) == "2027-01-15T00:00:00"
-    assert str(one(period, ELM.endDate)) == "2027-05-31T00:00:00"
+    assert str(one(period, ELM.endDate)) == "2027-05-31T23:59:59"  # the whole last day
     subjects = {
         str(subject).removeprefix(f"{FIELD_SCHEME}/") for subject in graph.objects(None, DC.subject)
     }
