@@ -111,6 +111,7 @@ def install(app: FastAPI) -> None:
 
 
 COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorOut, "description": "The request body is larger than the limit"},
     422: {"model": ErrorOut, "description": "Input refused; `problems` names each element"},
     503: {"model": ErrorOut, "description": "Storage full, or the institution not set up yet"},
 }
