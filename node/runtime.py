@@ -19,8 +19,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from anchoring.errors import ChainError
+from anchoring.registries import MemberInfo
 from node.audit.log import AuditLog
 from node.catalogue.entries import Catalogue, publisher_of
+from node.catalogue.search import CatalogueSearcher
 from node.credentials.elements import missing_elements
 from node.credentials.profile import requirement_profile
 from node.db.engine import make_engine, migrate, session_factory
@@ -54,7 +56,12 @@ from node.lookup.lanes import VerificationLanes
 from node.lookup.limits import Counters, counters
 from node.mail.delivery import DeliveryLoop, MailDelivery, SmtpConfig, SmtpTransport
 from node.mail.outbox import OUTBOX_KEY_NAME, Outbox
-from node.network.catalogue_sync import CatalogueSync, PeerVersion, kept_versions
+from node.network.catalogue_sync import (
+    CatalogueSync,
+    PeerVersion,
+    kept_versions,
+    member_statuses,
+)
 from node.network.discovery import MemberDirectory
 from node.network.fetch import PeerLimits
 from node.network.governance import Governance
@@ -563,10 +570,17 @@ class NodeRuntime:
     def peer_catalogue(self) -> list[PeerVersion]:
         """The other members' catalogue versions kept here, checked again, with their
         members' statuses (read from the chain now, if it can be)."""
-        chain_on = self.settings.chain != "off"
-        return kept_versions(
-            self.sessions, (lambda: self.members().members()) if chain_on else None
-        )
+        return kept_versions(self.sessions, self._member_list())
+
+    def catalogue_search(self) -> CatalogueSearcher:
+        """Search over this institution's entries and the other members' kept ones."""
+        members = self._member_list()
+        return CatalogueSearcher(self.sessions, lambda: member_statuses(members))
+
+    def _member_list(self) -> Callable[[], tuple[MemberInfo, ...]] | None:
+        if self.settings.chain == "off":
+            return None
+        return lambda: self.members().members()
 
     def catalogue_anchorer(self) -> CatalogueAnchorer:
         ledger = self.ledger()

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from node.api.audit_http import set_actor
 from node.catalogue.entries import Catalogue
+from node.catalogue.search import CatalogueSearcher
 from node.db.models import ApiToken, Role
 from node.errors import Unauthorized
 from node.issuance.approvals import Actor, Approvals, actor_of
@@ -84,6 +85,10 @@ def _network_catalogue(runtime: Runtime) -> Callable[[], list[PeerVersion]]:
     return runtime.peer_catalogue
 
 
+async def _catalogue_search(runtime: Runtime) -> CatalogueSearcher:
+    return runtime.catalogue_search()
+
+
 async def _registry(runtime: Runtime) -> Registry:
     return runtime.registry()
 
@@ -111,6 +116,7 @@ Issuance = Annotated[IssuanceService, Depends(_issuance)]
 RecordRegistry = Annotated[Registry, Depends(_registry)]
 LearningCatalogue = Annotated[Catalogue, Depends(_catalogue)]
 NetworkCatalogue = Annotated[Callable[[], list[PeerVersion]], Depends(_network_catalogue)]
+NetworkSearch = Annotated[CatalogueSearcher, Depends(_catalogue_search)]
 CsvUploads = Annotated[Uploads, Depends(_uploads)]
 ApprovalChain = Annotated[Approvals, Depends(_approvals)]
 StatusLists = Annotated[StatusService, Depends(_status)]

@@ -10,19 +10,20 @@ page node/web/catalogue_pages.py."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import Field
 
-from node.api.deps import IssuerToken, LearningCatalogue, NetworkCatalogue
+from node.api.deps import IssuerToken, LearningCatalogue, NetworkCatalogue, NetworkSearch
 from node.api.errors import COMMON_RESPONSES, ERROR_RESPONSES, ErrorOut
 from node.api.learner_http import html
 from node.api.schemas import Wire
 from node.catalogue.elm import learning_opportunity, schema_org_course
 from node.catalogue.entries import Anchor, Entry, Version, digest_of
+from node.catalogue.search import MAX_LIMIT, MAX_OFFSET, CatalogueQuery, Hit
 from node.errors import InvalidInput, NotFound, Problem
 from node.ledger.single_root import single_root
 from node.network.catalogue_sync import PeerVersion, by_entry
@@ -161,9 +162,96 @@ class EntryOut(Wire):
             versions=[VersionOut.of_peer(v, content=content) for v in versions],
         )
 
+    @classmethod
+    def of_hit(cls, hit: Hit, *, content: bool = True) -> EntryOut:
+        document = hit.document
+        member = None
+        if hit.member_id is not None:
+            did = str(document["institution"]["id"])
+            member = MemberOut(id=hit.member_id, did=did, status=hit.member_status)
+        entry_url = str(document["entry"])
+        version = VersionOut(
+            version=document["version"],
+            state="published",
+            url=document["id"],
+            digest=hit.digest,
+            published_at=document["publishedAt"],
+            withdrawn_at=None,
+            withdrawn_reason=None,
+            anchor=AnchorOut.of(hit.anchor),
+            content=hit.content if content else None,
+        )
+        return cls(
+            id=entry_url.rstrip("/").rsplit("/", 1)[-1],
+            url=entry_url,
+            created_at=None,
+            member=member,
+            versions=[version],
+        )
+
 
 class CatalogueOut(Wire):
     items: list[EntryOut]
+    total: int | None = Field(
+        default=None, description="A search: how many entries match (None: not a search)"
+    )
+    next: str | None = Field(default=None, description="A search: the next page's URL")
+    refused: int | None = Field(
+        default=None,
+        description="A search: results on this page left out because their stored copy no "
+        "longer hashes to its anchored digest",
+    )
+
+
+def search_query(
+    scope: Annotated[
+        Literal["institution", "network"],
+        Query(description="network: also the other members' entries, as kept here"),
+    ] = "institution",
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="Words (all must match, each also as a prefix)"),
+    ] = None,
+    field: Annotated[
+        str | None, Query(pattern=r"^\d{2,4}$", description="ISCED-F code or its first digits")
+    ] = None,
+    eqf: Annotated[list[int] | None, Query(description="EQF levels (any of them)")] = None,
+    ects_min: Annotated[float | None, Query(alias="ectsMin", ge=0, le=240)] = None,
+    ects_max: Annotated[float | None, Query(alias="ectsMax", ge=0, le=240)] = None,
+    language: Annotated[
+        str | None, Query(pattern=r"^[a-z]{2,3}$", description="A language of instruction")
+    ] = None,
+    mode: Annotated[Literal["online", "onsite", "blended"] | None, Query()] = None,
+    starts_from: Annotated[
+        date | None,
+        Query(alias="startsFrom", description="Starting on or after (free start: any day)"),
+    ] = None,
+    starts_until: Annotated[date | None, Query(alias="startsUntil")] = None,
+    institution: Annotated[
+        str | None, Query(max_length=400, description="The institution's DID")
+    ] = None,
+    limit: Annotated[int | None, Query(ge=1, le=MAX_LIMIT)] = None,
+    offset: Annotated[int | None, Query(ge=0, le=MAX_OFFSET)] = None,
+) -> CatalogueQuery | None:
+    """The search asked for; None when no search parameter is given (the plain list)."""
+    asked = (q, field, eqf, ects_min, ects_max, language, mode, starts_from, starts_until)
+    if all(v is None for v in (*asked, institution, limit, offset)):
+        return None
+    return CatalogueQuery(
+        text=q or "",
+        field=field,
+        eqf=tuple(eqf or ()),
+        ects_min=ects_min,
+        ects_max=ects_max,
+        language=language,
+        mode=mode,
+        starts_from=starts_from,
+        starts_until=starts_until,
+        institution=institution,
+        network=scope == "network",
+        limit=limit or 20,
+        offset=offset or 0,
+    )
 
 
 @admin.post("", status_code=status.HTTP_201_CREATED, summary="A new entry (version 1, a draft)")
@@ -217,31 +305,41 @@ def public_catalogue(
     request: Request,
     catalogue: LearningCatalogue,
     network: NetworkCatalogue,
+    search: NetworkSearch,
+    query: Annotated[CatalogueQuery | None, Depends(search_query)],
     changed_since: Annotated[datetime | None, Query(alias="changedSince")] = None,
     view: Annotated[
         Literal["full", "index"], Query(description="index: the versions without content")
     ] = "full",
-    scope: Annotated[
-        Literal["institution", "network"],
-        Query(description="network: also the other members' entries, as kept here"),
-    ] = "institution",
+    scope: Annotated[Literal["institution", "network"], Query()] = "institution",
 ) -> Response:
     if changed_since is not None and changed_since.tzinfo is None:
         raise InvalidInput(
             "catalogue query refused", [Problem("changedSince", "a time with its offset")]
         )
-    if changed_since is not None and scope == "network":
+    if changed_since is not None and (scope == "network" or query is not None):
         raise InvalidInput(
             "catalogue query refused",
-            [Problem("changedSince", "lists this institution's changes only (scope=institution)")],
+            [Problem("changedSince", "lists this institution's changes only, not a search")],
         )
     content = view == "full"
-    entries = catalogue.entries(changed_since=changed_since)
-    items = [EntryOut.of(e, drafts=False, content=content) for e in entries]
-    if scope == "network":
-        items += [EntryOut.of_peer(v, content=content) for v in by_entry(network())]
-    body = CatalogueOut(items=items)
-    data = body.model_dump(mode="json", by_alias=True)
+    if query is not None:
+        found = search.search(query)
+        after = found.next_offset
+        body = CatalogueOut(
+            items=[EntryOut.of_hit(hit, content=content) for hit in found.hits],
+            total=found.total,
+            next=str(request.url.include_query_params(offset=after)) if after else None,
+            refused=found.refused,
+        )
+    else:
+        entries = catalogue.entries(changed_since=changed_since)
+        items = [EntryOut.of(e, drafts=False, content=content) for e in entries]
+        if scope == "network":
+            items += [EntryOut.of_peer(v, content=content) for v in by_entry(network())]
+        body = CatalogueOut(items=items)
+    searched = {"total", "next", "refused"}  # a plain list has none of them
+    data = body.model_dump(mode="json", by_alias=True, exclude=None if query else searched)
     etag = f'"{digest_of(data)}"'
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if _unchanged(request.headers.get("if-none-match", ""), etag):

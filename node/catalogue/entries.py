@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from node.catalogue.model import CatalogueContent
+from node.catalogue.search_index import reindex_own
 from node.credentials.profile import problems_from_validation_error
 from node.db.models import CatalogueEntry, CatalogueVersion, Institution, utcnow
 from node.errors import Conflict, InvalidInput, NotFound, NotInitialised, Problem
@@ -204,6 +205,7 @@ class Catalogue:
                 published_at=now,
                 anchor_state="pending",  # the anchor rounds take it from here
             )
+            reindex_own(session, entry_id, self._publisher.entry_url(entry_id))
             session.commit()
             published = session.get_one(CatalogueVersion, (entry_id, number))
             session.refresh(published)
@@ -234,6 +236,7 @@ class Catalogue:
             )
             if changed.rowcount != 1:  # type: ignore[attr-defined]
                 raise Conflict(f"version {number} of {entry_id} is {version.state}, not published")
+            reindex_own(session, entry_id, self._publisher.entry_url(entry_id))
             session.commit()
             session.refresh(version)
             return self._version(version)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -787,3 +787,55 @@ class PeerCatalogueVersion(Base):
     anchor_block: Mapped[int]
     anchor_time: Mapped[datetime]
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# The search index's languages and their PostgreSQL text-search configurations.
+SEARCH_CONFIGS: dict[str, str] = {
+    "en": "english",
+    "de": "german",
+    "es": "spanish",
+    "fi": "finnish",
+}
+
+
+class CatalogueSearch(Base):
+    """The search index of the network's catalogue (node/catalogue/search.py): one row per
+    entry on offer — this institution's (``member_id`` None) or a member's kept copy — for
+    its newest version on offer, with the filters' values and its words per language.
+
+    Derived: rewritten whenever a version is published, withdrawn or kept. Full text:
+    on PostgreSQL a GIN index per language over ``to_tsvector(<its configuration>, …)``;
+    on SQLite an FTS5 table over the four text columns, kept by triggers (migration 0024).
+    Search results are read from the versions' documents, never from these columns."""
+
+    __tablename__ = "catalogue_search"
+    __table_args__ = (
+        Index("ix_catalogue_search_published", "published_at"),
+        *(
+            Index(
+                f"ix_catalogue_search_{lang}",
+                text(f"to_tsvector('{config}'::regconfig, text_{lang})"),
+                postgresql_using="gin",
+            )
+            for lang, config in SEARCH_CONFIGS.items()
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # FTS5's rowid on SQLite
+    entry_url: Mapped[str] = mapped_column(String(1000), unique=True)
+    version_url: Mapped[str] = mapped_column(String(1000))
+    member_id: Mapped[int | None] = mapped_column(default=None)  # None: this institution
+    institution_did: Mapped[str] = mapped_column(String(400), index=True)
+    field_of_study: Mapped[str] = mapped_column(String(4))
+    eqf_level: Mapped[int]
+    ects: Mapped[float | None] = mapped_column(default=None)
+    languages: Mapped[str] = mapped_column(String(200))  # " en de ": each after a space
+    participation: Mapped[str] = mapped_column(String(20))
+    free_start: Mapped[bool]
+    start_date: Mapped[date | None] = mapped_column(default=None)
+    end_date: Mapped[date | None] = mapped_column(default=None)
+    published_at: Mapped[datetime]
+    text_en: Mapped[str] = mapped_column(Text)
+    text_de: Mapped[str] = mapped_column(Text)
+    text_es: Mapped[str] = mapped_column(Text)
+    text_fi: Mapped[str] = mapped_column(Text)

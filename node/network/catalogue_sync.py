@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from anchoring.errors import ChainError
 from anchoring.registries import AnchorRegistry, MemberInfo, MemberStatus
 from node.catalogue.entries import digest_of
+from node.catalogue.search_index import reindex_peer
 from node.db.models import PeerCatalogue, PeerCatalogueVersion
 from node.errors import NodeError
 from node.ledger.single_root import single_root
@@ -132,6 +133,8 @@ class CatalogueSync:
                 if kept.state == state:
                     return 0
                 kept.state = state  # a published version may be withdrawn, nothing else
+                session.flush()
+                reindex_peer(session, kept.entry_url)
                 return 1
         if (why := refusal(url, endpoint + CATALOGUE_PAGES)) is not None:
             raise Refused(why)
@@ -155,6 +158,8 @@ class CatalogueSync:
         entry_url = document.get("entry")
         if not isinstance(number, int) or not isinstance(entry_url, str):
             raise Refused("the document has no version number or entry")
+        if url != f"{entry_url}/versions/{number}":
+            raise Refused("its URL is not that of its entry's version")
         with self._sessions() as session, session.begin():
             if session.get(PeerCatalogueVersion, url) is None:  # another round kept it
                 session.add(
@@ -170,6 +175,8 @@ class CatalogueSync:
                         anchor_time=datetime.fromtimestamp(info.timestamp, UTC),
                     )
                 )
+                session.flush()
+                reindex_peer(session, entry_url)
         return 1
 
     def _note(self, member: MemberInfo, etag: str | None, *, error: str | None) -> None:
@@ -192,12 +199,7 @@ def kept_versions(
     """Every kept version of the members, each digest recomputed (a changed copy is left
     out and logged), with the member's status as the chain has it now ("unknown" when the
     chain cannot be read, or without one)."""
-    status: dict[int, str] = {}
-    if members is not None:
-        try:
-            status = {m.id: m.status.name.lower() for m in members()}
-        except (ChainError, NodeError):
-            log.info("member statuses unknown: the chain cannot be read")
+    status = member_statuses(members)
     with sessions() as session:
         rows = session.scalars(
             select(PeerCatalogueVersion).order_by(
@@ -227,6 +229,18 @@ def kept_versions(
                 )
             )
     return kept
+
+
+def member_statuses(members: Callable[[], tuple[MemberInfo, ...]] | None) -> dict[int, str]:
+    """Each member's status as the chain has it now (active, suspended, removed, …); ``{}``
+    without a chain or when it cannot be read."""
+    if members is None:
+        return {}
+    try:
+        return {m.id: m.status.name.lower() for m in members()}
+    except (ChainError, NodeError):
+        log.info("member statuses unknown: the chain cannot be read")
+        return {}
 
 
 def by_entry(versions: list[PeerVersion]) -> list[list[PeerVersion]]:

@@ -1,7 +1,8 @@
 """The network's catalogue on anvil: A keeps B's published versions only after checking
 each against the chain, syncs again with B's ETag, follows new versions and withdrawals,
 keeps serving B's entries when B is offline, and refuses a copy changed in its database;
-a member's list that lies is not believed. B is served over real HTTP (`tests.peer`)."""
+a member's list that lies is not believed. A's search finds B's entries, offline or not,
+and leaves a changed copy out. B is served over real HTTP (`tests.peer`)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,14 @@ def _network(node: RunningNode) -> dict[str, dict[str, Any]]:
     return {e["url"]: e for e in items if e["member"] is not None}
 
 
+def _search(node: RunningNode, **params: Any) -> dict[str, Any]:
+    """A search over the network (unless ``scope`` says otherwise)."""
+    answer = node.client.get("/api/catalogue", params={"scope": "network", "limit": 50} | params)
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
 def _error(node: RunningNode) -> str:
     with node.runtime.sessions() as session:
         return next(iter(session.scalars(sa.select(PeerCatalogue.last_error))), None) or ""
@@ -67,6 +76,15 @@ def test_a_members_catalogue_is_checked_kept_and_served(tmp_path: Path, anvil_ur
             own = a.client.get("/api/catalogue").json()["items"]
             assert len(own) == 1 and own[0]["member"] is None  # the default: A's own
 
+            # A's search covers B's entries (scope=network), marked as B's, with A's own.
+            found = _search(a, q="lieferkette")
+            assert [e["url"] for e in found["items"]] == [f"{peer.url}/catalogue/{first}"]
+            assert found["items"][0]["member"]["status"] == "active"
+            assert _search(a, q="lieferkette", scope="institution")["items"] == []
+            assert _search(a)["total"] == 3
+            b_did = b.runtime.identity().did
+            assert _search(a, institution=b_did, mode="onsite")["total"] == 1  # SAMPLES[3]
+
             # Nothing changed: B's list answers 304 and nothing else is read.
             before = len(peer.requests)
             assert sync.run_once() == 0
@@ -86,6 +104,8 @@ def test_a_members_catalogue_is_checked_kept_and_served(tmp_path: Path, anvil_ur
             assert sync.run_once() == 1
             states = [v["state"] for v in _network(a)[f"{peer.url}/catalogue/{first}"]["versions"]]
             assert states == ["withdrawn", "published"]
+            (hit,) = _search(a, q="lieferkette")["items"]
+            assert hit["versions"][0]["version"] == 2  # the version on offer now
 
             # B goes offline: A keeps serving what it checked, and says why it did not sync.
             peer.stop()
@@ -93,6 +113,7 @@ def test_a_members_catalogue_is_checked_kept_and_served(tmp_path: Path, anvil_ur
             assert len(_network(a)) == 2
             elm = a.client.get("/api/catalogue", params={"scope": "network"}).json()
             assert elm["items"]
+            assert _search(a)["total"] == 3  # B's entries are still found, from A's copies
 
             # A copy changed in A's database is not served.
             with a.runtime.sessions() as session, session.begin():
@@ -103,6 +124,9 @@ def test_a_members_catalogue_is_checked_kept_and_served(tmp_path: Path, anvil_ur
                 ).one()
                 row.document = row.document | {"content": row.document["content"] | {"eqfLevel": 8}}
             assert list(_network(a)) == [f"{peer.url}/catalogue/{first}"]
+            changed = _search(a, institution=b_did)
+            assert changed["total"] == 2 and changed["refused"] == 1
+            assert [e["url"] for e in changed["items"]] == [f"{peer.url}/catalogue/{first}"]
         finally:
             peer.stop()
 
