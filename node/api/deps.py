@@ -117,6 +117,13 @@ RecordRegistry = Annotated[Registry, Depends(_registry)]
 LearningCatalogue = Annotated[Catalogue, Depends(_catalogue)]
 NetworkCatalogue = Annotated[Callable[[], list[PeerVersion]], Depends(_network_catalogue)]
 NetworkSearch = Annotated[CatalogueSearcher, Depends(_catalogue_search)]
+
+
+async def _network_name(runtime: Runtime) -> str | None:
+    return runtime.settings.network_name
+
+
+NetworkName = Annotated[str | None, Depends(_network_name)]
 CsvUploads = Annotated[Uploads, Depends(_uploads)]
 ApprovalChain = Annotated[Approvals, Depends(_approvals)]
 StatusLists = Annotated[StatusService, Depends(_status)]

@@ -14,10 +14,16 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import Field
 
-from node.api.deps import IssuerToken, LearningCatalogue, NetworkCatalogue, NetworkSearch
+from node.api.deps import (
+    IssuerToken,
+    LearningCatalogue,
+    NetworkCatalogue,
+    NetworkName,
+    NetworkSearch,
+)
 from node.api.errors import COMMON_RESPONSES, ERROR_RESPONSES, ErrorOut
 from node.api.learner_http import html
 from node.api.schemas import Wire
@@ -25,9 +31,11 @@ from node.catalogue.elm import learning_opportunity, schema_org_course
 from node.catalogue.entries import Anchor, Entry, Version, digest_of
 from node.catalogue.search import MAX_LIMIT, MAX_OFFSET, CatalogueQuery, Hit
 from node.errors import InvalidInput, NotFound, Problem
+from node.i18n.catalogues import translator
 from node.ledger.single_root import single_root
 from node.network.catalogue_sync import PeerVersion, by_entry
 from node.web.catalogue_pages import version_page
+from node.web.catalogue_search_page import SearchForm, search_page
 from node.web.i18n import choose
 
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
@@ -351,6 +359,30 @@ def _unchanged(if_none_match: str, etag: str) -> bool:
     """RFC 9110 §13.1.2: ``*``, or one of the tags (weak comparison: W/ is ignored)."""
     tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
     return "*" in tags or etag in tags
+
+
+@public.get(
+    "/catalogue",
+    summary="Search the network's catalogue (an HTML page)",
+    response_class=HTMLResponse,
+    responses={422: {"description": "A value of the form cannot be read (named on the page)"}},
+)
+def catalogue_search(
+    request: Request,
+    search: NetworkSearch,
+    network_name: NetworkName,
+    lang: Annotated[str | None, Query(max_length=10)] = None,
+) -> Response:
+    page_lang = choose(lang, request.headers.get("accept-language"))
+    form = SearchForm.read(request.query_params)
+    results = search.search(form.query) if form.query is not None else None
+    network = network_name or translator(page_lang).gettext("this network")
+    body = search_page(page_lang, form, results, search.institutions(), network)
+    title = translator(page_lang).gettext("Courses of the network")
+    page = html(
+        page_lang, title, body, path="/catalogue", status_code=422 if form.problems else 200
+    )
+    return page
 
 
 @public.get("/catalogue/{entry_id}", summary="The entry: to its newest version on offer")

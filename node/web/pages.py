@@ -50,6 +50,7 @@ def landing(lang: str) -> str:
         (name, href, t(lang, f"h.{name}"), t(lang, f"h.{name}.why"))
         for name, href in (
             ("verify", f"/verify?lang={lang}"),
+            ("catalogue", f"/catalogue?lang={lang}"),
             ("learner", f"/learner?lang={lang}"),
             ("docs", "/docs"),
         )

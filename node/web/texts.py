@@ -19,6 +19,11 @@ TEXTS: Final[dict[str, str]] = {
         "credential and see whether it is genuine and valid, revoked or "
         "suspended."
     ),
+    "h.catalogue": gettext_noop("Courses of the network"),
+    "h.catalogue.why": gettext_noop(
+        "For learners and advisers: search the courses that the network's "
+        "institutions offer, and the micro-credentials they lead to."
+    ),
     "h.learner": gettext_noop("Learner portal"),
     "h.learner.why": gettext_noop(
         "For learners: sign in to see your micro-credentials, add them to your "

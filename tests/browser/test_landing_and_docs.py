@@ -74,14 +74,15 @@ def test_front_page_in_each_language(
     assert page.locator("h1").inner_text() == HEADINGS[lang]
     links = {
         name: page.locator(f"#to-{name}").get_attribute("href")
-        for name in ("verify", "learner", "docs")
+        for name in ("verify", "catalogue", "learner", "docs")
     }
     assert links == {
         "verify": f"/verify?lang={lang}",
+        "catalogue": f"/catalogue?lang={lang}",
         "learner": f"/learner?lang={lang}",
         "docs": "/docs",
     }
-    for name in ("verify", "learner", "docs"):
+    for name in links:
         assert page.locator(f"#to-{name} + p").inner_text()  # says who it is for
     # A phone's width: nothing wider than the screen, no sideways scrolling.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
