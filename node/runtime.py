@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from anchoring.errors import ChainError
 from anchoring.registries import MemberInfo
 from node.audit.log import AuditLog
+from node.catalogue.claims import CourseClaims
 from node.catalogue.entries import Catalogue, publisher_of
 from node.catalogue.search import CatalogueSearcher
 from node.credentials.elements import missing_elements
@@ -52,6 +53,7 @@ from node.ledger.service import AnchorService, Round, Rounds
 from node.ledger.status_anchor import StatusAnchorer
 from node.ledger.trust import LedgerTrust, NetworkName, UnreachableTrust
 from node.ledger.worker import AnchorWorker, WorkerSettings
+from node.lookup.course import CourseMatcher
 from node.lookup.lanes import VerificationLanes
 from node.lookup.limits import Counters, counters
 from node.mail.delivery import DeliveryLoop, MailDelivery, SmtpConfig, SmtpTransport
@@ -243,6 +245,14 @@ class NodeRuntime:
     def catalogue(self) -> Catalogue:
         """The institution's catalogue of learning opportunities (entries, versions)."""
         return Catalogue(self.sessions, publisher_of(self.sessions))
+
+    def course_claims(self) -> CourseClaims:
+        """Claims for a credential issued from one of the catalogue's versions."""
+        return CourseClaims(self.catalogue(), self.identity().country)
+
+    def course_matcher(self) -> CourseMatcher:
+        """Whether a credential matches the catalogue version it names."""
+        return CourseMatcher(self.sessions, self.catalogue().entry_url_prefix)
 
     def uploads(self) -> Uploads:
         """The console's CSV uploads: previews, and runs that prepare their rows."""

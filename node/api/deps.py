@@ -16,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from node.api.audit_http import set_actor
+from node.catalogue.claims import CourseClaims
 from node.catalogue.entries import Catalogue
 from node.catalogue.search import CatalogueSearcher
 from node.db.models import ApiToken, Role
@@ -25,6 +26,7 @@ from node.issuance.registry import Registry
 from node.issuance.service import IssuanceService
 from node.issuance.uploads import Uploads
 from node.learners.service import Learners
+from node.lookup.course import CourseMatcher
 from node.lookup.lanes import VerificationLanes
 from node.mail.outbox import Outbox
 from node.network.catalogue_sync import PeerVersion
@@ -85,6 +87,14 @@ def _network_catalogue(runtime: Runtime) -> Callable[[], list[PeerVersion]]:
     return runtime.peer_catalogue
 
 
+def _course_claims(runtime: Runtime) -> CourseClaims:  # reads the institution
+    return runtime.course_claims()
+
+
+def _course_matcher(runtime: Runtime) -> CourseMatcher:  # reads the institution
+    return runtime.course_matcher()
+
+
 async def _catalogue_search(runtime: Runtime) -> CatalogueSearcher:
     return runtime.catalogue_search()
 
@@ -117,6 +127,8 @@ RecordRegistry = Annotated[Registry, Depends(_registry)]
 LearningCatalogue = Annotated[Catalogue, Depends(_catalogue)]
 NetworkCatalogue = Annotated[Callable[[], list[PeerVersion]], Depends(_network_catalogue)]
 NetworkSearch = Annotated[CatalogueSearcher, Depends(_catalogue_search)]
+FromCatalogue = Annotated[CourseClaims, Depends(_course_claims)]
+CourseMatches = Annotated[CourseMatcher, Depends(_course_matcher)]
 
 
 async def _network_name(runtime: Runtime) -> str | None:

@@ -9,7 +9,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Response, status
 from fastapi.responses import StreamingResponse
 
-from node.api.deps import AdminToken, Issuance, IssuerToken, RecordRegistry, Runtime
+from node.api.deps import (
+    AdminToken,
+    FromCatalogue,
+    Issuance,
+    IssuerToken,
+    RecordRegistry,
+    Runtime,
+)
 from node.api.errors import ERROR_RESPONSES, ErrorOut
 from node.api.schemas import (
     BatchIn,
@@ -49,9 +56,14 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
     },
 )
 def issue_one(
-    body: IssueIn, token: IssuerToken, issuance: Issuance, response: Response
+    body: IssueIn,
+    token: IssuerToken,
+    issuance: Issuance,
+    course: FromCatalogue,
+    response: Response,
 ) -> RecordOut:
-    request = IssueRequest(body.claims, body.subject_id, body.idempotency_key)
+    claims = course.claims_for(body.catalogue_entry, body.claims)
+    request = IssueRequest(claims, body.subject_id, body.idempotency_key)
     record, copies, replayed = issuance.issue_one(
         request, body.formats, token.id, sign=body.issue, prepared_by=token.staff_account_id
     )
@@ -149,9 +161,16 @@ def _summarise(items: list[BatchItemOut]) -> BatchOut:
     "/credentials/batch",
     summary="Issue a batch (JSON array); bad items are reported, good ones issued",
 )
-def issue_batch(body: BatchIn, token: IssuerToken, issuance: Issuance) -> BatchOut:
+def issue_batch(
+    body: BatchIn, token: IssuerToken, issuance: Issuance, course: FromCatalogue
+) -> BatchOut:
+    # A reference to the catalogue that cannot be followed refuses the batch whole (422).
+    claims = [
+        course.claims_for(item.catalogue_entry, item.claims, at=f"items[{index}].")
+        for index, item in enumerate(body.items)
+    ]
     requests = (
-        IssueRequest(item.claims, item.subject_id, item.idempotency_key, line=index)
+        IssueRequest(claims[index], item.subject_id, item.idempotency_key, line=index)
         for index, item in enumerate(body.items)
     )
     outcomes = issuance.issue_batch(requests, body.formats, token.id)

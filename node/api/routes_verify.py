@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from anyio import to_thread
 from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, Field
 
-from node.api.deps import Verifications
+from node.api.deps import CourseMatches, Verifications
 from node.api.errors import ErrorOut
 
 router = APIRouter(prefix="/api", tags=["verification"])
@@ -70,6 +71,22 @@ class TrustOut(BaseModel):
     note: str | None = Field(default=None, description="Said when singleInstitution")
 
 
+class CourseOut(BaseModel):
+    entry: str = Field(description="The catalogue version the credential names as its achievement")
+    known: bool = Field(
+        description="The version is here (this institution's, or a member's copy kept after "
+        "its digest was found anchored by that member) and still hashes to its digest"
+    )
+    source: str | None = Field(description="own | member; null: not known here")
+    title: dict[str, str] | None = Field(description="The entry's title (a language map)")
+    anchored: bool = Field(description="The version's digest is confirmed on the ledger")
+    matches: bool | None = Field(
+        description="The credential's title, ECTS and EQF level are the entry's; null: the "
+        "entry is not known here, so nothing was compared"
+    )
+    differences: list[str] = Field(description="title | ects | eqf: where they differ")
+
+
 class ReportOut(BaseModel):
     verified: bool = Field(
         description="For a presentation: no presentation check failed and every credential verified"
@@ -88,6 +105,11 @@ class ReportOut(BaseModel):
         default=None, description="Set when the input is a verifiable presentation"
     )
     trust: TrustOut = Field(description="The network and the issuer the verdict relies on")
+    course: CourseOut | None = Field(
+        default=None,
+        description="When the credential names a catalogue version as its achievement: that "
+        "entry and whether the credential matches it (information beside the verdict)",
+    )
 
 
 @router.post(
@@ -103,8 +125,9 @@ class ReportOut(BaseModel):
         503: {"model": ErrorOut, "description": "Deadline passed, or too busy"},
     },
 )
-async def verify(body: VerifyIn, verifications: Verifications) -> ReportOut:
+async def verify(body: VerifyIn, verifications: Verifications, courses: CourseMatches) -> ReportOut:
     outcome = await verifications.verify(body.credential, body.valid_at)
+    course = await to_thread.run_sync(courses.match, outcome.credential)
     return ReportOut.model_validate(
         {
             **outcome.report.as_dict(),
@@ -113,5 +136,6 @@ async def verify(body: VerifyIn, verifications: Verifications) -> ReportOut:
             "credential": outcome.summary(),
             "presentation": outcome.presentation_dict(),
             "trust": outcome.trust(),
+            "course": course.as_dict() if course is not None else None,
         }
     )

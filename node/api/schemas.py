@@ -46,6 +46,15 @@ class IssueIn(Wire):
         default=True,
         description="false: store the record as `prepared` for approval, sign nothing yet",
     )
+    catalogue_entry: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="Issue for a published version of this institution's catalogue (its URL, "
+        "`{origin}/catalogue/{id}/versions/{n}`): the course's elements come from it (title, "
+        "outcomes, workload, level, assessment, participation, languages, …; achievementId "
+        "is the URL) and `claims` carries the rest only — learner, dateOfIssuing, grade, "
+        "gradingStandard, awardingBodies, qualityAssurance (docs/catalogue.md)",
+    )
 
 
 class IssueRecordIn(Wire):

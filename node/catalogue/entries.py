@@ -149,6 +149,11 @@ class Catalogue:
         self._sessions = sessions
         self._publisher = publisher
 
+    @property
+    def entry_url_prefix(self) -> str:
+        """What every entry's URL starts with: ``{origin}/catalogue/``."""
+        return self._publisher.entry_url("")
+
     def create(self, raw: object, token_id: int | None = None) -> Entry:
         """A new entry whose version 1 is a draft of ``raw``."""
         content = checked_content(raw)

@@ -239,14 +239,16 @@ def _full_text(
     return table.join(fts, fts.c.rid == CatalogueSearch.id), fts.c.score.asc(), []
 
 
-def _document(session: Session, version_url: str, member_id: int | None) -> _Checked | None:
+def _document(session: Session, version_url: str, member_id: int | None) -> CheckedVersion | None:
     """The version's stored document, digest and anchor, if it still hashes to that digest."""
     if member_id is None:
-        entry_id, _, number = version_url.rsplit("/", 3)[-3:]
+        entry_id, versions, number = version_url.rsplit("/", 3)[-3:]
+        if versions != "versions" or not number.isdigit() or len(number) > 6:
+            return None
         own = session.get(CatalogueVersion, (entry_id, int(number)))
         if own is None or own.document is None or own.digest is None:
             return None
-        found = _Checked(
+        found = CheckedVersion(
             own.document,
             own.digest,
             Anchor(
@@ -264,7 +266,7 @@ def _document(session: Session, version_url: str, member_id: int | None) -> _Che
             return None
         root = MerkleTree([bytes.fromhex(kept.digest)]).root.hex()  # its one-leaf root
         anchor = Anchor("confirmed", root, None, kept.anchor_block, kept.anchor_time, None)
-        found = _Checked(kept.document, kept.digest, anchor)
+        found = CheckedVersion(kept.document, kept.digest, anchor)
     if digest_of(found.document) != found.digest:
         log.warning("catalogue version %s changed here: not shown", version_url)
         return None
@@ -272,7 +274,21 @@ def _document(session: Session, version_url: str, member_id: int | None) -> _Che
 
 
 @dataclass(frozen=True)
-class _Checked:
+class CheckedVersion:
+    """A published version's document as stored here, its digest recomputed and found."""
+
     document: dict[str, Any]
     digest: str
     anchor: Anchor
+
+
+def checked_version(
+    sessions: sessionmaker[Session], version_url: str, *, own: bool
+) -> CheckedVersion | None:
+    """This institution's version (``own``) or a member's kept copy at ``version_url``, if
+    it is here and still hashes to its digest (None otherwise)."""
+    with sessions() as session:
+        if own:
+            return _document(session, version_url, None)
+        kept = session.get(PeerCatalogueVersion, version_url)
+        return _document(session, version_url, kept.member_id) if kept is not None else None
