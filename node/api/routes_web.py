@@ -11,9 +11,10 @@ from anyio import to_thread
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from node.api.deps import CredentialVerifier, Runtime, Verifications
+from node.api.deps import CourseMatches, CredentialVerifier, Runtime, Verifications
 from node.errors import InvalidInput, NodeError
 from node.lookup import share
+from node.lookup.course import CourseMatch
 from node.lookup.lanes import VerificationsBusy
 from node.lookup.qr import QrError, read_upload
 from node.lookup.service import Outcome, parse_text, verify_input
@@ -63,6 +64,7 @@ async def verify_submit(
     request: Request,
     runtime: Runtime,
     verifications: Verifications,
+    courses: CourseMatches,
     credential: Annotated[str | None, Form(max_length=_MAX_TEXT)] = None,
     file: Annotated[UploadFile | None, File()] = None,
     qr: Annotated[UploadFile | None, File()] = None,
@@ -95,17 +97,20 @@ async def verify_submit(
         body = pages.error_body(language, message, code)
         body += pages.verify_form(language, heading=False)
         return _html(pages.page(language, t(language, "result"), body, switch=switch), status)
-    body = _result(language, outcome) + pages.verify_form(language, heading=False)
+    course = await to_thread.run_sync(courses.match, outcome.credential)
+    body = _result(language, outcome, course=course) + pages.verify_form(language, heading=False)
     return _html(pages.page(language, t(language, "result"), body, switch=switch))
 
 
-def _result(lang: str, outcome: Outcome, extra: str = "") -> str:
+def _result(
+    lang: str, outcome: Outcome, extra: str = "", *, course: CourseMatch | None = None
+) -> str:
     return pages.result_body(
         lang,
         outcome.verdict,
         outcome.summary(lang),
         outcome.report.checks,
-        extra,
+        extra + pages.course_match(lang, course),
         outcome.trust(lang),
         outcome.vocabulary(),
     )
@@ -117,7 +122,11 @@ def _copy_input(content: str) -> Mapping[str, Any] | str:
 
 @router.get("/v/{token}", response_class=HTMLResponse)
 def shared(
-    token: str, request: Request, runtime: Runtime, verifier: CredentialVerifier
+    token: str,
+    request: Request,
+    runtime: Runtime,
+    verifier: CredentialVerifier,
+    courses: CourseMatches,
 ) -> HTMLResponse:
     lang = _lang(request)
     switch = pages.link_switch(lang, f"/v/{token}")
@@ -131,7 +140,7 @@ def shared(
     until = found.expires_at.strftime("%Y-%m-%d %H:%M UTC") if found.expires_at else ""
     print_url = f"/credentials/{found.record_id}/print?token={token}&lang={lang}"
     extra = pages.share_note(lang, until, print_url)
-    body = _result(lang, outcome, extra)
+    body = _result(lang, outcome, extra, course=courses.match(outcome.credential))
     return _html(pages.page(lang, t(lang, "result"), body, switch=switch))
 
 

@@ -9,6 +9,9 @@ from typing import Any
 
 from markupsafe import Markup
 
+from node.credentials.model import pick
+from node.i18n.catalogues import gettext_noop, translator
+from node.lookup.course import CourseMatch
 from node.lookup.summary import FIELDS
 from node.verification.pipeline import Check
 from node.web import labels
@@ -172,6 +175,27 @@ def result_body(
         extra=Markup(extra),
         content=content_list(lang, summary, vocabulary),
         checks=check_list(lang, checks, single=single),
+    )
+
+
+_DIFFERENCES = {
+    "title": gettext_noop("title"),
+    "ects": gettext_noop("ECTS credits"),
+    "eqf": gettext_noop("EQF level"),
+}
+
+
+def course_match(lang: str, match: CourseMatch | None) -> str:
+    """Whether the credential matches the catalogue entry it names ("" when it names none)."""
+    if match is None:
+        return ""
+    gettext = translator(lang).gettext
+    return render(
+        lang,
+        "course_match.html",
+        match=match,
+        title=pick(match.title, lang) if match.title else match.entry,
+        differences=[gettext(_DIFFERENCES[d]) for d in match.differences],
     )
 
 

@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Route
 from node.catalogue.samples import SAMPLES
 from tests.browser.axe import check
 from tests.browser.conftest import Node
+from tests.integration.test_catalogue_issuing import request_claims
 
 LANGS = ["en", "de", "fi", "es"]  # SAMPLES' languages, in order
 
@@ -56,5 +57,40 @@ def test_a_published_version_in_its_language(browser: Browser, node: Node, n: in
         elm = page.locator("#as-elm").get_attribute("href")
         assert elm and elm.endswith("?format=jsonld")
         assert not outside, outside
+    finally:
+        context.close()
+
+
+def test_the_verification_page_shows_the_course(browser: Browser, node: Node) -> None:
+    """A credential issued from an entry, pasted on /verify: the result names the entry,
+    links to it and says its title, ECTS and level match the published description."""
+    created = httpx.post(
+        f"{node.url}/admin/catalogue", json={"content": SAMPLES[0]}, headers=node.headers()
+    )
+    entry_id = created.json()["id"]
+    published = httpx.post(f"{node.url}/admin/catalogue/{entry_id}/publish", headers=node.headers())
+    url = published.json()["url"]
+    issued = httpx.post(
+        f"{node.url}/admin/credentials",
+        json={"claims": request_claims(), "catalogueEntry": url, "formats": ["jwt_vc_json"]},
+        headers=node.headers(),
+    )
+    assert issued.status_code == 201, issued.text
+    jwt = issued.json()["credentials"][0]["credential"]
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="de-DE", java_script_enabled=False
+    )
+    try:
+        page = context.new_page()
+        page.goto(f"{node.url}/verify?lang=de")
+        page.fill("#credential", jwt)
+        page.locator("form[action='/verify'] button[type=submit]").first.click()
+        page.wait_for_load_state()
+        course = page.locator("#course")
+        assert course.get_attribute("data-matches") == "yes"
+        assert course.locator("a").get_attribute("href") == url
+        assert course.locator("a").inner_text() == SAMPLES[0]["title"]["de"]
+        assert "Kursbeschreibung" in course.inner_text()
+        check(page)
     finally:
         context.close()
