@@ -1,29 +1,35 @@
 """A network of three `credreg serve` processes on one anvil chain.
 
 Two genesis members (A on SQLite, B on PostgreSQL) deploy the contracts with the CLI; C
-joins and is admitted by vote; each issues a credential and verifies the others'; with A
-stopped, its credential still verifies at B; C is suspended by vote (its anchors are
-refused, it can still revoke); B rotates its key.
+joins and is admitted by vote; each issues a credential and verifies the others'; each
+publishes a catalogue entry, C's search finds A's, a credential A issues from its entry
+verifies at C and matches it; with A stopped, its credential still verifies at B and its
+entries are still found at C (a copy changed in C's database is refused); C is suspended
+by vote (its anchors are refused, it can still revoke); B rotates its key.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
 
+from node.catalogue.samples import SAMPLES
 from node.credentials.examples import example_claims
 from tests.anvil import free_port
 from tests.conftest import PASSPHRASE
 from tests.e2e.test_serve import Server, run_credreg, wait_until
+from tests.integration.test_catalogue_issuing import request_claims
 
 FORMAT = ["ldp_vc+eddsa-rdfc-2022"]
+T = TypeVar("T")
 
 
 @dataclass
@@ -119,6 +125,37 @@ def issue_at(member: Member, n: int) -> tuple[str, dict[str, Any]]:
     return reply.json()["id"], reply.json()["credentials"][0]["credential"]
 
 
+def publish_at(member: Member, content: dict[str, Any]) -> str:
+    """A published entry's version URL."""
+    made = member.post("/admin/catalogue", {"content": content}, admin=False)
+    assert made.status_code == 201, made.text
+    published = member.post(f"/admin/catalogue/{made.json()['id']}/publish", admin=False)
+    assert published.status_code == 200, published.text
+    url: str = published.json()["url"]
+    return url
+
+
+def search_at(member: Member, **params: Any) -> dict[str, Any]:
+    query = {"scope": "network", "limit": 50} | params
+    reply = httpx.get(f"{member.url}/api/catalogue", params=query, timeout=30)
+    assert reply.status_code == 200, reply.text
+    body: dict[str, Any] = reply.json()
+    return body
+
+
+def wait_for(produce: Callable[[], T], seconds: float, message: str) -> T:
+    """The first truthy value ``produce`` gives within ``seconds``."""
+    box: list[T] = []
+
+    def ready() -> bool:
+        value = produce()
+        box[:] = [value]
+        return bool(value)
+
+    wait_until(ready, seconds, message)
+    return box[0]
+
+
 def _anchor_state(member: Member, record_id: str) -> str:
     reply = httpx.get(f"{member.url}/credentials/{record_id}/anchor", timeout=10)
     state: str = reply.json()["copies"][0]["state"]
@@ -154,6 +191,25 @@ def test_three_institutions_on_one_chain(members: list[Member]) -> None:
             # against the chain (issue 11, item 11b).
             assert report["by_name"]["anchor"]["ok"] is True, report["by_name"]["anchor"]
 
+    # The network's catalogue: each publishes an entry; C's search finds A's (synced from A,
+    # checked against the chain); a credential A issues from its entry verifies at C, which
+    # names the entry and finds the credential matches it.
+    chosen = zip(members, (1, 3, 2), strict=True)
+    entries = {node.name: publish_at(node, SAMPLES[i]) for node, i in chosen}
+    found = wait_for(lambda: search_at(c, q="lieferkette")["items"], 60, "C never found A's entry")
+    assert [e["url"] for e in found] == [entries["a"].rsplit("/versions/", 1)[0]]
+    assert found[0]["member"]["status"] == "active"
+    assert wait_for(lambda: search_at(a, q="kiertotal")["items"], 60, "A never found C's entry")
+    from_entry = a.post(
+        "/admin/credentials",
+        {"claims": request_claims(), "catalogueEntry": entries["a"], "formats": FORMAT},
+        admin=False,
+    )
+    assert from_entry.status_code == 201, from_entry.text
+    course_credential = from_entry.json()["credentials"][0]["credential"]
+    course = wait_for(lambda: verify_at(c, course_credential)["course"], 30, "C found no course")
+    assert course["source"] == "member" and course["matches"] is True, course
+
     # The holder fetches the anchor proof from A ahead of time; A goes offline; B checks the
     # proof against the chain and the credential verifies from the chain alone.
     anchor_document = httpx.get(f"{a.url}/credentials/{issued[0][0]}/anchor", timeout=10).json()
@@ -170,6 +226,25 @@ def test_three_institutions_on_one_chain(members: list[Member]) -> None:
     assert offline["by_name"]["anchor"]["ok"] is True
     # Status from B's mirrored copy of A's list (hash-checked against the chain).
     assert offline["by_name"]["status"]["ok"] is True, offline["by_name"]["status"]
+    # A's entries are still found and served at C, from C's hash-checked copies...
+    assert [e["url"] for e in search_at(c, q="lieferkette")["items"]] == [found[0]["url"]]
+    kept = [e for e in search_at(c, scope="network")["items"] if e["url"] == found[0]["url"]]
+    assert kept and kept[0]["versions"][0]["content"]["title"] == SAMPLES[1]["title"]
+    assert verify_at(c, course_credential)["course"]["matches"] is True
+    # ...and a copy changed in C's database is refused, not served.
+    with sqlite3.connect(Path(c.env["CREDREG_DATA_DIR"]) / "node.db") as db:
+        (document,) = db.execute(
+            "SELECT document FROM peer_catalogue_version WHERE url = ?", (entries["a"],)
+        ).fetchone()
+        changed = json.loads(document)
+        changed["content"]["workload"] = {"ects": 30}
+        db.execute(
+            "UPDATE peer_catalogue_version SET document = ? WHERE url = ?",
+            (json.dumps(changed), entries["a"]),
+        )
+    tampered = search_at(c, q="lieferkette")
+    assert tampered["items"] == [] and tampered["refused"] == 1
+    assert verify_at(c, course_credential)["course"]["known"] is False
     a.server.start()
 
     # C is suspended by vote of A and B.
