@@ -80,7 +80,10 @@ def _translated(url: str, *, sending: bool = False) -> Iterator[None]:
         raise ChainUnavailable(f"{url}: {error}") from None
     except requests.RequestException as error:
         raise ChainUnavailable(f"{url}: {type(error).__name__}: {error}") from None
-    except ExtraDataLengthError as error:
+    except (ExtraDataLengthError, ValueError) as error:
+        # ValueError: the block formatter's ("… as field 'extraData'"), or another
+        if not isinstance(error, ExtraDataLengthError) and "extraData" not in str(error):
+            raise ChainError(f"{url}: {type(error).__name__}: {error}") from None
         raise ChainError(
             f"{url}: block extraData longer than 32 bytes — a PoA/QBFT chain needs poa=True "
             f"({error})"
@@ -92,7 +95,7 @@ def _translated(url: str, *, sending: bool = False) -> Iterator[None]:
         if sending:
             raise TransactionRejected(f"{url}: {text}") from None
         raise ChainError(f"{url}: {text}") from None
-    except (Web3Exception, ValueError, TypeError, KeyError) as error:
+    except (Web3Exception, TypeError, KeyError) as error:
         raise ChainError(f"{url}: {type(error).__name__}: {error}") from None
     except OSError as error:
         raise ChainUnavailable(f"{url}: {error}") from None
@@ -114,6 +117,10 @@ class Web3ChainClient:
             exception_retry_configuration=None,
         )
         self._w3 = Web3(provider)
+        # web3's validation middleware asks eth_chainId before every eth_call and transaction
+        # (one more round trip each); the chain id is read once here (``chain_id``) and every
+        # transaction is signed locally with it, so the node itself refuses a mismatch.
+        self._w3.middleware_onion.remove("validation")
         if poa:
             self._w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
         self._lock = threading.Lock()
