@@ -93,17 +93,20 @@ def _rss_mib() -> float:
 
 
 def make_node(data_dir: Path, origin: str, chain: dict[str, Any]) -> NodeRuntime:
-    """A node with its institution and keys (SQLite in ``data_dir``), not yet on a chain."""
+    """A node with its institution and keys (SQLite in ``data_dir`` unless ``chain`` names
+    a ``database_url``), not yet on a chain."""
     data_dir.mkdir(parents=True, exist_ok=True)
     settings = Settings(
-        data_dir=data_dir,
-        database_url=f"sqlite:///{data_dir / 'node.db'}",
-        origin=origin,
-        key_passphrase=PASSPHRASE,
-        sign_workers=1,
-        anchor_window_seconds=3600.0,
-        public_rate_limit=0,
-        **chain,
+        **{
+            "data_dir": data_dir,
+            "database_url": f"sqlite:///{data_dir / 'node.db'}",
+            "origin": origin,
+            "key_passphrase": PASSPHRASE,
+            "sign_workers": 1,
+            "anchor_window_seconds": 3600.0,
+            "public_rate_limit": 0,
+            **chain,
+        }
     )
     runtime = build_runtime(settings)
     create_institution(

@@ -7,9 +7,10 @@ node/catalogue/search_index.py.
 Full text. A query's words (letters and digits; at most 10) must all match, each also as a
 prefix ("sustain" finds "sustainable"), in any one language:
 
-- PostgreSQL: ``to_tsvector(<config>, text_<lang>) @@ to_tsquery(<config>, 'w1:* & …')``
-  for each language with its own configuration (english, german, spanish, finnish: their
-  stemmers and stop words), one GIN index per language; ranked by ``ts_rank``.
+- PostgreSQL: ``tsv_<lang> @@ to_tsquery(<config>, 'w1:* & …')`` for each language with
+  its own configuration (english, german, spanish, finnish: their stemmers and stop words);
+  ``tsv_<lang>`` is a stored generated ``to_tsvector(<config>, text_<lang>)`` with a GIN
+  index (migration 0024), so neither the recheck nor ``ts_rank`` computes a vector.
 - SQLite: FTS5 over the four columns (``porter unicode61 remove_diacritics 2``), the words
   as prefix phrases ``"w1"* AND …``; ranked by bm25.
 
@@ -22,12 +23,23 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, FromClause, Integer, func, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    FromClause,
+    Integer,
+    Select,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from anchoring.merkle import MerkleTree
@@ -132,37 +144,55 @@ class CatalogueSearcher:
 
     def search(self, query: CatalogueQuery) -> Results:
         statuses = self._statuses()
+        with self._sessions() as session:
+            select_page, total = self.statements(session, query, statuses)
+            page = [(url, member_id) for url, member_id in session.execute(select_page)]
+            documents = _documents(session, page)
+            hits, refused = [], 0
+            for url, member_id in page:
+                found = documents.get(url)
+                if found is None:
+                    refused += 1
+                    continue
+                status = "own" if member_id is None else statuses.get(member_id, "unknown")
+                hits.append(Hit(found.document, found.digest, found.anchor, member_id, status))
+            return Results(hits, session.scalar(total) or 0, refused, query)
+
+    def bare(self, query: CatalogueQuery) -> list[str]:
+        """The page's version URLs alone: the one statement a search cannot do without
+        (no count, no documents read and hashed, no member statuses) — what
+        bench/catalogue.py measures a search against."""
+        with self._sessions() as session:
+            select_page, _ = self.statements(session, query, {})
+            return [url for url, _ in session.execute(select_page)]
+
+    @staticmethod
+    def statements(
+        session: Session, query: CatalogueQuery, statuses: Mapping[int, str]
+    ) -> tuple[Select[str, int | None], Select[int]]:
+        """The page's statement and the count's (bench/catalogue.py explains them)."""
         where = _filters(query)
         removed = [m for m, s in statuses.items() if s == "removed"]
         if removed:  # no longer in the network: its offer is not the network's
             where.append(
                 or_(CatalogueSearch.member_id.is_(None), ~CatalogueSearch.member_id.in_(removed))
             )
-        with self._sessions() as session:
-            source, rank, matched = _full_text(session, query.words)
-            where += matched
-            total = session.scalar(select(func.count()).select_from(source).where(*where))
-            order: list[ColumnElement[Any]] = [
-                CatalogueSearch.published_at.desc(),
-                CatalogueSearch.id.desc(),
-            ]
-            page = session.execute(
-                select(CatalogueSearch.version_url, CatalogueSearch.member_id)
-                .select_from(source)
-                .where(*where)
-                .order_by(*([rank] if rank is not None else []), *order)
-                .limit(query.limit)
-                .offset(query.offset)
-            ).all()
-            hits, refused = [], 0
-            for url, member_id in page:
-                found = _document(session, url, member_id)
-                if found is None:
-                    refused += 1
-                    continue
-                status = "own" if member_id is None else statuses.get(member_id, "unknown")
-                hits.append(Hit(found.document, found.digest, found.anchor, member_id, status))
-        return Results(hits, total or 0, refused, query)
+        source, rank, matched = _full_text(session, query.words)
+        where += matched
+        order: list[ColumnElement[Any]] = [
+            CatalogueSearch.published_at.desc(),
+            CatalogueSearch.id.desc(),
+        ]
+        page = (
+            select(CatalogueSearch.version_url, CatalogueSearch.member_id)
+            .select_from(source)
+            .where(*where)
+            .order_by(*([rank] if rank is not None else []), *order)
+            .limit(query.limit)
+            .offset(query.offset)
+        )
+        total = select(func.count()).select_from(source).where(*where)
+        return page, total
 
     def institutions(self) -> list[tuple[str, str]]:
         """The institutions with entries on offer: (DID, name), by name."""
@@ -219,9 +249,7 @@ def _full_text(
         tsquery = " & ".join(f"{w}:*" for w in words)
         matches, ranks = [], []
         for lang, config in SEARCH_CONFIGS.items():
-            vector = func.to_tsvector(
-                text(f"'{config}'::regconfig"), getattr(CatalogueSearch, f"text_{lang}")
-            )
+            vector: ColumnElement[Any] = literal_column(f"catalogue_search.tsv_{lang}")  # 0024
             asked = func.to_tsquery(text(f"'{config}'::regconfig"), tsquery)
             matches.append(vector.op("@@")(asked))
             ranks.append(func.ts_rank(vector, asked))
@@ -239,38 +267,68 @@ def _full_text(
     return table.join(fts, fts.c.rid == CatalogueSearch.id), fts.c.score.asc(), []
 
 
-def _document(session: Session, version_url: str, member_id: int | None) -> CheckedVersion | None:
-    """The version's stored document, digest and anchor, if it still hashes to that digest."""
-    if member_id is None:
-        entry_id, versions, number = version_url.rsplit("/", 3)[-3:]
-        if versions != "versions" or not number.isdigit() or len(number) > 6:
-            return None
-        own = session.get(CatalogueVersion, (entry_id, int(number)))
-        if own is None or own.document is None or own.digest is None:
-            return None
-        found = CheckedVersion(
-            own.document,
-            own.digest,
-            Anchor(
-                own.anchor_state or "pending",
-                own.anchor_root,
-                own.anchor_tx,
-                own.anchor_block,
-                own.anchor_time,
-                own.anchor_error,
-            ),
+def _documents(
+    session: Session, page: Sequence[tuple[str, int | None]]
+) -> dict[str, CheckedVersion]:
+    """The page's versions read in two statements (this institution's, the members'), each
+    kept only if it still hashes to its digest."""
+    own_keys = {}
+    for url, member_id in page:
+        if member_id is None and (key := _own_key(url)) is not None:
+            own_keys[key] = url
+    found: dict[str, CheckedVersion] = {}
+    if own_keys:
+        rows = session.scalars(
+            select(CatalogueVersion).where(
+                CatalogueVersion.entry_id.in_({entry_id for entry_id, _ in own_keys})
+            )
         )
-    else:
-        kept = session.get(PeerCatalogueVersion, version_url)
-        if kept is None:
-            return None
-        root = MerkleTree([bytes.fromhex(kept.digest)]).root.hex()  # its one-leaf root
-        anchor = Anchor("confirmed", root, None, kept.anchor_block, kept.anchor_time, None)
-        found = CheckedVersion(kept.document, kept.digest, anchor)
-    if digest_of(found.document) != found.digest:
-        log.warning("catalogue version %s changed here: not shown", version_url)
-        return None
+        for own in rows:
+            asked = own_keys.get((own.entry_id, own.number))
+            if asked is not None and own.document is not None and own.digest is not None:
+                found[asked] = CheckedVersion(own.document, own.digest, _own_anchor(own))
+    kept_urls = [url for url, member_id in page if member_id is not None]
+    if kept_urls:
+        for kept in session.scalars(
+            select(PeerCatalogueVersion).where(PeerCatalogueVersion.url.in_(kept_urls))
+        ):
+            found[kept.url] = CheckedVersion(kept.document, kept.digest, _kept_anchor(kept))
+    changed = [
+        url for url, version in found.items() if digest_of(version.document) != version.digest
+    ]
+    for url in changed:
+        log.warning("catalogue version %s changed here: not shown", url)
+        del found[url]
     return found
+
+
+def _own_key(version_url: str) -> tuple[str, int] | None:
+    """(entry id, number) of one of this institution's version URLs."""
+    entry_id, versions, number = version_url.rsplit("/", 3)[-3:]
+    if versions != "versions" or not number.isdigit() or len(number) > 6:
+        return None
+    return entry_id, int(number)
+
+
+def _own_anchor(own: CatalogueVersion) -> Anchor:
+    return Anchor(
+        own.anchor_state or "pending",
+        own.anchor_root,
+        own.anchor_tx,
+        own.anchor_block,
+        own.anchor_time,
+        own.anchor_error,
+    )
+
+
+def _kept_anchor(kept: PeerCatalogueVersion) -> Anchor:
+    root = MerkleTree([bytes.fromhex(kept.digest)]).root.hex()  # its one-leaf root
+    return Anchor("confirmed", root, None, kept.anchor_block, kept.anchor_time, None)
+
+
+def _document(session: Session, version_url: str, member_id: int | None) -> CheckedVersion | None:
+    """One version's stored document, digest and anchor, if it still hashes to that digest."""
+    return _documents(session, [(version_url, member_id)]).get(version_url)
 
 
 @dataclass(frozen=True)

@@ -803,23 +803,15 @@ class CatalogueSearch(Base):
     entry on offer — this institution's (``member_id`` None) or a member's kept copy — for
     its newest version on offer, with the filters' values and its words per language.
 
-    Derived: rewritten whenever a version is published, withdrawn or kept. Full text:
-    on PostgreSQL a GIN index per language over ``to_tsvector(<its configuration>, …)``;
-    on SQLite an FTS5 table over the four text columns, kept by triggers (migration 0024).
+    Derived: rewritten whenever a version is published, withdrawn or kept. Full text
+    (migration 0024, beside these columns): on PostgreSQL a stored generated column per
+    language, ``tsv_<lang> = to_tsvector(<its configuration>, text_<lang>)``, each with a
+    GIN index (declared there only: SQLite has no tsvector); on SQLite an FTS5 table over
+    the four text columns, kept by triggers.
     Search results are read from the versions' documents, never from these columns."""
 
     __tablename__ = "catalogue_search"
-    __table_args__ = (
-        Index("ix_catalogue_search_published", "published_at"),
-        *(
-            Index(
-                f"ix_catalogue_search_{lang}",
-                text(f"to_tsvector('{config}'::regconfig, text_{lang})"),
-                postgresql_using="gin",
-            )
-            for lang, config in SEARCH_CONFIGS.items()
-        ),
-    )
+    __table_args__ = (Index("ix_catalogue_search_published", "published_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)  # FTS5's rowid on SQLite
     entry_url: Mapped[str] = mapped_column(String(1000), unique=True)
