@@ -1,5 +1,5 @@
 """``credreg catalogue …``: the catalogue of learning opportunities from the command line
-(create, edit the draft, publish, withdraw, list) — the admin API's service
+(create, edit the draft, publish, withdraw, list, import from CSV) — the admin API's service
 (node/catalogue/entries.py) over the node's database; no keys are needed. Each change is
 appended to the audit trail. A content is a JSON file (``-``: standard input) holding a
 CatalogueContent (docs/catalogue.md), alone or as ``{"content": …}``.
@@ -9,20 +9,25 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from node.audit.log import AuditLog
+from node.catalogue.csv_import import import_row, read_rows
 from node.catalogue.entries import Catalogue, Entry, publisher_of
 from node.cli_options import DataDir, cli_actor, database
+from node.credentials.csv_import import CsvFormatError, inspect_file
 from node.errors import InvalidInput, Problem
 
 catalogue_app = typer.Typer(
-    help="The catalogue of learning opportunities: create, edit, publish, withdraw, list.",
+    help="The catalogue of learning opportunities: create, edit, publish, withdraw, list, import.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
@@ -124,3 +129,53 @@ def list_entries(
         entries = catalogue.entries(offered_only=not every)
     for entry in entries:
         typer.echo(json.dumps(_summary(entry), ensure_ascii=False))
+
+
+@catalogue_app.command("import")
+def import_csv(
+    file: Annotated[Path, typer.Argument(help="A CSV file, one entry per row (docs/catalogue.md)")],
+    publish: Annotated[
+        bool, typer.Option("--publish", help="Publish each entry imported (else: drafts)")
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Import entries from CSV; one JSON line per row (created, published, skipped as
+    imported before under its key, rejected with its problems). Running it again after a
+    crash finishes the import: nothing is made twice. Exit 1 when a row was rejected, 2 when
+    the file cannot be used."""
+    console = Console(stderr=True)
+    counts: Counter[str] = Counter()
+    try:
+        source = inspect_file(file)
+        with (
+            _catalogue(data_dir) as (catalogue, done),
+            file.open(encoding=source.encoding, newline="") as handle,
+        ):
+            rows = read_rows(handle)  # the header, now
+            with Progress(
+                TextColumn("importing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=console,
+            ) as progress:
+                task = progress.add_task("import", total=max(source.lines - 1, 0))
+                for row in rows:
+                    outcome = import_row(catalogue, row, publish=publish)
+                    counts[outcome.outcome] += 1
+                    if outcome.outcome in ("created", "published") and outcome.entry_id:
+                        done(f"catalogue import ({outcome.outcome})", outcome.entry_id)
+                    typer.echo(json.dumps(outcome.as_dict(), ensure_ascii=False))
+                    progress.advance(task)
+    except OSError as exc:
+        console.print(f"{file}: {exc.strerror or exc}")
+        raise typer.Exit(2) from None
+    except CsvFormatError as exc:
+        console.print(f"{file}: {exc.message}")
+        raise typer.Exit(2) from None
+    console.print(
+        f"created {counts['created']}, published {counts['published']}, skipped as imported "
+        f"before {counts['skipped']}, rejected {counts['rejected']}"
+    )
+    if counts["rejected"]:
+        raise typer.Exit(1)

@@ -154,15 +154,29 @@ class Catalogue:
         """What every entry's URL starts with: ``{origin}/catalogue/``."""
         return self._publisher.entry_url("")
 
-    def create(self, raw: object, token_id: int | None = None) -> Entry:
-        """A new entry whose version 1 is a draft of ``raw``."""
+    def create(
+        self, raw: object, token_id: int | None = None, *, import_key: str | None = None
+    ) -> Entry:
+        """A new entry whose version 1 is a draft of ``raw``; ``import_key``: the code it
+        was imported with (one entry per code: another is a Conflict)."""
         content = checked_content(raw)
         entry_id = str(uuid.uuid4())
         with self._sessions() as session:
-            session.add(CatalogueEntry(id=entry_id, created_by=token_id))
+            session.add(CatalogueEntry(id=entry_id, created_by=token_id, import_key=import_key))
             session.add(_draft(entry_id, 1, content))
-            session.commit()
+            try:
+                session.commit()
+            except IntegrityError:
+                raise Conflict(f"an entry was imported with the key {import_key!r}") from None
             return self._entry(session, entry_id)
+
+    def imported(self, import_key: str) -> Entry | None:
+        """The entry imported with ``import_key``, if there is one."""
+        with self._sessions() as session:
+            entry_id = session.scalar(
+                select(CatalogueEntry.id).where(CatalogueEntry.import_key == import_key)
+            )
+            return self._entry(session, entry_id) if entry_id is not None else None
 
     def edit(self, entry_id: str, raw: object) -> Entry:
         """Replace the entry's draft with ``raw``, or start the next version's draft.

@@ -20,9 +20,9 @@ import io
 import itertools
 import pathlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
 from node.credentials import vocab
 from node.credentials.model import MicroCredentialClaims
@@ -30,6 +30,7 @@ from node.credentials.profile import ClaimsInvalid, RequirementProfile, validate
 from node.errors import InvalidInput, Problem
 
 Kind = Literal["text", "list", "number", "int"]
+T = TypeVar("T")
 Path = tuple[str, ...]
 
 KEY_COLUMN: Final = "idempotency_key"
@@ -227,21 +228,34 @@ def parse_csv(text_stream: Iterable[str], profile: RequirementProfile) -> Iterat
 
 
 def _records(reader: Any, columns: list[str], profile: RequirementProfile) -> Iterator[CsvRow]:
-    """``reader``: the csv reader past the header (its ``line_num`` places each record)."""
+    def bad(line: int, problem: Problem) -> CsvRow:
+        return CsvRow(line, None, None, [problem])
+
+    return records(reader, lambda line, record: _row(line, columns, record, profile), bad)
+
+
+def records(
+    reader: Any,
+    make: Callable[[int, list[str]], T],
+    unreadable: Callable[[int, Problem], T],
+) -> Iterator[T]:
+    """Each non-empty record of ``reader`` (a csv reader past the header, whose
+    ``line_num`` places each record) as ``make(first line, fields)``; a record the csv
+    module cannot read ends the file with ``unreadable(line, problem)``."""
     line = reader.line_num + 1
     while True:
         try:
             record = next(reader, None)
         except csv.Error as exc:  # e.g. a field beyond csv.field_size_limit()
             reason = f"the file cannot be read from here on: {exc}"
-            yield CsvRow(line, None, None, [Problem("(row)", reason)])
+            yield unreadable(line, Problem("(row)", reason))
             return
         if record is None:
             return
         start, line = line, reader.line_num + 1
         if not any(cell.strip() for cell in record):
             continue
-        yield _row(start, columns, record, profile)
+        yield make(start, record)
 
 
 def _check_header(header: list[str]) -> list[str]:
@@ -316,36 +330,38 @@ def _claims_dict(cells: dict[str, str], problems: list[Problem]) -> dict[str, An
             continue
         if name in COLUMNS:
             path, kind = COLUMNS[name]
-            converted = _convert(value, kind)
+            converted = convert_cell(value, kind)
             if converted is None:
                 problems.append(
                     Problem(name, "not a whole number" if kind == "int" else "not a number")
                 )
             else:
-                _set(raw, path, converted)
+                set_path(raw, path, converted)
         elif name in _ESCO_COLUMNS:
             continue
         else:
             base, _, tag = name.partition("@")
             if base in LANG_COLUMNS:
-                _set(raw, (*LANG_COLUMNS[base], tag), value)
+                set_path(raw, (*LANG_COLUMNS[base], tag), value)
             else:
-                lang_lists.setdefault(base, {})[tag] = _split(value)
+                lang_lists.setdefault(base, {})[tag] = split_list(value)
     for esco_column, base in _ESCO_COLUMNS.items():
         if cells.get(esco_column) and base not in lang_lists:
             problems.append(Problem(esco_column, f"ESCO skills without any {base}@… text"))
     for base, by_language in lang_lists.items():
         target, esco_column = LANG_LIST_COLUMNS[base]
-        raw[target] = _items(by_language, cells.get(esco_column, ""), esco_column, problems)
+        raw[target] = aligned_items(by_language, cells.get(esco_column, ""), esco_column, problems)
     body = raw.pop(_BODY, None)
     if body is not None:
         raw["awardingBodies"] = [body]
     return raw
 
 
-def _items(
+def aligned_items(
     by_language: dict[str, list[str]], esco: str, esco_column: str, problems: list[Problem]
 ) -> list[dict[str, Any]]:
+    """Multilingual list items aligned by position (``{"text": {lang: …}}``), each with its
+    ESCO group (``esco``: ``|``-separated groups of space-separated URIs)."""
     count = max(len(texts) for texts in by_language.values())
     groups = esco.split(LIST_SEPARATOR) if esco else []
     if len(groups) > count:
@@ -363,11 +379,12 @@ def _items(
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 
 
-def _convert(value: str, kind: Kind) -> Any:
+def convert_cell(value: str, kind: Kind) -> Any:
+    """A cell as ``kind`` says (None: it is not one)."""
     if kind == "text":
         return value
     if kind == "list":
-        return _split(value)
+        return split_list(value)
     if kind == "int":
         return int(value) if value.isdigit() else None
     if not _NUMBER.fullmatch(value):
@@ -375,11 +392,12 @@ def _convert(value: str, kind: Kind) -> Any:
     return float(value.replace(",", "."))
 
 
-def _split(value: str) -> list[str]:
+def split_list(value: str) -> list[str]:
     return [item.strip() for item in value.split(LIST_SEPARATOR) if item.strip()]
 
 
-def _set(raw: dict[str, Any], path: Path, value: Any) -> None:
+def set_path(raw: dict[str, Any], path: Path, value: Any) -> None:
+    """``raw[path[0]][path[1]]… = value``, the dicts on the way made as needed."""
     node = raw
     for part in path[:-1]:
         node = node.setdefault(part, {})

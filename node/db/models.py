@@ -709,10 +709,14 @@ class CatalogueEntry(Base):
     stable id and URL whose versions describe it cycle by cycle (DP 6.2)."""
 
     __tablename__ = "catalogue_entry"
+    __table_args__ = (UniqueConstraint("import_key", name="uq_catalogue_entry_import_key"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"), default=None)
+    # The institution's own code of the course when the entry came from an import
+    # (node/catalogue/csv_import.py): importing the file again skips it.
+    import_key: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
 class CatalogueVersion(Base):

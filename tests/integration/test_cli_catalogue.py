@@ -1,5 +1,6 @@
 """``credreg catalogue …`` as a process, on SQLite and PostgreSQL: create from a JSON file,
-edit from standard input, publish, list, withdraw; refusals say why with exit code 2."""
+edit from standard input, publish, list, withdraw; refusals say why with exit code 2; an
+import from CSV that names its bad rows and makes nothing twice when run again."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from node.catalogue.samples import SAMPLES
 from tests.integration.test_cli import cli_env, credreg
+from tests.unit.test_catalogue_csv import HEADER, ROW
 
 __all__ = ["cli_env"]
 
@@ -64,3 +66,46 @@ def test_catalogue_from_the_command_line(cli_env: dict[str, str], tmp_path: Path
     assert refused.returncode == 2 and "abstract: required" in refused.stderr
     again = credreg("catalogue", "publish", entry_id, env=cli_env)
     assert again.returncode == 2 and "no draft" in again.stderr
+
+
+def test_import_from_csv_is_idempotent_and_names_bad_rows(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    init = credreg(
+        "init", "--name", "Uni Import", "--country", "FI",
+        "--origin", "https://import.example", env=cli_env,
+    )  # fmt: skip
+    assert init.returncode == 0, init.stderr
+    good = [ROW.replace("DS-101", f"DS-{n}") for n in range(1, 4)]
+    bad = ROW.replace("DS-101", "DS-BAD").replace(";0688;", ";abc;")
+    csv_file = tmp_path / "catalogue.csv"
+    # Windows-1252, as Excel's plain "CSV" saves it: "DSGVO erklären" has an ä
+    csv_file.write_bytes("\n".join([HEADER, good[0], bad, good[1]]).encode("cp1252"))
+
+    first = credreg("catalogue", "import", str(csv_file), env=cli_env)
+    assert first.returncode == 1, first.stderr  # a row was rejected
+    outcomes = [json.loads(line) for line in first.stdout.splitlines()]
+    assert [(o["line"], o["outcome"]) for o in outcomes] == [
+        (2, "created"), (3, "rejected"), (4, "created"),
+    ]  # fmt: skip
+    assert outcomes[1]["problems"][0]["element"] == "fieldOfStudy"
+    assert "created 2" in first.stderr and "rejected 1" in first.stderr
+
+    # Again with one more row and --publish: the drafts are published, none made twice.
+    csv_file.write_text("\n".join([HEADER, good[0], good[1], good[2]]), encoding="utf-8")
+    second = credreg("catalogue", "import", str(csv_file), "--publish", env=cli_env)
+    assert second.returncode == 0, second.stderr
+    again = [json.loads(line) for line in second.stdout.splitlines()]
+    assert [o["outcome"] for o in again] == ["published", "published", "published"]
+    assert [o["entry"] for o in again[:2]] == [o["entry"] for o in (outcomes[0], outcomes[2])]
+    third = credreg("catalogue", "import", str(csv_file), "--publish", env=cli_env)
+    assert [json.loads(line)["outcome"] for line in third.stdout.splitlines()] == ["skipped"] * 3
+    listed = credreg("catalogue", "list", env=cli_env).stdout.splitlines()
+    assert len(listed) == 3
+
+    unusable = tmp_path / "wrong.csv"
+    unusable.write_text("kurs;titel@en\nX;Y\n", encoding="utf-8")
+    refused = credreg("catalogue", "import", str(unusable), env=cli_env)
+    assert refused.returncode == 2 and "key" in refused.stderr and "titel@en" in refused.stderr
+    missing = credreg("catalogue", "import", str(tmp_path / "nope.csv"), env=cli_env)
+    assert missing.returncode == 2 and "nope.csv" in missing.stderr
