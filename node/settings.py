@@ -140,7 +140,8 @@ class Settings(BaseSettings):
         default=120,
         ge=0,
         description="Requests per client per window on the public verification endpoints "
-        "(/api/verify, /api/lookup, /verify, /v/, print pages); 0: no limit (benchmarks)",
+        "(/api/verify, /api/lookup, /verify, /v/, print pages) and the catalogue's searches "
+        "(/catalogue, /api/catalogue with a search parameter); 0: no limit (benchmarks)",
     )
     public_rate_window_seconds: float = Field(
         default=60.0, gt=0, description="The rate limit's window"

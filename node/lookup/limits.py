@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import parse_qsl
 
 import anyio.to_thread
 from limits import RateLimitItemPerSecond
@@ -36,9 +37,23 @@ PUBLIC_PREFIXES = ("/api/verify", "/api/lookup/", "/verify", "/v/", "/oid4vp/res
 ADMIN_PREFIXES = ("/admin/", "/console/")  # staff's requests: larger bodies (CSV files)
 
 
-def is_public(path: str) -> bool:
-    if path.startswith(PUBLIC_PREFIXES):
+# The catalogue's searches (page and API) are limited like verifications; its plain list
+# and version URLs are not: a member's sync reads one URL per version.
+CATALOGUE_SEARCH = frozenset(
+    {
+        *("q", "field", "eqf", "ectsMin", "ectsMax", "language", "mode"),
+        *("startsFrom", "startsUntil", "institution", "limit", "offset"),
+    }
+)
+
+
+def is_public(path: str, query: bytes = b"") -> bool:
+    """Whether the request counts against the public rate limit."""
+    if path.startswith(PUBLIC_PREFIXES) or path == "/catalogue":
         return True
+    if path == "/api/catalogue" and query:
+        asked = {name for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True)}
+        return bool(asked & CATALOGUE_SEARCH)
     return path.startswith("/credentials/") and path.endswith("/print")
 
 
@@ -206,7 +221,7 @@ class RequestLimits:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        if is_public(path):
+        if is_public(path, scope.get("query_string", b"")):
             if not await self._allowed(scope, send):
                 return
             limit = self.max_body

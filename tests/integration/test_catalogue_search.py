@@ -5,6 +5,7 @@ withdrawals and new versions followed, a changed stored copy left out, bad queri
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +13,8 @@ from sqlalchemy import func, select, update
 
 from node.catalogue.samples import SAMPLES
 from node.db.models import CatalogueSearch, CatalogueVersion
-from tests.conftest import RunningNode
+from node.lookup.limits import CATALOGUE_SEARCH
+from tests.conftest import RunningNode, make_settings, start_node
 from tests.integration.test_catalogue import post, published_entry
 
 
@@ -160,3 +162,26 @@ def test_odd_words_are_only_words(four: RunningNode) -> None:
         assert body["total"] >= 0  # answered, not an error
     assert titles(search(four, q="data* AND")) == ["Data Ethics in Practice"]
     assert search(four, q="!!!")["total"] == 4  # no words: no text condition
+
+
+def test_searches_are_rate_limited_not_the_lists_members_sync(
+    tmp_path: Path, database_url: str
+) -> None:
+    running = start_node(make_settings(tmp_path / "data", database_url, public_rate_limit=3))
+    with running.client:
+        published_entry(running, SAMPLES[0])
+        searched = [running.client.get("/api/catalogue", params={"q": "data"}) for _ in range(3)]
+        assert [a.status_code for a in searched] == [200, 200, 200]
+        assert running.client.get("/catalogue", params={"q": "data"}).status_code == 429
+        assert running.client.get("/api/catalogue", params={"mode": "online"}).status_code == 429
+        for _ in range(5):  # a member's sync: the index and each version, unlimited
+            assert running.client.get("/api/catalogue", params={"view": "index"}).is_success
+            assert running.client.get("/api/catalogue").is_success
+    running.client.app.state.runtime.close()  # type: ignore[attr-defined]
+
+
+def test_every_search_parameter_counts_against_the_limit(node: RunningNode) -> None:
+    """The limiter's list of search parameters is the API's (a new filter is limited)."""
+    operation = node.client.get("/openapi.json").json()["paths"]["/api/catalogue"]["get"]
+    names = {p["name"] for p in operation["parameters"]}
+    assert names - {"view", "scope", "changedSince"} == CATALOGUE_SEARCH
