@@ -1,7 +1,7 @@
 """``credreg catalogue …``: the catalogue of learning opportunities from the command line
-(create, edit the draft, publish, withdraw, list, import from CSV) — the admin API's service
-(node/catalogue/entries.py) over the node's database; no keys are needed. Each change is
-appended to the audit trail. A content is a JSON file (``-``: standard input) holding a
+(create, edit the draft, publish, withdraw, list, import from CSV or ELM JSON-LD) — the
+admin API's service (node/catalogue/entries.py) over the node's database; no keys are
+needed. Each change is appended to the audit trail. A content is a JSON file (``-``: standard input) holding a
 CatalogueContent (docs/catalogue.md), alone or as ``{"content": …}``.
 """
 
@@ -11,7 +11,7 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,7 +20,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from node.audit.log import AuditLog
-from node.catalogue.csv_import import import_row, read_rows
+from node.catalogue.csv_import import CatalogueRow, import_row, read_rows
+from node.catalogue.elm_import import elm_rows
 from node.catalogue.entries import Catalogue, Entry, publisher_of
 from node.cli_options import DataDir, cli_actor, database
 from node.credentials.csv_import import CsvFormatError, inspect_file
@@ -132,46 +133,49 @@ def list_entries(
 
 
 @catalogue_app.command("import")
-def import_csv(
-    file: Annotated[Path, typer.Argument(help="A CSV file, one entry per row (docs/catalogue.md)")],
+def import_entries(
+    file: Annotated[
+        Path,
+        typer.Argument(help="CSV (one entry per row) or ELM JSON-LD (docs/catalogue.md)"),
+    ],
     publish: Annotated[
         bool, typer.Option("--publish", help="Publish each entry imported (else: drafts)")
     ] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Import entries from CSV; one JSON line per row (created, published, skipped as
-    imported before under its key, rejected with its problems). Running it again after a
-    crash finishes the import: nothing is made twice. Exit 1 when a row was rejected, 2 when
-    the file cannot be used."""
+    """Import entries from CSV or from ELM 3 Learning Opportunity JSON-LD (one, a list or
+    an @graph; told apart by the first character); one JSON line per row or opportunity
+    (created, published, skipped as imported before under its key, rejected with its
+    problems). Running it again after a crash finishes the import: nothing is made twice.
+    Exit 1 when one was rejected, 2 when the file cannot be used."""
     console = Console(stderr=True)
     counts: Counter[str] = Counter()
     try:
-        source = inspect_file(file)
-        with (
-            _catalogue(data_dir) as (catalogue, done),
-            file.open(encoding=source.encoding, newline="") as handle,
-        ):
-            rows = read_rows(handle)  # the header, now
-            with Progress(
-                TextColumn("importing"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeRemainingColumn(),
-                console=console,
-            ) as progress:
-                task = progress.add_task("import", total=max(source.lines - 1, 0))
-                for row in rows:
-                    outcome = import_row(catalogue, row, publish=publish)
-                    counts[outcome.outcome] += 1
-                    if outcome.outcome in ("created", "published") and outcome.entry_id:
-                        done(f"catalogue import ({outcome.outcome})", outcome.entry_id)
-                    typer.echo(json.dumps(outcome.as_dict(), ensure_ascii=False))
-                    progress.advance(task)
+        with ExitStack() as stack:
+            rows, total = _rows(file, stack)
+            catalogue, done = stack.enter_context(_catalogue(data_dir))
+            progress = stack.enter_context(
+                Progress(
+                    TextColumn("importing"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeRemainingColumn(),
+                    console=console,
+                )
+            )
+            task = progress.add_task("import", total=total)
+            for row in rows:
+                outcome = import_row(catalogue, row, publish=publish)
+                counts[outcome.outcome] += 1
+                if outcome.outcome in ("created", "published") and outcome.entry_id:
+                    done(f"catalogue import ({outcome.outcome})", outcome.entry_id)
+                typer.echo(json.dumps(outcome.as_dict(), ensure_ascii=False))
+                progress.advance(task)
     except OSError as exc:
         console.print(f"{file}: {exc.strerror or exc}")
         raise typer.Exit(2) from None
-    except CsvFormatError as exc:
-        console.print(f"{file}: {exc.message}")
+    except (CsvFormatError, _Unusable) as exc:
+        console.print(f"{file}: {exc}")
         raise typer.Exit(2) from None
     console.print(
         f"created {counts['created']}, published {counts['published']}, skipped as imported "
@@ -179,3 +183,24 @@ def import_csv(
     )
     if counts["rejected"]:
         raise typer.Exit(1)
+
+
+class _Unusable(Exception):
+    """A JSON file that is no ELM document."""
+
+
+def _rows(file: Path, stack: ExitStack) -> tuple[Iterator[CatalogueRow], int]:
+    """The file's rows (CSV, or ELM JSON-LD when it starts with ``{`` or ``[``) and how
+    many there are at most (for the progress bar)."""
+    with file.open("rb") as raw:
+        head = raw.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head[:1] in (b"{", b"["):
+        try:
+            found = json.loads(file.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise _Unusable(f"not JSON: {exc}") from None
+        rows = list(elm_rows(found))
+        return iter(rows), len(rows)
+    source = inspect_file(file)
+    text = stack.enter_context(file.open(encoding=source.encoding, newline=""))
+    return read_rows(text), max(source.lines - 1, 0)  # read_rows: the header, now

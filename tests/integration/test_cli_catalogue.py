@@ -10,9 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from node.catalogue.elm import learning_opportunity
 from node.catalogue.samples import SAMPLES
 from tests.integration.test_cli import cli_env, credreg
 from tests.unit.test_catalogue_csv import HEADER, ROW
+from tests.unit.test_catalogue_elm_import import document
 
 __all__ = ["cli_env"]
 
@@ -109,3 +111,32 @@ def test_import_from_csv_is_idempotent_and_names_bad_rows(
     assert refused.returncode == 2 and "key" in refused.stderr and "titel@en" in refused.stderr
     missing = credreg("catalogue", "import", str(tmp_path / "nope.csv"), env=cli_env)
     assert missing.returncode == 2 and "nope.csv" in missing.stderr
+
+
+def test_import_from_a_members_elm(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """ELM JSON-LD as a node serves it on Accept: application/ld+json: imported by its id,
+    published, skipped the second time."""
+    init = credreg(
+        "init", "--name", "Uni ELM", "--country", "ES",
+        "--origin", "https://elm.example", env=cli_env,
+    )  # fmt: skip
+    assert init.returncode == 0, init.stderr
+    opportunities = [learning_opportunity(document(c, n)) for n, c in enumerate(SAMPLES)]
+    elm_file = tmp_path / "opportunities.jsonld"
+    elm_file.write_text(json.dumps({"@graph": opportunities}), encoding="utf-8")
+    first = credreg("catalogue", "import", str(elm_file), "--publish", env=cli_env)
+    assert first.returncode == 0, first.stderr
+    outcomes = [json.loads(line) for line in first.stdout.splitlines()]
+    assert [(o["key"], o["outcome"]) for o in outcomes] == [
+        (o["id"], "published") for o in opportunities
+    ]
+    again = credreg("catalogue", "import", str(elm_file), env=cli_env)
+    assert [json.loads(line)["outcome"] for line in again.stdout.splitlines()] == ["skipped"] * 4
+    listed = [
+        json.loads(line) for line in credreg("catalogue", "list", env=cli_env).stdout.splitlines()
+    ]
+    assert sorted(e["title"] for e in listed) == sorted(c["title"]["en"] for c in SAMPLES)
+    broken = tmp_path / "broken.json"
+    broken.write_text("{ not json", encoding="utf-8")
+    refused = credreg("catalogue", "import", str(broken), env=cli_env)
+    assert refused.returncode == 2 and "not JSON" in refused.stderr
