@@ -1,8 +1,9 @@
 """``credreg catalogue …``: the catalogue of learning opportunities from the command line
 (create, edit the draft, publish, withdraw, list, import from CSV or ELM JSON-LD) — the
 admin API's service (node/catalogue/entries.py) over the node's database; no keys are
-needed. Each change is appended to the audit trail. A content is a JSON file (``-``: standard input) holding a
-CatalogueContent (docs/catalogue.md), alone or as ``{"content": …}``.
+needed. Each change is appended to the audit trail. A content is a JSON file (``-``:
+standard input) holding a CatalogueContent (docs/catalogue.md), alone or as
+``{"content": …}``.
 """
 
 from __future__ import annotations
