@@ -21,11 +21,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from node.audit.log import AuditLog
-from node.catalogue.csv_import import CatalogueRow, import_row, read_rows
-from node.catalogue.elm_import import elm_rows
+from node.catalogue.csv_import import import_row
 from node.catalogue.entries import Catalogue, Entry, publisher_of
+from node.catalogue.imports import rows_of
 from node.cli_options import DataDir, cli_actor, database
-from node.credentials.csv_import import CsvFormatError, inspect_file
+from node.credentials.csv_import import CsvFormatError
 from node.errors import InvalidInput, Problem
 
 catalogue_app = typer.Typer(
@@ -152,8 +152,8 @@ def import_entries(
     console = Console(stderr=True)
     counts: Counter[str] = Counter()
     try:
+        rows, total = rows_of(file.read_bytes())
         with ExitStack() as stack:
-            rows, total = _rows(file, stack)
             catalogue, done = stack.enter_context(_catalogue(data_dir))
             progress = stack.enter_context(
                 Progress(
@@ -173,10 +173,10 @@ def import_entries(
                 typer.echo(json.dumps(outcome.as_dict(), ensure_ascii=False))
                 progress.advance(task)
     except OSError as exc:
-        console.print(f"{file}: {exc.strerror or exc}")
+        console.print(f"{file}: {exc.strerror or exc}", soft_wrap=True, markup=False)
         raise typer.Exit(2) from None
-    except (CsvFormatError, _Unusable) as exc:
-        console.print(f"{file}: {exc}")
+    except CsvFormatError as exc:
+        console.print(f"{file}: {exc.message}", soft_wrap=True, markup=False)
         raise typer.Exit(2) from None
     console.print(
         f"created {counts['created']}, published {counts['published']}, skipped as imported "
@@ -184,24 +184,3 @@ def import_entries(
     )
     if counts["rejected"]:
         raise typer.Exit(1)
-
-
-class _Unusable(Exception):
-    """A JSON file that is no ELM document."""
-
-
-def _rows(file: Path, stack: ExitStack) -> tuple[Iterator[CatalogueRow], int]:
-    """The file's rows (CSV, or ELM JSON-LD when it starts with ``{`` or ``[``) and how
-    many there are at most (for the progress bar)."""
-    with file.open("rb") as raw:
-        head = raw.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head[:1] in (b"{", b"["):
-        try:
-            found = json.loads(file.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise _Unusable(f"not JSON: {exc}") from None
-        rows = list(elm_rows(found))
-        return iter(rows), len(rows)
-    source = inspect_file(file)
-    text = stack.enter_context(file.open(encoding=source.encoding, newline=""))
-    return read_rows(text), max(source.lines - 1, 0)  # read_rows: the header, now

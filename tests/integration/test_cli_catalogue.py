@@ -139,4 +139,4 @@ def test_import_from_a_members_elm(cli_env: dict[str, str], tmp_path: Path) -> N
     broken = tmp_path / "broken.json"
     broken.write_text("{ not json", encoding="utf-8")
     refused = credreg("catalogue", "import", str(broken), env=cli_env)
-    assert refused.returncode == 2 and "not JSON" in refused.stderr
+    assert refused.returncode == 2 and "is not JSON" in refused.stderr
