@@ -18,6 +18,7 @@ from node.api import (
     routes_authorize,
     routes_catalogue,
     routes_console,
+    routes_console_catalogue,
     routes_console_learners,
     routes_console_network,
     routes_console_records,
@@ -119,6 +120,7 @@ def create_app(
     app.include_router(routes_console.router)
     app.include_router(routes_console_records.router)
     app.include_router(routes_console_tokens.router)
+    app.include_router(routes_console_catalogue.router)
     app.include_router(routes_console_uploads.router)
     app.include_router(routes_console_learners.router)
     app.include_router(routes_console_network.router)

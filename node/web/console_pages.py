@@ -15,12 +15,15 @@ from markupsafe import Markup
 from pydantic import ValidationError
 
 from anchoring.registries import MemberInfo
+from node.catalogue.csv_import import Imported
+from node.catalogue.entries import Entry
 from node.credentials import render as shapes
 from node.credentials import vocab
 from node.credentials.model import MicroCredentialClaims, pick
 from node.credentials.profile import RequirementProfile
 from node.db.models import MailOutbox, RecordState, StaffRole
 from node.errors import Problem
+from node.i18n.catalogues import gettext_noop, translator
 from node.identity import InstitutionIdentity
 from node.issuance.approvals import ApprovalStage, ChainState, QueueItem
 from node.issuance.bulk import BulkOutcome
@@ -442,3 +445,67 @@ def network(
         alert=alert,
         since=lambda ts: datetime.fromtimestamp(ts, UTC),
     )
+
+
+CATALOGUE_EDITORS = (StaffRole.COMMITTEE, StaffRole.REGISTRAR)
+_OUTCOMES = {
+    "created": gettext_noop("created (a draft)"),
+    "published": gettext_noop("published"),
+    "skipped": gettext_noop("skipped: imported before"),
+    "rejected": gettext_noop("rejected"),
+}
+_STATES = {
+    "draft": gettext_noop("draft"),
+    "published": gettext_noop("published"),
+    "withdrawn": gettext_noop("withdrawn"),
+}
+
+
+def catalogue(
+    lang: str,
+    staff: Staff,
+    csrf: str,
+    entries: Sequence[Entry],
+    *,
+    outcomes: Sequence[Imported] = (),
+    message: str = "",
+) -> str:
+    """The institution's entries (drafts included); programme committees and registrars
+    publish, withdraw and import."""
+    gettext = translator(lang).gettext
+    rows = []
+    for entry in entries:
+        latest = entry.versions[-1]
+        anchor = latest.anchor if latest.anchor is not None else None
+        offered = entry.current
+        rows.append(
+            {
+                "id": entry.id,
+                "title": latest.title(lang),
+                "versions": [{"number": v.number, "state": v.state.value} for v in entry.versions],
+                "offered": offered.number if offered else None,
+                "draft": entry.draft.number if entry.draft else None,
+                "anchor": gettext(_ANCHOR_STATES[anchor.state]) if anchor else "–",
+            }
+        )
+    counts = {name: sum(1 for o in outcomes if o.outcome == name) for name in _OUTCOMES}
+    return render(
+        lang,
+        "console_catalogue.html",
+        staff=staff,
+        csrf=csrf,
+        entries=rows,
+        editor=staff.has(*CATALOGUE_EDITORS),
+        outcomes=outcomes,
+        counts=counts,
+        outcome_names={k: gettext(v) for k, v in _OUTCOMES.items()},
+        state_names={k: gettext(v) for k, v in _STATES.items()},
+        message=message,
+    )
+
+
+_ANCHOR_STATES = {
+    "pending": gettext_noop("waiting to be anchored"),
+    "submitted": gettext_noop("sent, waiting for its block"),
+    "confirmed": gettext_noop("anchored"),
+}

@@ -26,6 +26,8 @@ from tests.browser.conftest import LEARNER, Node
 from tests.browser.png import qr_texts
 from tests.e2e.test_serve import run_credreg
 from tests.integration.test_uploads import platform_export
+from tests.unit.test_catalogue_csv import HEADER as CATALOGUE_HEADER
+from tests.unit.test_catalogue_csv import ROW as CATALOGUE_ROW
 
 PASSWORD = "console browser password 1"
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
@@ -324,6 +326,7 @@ def test_console_pages_in_each_language_on_a_phone(tab: Page, node: Node, lang: 
         "/console/learners",
         "/console/network",
         "/console/institution",
+        "/console/catalogue",
     ],
 )
 def test_the_other_console_pages(tab: Page, node: Node, path: str) -> None:
@@ -333,6 +336,38 @@ def test_the_other_console_pages(tab: Page, node: Node, path: str) -> None:
     assert response is not None and response.status == 200
     assert urlsplit(tab.url).path == path
     assert tab.locator("h1").count() == 1
+    check(tab)
+    tab.set_viewport_size(PHONE)
+    _no_sideways_scroll(tab)
+
+
+def test_the_catalogue_imported_published_and_withdrawn(
+    tab: Page, node: Node, tmp_path: Path
+) -> None:
+    """A registrar imports a CSV file of entries, publishes the draft, withdraws it with a
+    reason; axe on each page, and on a phone."""
+    key = f"BR-{int(time.time() * 1000)}"
+    sample = tmp_path / "catalogue.csv"
+    sample.write_text(f"{CATALOGUE_HEADER}\n{CATALOGUE_ROW.replace('DS-101', key)}\n")
+    tab.goto(f"{node.url}/console/catalogue?lang=en")
+    assert tab.locator("h1").inner_text() == "Catalogue"
+    tab.get_by_label(
+        "A CSV file (one entry per row, with its key) or ELM JSON-LD (docs/catalogue.md)"
+    ).set_input_files(sample)
+    tab.get_by_role("button", name="Import", exact=True).click()
+    tab.wait_for_load_state()
+    assert tab.locator('#outcomes tr[data-outcome="created"]').count() == 1
+    check(tab)
+    row = tab.locator("#entries tr[data-entry]").filter(has_text="Data Ethics").first
+    row.get_by_role("button", name="Publish version 1").click()
+    tab.wait_for_load_state()
+    row = tab.locator("#entries tr[data-entry]").filter(has_text="Data Ethics").first
+    assert row.locator('[data-version="1"]').get_attribute("data-state") == "published"
+    row.get_by_label("Why version 1 is withdrawn").fill("replaced by the spring course")
+    row.get_by_role("button", name="Withdraw").click()
+    tab.wait_for_load_state()
+    row = tab.locator("#entries tr[data-entry]").filter(has_text="Data Ethics").first
+    assert row.locator('[data-version="1"]').get_attribute("data-state") == "withdrawn"
     check(tab)
     tab.set_viewport_size(PHONE)
     _no_sideways_scroll(tab)
