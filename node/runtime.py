@@ -23,6 +23,7 @@ from anchoring.registries import MemberInfo
 from node.audit.log import AuditLog
 from node.catalogue.claims import CourseClaims
 from node.catalogue.entries import Catalogue, publisher_of
+from node.catalogue.listing import Listings
 from node.catalogue.search import CatalogueSearcher
 from node.credentials.elements import missing_elements
 from node.credentials.profile import requirement_profile
@@ -133,6 +134,7 @@ class NodeRuntime:
     _tokens: ApiTokens | None = field(default=None, init=False)
     _proofs: SuppliedProofs | None = field(default=None, init=False)
     _members: MemberDirectory | None = field(default=None, init=False)
+    _listings: Listings = field(default_factory=Listings, init=False)
     _governance: Governance | None = field(default=None, init=False)
     _rotation: KeyRotation | None = field(default=None, init=False)
     _signers_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
@@ -581,6 +583,10 @@ class NodeRuntime:
         """The other members' catalogue versions kept here, checked again, with their
         members' statuses (read from the chain now, if it can be)."""
         return kept_versions(self.sessions, self._member_list())
+
+    def catalogue_listings(self) -> Listings:
+        """The public catalogue list as last built, per fingerprint (one per process)."""
+        return self._listings
 
     def catalogue_search(self) -> CatalogueSearcher:
         """Search over this institution's entries and the other members' kept ones."""

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from node.api.audit_http import set_actor
 from node.catalogue.claims import CourseClaims
 from node.catalogue.entries import Catalogue
+from node.catalogue.listing import Listings
 from node.catalogue.search import CatalogueSearcher
 from node.db.models import ApiToken, Role
 from node.errors import Unauthorized
@@ -95,6 +96,10 @@ def _course_matcher(runtime: Runtime) -> CourseMatcher:  # reads the institution
     return runtime.course_matcher()
 
 
+async def _catalogue_listings(runtime: Runtime) -> Listings:
+    return runtime.catalogue_listings()
+
+
 async def _catalogue_search(runtime: Runtime) -> CatalogueSearcher:
     return runtime.catalogue_search()
 
@@ -127,6 +132,7 @@ RecordRegistry = Annotated[Registry, Depends(_registry)]
 LearningCatalogue = Annotated[Catalogue, Depends(_catalogue)]
 NetworkCatalogue = Annotated[Callable[[], list[PeerVersion]], Depends(_network_catalogue)]
 NetworkSearch = Annotated[CatalogueSearcher, Depends(_catalogue_search)]
+CatalogueLists = Annotated[Listings, Depends(_catalogue_listings)]
 FromCatalogue = Annotated[CourseClaims, Depends(_course_claims)]
 CourseMatches = Annotated[CourseMatcher, Depends(_course_matcher)]
 

@@ -10,6 +10,7 @@ page node/web/catalogue_pages.py."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -18,6 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import Field
 
 from node.api.deps import (
+    CatalogueLists,
     IssuerToken,
     LearningCatalogue,
     NetworkCatalogue,
@@ -28,8 +30,8 @@ from node.api.errors import COMMON_RESPONSES, ERROR_RESPONSES, ErrorOut
 from node.api.learner_http import html
 from node.api.schemas import Wire
 from node.catalogue.elm import learning_opportunity, schema_org_course
-from node.catalogue.entries import Anchor, Entry, Version, digest_of
-from node.catalogue.search import MAX_LIMIT, MAX_OFFSET, CatalogueQuery, Hit
+from node.catalogue.entries import Anchor, Catalogue, Entry, Version, digest_of
+from node.catalogue.search import MAX_LIMIT, MAX_OFFSET, CatalogueQuery, CatalogueSearcher, Hit
 from node.errors import InvalidInput, NotFound, Problem
 from node.i18n.catalogues import translator
 from node.ledger.single_root import single_root
@@ -314,6 +316,7 @@ def public_catalogue(
     catalogue: LearningCatalogue,
     network: NetworkCatalogue,
     search: NetworkSearch,
+    lists: CatalogueLists,
     query: Annotated[CatalogueQuery | None, Depends(search_query)],
     changed_since: Annotated[datetime | None, Query(alias="changedSince")] = None,
     view: Annotated[
@@ -332,27 +335,53 @@ def public_catalogue(
         )
     content = view == "full"
     if query is not None:
-        found = search.search(query)
-        after = found.next_offset
-        body = CatalogueOut(
-            items=[EntryOut.of_hit(hit, content=content) for hit in found.hits],
-            total=found.total,
-            next=str(request.url.include_query_params(offset=after)) if after else None,
-            refused=found.refused,
-        )
+        etag, data = _tagged(_found(request, search, query, content))
+    elif changed_since is None and scope == "institution":  # what members' syncs ask
+        key = (view, catalogue.fingerprint())
+        etag, data = lists.get(key, lambda: _tagged(_listed(catalogue, content)))
     else:
-        entries = catalogue.entries(changed_since=changed_since)
-        items = [EntryOut.of(e, drafts=False, content=content) for e in entries]
-        if scope == "network":
-            items += [EntryOut.of_peer(v, content=content) for v in by_entry(network())]
-        body = CatalogueOut(items=items)
-    searched = {"total", "next", "refused"}  # a plain list has none of them
-    data = body.model_dump(mode="json", by_alias=True, exclude=None if query else searched)
-    etag = f'"{digest_of(data)}"'
+        kept = network if scope == "network" else None
+        etag, data = _tagged(_listed(catalogue, content, changed_since, kept))
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if _unchanged(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers=headers)
     return JSONResponse(data, headers=headers)
+
+
+def _found(
+    request: Request, search: CatalogueSearcher, query: CatalogueQuery, content: bool
+) -> dict[str, Any]:
+    """A search's page (JSON form)."""
+    found = search.search(query)
+    after = found.next_offset
+    body = CatalogueOut(
+        items=[EntryOut.of_hit(hit, content=content) for hit in found.hits],
+        total=found.total,
+        next=str(request.url.include_query_params(offset=after)) if after else None,
+        refused=found.refused,
+    )
+    return body.model_dump(mode="json", by_alias=True)
+
+
+def _listed(
+    catalogue: Catalogue,
+    content: bool,
+    changed_since: datetime | None = None,
+    network: Callable[[], list[PeerVersion]] | None = None,
+) -> dict[str, Any]:
+    """The plain list (JSON form): this institution's entries on offer (or changed since),
+    with the members' kept ones given ``network``."""
+    entries = catalogue.entries(changed_since=changed_since)
+    items = [EntryOut.of(e, drafts=False, content=content) for e in entries]
+    if network is not None:
+        items += [EntryOut.of_peer(v, content=content) for v in by_entry(network())]
+    searched = {"total", "next", "refused"}  # a plain list has none of them
+    return CatalogueOut(items=items).model_dump(mode="json", by_alias=True, exclude=searched)
+
+
+def _tagged(data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The answer with its ETag: the SHA-256 of its JCS form."""
+    return f'"{digest_of(data)}"', data
 
 
 def _unchanged(if_none_match: str, etag: str) -> bool:

@@ -277,6 +277,26 @@ class Catalogue:
             session.rollback()
             raise Conflict(f"catalogue entry {draft.entry_id} was edited or published meanwhile")
 
+    def fingerprint(self) -> str:
+        """What the public list shows, summed up in one aggregate query (node/catalogue/
+        listing.py): per state and anchor state, how many versions and the latest times."""
+        v = CatalogueVersion
+        with self._sessions() as session:
+            rows = session.execute(
+                select(
+                    v.state,
+                    v.anchor_state,
+                    func.count(),
+                    func.max(v.published_at),
+                    func.max(v.withdrawn_at),
+                    func.max(v.anchor_time),
+                )
+                .where(v.state != VersionState.DRAFT.value)
+                .group_by(v.state, v.anchor_state)
+                .order_by(v.state, v.anchor_state)
+            ).all()
+        return hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()
+
     def entry(self, entry_id: str) -> Entry:
         with self._sessions() as session:
             return self._entry(session, entry_id)

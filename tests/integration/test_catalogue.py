@@ -254,3 +254,38 @@ def test_odd_inputs_are_refused_or_harmless(node: RunningNode) -> None:
     earlier = datetime.now(UTC).astimezone(timezone(timedelta(hours=2))) - timedelta(hours=1)
     since = node.client.get("/api/catalogue", params={"changedSince": earlier.isoformat()})
     assert made["entry"]["id"] in [e["id"] for e in since.json()["items"]]
+
+
+def test_the_list_is_built_again_exactly_when_it_changes(node: RunningNode) -> None:
+    """Members' syncs ask for the list with its ETag every round: it is built once per
+    change (node/catalogue/listing.py) — what it shows changes the ETag, a draft does not."""
+
+    def etag(**params: str) -> str:
+        answer = node.client.get("/api/catalogue", params={"view": "index"} | params)
+        assert answer.status_code == 200
+        return answer.headers["etag"]
+
+    made = published_entry(node)
+    entry_id = made["entry"]["id"]
+    first = etag()
+    assert etag() == first
+    assert (
+        node.client.get(
+            "/api/catalogue", params={"view": "index"}, headers={"If-None-Match": first}
+        ).status_code
+        == 304
+    )
+    edited = node.client.put(
+        f"/admin/catalogue/{entry_id}/draft", json={"content": MINIMAL}, headers=node.auth()
+    )
+    assert edited.status_code == 200 and etag() == first  # a draft is not public
+    node.anchor_all()
+    anchored = etag()
+    assert anchored != first  # pending → confirmed is shown
+    post(node, f"/admin/catalogue/{entry_id}/publish")
+    second = etag()
+    assert second != anchored
+    post(node, f"/admin/catalogue/{entry_id}/versions/1/withdraw", {"reason": "old"})
+    assert etag() not in (first, anchored, second)
+    full = node.client.get("/api/catalogue").json()  # the full view: its own list
+    assert [v["state"] for v in full["items"][0]["versions"]] == ["withdrawn", "published"]
