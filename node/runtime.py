@@ -24,7 +24,7 @@ from node.audit.log import AuditLog
 from node.catalogue.claims import CourseClaims
 from node.catalogue.entries import Catalogue, publisher_of
 from node.catalogue.listing import Listings
-from node.catalogue.search import CatalogueSearcher
+from node.catalogue.search import CatalogueSearcher, CheckedVersion, checked_version
 from node.credentials.elements import missing_elements
 from node.credentials.profile import requirement_profile
 from node.db.engine import make_engine, migrate, session_factory
@@ -583,6 +583,10 @@ class NodeRuntime:
         """The other members' catalogue versions kept here, checked again, with their
         members' statuses (read from the chain now, if it can be)."""
         return kept_versions(self.sessions, self._member_list())
+
+    def kept_version(self, url: str) -> CheckedVersion | None:
+        """Another member's catalogue version as kept here, if its digest still holds."""
+        return checked_version(self.sessions, url, own=False)
 
     def catalogue_listings(self) -> Listings:
         """The public catalogue list as last built, per fingerprint (one per process)."""

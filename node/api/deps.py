@@ -19,7 +19,7 @@ from node.api.audit_http import set_actor
 from node.catalogue.claims import CourseClaims
 from node.catalogue.entries import Catalogue
 from node.catalogue.listing import Listings
-from node.catalogue.search import CatalogueSearcher
+from node.catalogue.search import CatalogueSearcher, CheckedVersion
 from node.db.models import ApiToken, Role
 from node.errors import Unauthorized
 from node.issuance.approvals import Actor, Approvals, actor_of
@@ -96,6 +96,10 @@ def _course_matcher(runtime: Runtime) -> CourseMatcher:  # reads the institution
     return runtime.course_matcher()
 
 
+async def _kept_version(runtime: Runtime) -> Callable[[str], CheckedVersion | None]:
+    return runtime.kept_version
+
+
 async def _catalogue_listings(runtime: Runtime) -> Listings:
     return runtime.catalogue_listings()
 
@@ -133,6 +137,7 @@ LearningCatalogue = Annotated[Catalogue, Depends(_catalogue)]
 NetworkCatalogue = Annotated[Callable[[], list[PeerVersion]], Depends(_network_catalogue)]
 NetworkSearch = Annotated[CatalogueSearcher, Depends(_catalogue_search)]
 CatalogueLists = Annotated[Listings, Depends(_catalogue_listings)]
+KeptVersion = Annotated[Callable[[str], CheckedVersion | None], Depends(_kept_version)]
 FromCatalogue = Annotated[CourseClaims, Depends(_course_claims)]
 CourseMatches = Annotated[CourseMatcher, Depends(_course_matcher)]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -21,6 +22,7 @@ from pydantic import Field
 from node.api.deps import (
     CatalogueLists,
     IssuerToken,
+    KeptVersion,
     LearningCatalogue,
     NetworkCatalogue,
     NetworkName,
@@ -437,6 +439,42 @@ def version(
     lang: Annotated[str | None, Query(max_length=10)] = None,
 ) -> Response:
     found = catalogue.published_version(entry_id, number)
+    return _served(request, found, format, lang)
+
+
+@public.get(
+    "/catalogue/network/version",
+    summary="Another member's published version, as this node keeps it",
+    description="Its document was kept only after its digest was found anchored on chain by "
+    "that member; the digest is recomputed before it is served (a changed copy: 404). "
+    "Served while the member is offline.",
+    responses={200: {"content": {"text/html": {}, LD_JSON: {}, "application/json": {}}}},
+)
+def kept_version(
+    url: Annotated[str, Query(max_length=1000, description="The version's URL at the member")],
+    request: Request,
+    kept: KeptVersion,
+    format: Literal["html", "jsonld", "json"] | None = None,
+    lang: Annotated[str | None, Query(max_length=10)] = None,
+) -> Response:
+    found = kept(url)
+    if found is None:
+        raise NotFound("this node keeps no checked copy of that version")
+    links = f"/catalogue/network/version?{urlencode({'url': url})}&"
+    did = str(found.document["institution"]["id"])
+    return _served(request, found.version(), format, lang, links=links, kept_from=did)
+
+
+def _served(
+    request: Request,
+    found: Version,
+    format: str | None,
+    lang: str | None,
+    *,
+    links: str | None = None,
+    kept_from: str | None = None,
+) -> Response:
+    """A version in the format asked for (``?format=``, else the Accept header)."""
     document = found.document or {}
     chosen = format or _negotiated(request.headers.get("accept", ""))
     vary = {"Vary": "Accept"}  # one URL, three formats
@@ -448,7 +486,8 @@ def version(
         status["anchor"] = anchor.model_dump(mode="json", by_alias=True) if anchor else None
         return JSONResponse(document | {"status": status}, headers=vary)
     page_lang = choose(lang, request.headers.get("accept-language"))
-    body = version_page(page_lang, found, schema_org_course(document, page_lang))
+    course = schema_org_course(document, page_lang)
+    body = version_page(page_lang, found, course, links=links, kept_from=kept_from)
     page = html(page_lang, found.title(page_lang), body, path=request.url.path)
     page.headers["Vary"] = "Accept"
     return page

@@ -25,7 +25,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -43,7 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from anchoring.merkle import MerkleTree
-from node.catalogue.entries import Anchor, digest_of
+from node.catalogue.entries import Anchor, Version, VersionState, digest_of
 from node.db.models import (
     SEARCH_CONFIGS,
     CatalogueSearch,
@@ -286,13 +286,15 @@ def _documents(
         for own in rows:
             asked = own_keys.get((own.entry_id, own.number))
             if asked is not None and own.document is not None and own.digest is not None:
-                found[asked] = CheckedVersion(own.document, own.digest, _own_anchor(own))
+                anchor = _own_anchor(own)
+                found[asked] = CheckedVersion(own.document, own.digest, anchor, own.state)
     kept_urls = [url for url, member_id in page if member_id is not None]
     if kept_urls:
         for kept in session.scalars(
             select(PeerCatalogueVersion).where(PeerCatalogueVersion.url.in_(kept_urls))
         ):
-            found[kept.url] = CheckedVersion(kept.document, kept.digest, _kept_anchor(kept))
+            anchor = _kept_anchor(kept)
+            found[kept.url] = CheckedVersion(kept.document, kept.digest, anchor, kept.state)
     changed = [
         url for url, version in found.items() if digest_of(version.document) != version.digest
     ]
@@ -338,6 +340,18 @@ class CheckedVersion:
     document: dict[str, Any]
     digest: str
     anchor: Anchor
+    state: str = "published"  # or withdrawn
+
+    def version(self) -> Version:
+        """As a :class:`Version` (what the version pages show)."""
+        d = self.document
+        entry_id = str(d["entry"]).rstrip("/").rsplit("/", 1)[-1]
+        published = datetime.fromisoformat(d["publishedAt"])
+        state = VersionState(self.state)
+        return Version(
+            entry_id, d["version"], state, d["content"], d["id"], published, d, self.digest,
+            published, None, None, self.anchor,
+        )  # fmt: skip
 
 
 def checked_version(

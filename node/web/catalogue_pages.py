@@ -42,7 +42,16 @@ def text_in(value: Any, lang: str) -> str:
     return pick(value, lang) if isinstance(value, dict) and value else ""
 
 
-def version_page(lang: str, version: Version, course_jsonld: dict[str, Any]) -> str:
+def version_page(
+    lang: str,
+    version: Version,
+    course_jsonld: dict[str, Any],
+    *,
+    links: str | None = None,
+    kept_from: str | None = None,
+) -> str:
+    """The version's page; ``links``: where its other formats are (default: its URL, with
+    ``?format=``); ``kept_from``: the member's DID when this node serves its kept copy."""
     content = version.content
     gettext = translator(lang).gettext
     facts = [(key, gettext(_FACTS[key]), value) for key, value in _facts(lang, content)]
@@ -70,6 +79,8 @@ def version_page(lang: str, version: Version, course_jsonld: dict[str, Any]) -> 
         digest=version.digest or "",
         anchor=version.anchor,
         url=version.url,
+        links=links or f"{version.url}?",
+        kept_from=kept_from,
     )
 
 

@@ -179,7 +179,9 @@ def _result(lang: str, hit: Hit) -> dict[str, Any]:
     return {
         "title": text_in(content.get("title"), lang),
         "abstract": text_in(content.get("abstract"), lang),
-        "href": _path(url) + f"?lang={lang}" if own else url,
+        "href": _path(url) + f"?lang={lang}"
+        if own
+        else "/catalogue/network/version?" + urlencode({"url": url, "lang": lang}),
         "institution": str(hit.document["institution"].get("name", "")),
         "facts": facts,
         "own": own,

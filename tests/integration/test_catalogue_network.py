@@ -48,6 +48,11 @@ def _search(node: RunningNode, **params: Any) -> dict[str, Any]:
     return body
 
 
+def _kept_urls(node: RunningNode) -> list[str]:
+    with node.runtime.sessions() as session:
+        return list(session.scalars(sa.select(PeerCatalogueVersion.url)))
+
+
 def _error(node: RunningNode) -> str:
     with node.runtime.sessions() as session:
         return next(iter(session.scalars(sa.select(PeerCatalogue.last_error))), None) or ""
@@ -114,6 +119,19 @@ def test_a_members_catalogue_is_checked_kept_and_served(tmp_path: Path, anvil_ur
             elm = a.client.get("/api/catalogue", params={"scope": "network"}).json()
             assert elm["items"]
             assert _search(a)["total"] == 3  # B's entries are still found, from A's copies
+            # ...and each is served by A as its kept copy, with where it came from
+            version_url = f"{peer.url}/catalogue/{first}/versions/2"
+            page = a.client.get("/catalogue/network/version", params={"url": version_url})
+            assert page.status_code == 200 and 'id="kept"' in page.text, page.text
+            assert b.runtime.identity().did in page.text and "Lieferketten" in page.text
+            as_json = a.client.get(
+                "/catalogue/network/version", params={"url": version_url, "format": "json"}
+            ).json()
+            assert as_json["id"] == version_url and as_json["status"]["state"] == "published"
+            elm = a.client.get(
+                "/catalogue/network/version", params={"url": version_url, "format": "jsonld"}
+            ).json()
+            assert elm["id"] == version_url
 
             # A copy changed in A's database is not served.
             with a.runtime.sessions() as session, session.begin():
@@ -126,6 +144,14 @@ def test_a_members_catalogue_is_checked_kept_and_served(tmp_path: Path, anvil_ur
             assert list(_network(a)) == [f"{peer.url}/catalogue/{first}"]
             changed = _search(a, institution=b_did)
             assert changed["total"] == 2 and changed["refused"] == 1
+            changed_url = next(u for u in _kept_urls(a) if f"/{first}/" not in u)
+            gone = a.client.get("/catalogue/network/version", params={"url": changed_url})
+            assert gone.status_code == 404  # a changed copy is not served
+            unknown = a.client.get(
+                "/catalogue/network/version",
+                params={"url": "https://x.example/catalogue/y/versions/1"},
+            )
+            assert unknown.status_code == 404
             assert [e["url"] for e in changed["items"]] == [f"{peer.url}/catalogue/{first}"]
         finally:
             peer.stop()
