@@ -22,6 +22,7 @@ from node.catalogue.entries import Catalogue
 from node.credentials import vocab
 from node.credentials.csv_import import (
     DELIMITERS,
+    LIST_SEPARATOR,
     CsvFormatError,
     aligned_items,
     convert_cell,
@@ -169,6 +170,45 @@ def _row(line: int, cells: dict[str, str]) -> CatalogueRow:
     elif cells.get(ESCO):
         problems.append(Problem(ESCO, "ESCO skills without any outcome@… text"))
     return CatalogueRow(line, key, content, problems)
+
+
+def content_from_cells(cells: dict[str, str]) -> tuple[dict[str, Any], list[Problem]]:
+    """A content (JSON form, not yet validated) from cells named like the columns — a CSV
+    row's, or the console's form, whose fields are named so — and the cells' problems."""
+    known = {name: value for name, value in cells.items() if _known(name) and name != KEY}
+    row = _row(0, {KEY: "form"} | known)
+    return row.content, row.problems
+
+
+def cells_from_content(content: dict[str, Any]) -> dict[str, str]:
+    """The cells that give ``content`` back (lists joined by ``|``): to fill a form."""
+    cells: dict[str, str] = {}
+    for name, (path, kind) in COLUMNS.items():
+        value: Any = content
+        for part in path:
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is None or value == []:
+            continue
+        if kind == "list":
+            cells[name] = LIST_SEPARATOR.join(str(v) for v in value)
+        elif kind == "bool":
+            cells[name] = "yes" if value else ""
+        elif kind in ("number", "int"):
+            cells[name] = f"{value:g}"
+        else:
+            cells[name] = str(value)
+    for name, dotted in LANG_COLUMNS.items():
+        value = content
+        for part in dotted.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        for tag, text in (value or {}).items():
+            cells[f"{name}@{tag}"] = text
+    outcomes = content.get("learningOutcomes") or []
+    for tag in sorted({tag for outcome in outcomes for tag in outcome["text"]}):
+        cells[f"{OUTCOME}@{tag}"] = LIST_SEPARATOR.join(o["text"].get(tag, "") for o in outcomes)
+    if any(o.get("escoSkills") for o in outcomes):
+        cells[ESCO] = LIST_SEPARATOR.join(" ".join(o.get("escoSkills", [])) for o in outcomes)
+    return cells
 
 
 _A: Final[dict[Kind, str]] = {

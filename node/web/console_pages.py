@@ -509,3 +509,53 @@ _ANCHOR_STATES = {
     "submitted": gettext_noop("sent, waiting for its block"),
     "confirmed": gettext_noop("anchored"),
 }
+
+
+FORM_LANGUAGES = ("en", "de", "es", "fi")
+_INSTRUCTION_LANGUAGES = ("en", "de", "es", "fi", "fr", "it", "sv")
+_FORM_FACTS = frozenset(
+    {
+        *("field_of_study", "eqf_level", "ects", "certified_hours", "participation_form"),
+        *("languages", "assessment_types", "start_date", "end_date", "free_start", "cycle"),
+        *("keywords", "teachers", "price", "currency", "homepage"),
+    }
+)
+FORM_FIELDS = _FORM_FACTS | {
+    f"{name}@{code}" for name in ("title", "abstract", "outcome") for code in FORM_LANGUAGES
+}
+"""The fields the console's entry form shows, named like the import's CSV columns; an
+entry's other cells travel along as hidden fields, so nothing is lost by an edit."""
+
+
+def catalogue_form(
+    lang: str,
+    staff: Staff,
+    csrf: str,
+    *,
+    action: str,
+    heading: str,
+    cells: Mapping[str, str],
+    problems: Sequence[Problem] = (),
+) -> str:
+    split = "|"
+    return render(
+        lang,
+        "console_catalogue_form.html",
+        staff=staff,
+        csrf=csrf,
+        action=action,
+        heading=heading,
+        values=cells,
+        hidden={k: v for k, v in cells.items() if k not in FORM_FIELDS},
+        problems=[f"{p.element}: {p.reason}" for p in problems],
+        languages=[(code, labels.language(lang, code)) for code in FORM_LANGUAGES],
+        all_languages=[(code, labels.language(lang, code)) for code in _INSTRUCTION_LANGUAGES],
+        chosen_languages=cells.get("languages", "").split(split),
+        modes=[
+            (m.value, labels.value(lang, "participation", m.value)) for m in vocab.ParticipationForm
+        ],
+        assessments=[
+            (a.value, labels.value(lang, "assessment", a.value)) for a in vocab.AssessmentType
+        ],
+        chosen_assessments=cells.get("assessment_types", "").split(split),
+    )

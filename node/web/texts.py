@@ -201,6 +201,8 @@ TEXTS: Final[dict[str, str]] = {
     "c.offer": gettext_noop("Wallet offer"),
     "c.tokens": gettext_noop("API tokens"),
     "c.catalogue": gettext_noop("Catalogue"),
+    "c.catalogue_new": gettext_noop("A new catalogue entry"),
+    "c.catalogue_edit": gettext_noop("Edit the catalogue entry"),
     "c.refusal.no_chain": gettext_noop("this node has no approval chain"),
     "c.refusal.not_waiting": gettext_noop("the record is not waiting for an approval"),
     "c.refusal.role": gettext_noop("the stage “{stage}” needs the role {role}"),

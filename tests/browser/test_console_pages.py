@@ -373,6 +373,37 @@ def test_the_catalogue_imported_published_and_withdrawn(
     _no_sideways_scroll(tab)
 
 
+def test_a_catalogue_entry_written_in_the_form(tab: Page, node: Node) -> None:
+    """The entry form in German on a phone: every field labelled (axe), a draft saved,
+    published from the catalogue page."""
+    tab.set_viewport_size(PHONE)
+    tab.goto(f"{node.url}/console/catalogue/new?lang=de")
+    assert tab.locator("h1").inner_text() == "Ein neuer Katalogeintrag"
+    check(tab)
+    _no_sideways_scroll(tab)
+    title = f"Offene Wissenschaft {int(time.time() * 1000)}"
+    tab.locator("#title-de").fill(title)
+    tab.locator("#abstract-de").fill("Daten, Code und Artikel teilen.")
+    tab.locator("#outcome-de").fill("Einen Datensatz veröffentlichen\nEinen Datenplan prüfen")
+    tab.locator("#field_of_study").fill("0588")
+    tab.select_option("#eqf_level", "6")
+    tab.locator("#ects").fill("3")
+    tab.select_option("#participation_form", "online")
+    tab.locator("#lang-de").check()
+    tab.locator("#assessment-portfolio").check()
+    tab.locator("#free_start").check()
+    tab.get_by_role("button", name="Entwurf speichern").click()
+    tab.wait_for_load_state()
+    assert urlsplit(tab.url).path == "/console/catalogue"
+    row = tab.locator("#entries tr[data-entry]").filter(has_text=title)
+    assert row.locator('[data-version="1"]').get_attribute("data-state") == "draft"
+    row.get_by_role("button", name="Version 1 veröffentlichen").click()
+    tab.wait_for_load_state()
+    row = tab.locator("#entries tr[data-entry]").filter(has_text=title)
+    assert row.locator('[data-version="1"]').get_attribute("data-state") == "published"
+    check(tab)
+
+
 def test_a_csv_upload_from_preview_to_summary(tab: Page, node: Node, tmp_path: Path) -> None:
     """The upload form, the preview with a bad row's errors, the progress page reloading
     itself (no script) until the summary; axe on each, and on a phone."""

@@ -89,3 +89,62 @@ def test_a_file_that_cannot_be_used_says_why(node: RunningNode) -> None:
     assert "unknown column" in shown or "cannot be used" in shown
     empty = _import(registrar, b"", publish=False)
     assert "empty" in empty
+
+
+def test_an_entry_written_and_edited_in_the_console(node: RunningNode) -> None:
+    """The form: a new draft, a refusal naming the element, an edit that keeps what the
+    form does not show (a faculty), then publication."""
+    registrar = signed_in(node, "regis", StaffRole.REGISTRAR)
+    form = registrar.client.get("/console/catalogue/new?lang=en")
+    assert form.status_code == 200
+    fields = {
+        "csrf": registrar.csrf(form.text),
+        "lang": "en",
+        "title@en": "Open Science",
+        "abstract@en": "Sharing data, code and papers.",
+        "outcome@en": "Publish a dataset with a licence\r\nReview a data management plan",
+        "field_of_study": "0588",
+        "eqf_level": "7",
+        "ects": "2",
+        "participation_form": "online",
+        "languages": ["en", "fi"],
+        "assessment_types": ["portfolio", "oral"],
+        "free_start": "yes",
+        "keywords": "open|science",
+    }
+    refused = registrar.client.post("/console/catalogue/new", data=fields | {"ects": "two"})
+    assert refused.status_code == 422 and "ects" in refused.text
+    assert 'value="Open Science"' in refused.text  # kept to correct
+    saved = registrar.client.post("/console/catalogue/new", data=fields)
+    assert saved.status_code == 303, saved.text
+    (entry,) = node.client.get("/admin/catalogue", headers=node.auth()).json()["items"]
+    content = entry["versions"][0]["content"]
+    assert [o["text"]["en"] for o in content["learningOutcomes"]] == [
+        "Publish a dataset with a licence",
+        "Review a data management plan",
+    ]
+    assert content["languages"] == ["en", "fi"] and content["assessmentTypes"] == [
+        "portfolio",
+        "oral",
+    ]
+    # A faculty set through the API is not on the form: an edit keeps it.
+    with_faculty = content | {"faculty": {"en": "Faculty of Science"}}
+    node.client.put(
+        f"/admin/catalogue/{entry['id']}/draft", json={"content": with_faculty}, headers=node.auth()
+    )
+    edit = registrar.client.get(f"/console/catalogue/{entry['id']}/edit?lang=en")
+    assert edit.status_code == 200 and 'value="Faculty of Science"' in edit.text
+    changed = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', edit.text))
+    posted = registrar.client.post(
+        f"/console/catalogue/{entry['id']}/edit",
+        data=fields
+        | {"title@en": "Open Science in Practice", "csrf": registrar.csrf(edit.text)}
+        | {k: v for k, v in changed.items() if k not in ("csrf", "lang")},
+    )
+    assert posted.status_code == 303, posted.text
+    draft = node.client.get(f"/admin/catalogue/{entry['id']}", headers=node.auth()).json()
+    content = draft["versions"][0]["content"]
+    assert content["title"] == {"en": "Open Science in Practice"}
+    assert content["faculty"] == {"en": "Faculty of Science"}
+    teacher = signed_in(node, "teach", StaffRole.TEACHER)
+    assert teacher.client.get("/console/catalogue/new?lang=en").status_code == 403

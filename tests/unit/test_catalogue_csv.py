@@ -7,9 +7,11 @@ import io
 
 import pytest
 
-from node.catalogue.csv_import import read_rows
+from node.catalogue.csv_import import cells_from_content, content_from_cells, read_rows
 from node.catalogue.entries import checked_content
+from node.catalogue.samples import SAMPLES
 from node.credentials.csv_import import CsvFormatError
+from tests.unit.test_catalogue_elm import MAXIMAL
 
 HEADER = (
     "key;title@en;title@de;abstract@en;field_of_study;eqf_level;ects;languages;"
@@ -69,3 +71,11 @@ def test_a_header_that_cannot_be_used_is_refused_whole(header: str, named: str) 
     with pytest.raises(CsvFormatError) as refused:
         rows(f"{header}\n{ROW}\n")
     assert named in refused.value.message or any(p.element == named for p in refused.value.problems)
+
+
+@pytest.mark.parametrize("n", range(5))
+def test_cells_give_the_content_back(n: int) -> None:
+    """What fills the console's form (and a CSV row) gives the same content back."""
+    content = checked_content([*SAMPLES, MAXIMAL][n])
+    back, problems = content_from_cells(cells_from_content(content))
+    assert problems == [] and checked_content(back) == content
