@@ -11,7 +11,7 @@ page node/web/catalogue_pages.py."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -34,6 +34,7 @@ from node.api.schemas import Wire
 from node.catalogue.elm import learning_opportunity, schema_org_course
 from node.catalogue.entries import Anchor, Catalogue, Entry, Version, digest_of
 from node.catalogue.search import MAX_LIMIT, MAX_OFFSET, CatalogueQuery, CatalogueSearcher, Hit
+from node.db.models import utcnow
 from node.errors import InvalidInput, NotFound, Problem
 from node.i18n.catalogues import translator
 from node.ledger.single_root import single_root
@@ -58,6 +59,7 @@ public = APIRouter(tags=["catalogue"], responses={**COMMON_RESPONSES, **_NOT_FOU
 EntryId = Annotated[str, Path(min_length=36, max_length=36, pattern=r"^[0-9a-f-]{36}$")]
 Number = Annotated[int, Path(ge=1, le=100_000)]
 LD_JSON = "application/ld+json"
+AS_OF_MARGIN = timedelta(seconds=60)
 
 
 class ContentIn(Wire):
@@ -213,6 +215,12 @@ class CatalogueOut(Wire):
         description="A search: results on this page left out because their stored copy no "
         "longer hashes to its anchored digest",
     )
+    as_of: datetime | None = Field(
+        default=None,
+        description="With changedSince: pass this as the next changedSince. It lies a minute "
+        "before the request (a publication under way then commits later with an earlier "
+        "time), so a change may be listed twice, never missed",
+    )
 
 
 def search_query(
@@ -343,7 +351,11 @@ def public_catalogue(
         etag, data = lists.get(key, lambda: _tagged(_listed(catalogue, content)))
     else:
         kept = network if scope == "network" else None
-        etag, data = _tagged(_listed(catalogue, content, changed_since, kept))
+        as_of = utcnow() - AS_OF_MARGIN  # before reading: what commits later is in the next
+        listed = _listed(catalogue, content, changed_since, kept)
+        if changed_since is not None:
+            listed["asOf"] = as_of.isoformat()
+        etag, data = _tagged(listed)
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if _unchanged(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers=headers)
@@ -362,7 +374,7 @@ def _found(
         next=str(request.url.include_query_params(offset=after)) if after else None,
         refused=found.refused,
     )
-    return body.model_dump(mode="json", by_alias=True)
+    return body.model_dump(mode="json", by_alias=True, exclude={"as_of"})
 
 
 def _listed(
@@ -377,7 +389,7 @@ def _listed(
     items = [EntryOut.of(e, drafts=False, content=content) for e in entries]
     if network is not None:
         items += [EntryOut.of_peer(v, content=content) for v in by_entry(network())]
-    searched = {"total", "next", "refused"}  # a plain list has none of them
+    searched = {"total", "next", "refused", "as_of"}  # a plain list has none of them
     return CatalogueOut(items=items).model_dump(mode="json", by_alias=True, exclude=searched)
 
 

@@ -191,6 +191,12 @@ def test_the_public_list_has_an_etag_and_changes_since(node: RunningNode) -> Non
     ids = {e["id"]: e for e in since.json()["items"]}
     assert set(ids) == {first["entry"]["id"], second["entry"]["id"]}  # the withdrawal too
     assert ids[first["entry"]["id"]]["versions"][0]["state"] == "withdrawn"
+    # asOf: the next changedSince, a minute early (a change may come twice, never be missed)
+    as_of = datetime.fromisoformat(since.json()["asOf"])
+    assert timedelta(seconds=55) < datetime.now(UTC) - as_of < timedelta(seconds=120)
+    again = node.client.get("/api/catalogue", params={"changedSince": as_of.isoformat()})
+    assert {e["id"] for e in again.json()["items"]} == set(ids)  # the last minute's again
+    assert "asOf" not in node.client.get("/api/catalogue").json()  # only with changedSince
     naive = node.client.get("/api/catalogue", params={"changedSince": "2026-01-01T00:00:00"})
     assert naive.status_code == 422 and "changedSince" in naive.text
     bad = node.client.get("/api/catalogue", params={"changedSince": "yesterday"})
