@@ -709,7 +709,7 @@ class CatalogueEntry(Base):
     stable id and URL whose versions describe it cycle by cycle (DP 6.2)."""
 
     __tablename__ = "catalogue_entry"
-    __table_args__ = (UniqueConstraint("import_key", name="uq_catalogue_entry_import_key"),)
+    __table_args__ = (Index("uq_catalogue_entry_import_key", "import_key", unique=True),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -116,8 +116,8 @@ def test_learner_attachments_follow_the_one_account_rule_after_upgrade(
 
 
 def test_versions_published_before_the_search_index_are_indexed(empty_database_url: str) -> None:
-    """Upgrading to 0024 indexes what was on offer: the newest published version of each
-    entry (not a withdrawn one), words and filters both."""
+    """Upgrading from 0023 keeps every version and indexes what was on offer: the newest
+    published version of each entry (not a withdrawn one), words and filters both."""
     engine = make_engine(empty_database_url)
     try:
         command.upgrade(alembic_config(engine), "0023")
@@ -159,6 +159,10 @@ def test_versions_published_before_the_search_index_are_indexed(empty_database_u
                     )
                 )
         migrate(engine)
+        with engine.connect() as connection:  # nothing lost on the way (no table rebuilt
+            # under a cascading foreign key: 0025 once dropped every version on SQLite)
+            kept = connection.execute(sa.text("SELECT count(*) FROM catalogue_version"))
+            assert kept.scalar_one() == 2
         searcher = CatalogueSearcher(session_factory(engine), dict)
         with engine.connect() as connection:
             urls = connection.execute(sa.text("SELECT version_url FROM catalogue_search")).all()

@@ -19,12 +19,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("catalogue_entry") as batch:
-        batch.add_column(sa.Column("import_key", sa.String(200), nullable=True))
-        batch.create_unique_constraint("uq_catalogue_entry_import_key", ["import_key"])
+    # A column and a unique index, no table rebuild: on SQLite a batch rebuild drops
+    # catalogue_entry, and with foreign keys on, that cascades to every version.
+    op.add_column("catalogue_entry", sa.Column("import_key", sa.String(200), nullable=True))
+    op.create_index("uq_catalogue_entry_import_key", "catalogue_entry", ["import_key"], unique=True)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("catalogue_entry") as batch:
-        batch.drop_constraint("uq_catalogue_entry_import_key", type_="unique")
-        batch.drop_column("import_key")
+    op.drop_index("uq_catalogue_entry_import_key", table_name="catalogue_entry")
+    op.drop_column("catalogue_entry", "import_key")  # SQLite ≥ 3.35 drops it in place
