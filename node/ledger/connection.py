@@ -56,14 +56,14 @@ class ChainHead:
         self._lock = threading.Lock()
         self._seen: tuple[float, int, int] | None = None  # (when read, number, block time)
 
-    def _latest(self) -> tuple[float, int, int]:
+    def _latest(self, fresh: bool = False) -> tuple[float, int, int]:
         seen = self._seen
-        if seen is not None and self._clock() - seen[0] < self._interval:
+        if not fresh and seen is not None and self._clock() - seen[0] < self._interval:
             return seen
         with self._lock:
             seen = self._seen
             now = self._clock()
-            if seen is None or now - seen[0] >= self._interval:
+            if fresh or seen is None or now - seen[0] >= self._interval:
                 block = self._chain.block()
                 seen = (now, block.number, block.timestamp)
                 self._seen = seen
@@ -73,9 +73,10 @@ class ChainHead:
         """The latest block number (at most ``interval`` old); raises ChainError."""
         return self._latest()[1]
 
-    def timestamp(self) -> int:
-        """The latest block's time (at most ``interval`` old); raises ChainError."""
-        return self._latest()[2]
+    def timestamp(self, *, fresh: bool = False) -> int:
+        """The latest block's time (at most ``interval`` old; ``fresh``: read now); raises
+        ChainError."""
+        return self._latest(fresh)[2]
 
 
 class RegistryWatch:

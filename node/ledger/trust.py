@@ -268,6 +268,8 @@ class LedgerTrust:
         # several blocks a second (embedded, anvil) gives each its own later second, and a
         # key the chain made valid in its latest block is valid now.
         moment = max(int(self._clock()), self._ledger.head.timestamp()) if at is None else at
+        if at is None and moment < key.valid_from:  # the head read may be a second old:
+            moment = max(moment, self._ledger.head.timestamp(fresh=True))  # a new key's block
         if not key.valid_from <= moment < key.valid_until:
             raise KeyResolutionError(
                 f"key {fragment} of {did} was not valid at {_when(moment)}"
