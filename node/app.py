@@ -13,6 +13,7 @@ from node.api import (
     console_http,
     errors,
     routes_admin,
+    routes_agreements,
     routes_anchor,
     routes_approvals,
     routes_authorize,
@@ -104,6 +105,8 @@ def create_app(
     app.include_router(routes_admin.router)
     app.include_router(routes_catalogue.admin)
     app.include_router(routes_catalogue.public)
+    app.include_router(routes_agreements.admin)
+    app.include_router(routes_agreements.public)
     app.include_router(routes_approvals.router)
     app.include_router(routes_institution.router)
     app.include_router(routes_verify.router)

@@ -19,7 +19,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from anchoring.errors import ChainError
-from anchoring.registries import MemberInfo
+from anchoring.registries import MemberInfo, RootInfo
+from node.agreements.documents import ChainView
+from node.agreements.service import Agreements
 from node.audit.log import AuditLog
 from node.catalogue.claims import CourseClaims
 from node.catalogue.entries import Catalogue, publisher_of
@@ -47,9 +49,10 @@ from node.issuance.uploads import Resumer, Uploads
 from node.keys.keystore import FileKeyStore, KeyStore, KeyStoreError
 from node.learners.service import Learners
 from node.ledger.audit_anchor import AuditAnchorer
-from node.ledger.catalogue_anchor import CatalogueAnchorer
 from node.ledger.connection import Ledger, open_ledger
+from node.ledger.document_anchors import agreement_anchorer, catalogue_anchorer
 from node.ledger.network import anchoring_account
+from node.ledger.row_anchor import RowAnchorer
 from node.ledger.service import AnchorService, Round, Rounds
 from node.ledger.status_anchor import StatusAnchorer
 from node.ledger.trust import LedgerTrust, NetworkName, UnreachableTrust
@@ -137,6 +140,7 @@ class NodeRuntime:
     _listings: Listings = field(default_factory=Listings, init=False)
     _governance: Governance | None = field(default=None, init=False)
     _rotation: KeyRotation | None = field(default=None, init=False)
+    _agreements: Agreements | None = field(default=None, init=False)
     _signers_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _ledger_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _counters: Counters | None = field(default=None, init=False)
@@ -215,6 +219,7 @@ class NodeRuntime:
         self._wallet_metadata = None  # names the institution
         self._wallet_credentials = None
         self._presentations = None
+        self._agreements = None
         self._identity = None
 
     def storage_paths(self) -> list[Path]:
@@ -554,6 +559,7 @@ class NodeRuntime:
         mirror = StatusMirror.from_settings(self.settings, self.ledger(), directory=self.members())
         parts: list[Round] = [_Publisher(self.status), self.anchor_worker()]
         parts += [self.status_anchorer(), self.audit_anchorer(), self.catalogue_anchorer()]
+        parts += [self.agreement_anchorer(), self.agreements()]
         sync = self.catalogue_sync()
         parts += [mirror, *([sync] if sync is not None else [])]
         return Rounds(parts)
@@ -602,9 +608,42 @@ class NodeRuntime:
             return None
         return lambda: self.members().members()
 
-    def catalogue_anchorer(self) -> CatalogueAnchorer:
+    def catalogue_anchorer(self) -> RowAnchorer:
         ledger = self.ledger()
-        return CatalogueAnchorer(self.sessions, ledger.chain, ledger.anchors, ledger.account)
+        return catalogue_anchorer(self.sessions, ledger.chain, ledger.anchors, ledger.account)
+
+    def agreements(self) -> Agreements:
+        """Recognition agreements with other members (signed with the institution's key)."""
+        if self._agreements is None:
+            identity = self.identity()
+            self._agreements = Agreements(
+                self.sessions,
+                did=identity.did,
+                origin=identity.origin,
+                signer=Ed25519Signer(identity.ed25519_vm, self._ed25519_private()),
+                chain=self._agreement_chain,
+                limits=PeerLimits.from_settings(self.settings),
+            )
+        return self._agreements
+
+    def _agreement_chain(self) -> ChainView | None:
+        """What agreements are checked against (None: no chain)."""
+        if self.settings.chain == "off":
+            return None
+        trust = self.verifier().trust
+        assert trust is not None  # a chain is configured
+
+        def root_info(root: bytes) -> RootInfo | None:
+            try:
+                return self.ledger().anchors.root_info(root)
+            except NodeError as exc:
+                raise ChainError(str(exc)) from exc
+
+        return ChainView(trust, lambda: self.members().members(), root_info)
+
+    def agreement_anchorer(self) -> RowAnchorer:
+        ledger = self.ledger()
+        return agreement_anchorer(self.sessions, ledger.chain, ledger.anchors, ledger.account)
 
     def status_anchorer(self) -> StatusAnchorer:
         ledger = self.ledger()

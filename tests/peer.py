@@ -80,7 +80,7 @@ class Peer:
 
 
 class AppPeer:
-    """A node's app served over real HTTP on 127.0.0.1 (GET only): the port is taken at
+    """A node's app served over real HTTP on 127.0.0.1 (GET and POST): the port is taken at
     construction, so the node can be made with this URL as its origin; :meth:`serve` starts
     answering with the app's TestClient, :meth:`stop` takes the node off the network."""
 
@@ -93,7 +93,15 @@ class AppPeer:
             def do_GET(self) -> None:
                 peer.requests.append(self.path)
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-                reply = peer.client.get(self.path, headers=headers)
+                self._answer(peer.client.get(self.path, headers=headers))
+
+            def do_POST(self) -> None:
+                peer.requests.append(f"POST {self.path}")
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self._answer(peer.client.post(self.path, content=body, headers=headers))
+
+            def _answer(self, reply: Any) -> None:
                 with contextlib.suppress(OSError):
                     self.send_response(reply.status_code)
                     for name, value in reply.headers.items():

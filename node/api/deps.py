@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from node.agreements.service import Agreements
 from node.api.audit_http import set_actor
 from node.catalogue.claims import CourseClaims
 from node.catalogue.entries import Catalogue
@@ -124,6 +125,10 @@ async def _verifier(runtime: Runtime) -> Verifier:
     return runtime.verifier()
 
 
+def _agreements(runtime: Runtime) -> Agreements:  # reads the keys: off the event loop
+    return runtime.agreements()
+
+
 async def _vcapi(runtime: Runtime) -> VcApiService:
     return runtime.vcapi()
 
@@ -152,6 +157,7 @@ ApprovalChain = Annotated[Approvals, Depends(_approvals)]
 StatusLists = Annotated[StatusService, Depends(_status)]
 CredentialVerifier = Annotated[Verifier, Depends(_verifier)]
 VcApi = Annotated[VcApiService, Depends(_vcapi)]
+RecognitionAgreements = Annotated[Agreements, Depends(_agreements)]
 
 
 # OpenID4VCI services that sign nothing (the runtime keeps them across key rotations).

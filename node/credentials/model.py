@@ -436,7 +436,7 @@ class MicroCredentialClaims(StrictModel):
     @model_validator(mode="after")
     def _issued_after_birth(self) -> Self:
         if self.date_of_issuing < self.learner.date_of_birth:
-            raise _element_error("dateOfIssuing", "before the learner's date of birth")
+            raise element_error("dateOfIssuing", "before the learner's date of birth")
         return self
 
     @model_validator(mode="after")
@@ -451,10 +451,10 @@ class MicroCredentialClaims(StrictModel):
             except ValueError:
                 ok = False
             if not ok:
-                raise _element_error("grade.value", "a percentage grade must be 0–100")
+                raise element_error("grade.value", "a percentage grade must be 0–100")
         elif standard in _GRADE_SCALES and value not in _GRADE_SCALES[standard]:
             allowed = ", ".join(sorted(_GRADE_SCALES[standard]))
-            raise _element_error("grade.value", f"must be one of {allowed} for {standard}")
+            raise element_error("grade.value", f"must be one of {allowed} for {standard}")
         return self
 
     def primary(self, default: str = "en") -> str:
@@ -462,7 +462,7 @@ class MicroCredentialClaims(StrictModel):
         return self.primary_language or default
 
 
-def _element_error(element: str, reason: str) -> PydanticCustomError:
+def element_error(element: str, reason: str) -> PydanticCustomError:
     """A cross-field error that names the element it concerns (see profile.validate_claims)."""
     context = {"element": element, "reason": reason}
     return PydanticCustomError("element", "{element}: {reason}", context)

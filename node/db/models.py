@@ -719,7 +719,20 @@ class CatalogueEntry(Base):
     import_key: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
-class CatalogueVersion(Base):
+class SingleRootAnchor:
+    """A row whose ``digest`` is anchored on chain on its own, as a one-leaf root
+    (node/ledger/row_anchor.py): ``pending`` (or ``awaiting`` another party's anchor), then
+    ``submitted`` and ``confirmed`` by the anchor rounds."""
+
+    anchor_root: Mapped[str | None] = mapped_column(String(64), default=None)
+    anchor_state: Mapped[str | None] = mapped_column(String(20), default=None)
+    anchor_tx: Mapped[str | None] = mapped_column(String(66), default=None)
+    anchor_block: Mapped[int | None] = mapped_column(default=None)
+    anchor_time: Mapped[datetime | None] = mapped_column(default=None)
+    anchor_error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class CatalogueVersion(SingleRootAnchor, Base):
     """One version of an entry: ``draft`` (editable; at most one per entry), ``published``
     (immutable: ``document`` is what its URL serves, ``digest`` the SHA-256 of its JCS) or
     ``withdrawn`` (published once, no longer offered; still served, marked so)."""
@@ -749,14 +762,6 @@ class CatalogueVersion(Base):
     published_at: Mapped[datetime | None] = mapped_column(default=None)
     withdrawn_at: Mapped[datetime | None] = mapped_column(default=None)
     withdrawn_reason: Mapped[str | None] = mapped_column(Text, default=None)
-    # Its digest anchored on chain as a one-leaf root (node/ledger/catalogue_anchor.py):
-    # pending from publication, then submitted and confirmed by the anchor rounds.
-    anchor_root: Mapped[str | None] = mapped_column(String(64), default=None)
-    anchor_state: Mapped[str | None] = mapped_column(String(20), default=None)
-    anchor_tx: Mapped[str | None] = mapped_column(String(66), default=None)
-    anchor_block: Mapped[int | None] = mapped_column(default=None)
-    anchor_time: Mapped[datetime | None] = mapped_column(default=None)
-    anchor_error: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class PeerCatalogue(Base):
@@ -835,3 +840,42 @@ class CatalogueSearch(Base):
     text_de: Mapped[str] = mapped_column(Text)
     text_es: Mapped[str] = mapped_column(Text)
     text_fi: Mapped[str] = mapped_column(Text)
+
+
+class AgreementVersion(SingleRootAnchor, Base):
+    """One version of a recognition agreement this node is a party to
+    (node/agreements/service.py). ``terms`` is the document both sign (without proofs),
+    ``proofs`` the parties' eddsa-jcs-2022 proofs so far; ``role`` is this node's: the
+    ``proposer`` (its origin names the agreement) or the ``partner``.
+
+    States: ``proposed`` (signed here, for the partner), ``received`` (signed by the
+    proposer, for staff here to accept or decline), ``agreed`` (both signed: ``digest`` is
+    the SHA-256 of the signed document's JCS, anchored as a one-leaf root by the partner,
+    who signs last — the proposer only looks it up), ``declined``. ``delivery_*``: the
+    document (or the decline) still to be handed to the other party's node."""
+
+    __tablename__ = "agreement_version"
+    __table_args__ = (
+        UniqueConstraint("agreement_url", "number", name="uq_agreement_version_number"),
+        Index("ix_agreement_version_delivery", "delivery_state", "next_delivery_at"),
+        Index("ix_agreement_version_anchor", "anchor_state"),
+    )
+
+    url: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    agreement_url: Mapped[str] = mapped_column(String(1000))
+    number: Mapped[int]
+    role: Mapped[str] = mapped_column(String(10))
+    partner_did: Mapped[str] = mapped_column(String(400), index=True)
+    terms: Mapped[dict[str, Any]] = mapped_column(JSON)
+    proofs: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(20))
+    digest: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    decided_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    delivery_state: Mapped[str | None] = mapped_column(String(20), default=None)
+    delivery_attempts: Mapped[int] = mapped_column(default=0)
+    next_delivery_at: Mapped[datetime | None] = mapped_column(default=None)
+    delivery_error: Mapped[str | None] = mapped_column(Text, default=None)

@@ -5,7 +5,8 @@ lists for that member — and there under one of these paths: ``{endpoint}/statu
 list versions, node.network.mirror), ``{endpoint}/credentials/`` (a credential's
 inclusion proof, ``/credentials/{leaf digest}/anchor``, node.network.proofs),
 ``{endpoint}/api/catalogue`` and ``{endpoint}/catalogue/`` (the catalogue's list and its
-versions, node.network.catalogue_sync) —
+versions, node.network.catalogue_sync); and the one URL it POSTs to,
+``{endpoint}/api/agreements/inbox`` (an agreement's document, node.agreements) —
 same scheme (http or https), host and port, and a path below the endpoint's — so a
 credential cannot make the node request an arbitrary URL (SSRF: 127.0.0.1, the cloud
 metadata address, ``file://``). Redirects are never followed, proxies and ``.netrc`` from
@@ -16,6 +17,7 @@ the body has a size limit (``Settings.peer_*``).
 from __future__ import annotations
 
 import functools
+import json
 import ssl
 import time
 from dataclasses import dataclass
@@ -32,6 +34,8 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 STATUS_LISTS, ANCHOR_PROOFS = "/status/", "/credentials/"
 # The catalogue (node.network.catalogue_sync): its list, and each version's document.
 CATALOGUE_LIST, CATALOGUE_PAGES = "/api/catalogue", "/catalogue/"
+# Recognition agreements (node/agreements/service.py): the one URL a node POSTs to.
+AGREEMENT_INBOX = "/api/agreements/inbox"
 
 
 class PeerFetchError(Exception):
@@ -114,21 +118,39 @@ def fetch_reply(
 ) -> Reply:
     """GET ``url`` (already checked with :func:`refusal`), optionally conditional: a 200
     with its body, a 304 (unchanged) when ``if_none_match`` is given, or PeerFetchError."""
+    headers = {"If-None-Match": if_none_match} if if_none_match else {}
+    return _exchange("GET", url, limits, params=params, headers=headers)
+
+
+def post_json(url: str, body: object, limits: PeerLimits) -> Reply:
+    """POST ``body`` as JSON to ``url`` (already checked with :func:`refusal`): a 2xx and
+    its body, or PeerFetchError (naming the peer's reason for a 4xx, if it gave one)."""
+    content = json.dumps(body, separators=(",", ":")).encode()
+    headers = {"Content-Type": "application/json"}
+    return _exchange("POST", url, limits, headers=headers, content=content)
+
+
+def _exchange(
+    method: str,
+    url: str,
+    limits: PeerLimits,
+    *,
+    params: dict[str, str | int] | None = None,
+    headers: dict[str, str],
+    content: bytes | None = None,
+) -> Reply:
     deadline = time.monotonic() + limits.connect_timeout + limits.read_timeout
     timeout = httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout)
-    headers = {"If-None-Match": if_none_match} if if_none_match else {}
     try:
         with (
             httpx.Client(
                 timeout=timeout, follow_redirects=False, trust_env=False, verify=_tls()
             ) as client,
-            client.stream("GET", url, params=params, headers=headers) as reply,
+            client.stream(method, url, params=params, headers=headers, content=content) as reply,
         ):
             etag = reply.headers.get("etag")
-            if reply.status_code == 304 and if_none_match:
+            if reply.status_code == 304 and "If-None-Match" in headers:
                 return Reply(304, b"", etag)
-            if reply.status_code != 200:
-                raise PeerFetchError(f"the peer answered HTTP {reply.status_code}")
             declared = reply.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limits.max_bytes:
                 raise PeerFetchError(f"the answer is larger than {limits.max_bytes} bytes")
@@ -139,8 +161,22 @@ def fetch_reply(
                     raise PeerFetchError(f"the answer is larger than {limits.max_bytes} bytes")
                 if time.monotonic() > deadline:
                     raise PeerFetchError("the peer did not finish its answer in time")
-            return Reply(200, bytes(body), etag)
+            accepted = (200, 201) if method == "POST" else (200,)
+            if reply.status_code not in accepted:
+                raise PeerFetchError(
+                    f"the peer answered HTTP {reply.status_code}" + _reason(bytes(body))
+                )
+            return Reply(reply.status_code, bytes(body), etag)
     except httpx.TimeoutException as exc:
         raise PeerFetchError(f"the peer did not answer in time ({type(exc).__name__})") from exc
     except httpx.HTTPError as exc:
         raise PeerFetchError(f"the peer cannot be reached ({type(exc).__name__})") from exc
+
+
+def _reason(body: bytes) -> str:
+    """The peer's own reason (its error body's ``message``), briefly; empty if none."""
+    try:
+        message = json.loads(body).get("message")
+    except (ValueError, AttributeError):
+        return ""
+    return f": {message[:300]}" if isinstance(message, str) and message else ""
