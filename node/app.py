@@ -34,6 +34,7 @@ from node.api import (
     routes_oid4vci,
     routes_oid4vp,
     routes_public,
+    routes_recognition,
     routes_status,
     routes_tokens,
     routes_verify,
@@ -107,6 +108,7 @@ def create_app(
     app.include_router(routes_catalogue.public)
     app.include_router(routes_agreements.admin)
     app.include_router(routes_agreements.public)
+    app.include_router(routes_recognition.router)
     app.include_router(routes_approvals.router)
     app.include_router(routes_institution.router)
     app.include_router(routes_verify.router)

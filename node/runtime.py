@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from eth_account.signers.local import LocalAccount
@@ -76,6 +76,7 @@ from node.network.mirror import StatusMirror
 from node.network.proofs import PeerAnchors, SuppliedProofs
 from node.network.rotation import KeyRotation
 from node.presentations.service import PresentationService
+from node.recognition.service import Recognitions
 from node.settings import Settings
 from node.setup import update_institution
 from node.staff.accounts import TOTP_KEY_NAME
@@ -455,6 +456,9 @@ class NodeRuntime:
                         origin=self.settings.origin,
                         verifier=self.verifier,
                         lifetime=timedelta(seconds=self.settings.presentation_request_seconds),
+                        answered=lambda request_id, reports: self.recognitions().presented(
+                            request_id, reports
+                        ),
                     )
                     self._presentations = service
         return service
@@ -625,6 +629,36 @@ class NodeRuntime:
                 limits=PeerLimits.from_settings(self.settings),
             )
         return self._agreements
+
+    def recognitions(self) -> Recognitions:
+        """Recognition requests, decisions and appeals (this institution as the home)."""
+        identity = self.identity()
+
+        def country() -> str:
+            with self.sessions() as session:
+                return session.scalars(select(Institution.country)).one()
+
+        def ask(query: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+            created = self.presentations().create(query, token_id=None)
+            links = {
+                "id": created.id,
+                "link": created.link,
+                "requestUri": created.request_uri,
+                "clientId": created.client_id,
+                "expiresAt": created.expires_at,
+            }
+            return created.id, links
+
+        return Recognitions(
+            self.sessions,
+            did=identity.did,
+            country=country,
+            agreements=self.agreements,
+            verifier=self.verifier,
+            issuance=self.issuance,
+            formats=self.staff_formats(),
+            ask=ask,
+        )
 
     def _agreement_chain(self) -> ChainView | None:
         """What agreements are checked against (None: no chain)."""

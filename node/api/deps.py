@@ -37,6 +37,7 @@ from node.network.governance import Governance
 from node.network.proofs import SuppliedProofs
 from node.network.rotation import KeyRotation
 from node.presentations.service import PresentationService
+from node.recognition.service import Recognitions
 from node.runtime import NodeRuntime
 from node.staff.service import StaffServices
 from node.status.service import StatusService
@@ -129,6 +130,10 @@ def _agreements(runtime: Runtime) -> Agreements:  # reads the keys: off the even
     return runtime.agreements()
 
 
+def _recognitions(runtime: Runtime) -> Recognitions:  # reads the institution
+    return runtime.recognitions()
+
+
 async def _vcapi(runtime: Runtime) -> VcApiService:
     return runtime.vcapi()
 
@@ -158,6 +163,7 @@ StatusLists = Annotated[StatusService, Depends(_status)]
 CredentialVerifier = Annotated[Verifier, Depends(_verifier)]
 VcApi = Annotated[VcApiService, Depends(_vcapi)]
 RecognitionAgreements = Annotated[Agreements, Depends(_agreements)]
+RecognitionRequests = Annotated[Recognitions, Depends(_recognitions)]
 
 
 # OpenID4VCI services that sign nothing (the runtime keeps them across key rotations).

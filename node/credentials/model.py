@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any, Final, Self
+from typing import Annotated, Any, Final, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -344,6 +344,40 @@ _GRADE_SCALES: Final[dict[vocab.GradingStandard, frozenset[str]]] = {
 }
 
 
+Sha256Hex = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9a-f]{64}$"),
+    Field(description="SHA-256, hex."),
+]
+
+
+class RecognisedPart(StrictModel):
+    """A credential a recognition decision recognises (issue 15)."""
+
+    credential: Uri | None = Field(default=None, description="The credential's id.")
+    digest: Sha256Hex = Field(description="SHA-256 of the credential as presented (JCS/JWS).")
+    issuer: Did = Field(description="The institution that issued it.")
+    achievement: Uri | None = Field(default=None, description="The course it was awarded for.")
+    ects: Annotated[float, Field(gt=0, le=240)] | None = None
+    grade: ShortText | None = Field(default=None, description="The grade it records.")
+
+
+class Recognition(StrictModel):
+    """What a recognition decision says: the credentials recognised, under which agreement
+    (or other route), towards which programme, with the grade converted."""
+
+    route: Literal["agreement", "elective", "prior-learning", "ad-hoc"] = "agreement"
+    agreement: Uri | None = Field(default=None, description="The agreement version's URL.")
+    agreement_digest: Sha256Hex | None = Field(
+        default=None, description="SHA-256 of the signed agreement's JCS, as anchored."
+    )
+    programme: ShortText = Field(description="The home programme's code.")
+    programme_title: LangMap | None = None
+    recognised: list[RecognisedPart] = Field(min_length=1, max_length=50)
+    converted_grade: ShortText | None = None
+    decided: Literal["automatic", "staff"] = "automatic"
+
+
 class MicroCredentialClaims(StrictModel):
     """The claims of one micro-credential, as submitted by the awarding institution."""
 
@@ -431,6 +465,10 @@ class MicroCredentialClaims(StrictModel):
     achievement_id: Uri | None = Field(
         default=None,
         description="Stable URI of the course / catalogue entry the credential is awarded for.",
+    )
+    recognition: Recognition | None = Field(
+        default=None,
+        description="A recognition decision: the partners' credentials this one recognises.",
     )
 
     @model_validator(mode="after")

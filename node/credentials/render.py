@@ -22,7 +22,13 @@ from decimal import Decimal
 from typing import Any, Final
 
 from node.credentials import vocab
-from node.credentials.model import AwardingBody, LearningOutcome, MicroCredentialClaims, pick
+from node.credentials.model import (
+    AwardingBody,
+    LearningOutcome,
+    MicroCredentialClaims,
+    Recognition,
+    pick,
+)
 
 VCDM2_CONTEXT: Final = "https://www.w3.org/ns/credentials/v2"
 VCDM11_CONTEXT: Final = "https://www.w3.org/2018/credentials/v1"
@@ -153,7 +159,38 @@ def _subject(
     _put(subject, "placeOfIssue", claims.place_of_issue)
     if claims.achieved_competences:
         subject["achievedCompetence"] = [_outcome(c) for c in claims.achieved_competences]
+    if claims.recognition is not None:
+        subject["recognition"] = _recognition(claims.recognition)
     return subject
+
+
+def _recognition(recognition: Recognition) -> dict[str, Any]:
+    """A recognition decision (issue 15), every name defined by the microcredential
+    context: the agreement and the parts recognised, by digest and issuer."""
+    node: dict[str, Any] = {"type": "RecognitionDecision", "recognitionRoute": recognition.route}
+    _put(node, "agreement", recognition.agreement)
+    _put(node, "agreementDigest", recognition.agreement_digest)
+    node["programme"] = recognition.programme
+    _put(node, "programmeTitle", recognition.programme_title)
+    node["recognised"] = [
+        {
+            key: value
+            for key, value in {
+                "type": "RecognisedCredential",
+                "credentialId": part.credential,
+                "credentialDigest": part.digest,
+                "issuerId": part.issuer,
+                "achievementUrl": part.achievement,
+                "credits": part.ects,
+                "grade": part.grade,
+            }.items()
+            if value is not None
+        }
+        for part in recognition.recognised
+    ]
+    _put(node, "convertedGrade", recognition.converted_grade)
+    node["decided"] = recognition.decided
+    return node
 
 
 def _awarding_body(body: AwardingBody, lang: str) -> dict[str, Any]:
@@ -329,6 +366,8 @@ def to_sd_jwt_vc(
     always["assessment_type"] = [vocab.concept_iri(a) for a in claims.assessment_types]
     always["participation_form"] = vocab.concept_iri(claims.participation_form)
     always["quality_assurance"] = [vocab.concept_iri(t) for t in claims.quality_assurance.types]
+    if claims.recognition is not None:  # the same object as in the VCDM shapes
+        always["recognition"] = _recognition(claims.recognition)
     learner = claims.learner
     selective: dict[str, Any] = {
         "given_name": learner.given_name,

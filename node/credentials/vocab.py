@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Final
+from typing import Final, TypeVar
 
 VOCAB_BASE: Final = "https://w3id.org/credreg/vocab/"
 
@@ -148,6 +148,7 @@ class LearnerIdType(StrEnum):
     OTHER = "other"
 
 
+_E = TypeVar("_E", bound=StrEnum)
 _SCHEMES: Final[dict[type[StrEnum], str]] = {
     AssessmentType: "assessment-type",
     ParticipationForm: "participation-form",
@@ -168,6 +169,17 @@ _SCHEMES: Final[dict[type[StrEnum], str]] = {
 def concept_iri(member: StrEnum) -> str:
     """The IRI of a concept of one of the project's schemes."""
     return f"{VOCAB_BASE}{_SCHEMES[type(member)]}/{member.value}"
+
+
+def concept_of(enum_class: type[_E], iri: object) -> _E | None:
+    """The concept of ``enum_class`` whose IRI (:func:`concept_iri`) ``iri`` is; None if none."""
+    prefix = f"{VOCAB_BASE}{_SCHEMES[enum_class]}/"
+    if not isinstance(iri, str) or not iri.startswith(prefix):
+        return None
+    try:
+        return enum_class(iri.removeprefix(prefix))
+    except ValueError:
+        return None
 
 
 def scheme_iri(enum_class: type[StrEnum]) -> str:

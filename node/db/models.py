@@ -879,3 +879,45 @@ class AgreementVersion(SingleRootAnchor, Base):
     delivery_attempts: Mapped[int] = mapped_column(default=0)
     next_delivery_at: Mapped[datetime | None] = mapped_column(default=None)
     delivery_error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class RecognitionCase(Base):
+    """A learner's request to have partners' credentials recognised (node/recognition/):
+    the evidence as presented and its verification, the agreement's conditions as judged,
+    the decision — automatic, or a person's with reasons — and its credential, and an
+    appeal with its outcome (Lisbon Recognition Convention).
+
+    States: ``awaiting`` (a wallet is asked to present), ``open`` (a person decides),
+    ``decided`` (recognised or not: ``outcome``), ``refused`` (nothing genuine to
+    recognise: a credential failed verification)."""
+
+    __tablename__ = "recognition_case"
+    __table_args__ = (Index("ix_recognition_case_state", "state", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20))
+    route: Mapped[str] = mapped_column(String(20))
+    agreement_url: Mapped[str | None] = mapped_column(String(1000), default=None)
+    agreement_digest: Mapped[str | None] = mapped_column(String(64), default=None)
+    programme: Mapped[str] = mapped_column(String(200))
+    presentation_request_id: Mapped[str | None] = mapped_column(
+        String(36), default=None, unique=True
+    )
+    learner_name: Mapped[str | None] = mapped_column(String(400), default=None)
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    conditions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    outcome: Mapped[str | None] = mapped_column(String(20), default=None)
+    ects: Mapped[float | None] = mapped_column(default=None)
+    converted_grade: Mapped[str | None] = mapped_column(String(100), default=None)
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    decision_record_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    decided_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    appeal_text: Mapped[str | None] = mapped_column(Text, default=None)
+    appealed_at: Mapped[datetime | None] = mapped_column(default=None)
+    appeal_outcome: Mapped[str | None] = mapped_column(String(20), default=None)
+    appeal_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    appeal_decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    appeal_decided_by: Mapped[str | None] = mapped_column(String(200), default=None)

@@ -12,6 +12,7 @@ response is refused; a request expires after its lifetime.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ from wallet_bridge.presentation import (
     sign_request_object,
 )
 
+log = logging.getLogger(__name__)
 CREATED, FETCHED, ANSWERED, EXPIRED = "created", "fetched", "answered", "expired"
 DEFAULT_LIFETIME = timedelta(minutes=10)
 
@@ -87,7 +89,10 @@ class PresentationService:
         verifier: Callable[[], Verifier],
         lifetime: timedelta = DEFAULT_LIFETIME,
         clock: Callable[[], datetime] = _now,
+        answered: Callable[[str, list[PresentationReport]], None] | None = None,
     ) -> None:
+        """``answered(request id, reports)``: told of every stored answer, with the verified
+        presentations themselves (a recognition request reads the credentials from them)."""
         self._sessions = sessions
         self._signer = signer
         self.client_id = client_id_for(did)
@@ -95,6 +100,7 @@ class PresentationService:
         self._verifier = verifier
         self._lifetime = lifetime
         self._clock = clock
+        self._answered = answered
 
     def request_uri(self, request_id: str) -> str:
         return f"{self._origin}/oid4vp/requests/{request_id}"
@@ -190,7 +196,8 @@ class PresentationService:
         if response.state != request_id:
             raise InvalidRequest("state does not match the request")
         query = dcql.parse_dcql(raw_query)
-        result = self._result(query, response, nonce, with_summary)
+        reports: list[PresentationReport] = []
+        result = self._result(query, response, nonce, with_summary, reports)
         with self._sessions.begin() as session:
             stored = session.execute(
                 update(PresentationRequest)
@@ -202,6 +209,11 @@ class PresentationService:
             )
             if stored.rowcount != 1:  # type: ignore[attr-defined]
                 raise InvalidRequest("this presentation request has already been answered")
+        if self._answered is not None:
+            try:
+                self._answered(request_id, reports)
+            except Exception:  # the answer is stored; its consumer logs and can be retried
+                log.exception("presentation %s: its consumer failed", request_id)
         return {}
 
     # -- verification ----------------------------------------------------------------------
@@ -212,6 +224,7 @@ class PresentationService:
         response: AuthorizationResponse,
         nonce: str,
         with_summary: bool,
+        reports: list[PresentationReport],
     ) -> dict[str, Any]:
         if response.error is not None:
             return {
@@ -228,6 +241,8 @@ class PresentationService:
             for item in items:
                 entry = self._presentation(credential_query, query_id, item, nonce, with_summary)
                 problems += entry.pop("_problems")
+                if (report := entry.pop("_report")) is not None:
+                    reports.append(report)
                 presentations.append(entry)
         query_check = Check(
             "query",
@@ -263,6 +278,7 @@ class PresentationService:
                 "checks": _checks([Check("structure", False, f"not a presentation: {exc}")]),
                 "credentials": [],
                 "_problems": [],
+                "_report": None,
             }
         problems: list[str] = []
         if len(report.credentials) != 1:
@@ -273,12 +289,13 @@ class PresentationService:
         ]
         return {
             "credential_query_id": query_id,
-            "verified": _bound(report),
+            "verified": bound(report),
             "kind": report.kind,
             "holder": report.holder,
             "checks": _checks(report.checks),
             "credentials": credentials,
             "_problems": problems,
+            "_report": report,
         }
 
     @staticmethod
@@ -313,7 +330,7 @@ class PresentationService:
         return out
 
 
-def _bound(report: PresentationReport) -> bool:
+def bound(report: PresentationReport) -> bool:
     """A wallet's answer counts only with every presentation check positively passed and
     every credential verified and bound to the presentation's holder."""
     return report.bound and all(

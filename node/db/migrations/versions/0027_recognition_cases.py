@@ -1,0 +1,52 @@
+"""Recognition cases: a learner's request, its evidence and conditions, the decision and
+its credential, an appeal
+
+Revision ID: 0027
+Revises: 0026
+Create Date: 2026-12-04
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0027"
+down_revision = "0026"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    stamp = sa.DateTime(timezone=True)
+    op.create_table(
+        "recognition_case",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("state", sa.String(20), nullable=False),
+        sa.Column("route", sa.String(20), nullable=False),
+        sa.Column("agreement_url", sa.String(1000), nullable=True),
+        sa.Column("agreement_digest", sa.String(64), nullable=True),
+        sa.Column("programme", sa.String(200), nullable=False),
+        sa.Column("presentation_request_id", sa.String(36), nullable=True, unique=True),
+        sa.Column("learner_name", sa.String(400), nullable=True),
+        sa.Column("evidence", sa.JSON(), nullable=False),
+        sa.Column("conditions", sa.JSON(), nullable=False),
+        sa.Column("outcome", sa.String(20), nullable=True),
+        sa.Column("ects", sa.Double(), nullable=True),
+        sa.Column("converted_grade", sa.String(100), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("decision_record_id", sa.String(36), nullable=True),
+        sa.Column("created_at", stamp, nullable=False),
+        sa.Column("created_by", sa.String(200), nullable=True),
+        sa.Column("decided_at", stamp, nullable=True),
+        sa.Column("decided_by", sa.String(200), nullable=True),
+        sa.Column("appeal_text", sa.Text(), nullable=True),
+        sa.Column("appealed_at", stamp, nullable=True),
+        sa.Column("appeal_outcome", sa.String(20), nullable=True),
+        sa.Column("appeal_reason", sa.Text(), nullable=True),
+        sa.Column("appeal_decided_at", stamp, nullable=True),
+        sa.Column("appeal_decided_by", sa.String(200), nullable=True),
+    )
+    op.create_index("ix_recognition_case_state", "recognition_case", ["state", "created_at"])
+
+
+def downgrade() -> None:
+    op.drop_table("recognition_case")

@@ -1,0 +1,1 @@
+"""Recognition of partners' credentials (issue 15): requests, conditions, decisions, appeals."""

@@ -1,0 +1,502 @@
+"""Recognition requests: a learner asks this (home) institution to recognise credentials
+earned at a partner, under an agreement, towards one of its programmes.
+
+The credentials arrive from the learner's wallet over OpenID4VP (:meth:`ask_wallet` makes
+the request; the presentation service hands the verified answer to :meth:`presented`) or as
+files (:meth:`request`). Each runs the full verification pipeline, then the agreement's
+conditions (node/recognition/conditions.py):
+
+- every check ran and passed → an **automatic decision**: the decision credential is issued
+  at once (idempotency key ``recognition:{case}``, so a retry after a crash issues nothing
+  twice);
+- a condition does not hold, or a check could not run → a case for a person (``open``),
+  decided with reasons (:meth:`decide`);
+- a credential failed a check (revoked, tampered) → ``refused``.
+
+The learner may appeal a decision (:meth:`appeal`); the appeal and its outcome stay with the
+case (:meth:`settle_appeal`: upheld reopens the case for a new decision).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from node.agreements.documents import parsed_terms
+from node.agreements.service import Agreements
+from node.agreements.terms import AgreementTerms
+from node.credentials.profile import problems_from_validation_error
+from node.db.models import RecognitionCase
+from node.domain import CredentialFormat
+from node.errors import Conflict, InvalidInput, NotFound, Problem
+from node.issuance.service import IssuanceService, IssueRequest
+from node.presentations.service import bound
+from node.recognition.conditions import Presented, judge
+from node.recognition.decision import decision_claims
+from node.recognition.reading import facts_of
+from node.verification.pipeline import Report, Verifier
+from node.verification.presentation import PresentationReport
+from node.verification.shapes import view_of
+from vc.digest import digest_hex, leaf_digest
+from vc.errors import MalformedError, VCError
+
+log = logging.getLogger(__name__)
+_M = TypeVar("_M", bound=BaseModel)
+MAX_CREDENTIALS = 20
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class RequestIn(_In):
+    agreement: str = Field(max_length=1000, description="The agreed agreement's URL.")
+    programme: str = Field(min_length=1, max_length=200, description="The home programme.")
+
+
+class FilesIn(RequestIn):
+    credentials: list[dict[str, Any] | str] = Field(min_length=1, max_length=MAX_CREDENTIALS)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One credential as presented, verified."""
+
+    credential: Mapping[str, Any] | str
+    body: Mapping[str, Any]
+    report: Report
+    format: str
+
+
+AskWallet = Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]  # DCQL → (id, links)
+
+
+class Recognitions:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        did: str,
+        country: Callable[[], str],
+        agreements: Callable[[], Agreements],
+        verifier: Callable[[], Verifier],
+        issuance: Callable[[], IssuanceService],
+        formats: Sequence[CredentialFormat],
+        ask: AskWallet,
+    ) -> None:
+        self._sessions = sessions
+        self._did, self._country = did, country
+        self._agreements, self._verifier = agreements, verifier
+        self._issuance, self._formats, self._ask = issuance, list(formats), ask
+
+    # -- requests --------------------------------------------------------------------------
+
+    def request(self, raw: object, actor: str) -> dict[str, Any]:
+        """Credentials handed over as files (JSON credentials or JWTs)."""
+        body = _parsed(FilesIn, raw)
+        self._terms(body.agreement)  # an agreement we are the home of, before verifying
+        evidence = [self._verified(index, item) for index, item in enumerate(body.credentials)]
+        case_id = self._new_case(body, actor, presentation=None)
+        return self._settle(case_id, evidence)
+
+    def ask_wallet(self, raw: object, actor: str) -> dict[str, Any]:
+        """An OpenID4VP request for the credentials the agreement covers, and its case."""
+        body = _parsed(RequestIn, raw)
+        terms = self._terms(body.agreement)
+        query = {
+            "credentials": [
+                {
+                    "id": "recognised",
+                    "format": "jwt_vc_json",
+                    "meta": {"type_values": [["VerifiableCredential", "OpenBadgeCredential"]]},
+                    "claims": [{"path": ["credentialSubject", "achievement", "id"]}],
+                }
+            ]
+        }
+        request_id, links = self._ask(query)
+        case_id = self._new_case(body, actor, presentation=request_id)
+        log.info("recognition %s asks a wallet (%d modules)", case_id, len(terms.modules))
+        return {**self.case(case_id), "presentation": links}
+
+    def presented(self, request_id: str, reports: Sequence[PresentationReport]) -> None:
+        """The wallet's verified answer to a request :meth:`ask_wallet` made (called by the
+        presentation service for every answer; others are not ours)."""
+        credentials = [
+            Evidence(c.credential, c.body, c.report, c.format)
+            for r in reports
+            for c in r.credentials
+        ]
+        held = bool(reports) and all(bound(r) for r in reports)
+        with self._sessions() as session:
+            case_id = session.scalar(
+                select(RecognitionCase.id).where(
+                    RecognitionCase.presentation_request_id == request_id,
+                    RecognitionCase.state == "awaiting",
+                )
+            )
+        if case_id is None:
+            return
+        if not held or not credentials:
+            why = "the wallet's presentation was not verified (holder, nonce or audience)"
+            self._finish(
+                case_id, "refused", [], [{"name": "presentation", "ok": False, "detail": why}]
+            )
+            return
+        self._settle(case_id, list(credentials))
+
+    # -- a person's decisions --------------------------------------------------------------
+
+    def decide(self, case_id: str, raw: object, actor: str) -> dict[str, Any]:
+        """A person decides an open case: recognise (with the ECTS and converted grade) or
+        not, always with a reason."""
+        decision = _parsed(DecisionIn, raw)
+        with self._sessions() as session:
+            row = self._row(session, case_id)
+            if row.state != "open":
+                raise Conflict(f"a {row.state} case cannot be decided")
+            evidence, conditions = list(row.evidence), list(row.conditions)
+        if not decision.recognise:
+            self._finish(
+                case_id,
+                "decided",
+                evidence,
+                conditions,
+                outcome="not-recognised",
+                reason=decision.reason,
+                actor=actor,
+            )
+            return self.case(case_id)
+        ects = decision.ects or sum(float(e.get("ects") or 0) for e in evidence) or None
+        record_id = self._decision(case_id, evidence, ects, decision.converted_grade, "staff")
+        self._finish(
+            case_id,
+            "decided",
+            evidence,
+            conditions,
+            outcome="recognised",
+            reason=decision.reason,
+            actor=actor,
+            record=record_id,
+            ects=ects,
+            grade=decision.converted_grade,
+        )
+        return self.case(case_id)
+
+    def appeal(self, case_id: str, text: str) -> dict[str, Any]:
+        """The learner appeals a decision (or a refusal)."""
+        text = text.strip()
+        if not text:
+            raise InvalidInput("appeal refused", [Problem("text", "required")])
+        with self._sessions() as session, session.begin():
+            row = self._row(session, case_id)
+            if row.state not in ("decided", "refused") or row.appeal_outcome == "open":
+                raise Conflict(f"a {row.state} case cannot be appealed now")
+            row.appeal_text, row.appealed_at = text[:5000], datetime.now(UTC)
+            row.appeal_outcome, row.appeal_reason = "open", None
+        return self.case(case_id)
+
+    def settle_appeal(self, case_id: str, upheld: bool, reason: str, actor: str) -> dict[str, Any]:
+        """Upheld: the case is open again for a new decision; dismissed: it stands."""
+        reason = reason.strip()
+        if not reason:
+            raise InvalidInput("appeal decision refused", [Problem("reason", "required")])
+        with self._sessions() as session, session.begin():
+            row = self._row(session, case_id)
+            if row.appeal_outcome != "open":
+                raise Conflict("no open appeal on this case")
+            row.appeal_outcome = "upheld" if upheld else "dismissed"
+            row.appeal_reason, row.appeal_decided_by = reason[:5000], actor
+            row.appeal_decided_at = datetime.now(UTC)
+            if upheld:
+                row.state = "open"
+        return self.case(case_id)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def case(self, case_id: str) -> dict[str, Any]:
+        with self._sessions() as session:
+            return _json(self._row(session, case_id))
+
+    def cases(self, state: str | None = None) -> list[dict[str, Any]]:
+        with self._sessions() as session:
+            query = select(RecognitionCase).order_by(RecognitionCase.created_at.desc())
+            if state is not None:
+                query = query.where(RecognitionCase.state == state)
+            return [_json(row) for row in session.scalars(query.limit(500))]
+
+    # -- the decision ----------------------------------------------------------------------
+
+    def _settle(self, case_id: str, evidence: Sequence[Evidence]) -> dict[str, Any]:
+        with self._sessions() as session:
+            row = self._row(session, case_id)
+            agreement_url, programme = row.agreement_url, row.programme
+        assert agreement_url is not None
+        view = self._agreements().get(agreement_url)
+        terms = parsed_terms(view.document)
+        report = self._agreements().check(view.document)
+        presented = [
+            Presented(
+                facts_of(e.body),
+                {c.name: (c.ok, c.detail) for c in e.report.checks},
+                digest_hex(leaf_digest(e.credential)),
+            )
+            for e in evidence
+        ]
+        outcome = judge(
+            presented,
+            terms,
+            report,
+            recognised=self._recognised(agreement_url, programme),
+            home=self._did,
+            programme=programme,
+            today=datetime.now(UTC).date(),
+        )
+        stored = [_evidence_json(e, p) for e, p in zip(evidence, presented, strict=True)]
+        conditions = [c.as_json() for c in outcome.conditions]
+        if outcome.state != "decided":
+            self._finish(case_id, outcome.state, stored, conditions, digest=view.digest)
+            return self.case(case_id)
+        try:
+            record_id = self._decision(
+                case_id,
+                stored,
+                outcome.ects,
+                outcome.converted_grade,
+                "automatic",
+                agreement=(view.url, view.digest, terms),
+                facts=presented,
+            )
+        except InvalidInput as exc:  # the institution's profile asks for more: a person
+            conditions.append(
+                {"name": "decision", "ok": False, "detail": f"cannot be issued: {exc.message}"}
+            )
+            self._finish(case_id, "open", stored, conditions, digest=view.digest)
+            return self.case(case_id)
+        self._finish(
+            case_id,
+            "decided",
+            stored,
+            conditions,
+            outcome="recognised",
+            actor="automatic",
+            record=record_id,
+            ects=outcome.ects,
+            grade=outcome.converted_grade,
+            digest=view.digest,
+        )
+        return self.case(case_id)
+
+    def _decision(
+        self,
+        case_id: str,
+        evidence: Sequence[Mapping[str, Any]],
+        ects: float | None,
+        grade: str | None,
+        decided: str,
+        *,
+        agreement: tuple[str, str | None, AgreementTerms] | None = None,
+        facts: Sequence[Presented] | None = None,
+    ) -> str:
+        if agreement is None or facts is None:
+            with self._sessions() as session:
+                row = self._row(session, case_id)
+                url = row.agreement_url
+            assert url is not None
+            view = self._agreements().get(url)
+            agreement = (view.url, view.digest, parsed_terms(view.document))
+            facts = [
+                Presented(facts_of(_body(e["credential"])), {}, str(e["digest"])) for e in evidence
+            ]
+        with self._sessions() as session:
+            programme = self._row(session, case_id).programme
+        claims = decision_claims(
+            [p.facts for p in facts],
+            [p.digest for p in facts],
+            agreement=agreement,
+            programme=programme,
+            home=self._did,
+            country=self._country(),
+            ects=ects,
+            grade=grade,
+            decided=decided,
+        )
+        request = IssueRequest(
+            claims, subject_id=facts[0].facts.subject_id, idempotency_key=f"recognition:{case_id}"
+        )
+        record, _copies, _replayed = self._issuance().issue_one(
+            request, self._formats, token_id=None
+        )
+        return record.id
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _recognised(self, agreement: str, programme: str) -> dict[str, str]:
+        """The credentials (digests) already recognised towards ``programme`` under any
+        version of the agreement → their case."""
+        base = agreement.rsplit("/versions/", 1)[0]
+        with self._sessions() as session:
+            rows = session.execute(
+                select(RecognitionCase.id, RecognitionCase.evidence).where(
+                    RecognitionCase.outcome == "recognised",
+                    RecognitionCase.programme == programme,
+                    RecognitionCase.agreement_url.startswith(base + "/versions/"),
+                )
+            )
+            return {str(e["digest"]): case_id for case_id, evidence in rows for e in evidence}
+
+    def _terms(self, agreement: str) -> AgreementTerms:
+        view = self._agreements().get(agreement)
+        if view.state != "agreed":
+            raise Conflict(f"the agreement is {view.state}, not agreed")
+        terms = parsed_terms(view.document)
+        if not any(p.institution == self._did for p in terms.programmes):
+            raise InvalidInput(
+                "request refused",
+                [Problem("agreement", "names no programme of this institution")],
+            )
+        return terms
+
+    def _verified(self, index: int, item: dict[str, Any] | str) -> Evidence:
+        verifier = self._verifier()
+        try:
+            view = view_of(item)
+            report = verifier.verify(item)
+        except (MalformedError, VCError) as exc:
+            raise InvalidInput(
+                "request refused", [Problem(f"credentials[{index}]", f"not a credential: {exc}")]
+            ) from None
+        return Evidence(item, view.credential, report, view.kind)
+
+    def _new_case(self, body: RequestIn, actor: str, *, presentation: str | None) -> str:
+        case_id = str(uuid.uuid4())
+        with self._sessions() as session, session.begin():
+            session.add(
+                RecognitionCase(
+                    id=case_id,
+                    state="awaiting" if presentation else "open",
+                    route="agreement",
+                    agreement_url=body.agreement,
+                    programme=body.programme,
+                    presentation_request_id=presentation,
+                    evidence=[],
+                    conditions=[],
+                    created_by=actor,
+                )
+            )
+        return case_id
+
+    def _finish(
+        self,
+        case_id: str,
+        state: str,
+        evidence: list[dict[str, Any]],
+        conditions: list[dict[str, Any]],
+        *,
+        outcome: str | None = None,
+        reason: str | None = None,
+        actor: str | None = None,
+        record: str | None = None,
+        ects: float | None = None,
+        grade: str | None = None,
+        digest: str | None = None,
+    ) -> None:
+        with self._sessions() as session, session.begin():
+            row = self._row(session, case_id)
+            row.state, row.evidence, row.conditions = state, evidence, conditions
+            if evidence:
+                row.learner_name = evidence[0].get("learner")
+            if digest is not None:
+                row.agreement_digest = digest
+            if state in ("decided", "refused"):
+                row.outcome = outcome
+                row.reason = reason
+                row.decided_at, row.decided_by = datetime.now(UTC), actor or "automatic"
+                row.decision_record_id = record
+                row.ects, row.converted_grade = ects, grade
+
+    @staticmethod
+    def _row(session: Session, case_id: str) -> RecognitionCase:
+        row = session.get(RecognitionCase, case_id)
+        if row is None:
+            raise NotFound(f"no recognition case {case_id}")
+        return row
+
+
+class DecisionIn(_In):
+    recognise: bool
+    reason: str = Field(min_length=1, max_length=5000)
+    ects: float | None = Field(None, gt=0, le=240)
+    converted_grade: str | None = Field(None, min_length=1, max_length=100)
+
+
+def _parsed(model: type[_M], raw: object) -> _M:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise InvalidInput("request refused", problems_from_validation_error(exc)) from None
+
+
+def _body(credential: Any) -> Mapping[str, Any]:
+    return view_of(credential).credential
+
+
+def _evidence_json(evidence: Evidence, presented: Presented) -> dict[str, Any]:
+    facts = presented.facts
+    learner = " ".join(n for n in (facts.learner.given_name, facts.learner.family_name) if n)
+    return {
+        "format": evidence.format,
+        "credential": evidence.credential,
+        "digest": presented.digest,
+        "issuer": facts.issuer,
+        "achievement": facts.achievement,
+        "title": facts.title,
+        "ects": facts.ects,
+        "grade": facts.grade,
+        "learner": learner or None,
+        "verified": evidence.report.verified,
+        "checks": [
+            {"name": c.name, "ok": c.ok, "detail": c.detail} for c in evidence.report.checks
+        ],
+    }
+
+
+def _json(row: RecognitionCase) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "state": row.state,
+        "route": row.route,
+        "agreement": row.agreement_url,
+        "agreementDigest": row.agreement_digest,
+        "programme": row.programme,
+        "presentationRequest": row.presentation_request_id,
+        "learner": row.learner_name,
+        "evidence": [{k: v for k, v in e.items() if k != "credential"} for e in row.evidence],
+        "conditions": row.conditions,
+        "outcome": row.outcome,
+        "ects": row.ects,
+        "convertedGrade": row.converted_grade,
+        "reason": row.reason,
+        "decisionRecord": row.decision_record_id,
+        "createdAt": row.created_at,
+        "decidedAt": row.decided_at,
+        "decidedBy": row.decided_by,
+        "appeal": None
+        if row.appealed_at is None
+        else {
+            "text": row.appeal_text,
+            "at": row.appealed_at,
+            "outcome": row.appeal_outcome,
+            "reason": row.appeal_reason,
+            "decidedAt": row.appeal_decided_at,
+            "decidedBy": row.appeal_decided_by,
+        },
+    }
