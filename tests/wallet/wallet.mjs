@@ -3,7 +3,7 @@
 //
 // Input (argv[2], JSON): { offer, txCode?, configurationId, proofs?: n, alg?: "ES256"|"EdDSA",
 //   tamper?: "wrong-key"|"wrong-aud", accessToken?, nonce?, steps?: "token"|"all",
-//   transactionId? }
+//   transactionId?, holderKey?: a private JWK (P-256) to bind the first copy to }
 // Output (stdout, one JSON line): { ok: true, ... } or { ok: false, stage, status, error }.
 import crypto from "node:crypto";
 import { Openid4vciClient } from "@openid4vc/openid4vci";
@@ -16,6 +16,14 @@ const input = JSON.parse(process.argv[2]);
 const b64u = (buf) => Buffer.from(buf).toString("base64url");
 
 function newKey(alg) {
+  if (input.holderKey) {
+    // The learner's own key (a private JWK), kept by the wallet across issuance and
+    // presentation; only for the first proof.
+    const privateKey = crypto.createPrivateKey({ key: input.holderKey, format: "jwk" });
+    const publicKey = crypto.createPublicKey(privateKey);
+    input.holderKey = undefined;
+    return { privateKey, publicKey, jwk: publicKey.export({ format: "jwk" }), alg };
+  }
   const pair =
     alg === "EdDSA"
       ? crypto.generateKeyPairSync("ed25519")
