@@ -921,3 +921,15 @@ class RecognitionCase(Base):
     appeal_reason: Mapped[str | None] = mapped_column(Text, default=None)
     appeal_decided_at: Mapped[datetime | None] = mapped_column(default=None)
     appeal_decided_by: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class RecognisedPart(Base):
+    """A credential (its digest) recognised towards a programme under an agreement (any of
+    its versions): at most once (the primary key), written with the decision."""
+
+    __tablename__ = "recognised_part"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    programme: Mapped[str] = mapped_column(String(200), primary_key=True)
+    agreement_url: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("recognition_case.id", ondelete="CASCADE"))

@@ -28,14 +28,15 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from node.agreements.documents import parsed_terms
 from node.agreements.service import Agreements
 from node.agreements.terms import AgreementTerms
 from node.credentials.profile import problems_from_validation_error
-from node.db.models import RecognitionCase
+from node.db.models import RecognisedPart, RecognitionCase
 from node.domain import CredentialFormat
 from node.errors import Conflict, InvalidInput, NotFound, Problem
 from node.issuance.service import IssuanceService, IssueRequest
@@ -255,7 +256,7 @@ class Recognitions:
             presented,
             terms,
             report,
-            recognised=self._recognised(agreement_url, programme),
+            recognised=self._recognised(agreement_url, programme, [p.digest for p in presented]),
             home=self._did,
             programme=programme,
             today=datetime.now(UTC).date(),
@@ -275,7 +276,7 @@ class Recognitions:
                 agreement=(view.url, view.digest, terms),
                 facts=presented,
             )
-        except InvalidInput as exc:  # the institution's profile asks for more: a person
+        except (InvalidInput, Conflict) as exc:  # the profile asks for more, or a race: a person
             conditions.append(
                 {"name": "decision", "ok": False, "detail": f"cannot be issued: {exc.message}"}
             )
@@ -318,6 +319,23 @@ class Recognitions:
             ]
         with self._sessions() as session:
             programme = self._row(session, case_id).programme
+        self._reserve(case_id, [p.digest for p in facts])
+        try:
+            return self._issue_decision(case_id, facts, agreement, programme, ects, grade, decided)
+        except BaseException:
+            self._release(case_id)
+            raise
+
+    def _issue_decision(
+        self,
+        case_id: str,
+        facts: Sequence[Presented],
+        agreement: tuple[str, str | None, AgreementTerms],
+        programme: str,
+        ects: float | None,
+        grade: str | None,
+        decided: str,
+    ) -> str:
         claims = decision_claims(
             [p.facts for p in facts],
             [p.digest for p in facts],
@@ -339,19 +357,53 @@ class Recognitions:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _recognised(self, agreement: str, programme: str) -> dict[str, str]:
-        """The credentials (digests) already recognised towards ``programme`` under any
-        version of the agreement → their case."""
-        base = agreement.rsplit("/versions/", 1)[0]
+    def _reserve(self, case_id: str, digests: Sequence[str]) -> None:
+        """Claim each credential for this case before its decision is issued: a credential
+        is recognised towards a programme under an agreement once (Conflict otherwise)."""
+        try:
+            self._claim(case_id, digests)
+        except IntegrityError:  # claimed by a concurrent case between the read and the write
+            raise Conflict("a credential of this case was recognised meanwhile") from None
+
+    def _claim(self, case_id: str, digests: Sequence[str]) -> None:
+        with self._sessions() as session, session.begin():
+            row = self._row(session, case_id)
+            assert row.agreement_url is not None
+            base = _base(row.agreement_url)
+            for digest in digests:
+                held = session.get(RecognisedPart, (digest, row.programme, base))
+                if held is not None and held.case_id != case_id:
+                    raise Conflict(
+                        f"{digest} was recognised towards {row.programme} already "
+                        f"(case {held.case_id})"
+                    )
+                if held is None:
+                    session.add(
+                        RecognisedPart(
+                            digest=digest,
+                            programme=row.programme,
+                            agreement_url=base,
+                            case_id=case_id,
+                        )
+                    )
+                    session.flush()  # a concurrent claim fails here, before issuing
+
+    def _release(self, case_id: str) -> None:
+        with self._sessions() as session, session.begin():
+            session.execute(delete(RecognisedPart).where(RecognisedPart.case_id == case_id))
+
+    def _recognised(self, agreement: str, programme: str, digests: Sequence[str]) -> dict[str, str]:
+        """Which of ``digests`` were recognised towards ``programme`` under this agreement
+        (any version) already → their case."""
         with self._sessions() as session:
             rows = session.execute(
-                select(RecognitionCase.id, RecognitionCase.evidence).where(
-                    RecognitionCase.outcome == "recognised",
-                    RecognitionCase.programme == programme,
-                    RecognitionCase.agreement_url.startswith(base + "/versions/"),
+                select(RecognisedPart.digest, RecognisedPart.case_id).where(
+                    RecognisedPart.digest.in_(list(digests)),
+                    RecognisedPart.programme == programme,
+                    RecognisedPart.agreement_url == _base(agreement),
                 )
             )
-            return {str(e["digest"]): case_id for case_id, evidence in rows for e in evidence}
+            return {digest: case_id for digest, case_id in rows}
 
     def _terms(self, agreement: str) -> AgreementTerms:
         view = self._agreements().get(agreement)
@@ -443,6 +495,11 @@ def _parsed(model: type[_M], raw: object) -> _M:
         return model.model_validate(raw)
     except ValidationError as exc:
         raise InvalidInput("request refused", problems_from_validation_error(exc)) from None
+
+
+def _base(agreement: str) -> str:
+    """The agreement's URL from one of its versions' (``…/versions/{n}``)."""
+    return agreement.rsplit("/versions/", 1)[0]
 
 
 def _body(credential: Any) -> Mapping[str, Any]:

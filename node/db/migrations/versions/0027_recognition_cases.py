@@ -1,5 +1,5 @@
 """Recognition cases: a learner's request, its evidence and conditions, the decision and
-its credential, an appeal
+its credential, an appeal; each credential recognised, once per programme and agreement
 
 Revision ID: 0027
 Revises: 0026
@@ -46,7 +46,20 @@ def upgrade() -> None:
         sa.Column("appeal_decided_by", sa.String(200), nullable=True),
     )
     op.create_index("ix_recognition_case_state", "recognition_case", ["state", "created_at"])
+    op.create_table(
+        "recognised_part",
+        sa.Column("digest", sa.String(64), primary_key=True),
+        sa.Column("programme", sa.String(200), primary_key=True),
+        sa.Column("agreement_url", sa.String(1000), primary_key=True),
+        sa.Column(
+            "case_id",
+            sa.String(36),
+            sa.ForeignKey("recognition_case.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("recognised_part")
     op.drop_table("recognition_case")
