@@ -191,6 +191,18 @@ class Agreements:
         with self._sessions() as session:
             return self._view(self._row(session, url))
 
+    def agreed(self, url: str) -> AgreementView:
+        """An agreed version this node holds (NotFound for any other: nothing else is
+        public)."""
+        view = self.get(url)
+        if view.state != "agreed":
+            raise NotFound(f"no agreed agreement version {url} here")
+        return view
+
+    def own_url(self, agreement_id: str, number: int) -> str:
+        """The URL of a version of an agreement this node proposed."""
+        return f"{self._origin}/agreements/{agreement_id}/versions/{number}"
+
     def versions(self, *, agreed_only: bool) -> list[AgreementView]:
         """Every version this node is a party to (newest agreement first), or the agreed."""
         with self._sessions() as session:

@@ -8,16 +8,21 @@ HTTP only: the service is node/agreements/service.py."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, status
+from fastapi import APIRouter, Body, Query, Request, status
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse, Response
 from pydantic import Field
 
-from node.agreements.service import AgreementView
+from node.agreements.service import Agreements, AgreementView
 from node.agreements.terms import SCHEMA_ID, agreement_json_schema
 from node.api.deps import AdminToken, RecognitionAgreements
 from node.api.errors import COMMON_RESPONSES, ERROR_RESPONSES, ErrorOut
+from node.api.learner_http import html
 from node.api.schemas import Wire
+from node.web.agreement_pages import agreement_page
+from node.web.i18n import choose
 
 _REFUSED: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorOut, "description": "This node is not a party to it"},
@@ -139,6 +144,65 @@ def check_agreement(agreements: RecognitionAgreements, document: Document) -> Ch
 )
 def inbox(agreements: RecognitionAgreements, document: Document) -> AgreementOut:
     return AgreementOut.of(agreements.receive(document), admin=False)
+
+
+AgreementId = Annotated[str, PathParam(min_length=36, max_length=36, pattern=r"^[0-9a-f-]{36}$")]
+Number = Annotated[int, PathParam(ge=1, le=100_000)]
+_PAGE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/html": {}, "application/json": {}}}
+}
+
+
+@public.get(
+    "/agreements/{agreement_id}/versions/{number}",
+    summary="An agreed version this node proposed: its page, or the signed document",
+    description="HTML (the terms, both signatures, the anchor and a check against the chain "
+    "made for the page) unless `Accept: application/json` or `?format=json`: the document.",
+    responses=_PAGE,
+)
+def agreement_version(
+    agreement_id: AgreementId,
+    number: Number,
+    request: Request,
+    agreements: RecognitionAgreements,
+    format: Literal["html", "json"] | None = None,
+    lang: Annotated[str | None, Query(max_length=10)] = None,
+) -> Response:
+    view = agreements.agreed(agreements.own_url(agreement_id, number))
+    return _served(request, agreements, view, format, lang)
+
+
+@public.get(
+    "/agreements/held",
+    summary="An agreed version this node is a party to, wherever it was proposed",
+    responses=_PAGE,
+)
+def held_agreement(
+    url: Annotated[str, Query(max_length=1000, description="The version's URL")],
+    request: Request,
+    agreements: RecognitionAgreements,
+    format: Literal["html", "json"] | None = None,
+    lang: Annotated[str | None, Query(max_length=10)] = None,
+) -> Response:
+    return _served(request, agreements, agreements.agreed(url), format, lang)
+
+
+def _served(
+    request: Request,
+    agreements: Agreements,
+    view: AgreementView,
+    format: str | None,
+    lang: str | None,
+) -> Response:
+    accept = request.headers.get("accept", "")
+    if format == "json" or (format is None and "application/json" in accept):
+        return JSONResponse(view.document, headers={"Vary": "Accept"})
+    page_lang = choose(lang, request.headers.get("accept-language"))
+    body = agreement_page(page_lang, view, agreements.check(view.document))
+    title = str(view.document.get("title", {}).get(page_lang) or view.url)
+    page = html(page_lang, title, body, path=request.url.path)
+    page.headers["Vary"] = "Accept"
+    return page
 
 
 @admin.get("", summary="Every agreement version, in every state")

@@ -137,6 +137,17 @@ def test_two_members_agree_node_to_node(tmp_path: Path, anvil_url: str) -> None:
 
         report = _check(b, document)
         assert report["verdict"] == "valid", report
+
+        # Its page at A (its URL) and at B (held), in the reader's language; its JSON.
+        path = url.removeprefix(peer_a.url)
+        page = a.client.get(path, headers={"Accept-Language": "de"})
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert 'data-verdict="valid"' in page.text and "Austausch Datenwissenschaft" in page.text
+        assert a.client.get(path, params={"format": "json"}).json() == document
+        assert a.client.get(path, headers={"Accept": "application/json"}).json() == document
+        held = b.client.get("/agreements/held", params={"url": url, "lang": "fi"})
+        assert held.status_code == 200 and 'data-verdict="valid"' in held.text
+        assert a.client.get(path.replace("/versions/1", "/versions/9")).status_code == 404
         assert b_did in report["by_name"]["anchor"]["detail"]
         assert "2 active members" in report["network"]
 
@@ -162,6 +173,8 @@ def test_two_members_agree_node_to_node(tmp_path: Path, anvil_url: str) -> None:
         assert declined.status_code == 200 and declined.json()["state"] == "declined"
         by_url = {v["url"]: v for v in _versions(a)}
         assert by_url[second["url"]]["state"] == "declined"
+        hidden = a.client.get(second["url"].removeprefix(peer_a.url))
+        assert hidden.status_code == 404  # only agreed versions are public
         assert by_url[second["url"]]["reason"] == "Rigid pathways need the senate."
         again = b.client.post(
             "/admin/agreements/accept", json={"url": second["url"]}, headers=_admin(b)
