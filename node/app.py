@@ -22,6 +22,7 @@ from node.api import (
     routes_console_catalogue,
     routes_console_learners,
     routes_console_network,
+    routes_console_recognition,
     routes_console_records,
     routes_console_tokens,
     routes_console_uploads,
@@ -129,6 +130,7 @@ def create_app(
     app.include_router(routes_console_uploads.router)
     app.include_router(routes_console_learners.router)
     app.include_router(routes_console_network.router)
+    app.include_router(routes_console_recognition.router)
     app.include_router(routes_authorize.router)
     app.include_router(routes_learners.router)
     app.include_router(routes_tokens.router)

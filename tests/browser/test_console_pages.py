@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
+import sqlite3
 import time
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -327,6 +331,7 @@ def test_console_pages_in_each_language_on_a_phone(tab: Page, node: Node, lang: 
         "/console/network",
         "/console/institution",
         "/console/catalogue",
+        "/console/recognition",
     ],
 )
 def test_the_other_console_pages(tab: Page, node: Node, path: str) -> None:
@@ -458,3 +463,68 @@ def test_bulk_action_pages(tab: Page, node: Node) -> None:
     check(tab)
     tab.set_viewport_size(PHONE)
     _no_sideways_scroll(tab)
+
+
+def _stored_case(node: Node) -> str:
+    """An open recognition case as a request leaves it (its steps over HTTP, on anvil:
+    tests/integration/test_recognition.py), written to the served node's database."""
+    case_id = str(uuid.uuid4())
+    evidence = [
+        {
+            "format": "jwt_vc_json",
+            "credential": "x.y.z",
+            "digest": "ab" * 32,
+            "issuer": "did:web:uni-b.example",
+            "achievement": "https://uni-b.example/catalogue/e/versions/1",
+            "title": {"en": "Supply chain analytics", "de": "Lieferkettenanalyse"},
+            "ects": 5,
+            "grade": "FX",
+            "learner": "Maija Meikäläinen",
+            "verified": True,
+            "checks": [],
+        }
+    ]
+    conditions = [
+        {"name": "verification", "ok": True, "detail": "every check of the pipeline passed"},
+        {"name": "passingGrade", "ok": False, "detail": "grade FX is not a passing grade"},
+    ]
+    now = datetime.now(UTC).isoformat(sep=" ")
+    with sqlite3.connect(node.server.env["CREDREG_DATA_DIR"] + "/node.db") as db:
+        db.execute(
+            "INSERT INTO recognition_case (id, state, route, agreement_url, programme,"
+            " learner_name, evidence, conditions, created_at, appeal_text, appealed_at,"
+            " appeal_outcome) VALUES (?, 'open', 'agreement', ?, 'MSC-DS', ?, ?, ?, ?, ?, ?,"
+            " 'open')",
+            (
+                case_id,
+                "https://uni-a.example/agreements/x/versions/1",
+                "Maija Meikäläinen",
+                json.dumps(evidence),
+                json.dumps(conditions),
+                now,
+                "I passed the resit.",
+                now,
+            ),
+        )
+    return case_id
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_recognition_case_page_in_each_language(tab: Page, node: Node, lang: str) -> None:
+    """The registrar sees the evidence, the failed condition, the decision form and the
+    appeal form (deciding them over HTTP: tests/integration/test_console_recognition.py)."""
+    case_id = _stored_case(node)
+    words = translator(lang)
+    tab.set_viewport_size(PHONE)
+    response = tab.goto(f"{node.url}/console/recognition/{case_id}?lang={lang}")
+    assert response is not None and response.status == 200
+    assert tab.locator("h1").inner_text() == words.gettext("Recognition case")
+    assert (
+        tab.locator('#conditions [data-condition="passingGrade"]').get_attribute("data-ok") == "no"
+    )
+    assert tab.locator("#recognise-yes").count() == 1 and tab.locator("#upheld-yes").count() == 1
+    _no_sideways_scroll(tab)
+    check(tab)
+    tab.goto(f"{node.url}/console/recognition?lang={lang}")
+    assert tab.locator(f'#cases tr[data-case="{case_id}"]').count() == 1
+    check(tab)
