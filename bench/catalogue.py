@@ -347,7 +347,7 @@ def sync(args: argparse.Namespace, root: Path) -> dict[str, Any]:
             for i in range(args.peers)
         ]
         new = make_node(root / "new", "https://new.bench.example", rpc)
-        _deploy(peers[0], [*peers[1:], new])
+        deploy(peers[0], [*peers[1:], new])
         rng = random.Random(args.seed)
         setup = time.perf_counter()
         for i, peer in enumerate(peers):
@@ -400,7 +400,7 @@ def sync(args: argparse.Namespace, root: Path) -> dict[str, Any]:
         anvil.stop(process)
 
 
-def _deploy(first: NodeRuntime, others: list[NodeRuntime]) -> None:
+def deploy(first: NodeRuntime, others: list[NodeRuntime]) -> None:
     from node.ledger.connection import open_chain
 
     specs = []

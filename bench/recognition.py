@@ -34,7 +34,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.anchor import progress
-from bench.catalogue import _deploy
+from bench.catalogue import deploy
 from bench.network import make_node, serving
 from node.catalogue.samples import SAMPLES
 from node.db.models import CredentialFormat
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
             rpc | {"staff_sign_formats": [args.format]},
         )
         b = make_node(root / "b", f"http://127.0.0.1:{anvil.free_port()}", rpc)
-        _deploy(a, [b])
+        deploy(a, [b])
         with ExitStack() as stack:
             stack.enter_context(serving(a.settings))
             stack.enter_context(serving(b.settings))

@@ -658,6 +658,7 @@ class NodeRuntime:
             issuance=self.issuance,
             formats=self.staff_formats(),
             ask=ask,
+            attach=lambda account, record: self.learners().accounts.attach(account, [record]),
         )
 
     def _agreement_chain(self) -> ChainView | None:

@@ -903,6 +903,8 @@ class RecognitionCase(Base):
     presentation_request_id: Mapped[str | None] = mapped_column(
         String(36), default=None, unique=True
     )
+    # The learner's account when they asked from the portal (the decision is attached to it).
+    learner_account_id: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
     learner_name: Mapped[str | None] = mapped_column(String(400), default=None)
     evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     conditions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -27,8 +27,11 @@ def decision_claims(
     ects: float | None,
     grade: str | None,
     decided: str,
+    identity: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The claims (node/credentials/model.py, camelCase JSON) of the decision credential."""
+    """The claims (node/credentials/model.py, camelCase JSON) of the decision credential;
+    ``identity``: the learner's (identifier type, identifier) at this institution, when the
+    learner asked from their account here (else the recognised credential's)."""
     first = facts[0]
     url, digest, terms = agreement
     title_of = next(
@@ -43,8 +46,8 @@ def decision_claims(
             "givenName": learner.given_name,
             "familyName": learner.family_name,
             "dateOfBirth": learner.date_of_birth,
-            "identifier": learner.identifier,
-            "identifierType": learner.identifier_type,
+            "identifier": identity[1] if identity else learner.identifier,
+            "identifierType": identity[0] if identity else learner.identifier_type,
         },
         "title": title,
         "issuerCountries": [country],

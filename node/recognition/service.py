@@ -36,9 +36,9 @@ from node.agreements.documents import parsed_terms
 from node.agreements.service import Agreements
 from node.agreements.terms import AgreementTerms
 from node.credentials.profile import problems_from_validation_error
-from node.db.models import RecognisedPart, RecognitionCase
+from node.db.models import LearnerAccount, RecognisedPart, RecognitionCase
 from node.domain import CredentialFormat
-from node.errors import Conflict, InvalidInput, NotFound, Problem
+from node.errors import Conflict, InvalidInput, NodeError, NotFound, Problem
 from node.issuance.service import IssuanceService, IssueRequest
 from node.presentations.service import bound
 from node.recognition.conditions import Presented, judge
@@ -93,23 +93,28 @@ class Recognitions:
         issuance: Callable[[], IssuanceService],
         formats: Sequence[CredentialFormat],
         ask: AskWallet,
+        attach: Callable[[str, str], object] | None = None,
     ) -> None:
+        """``attach(account id, record id)``: the decision given to the learner's account
+        here, when they asked from it."""
         self._sessions = sessions
         self._did, self._country = did, country
         self._agreements, self._verifier = agreements, verifier
         self._issuance, self._formats, self._ask = issuance, list(formats), ask
+        self._attach = attach
 
     # -- requests --------------------------------------------------------------------------
 
-    def request(self, raw: object, actor: str) -> dict[str, Any]:
-        """Credentials handed over as files (JSON credentials or JWTs)."""
+    def request(self, raw: object, actor: str, *, learner: str | None = None) -> dict[str, Any]:
+        """Credentials handed over as files (JSON credentials or JWTs); ``learner``: the
+        account that asked (the learner portal)."""
         body = _parsed(FilesIn, raw)
         self._terms(body.agreement)  # an agreement we are the home of, before verifying
         evidence = [self._verified(index, item) for index, item in enumerate(body.credentials)]
-        case_id = self._new_case(body, actor, presentation=None)
+        case_id = self._new_case(body, actor, presentation=None, learner=learner)
         return self._settle(case_id, evidence)
 
-    def ask_wallet(self, raw: object, actor: str) -> dict[str, Any]:
+    def ask_wallet(self, raw: object, actor: str, *, learner: str | None = None) -> dict[str, Any]:
         """An OpenID4VP request for the credentials the agreement covers, and its case."""
         body = _parsed(RequestIn, raw)
         terms = self._terms(body.agreement)
@@ -124,7 +129,7 @@ class Recognitions:
             ]
         }
         request_id, links = self._ask(query)
-        case_id = self._new_case(body, actor, presentation=request_id)
+        case_id = self._new_case(body, actor, presentation=request_id, learner=learner)
         log.info("recognition %s asks a wallet (%d modules)", case_id, len(terms.modules))
         return {**self.case(case_id), "presentation": links}
 
@@ -192,13 +197,13 @@ class Recognitions:
         )
         return self.case(case_id)
 
-    def appeal(self, case_id: str, text: str) -> dict[str, Any]:
-        """The learner appeals a decision (or a refusal)."""
+    def appeal(self, case_id: str, text: str, *, learner: str | None = None) -> dict[str, Any]:
+        """The learner appeals a decision (or a refusal); ``learner``: only their own case."""
         text = text.strip()
         if not text:
             raise InvalidInput("appeal refused", [Problem("text", "required")])
         with self._sessions() as session, session.begin():
-            row = self._row(session, case_id)
+            row = self._row(session, case_id, learner)
             if row.state not in ("decided", "refused") or row.appeal_outcome == "open":
                 raise Conflict(f"a {row.state} case cannot be appealed now")
             row.appeal_text, row.appealed_at = text[:5000], datetime.now(UTC)
@@ -223,15 +228,20 @@ class Recognitions:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def case(self, case_id: str) -> dict[str, Any]:
+    def case(self, case_id: str, *, learner: str | None = None) -> dict[str, Any]:
+        """One case (``learner``: only if it is that account's)."""
         with self._sessions() as session:
-            return _json(self._row(session, case_id))
+            return _json(self._row(session, case_id, learner))
 
-    def cases(self, state: str | None = None) -> list[dict[str, Any]]:
+    def cases(
+        self, state: str | None = None, *, learner: str | None = None
+    ) -> list[dict[str, Any]]:
         with self._sessions() as session:
             query = select(RecognitionCase).order_by(RecognitionCase.created_at.desc())
             if state is not None:
                 query = query.where(RecognitionCase.state == state)
+            if learner is not None:
+                query = query.where(RecognitionCase.learner_account_id == learner)
             return [_json(row) for row in session.scalars(query.limit(500))]
 
     # -- the decision ----------------------------------------------------------------------
@@ -336,6 +346,14 @@ class Recognitions:
         grade: str | None,
         decided: str,
     ) -> str:
+        with self._sessions() as session:
+            account_id = self._row(session, case_id).learner_account_id
+            account = session.get(LearnerAccount, account_id) if account_id else None
+            identity = (
+                (account.identifier_type, account.identifier)
+                if account is not None and account.identifier_type and account.identifier
+                else None
+            )
         claims = decision_claims(
             [p.facts for p in facts],
             [p.digest for p in facts],
@@ -346,6 +364,7 @@ class Recognitions:
             ects=ects,
             grade=grade,
             decided=decided,
+            identity=identity,
         )
         request = IssueRequest(
             claims, subject_id=facts[0].facts.subject_id, idempotency_key=f"recognition:{case_id}"
@@ -353,6 +372,11 @@ class Recognitions:
         record, _copies, _replayed = self._issuance().issue_one(
             request, self._formats, token_id=None
         )
+        if account_id is not None and self._attach is not None:
+            try:
+                self._attach(account_id, record.id)  # the learner sees it in their portal
+            except NodeError as exc:  # issued all the same: staff can attach it by hand
+                log.warning("decision %s not attached to %s: %s", record.id, account_id, exc)
         return record.id
 
     # -- helpers ---------------------------------------------------------------------------
@@ -428,7 +452,9 @@ class Recognitions:
             ) from None
         return Evidence(item, view.credential, report, view.kind)
 
-    def _new_case(self, body: RequestIn, actor: str, *, presentation: str | None) -> str:
+    def _new_case(
+        self, body: RequestIn, actor: str, *, presentation: str | None, learner: str | None
+    ) -> str:
         case_id = str(uuid.uuid4())
         with self._sessions() as session, session.begin():
             session.add(
@@ -439,6 +465,7 @@ class Recognitions:
                     agreement_url=body.agreement,
                     programme=body.programme,
                     presentation_request_id=presentation,
+                    learner_account_id=learner,
                     evidence=[],
                     conditions=[],
                     created_by=actor,
@@ -476,11 +503,28 @@ class Recognitions:
                 row.ects, row.converted_grade = ects, grade
 
     @staticmethod
-    def _row(session: Session, case_id: str) -> RecognitionCase:
+    def _row(session: Session, case_id: str, learner: str | None = None) -> RecognitionCase:
         row = session.get(RecognitionCase, case_id)
-        if row is None:
+        if row is None or (learner is not None and row.learner_account_id != learner):
             raise NotFound(f"no recognition case {case_id}")
         return row
+
+    def offered(self) -> list[dict[str, Any]]:
+        """What a learner may ask for here: each agreed agreement (its newest version) with
+        this institution's programmes in it."""
+        found: dict[str, dict[str, Any]] = {}
+        for view in self._agreements().versions(agreed_only=True):
+            terms = parsed_terms(view.document)
+            if terms.ended or view.agreement in found:
+                continue  # versions come newest first: the newest one counts
+            programmes = [p for p in terms.programmes if p.institution == self._did]
+            if programmes:
+                found[view.agreement] = {
+                    "agreement": view.url,
+                    "title": dict(terms.title),
+                    "programmes": [(p.id, dict(p.title)) for p in programmes],
+                }
+        return list(found.values())
 
 
 class DecisionIn(_In):

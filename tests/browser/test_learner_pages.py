@@ -5,11 +5,14 @@ axe checks each page."""
 
 from __future__ import annotations
 
+import json
 import secrets
+import sqlite3
+import uuid
 from urllib.parse import urlencode, urlsplit
 
 import httpx
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 from node.web.i18n import t
 from tests.browser.axe import check
@@ -147,3 +150,63 @@ def test_wallet_asks_for_a_credential(page: Page, node: Node) -> None:
     assert choice.count() == 1 and choice.is_checked()
     assert choice.get_attribute("value") == record_id
     check(page)
+
+
+def test_recognition_pages_in_each_language(browser: Browser, node: Node) -> None:
+    """The learner's recognition pages on a phone with axe: no agreement yet here (the whole
+    path over HTTP on anvil: tests/integration/test_learner_recognition.py), and a decided
+    request of theirs, stored as the service leaves it, with its appeal form."""
+    _learner(node, "rita@example.org", [])
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="en-GB", java_script_enabled=False
+    )
+    try:
+        page = context.new_page()
+        _sign_in(page, node, "rita@example.org")
+        with sqlite3.connect(node.server.env["CREDREG_DATA_DIR"] + "/node.db") as db:
+            (account,) = db.execute(
+                "SELECT id FROM learner_account WHERE email = 'rita@example.org'"
+            ).fetchone()
+            case_id = str(uuid.uuid4())
+            db.execute(
+                "INSERT INTO recognition_case (id, state, route, programme, learner_account_id,"
+                " evidence, conditions, outcome, reason, created_at, decided_at, decided_by)"
+                " VALUES (?, 'decided', 'agreement', 'MSC-DS', ?, '[]', ?, 'not-recognised',"
+                " 'The grade is a fail.', '2026-12-04 10:00:00', '2026-12-04 10:05:00',"
+                " 'staff Rita')",
+                (
+                    case_id,
+                    account,
+                    json.dumps(
+                        [
+                            {
+                                "name": "passingGrade",
+                                "ok": False,
+                                "detail": "grade FX is not a passing grade",
+                            }
+                        ]
+                    ),
+                ),
+            )
+        for lang in ("en", "de", "es", "fi"):
+            page.goto(f"{node.url}/learner/recognition?lang={lang}")
+            assert page.locator("html").get_attribute("lang") == lang
+            assert page.locator("#no-agreements").count() == 1
+            assert page.locator(f'#cases tr[data-case="{case_id}"]').count() == 1
+            wide = page.evaluate(
+                "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect()"
+                ".right > 390).map(e => e.tagName + '#' + e.id + ' ' + e.textContent.slice(0, 40))"
+            )
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, wide
+            check(page)
+            page.goto(f"{node.url}/learner/recognition/{case_id}?lang={lang}")
+            assert page.locator("#case").get_attribute("data-state") == "decided"
+            assert page.locator("#appeal-text").count() == 1
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            check(page)
+        page.locator("#appeal-text").fill("I passed.")
+        page.locator("form[action$='/appeal'] button").click()
+        page.wait_for_load_state()
+        assert page.locator("#appeal").get_attribute("data-outcome") == "open"
+    finally:
+        context.close()

@@ -84,8 +84,30 @@ def test_every_example_expands(renderer: Any) -> None:
         expand_strict(render(renderer, example_claims(n)))
 
 
+RECOGNITION = {  # a recognition decision's element, every member given (issue 15)
+    "route": "agreement",
+    "agreement": "https://uni-a.example/agreements/x/versions/1",
+    "agreementDigest": "a" * 64,
+    "programme": "MSC-DS",
+    "programmeTitle": {"en": "MSc Data Science"},
+    "recognised": [
+        {
+            "credential": "urn:uuid:8f1c3c6e-5a57-4d0c-9a53-0f6f3c4c1f2e",
+            "digest": "b" * 64,
+            "issuer": "did:web:uni-b.example",
+            "achievement": "https://uni-b.example/catalogue/y/versions/1",
+            "ects": 5,
+            "grade": "A",
+        }
+    ],
+    "convertedGrade": "5",
+    "decided": "automatic",
+}
+
+
 def test_maximal_renders_every_element() -> None:
-    expanded = expand_strict(render(to_vcdm2, maximal_claims()))
+    claims = maximal_claims() | {"recognition": RECOGNITION}
+    expanded = expand_strict(render(to_vcdm2, claims))
     text = json.dumps(expanded)
     for term, definition in bundled_contexts()[MICROCREDENTIAL_CONTEXT]["@context"].items():
         if isinstance(definition, dict) and term not in ("givenName", "familyName"):

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("agreement_digest", sa.String(64), nullable=True),
         sa.Column("programme", sa.String(200), nullable=False),
         sa.Column("presentation_request_id", sa.String(36), nullable=True, unique=True),
+        sa.Column("learner_account_id", sa.String(36), nullable=True),
         sa.Column("learner_name", sa.String(400), nullable=True),
         sa.Column("evidence", sa.JSON(), nullable=False),
         sa.Column("conditions", sa.JSON(), nullable=False),
@@ -46,6 +47,9 @@ def upgrade() -> None:
         sa.Column("appeal_decided_by", sa.String(200), nullable=True),
     )
     op.create_index("ix_recognition_case_state", "recognition_case", ["state", "created_at"])
+    op.create_index(
+        "ix_recognition_case_learner_account_id", "recognition_case", ["learner_account_id"]
+    )
     op.create_table(
         "recognised_part",
         sa.Column("digest", sa.String(64), primary_key=True),

@@ -1,0 +1,104 @@
+"""The learner's recognition pages over HTTP (on anvil, both nodes over real HTTP): a
+learner with an account at A (the home) sends B's credential as a file; it is recognised at
+once and the decision — naming the learner by A's student number — is in their credentials
+at A; a failing grade waits for a person, who decides; the learner appeals from the page.
+Asking from the wallet shows the OpenID4VP request (the wallet's answer: tests/e2e). Another
+learner sees none of it. Chromium and axe: tests/browser."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from tests.integration.test_learners import PASSWORD, Browser, provision
+from tests.integration.test_recognition import PROGRAMME, Network
+from tests.integration.test_recognition import network as network  # the fixture
+
+
+def _choice(page: str) -> str:
+    found = re.search(r'<option value="([^"]+\|' + PROGRAMME + ')"', page)
+    assert found, page
+    return found.group(1).replace("&amp;", "&")
+
+
+def test_a_learner_asks_for_recognition_and_appeals(network: Network) -> None:
+    a = network.a
+    provision(a, "maija@example.org", [], password=PASSWORD, learner_identifier="A-77")
+    provision(a, "other@example.org", [], password=PASSWORD, learner_identifier="A-78")
+    learner, other = Browser(a), Browser(a, "198.51.100.9")
+    assert learner.sign_in("maija@example.org").status_code == 303
+    assert other.sign_in("other@example.org").status_code == 303
+
+    page = learner.client.get("/learner/recognition?lang=en")
+    assert page.status_code == 200
+    choice = _choice(page.text)
+    assert 'id="no-cases"' in page.text
+
+    issued = network.issue_at_b("A")
+    network.b.anchor_all()
+    token = issued["credentials"][0]["credential"]
+    sent = learner.client.post(
+        "/learner/recognition/files",
+        data={"csrf": learner.csrf(page.text), "lang": "en", "choice": choice},
+        files={"file": ("credential.jwt", token.encode(), "text/plain")},
+    )
+    assert sent.status_code == 303, sent.text
+    case_path = sent.headers["location"].split("?")[0]
+    shown = learner.client.get(case_path + "?lang=en").text
+    assert 'data-state="decided"' in shown and 'id="decision"' in shown
+    record_id = re.search(r'href="/learner/credentials/([0-9a-f-]{36})', shown)
+    assert record_id
+    mine = learner.client.get("/learner/credentials?lang=en").text
+    assert f'data-record="{record_id.group(1)}"' in mine
+    decision = a.client.get(f"/admin/credentials/{record_id.group(1)}", headers=a.auth()).json()
+    subject = decision["credentials"][0]["credential"]["credentialSubject"]
+    assert subject["identifier"][0]["identityHash"] == "A-77"  # the home's student number
+    assert other.client.get(case_path).status_code == 404
+
+    # Appealing a decision from the page; twice while open is refused.
+    csrf = learner.csrf(shown)
+    appealed = learner.client.post(
+        case_path + "/appeal", data={"csrf": csrf, "lang": "en", "text": "More ECTS, please."}
+    )
+    assert appealed.status_code == 303
+    shown = learner.client.get(case_path + "?lang=en").text
+    assert 'data-outcome="open"' in shown and 'id="appeal-text"' not in shown
+    case_id = case_path.rsplit("/", 1)[1]
+    state = a.client.get(f"/admin/recognitions/{case_id}", headers=a.auth()).json()
+    assert state["appeal"]["text"] == "More ECTS, please."
+    assert (
+        other.client.post(
+            case_path + "/appeal",
+            data={
+                "csrf": other.page_csrf("/learner/recognition?lang=en"),
+                "lang": "en",
+                "text": "x",
+            },
+        ).status_code
+        == 404
+    )
+
+    # A file that is no credential: the page says why; a JSON object that is none: refused.
+    bad = learner.client.post(
+        "/learner/recognition/files",
+        data={"csrf": csrf, "lang": "en", "choice": choice},
+        files={"file": ("x.txt", b"hello", "text/plain")},
+    )
+    assert bad.status_code == 422 and 'id="notice"' in bad.text
+    odd = learner.client.post(
+        "/learner/recognition/files",
+        data={"csrf": csrf, "lang": "en", "choice": choice},
+        files={"file": ("x.json", json.dumps({"not": "a credential"}).encode(), "text/plain")},
+    )
+    assert odd.status_code == 303
+    assert 'data-state="refused"' in learner.client.get(odd.headers["location"]).text
+
+    # From the wallet: the request's QR code and link (answered by the npm wallet in e2e).
+    asked = learner.client.post(
+        "/learner/recognition/wallet", data={"csrf": csrf, "lang": "en", "choice": choice}
+    )
+    assert asked.status_code == 201
+    assert 'id="wallet-link" href="openid4vp://' in asked.text or "openid4vp://" in asked.text
+    assert "<svg" in asked.text
+    cases = a.client.get("/admin/recognitions", params={"state": "awaiting"}, headers=a.auth())
+    assert len(cases.json()["items"]) == 1
