@@ -29,7 +29,9 @@ def _learner(node: Node, email: str, record_ids: list[str] | None = None) -> Non
             "email": email,
             "name": "Brigitte Browser",
             "password": PASSWORD,
-            "record_ids": record_ids or [node.records["valid"], node.records["revoked"]],
+            "record_ids": [node.records["valid"], node.records["revoked"]]
+            if record_ids is None
+            else record_ids,
         },
         headers=node.headers(),
         timeout=30,
