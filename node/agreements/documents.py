@@ -99,7 +99,7 @@ class Signatures:
 
 @dataclass(frozen=True)
 class Check:
-    name: str  # terms | signatures | parties | anchor | validity
+    name: str  # terms | validity | anchor | parties | signatures | modules
     ok: bool | None  # None: could not be checked now
     detail: str
 
@@ -156,7 +156,7 @@ def check_document(
     if chain is None:
         checks += [
             Check(name, None, "this node has no chain to check it against")
-            for name in ("anchor", "parties", "signatures")
+            for name in ("anchor", "parties", "signatures", "modules")
         ]
         return AgreementReport(_verdict(checks), checks, digest)
     try:
@@ -166,12 +166,13 @@ def check_document(
     except (ChainError, TrustUnavailable, ChainDown) as exc:
         checks += [
             Check(name, None, f"cannot be checked now: {exc}")
-            for name in ("anchor", "parties", "signatures")
+            for name in ("anchor", "parties", "signatures", "modules")
         ]
         return AgreementReport(_verdict(checks), checks, digest)
     checks.append(_anchored(terms, members, info))
     checks.append(_parties(terms, members))
     checks.append(_signatures(document, terms, chain.trust, info))
+    checks.append(_modules(terms, members, chain.root_info))
     label = f"{network.name or f'chain {network.chain_id}'} ({network.members} active members)"
     return AgreementReport(_verdict(checks), checks, digest, label)
 
@@ -199,6 +200,25 @@ def _anchored(
     return Check(
         "anchor", True, f"anchored by {parties[info.member]} in block {info.block_number} ({when})"
     )
+
+
+def _modules(
+    terms: AgreementTerms,
+    members: dict[str, MemberInfo],
+    root_info: Callable[[bytes], RootInfo | None],
+) -> Check:
+    """Each module's catalogue version (its digest) anchored by the party offering it."""
+    for module in terms.modules:
+        try:
+            info = root_info(bytes.fromhex(single_root(module.digest)))
+        except ChainError as exc:
+            return Check("modules", None, f"cannot be checked now: {exc}")
+        if info is None:
+            return Check("modules", None, f"{module.entry}: its digest is not anchored (yet)")
+        offering = members.get(module.offered_by)
+        if offering is None or info.member != offering.id:
+            return Check("modules", False, f"{module.entry}: not anchored by {module.offered_by}")
+    return Check("modules", True, "each module's description is anchored by its party")
 
 
 def _parties(terms: AgreementTerms, members: dict[str, MemberInfo]) -> Check:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from anchoring.errors import ChainError
-from anchoring.registries import MemberInfo, MemberStatus
+from anchoring.registries import MemberInfo, MemberStatus, RootInfo
 from node.agreements.documents import (
     AgreementReport,
     ChainView,
@@ -94,6 +94,7 @@ class Agreements:
         self._sessions = sessions
         self._did, self._origin, self._signer = did, origin.rstrip("/"), signer
         self._chain, self._limits = chain, limits
+        self._roots: dict[bytes, RootInfo] = {}
 
     # -- staff -------------------------------------------------------------------------------
 
@@ -214,8 +215,26 @@ class Agreements:
             return [self._view(row) for row in session.scalars(query)]
 
     def check(self, document: object) -> AgreementReport:
-        """The verdict on any agreement document, against the chain."""
-        return check_document(document, self._chain())
+        """The verdict on any agreement document, against the chain. Roots found anchored
+        are remembered (an anchor never goes away): a check reads the chain for the
+        others, and for the members, keys and statuses (cached per block by the trust)."""
+        chain = self._chain()
+        if chain is not None:
+            chain = replace(chain, root_info=self._remembered(chain.root_info))
+        return check_document(document, chain)
+
+    def _remembered(
+        self, root_info: Callable[[bytes], RootInfo | None]
+    ) -> Callable[[bytes], RootInfo | None]:
+        def cached(root: bytes) -> RootInfo | None:
+            found = self._roots.get(root)
+            if found is None:
+                found = root_info(root)
+                if found is not None:
+                    self._roots[root] = found
+            return found
+
+        return cached
 
     # -- the inbox -------------------------------------------------------------------------
 

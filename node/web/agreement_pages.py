@@ -18,6 +18,7 @@ _CHECKS = {
     "anchor": gettext_noop("On the ledger"),
     "parties": gettext_noop("Parties"),
     "signatures": gettext_noop("Signatures"),
+    "modules": gettext_noop("Modules open for exchange"),
 }
 _PATHWAYS = {
     "open": gettext_noop("open: towards any programme of the scope"),

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from node.catalogue.samples import SAMPLES
 from node.db.models import AgreementVersion
 from tests.conftest import RunningNode
 from tests.integration.test_network_ledger import genesis_pair
@@ -73,9 +74,16 @@ def test_two_members_agree_node_to_node(tmp_path: Path, anvil_url: str) -> None:
     with a.client, b.client:
         peer_a.serve(a.client)
         # B is down: the proposal is kept, its hand-over retried later.
-        made = a.client.post(
-            "/admin/agreements", json=terms(b_did, b_did, a_did), headers=_admin(a)
-        )
+        # B's module: a catalogue version of B's, anchored by B (the check reads that).
+        entry = b.client.post("/admin/catalogue", json={"content": SAMPLES[1]}, headers=b.auth())
+        version = b.client.post(f"/admin/catalogue/{entry.json()['id']}/publish", headers=b.auth())
+        b.anchor_all()
+        proposal_in = terms(b_did, b_did, a_did)
+        proposal_in["modules"][0] |= {
+            "entry": version.json()["url"],
+            "digest": version.json()["digest"],
+        }
+        made = a.client.post("/admin/agreements", json=proposal_in, headers=_admin(a))
         assert made.status_code == 201, made.text
         proposal = made.json()
         assert proposal["state"] == "proposed" and proposal["role"] == "proposer"
@@ -137,6 +145,7 @@ def test_two_members_agree_node_to_node(tmp_path: Path, anvil_url: str) -> None:
 
         report = _check(b, document)
         assert report["verdict"] == "valid", report
+        assert report["by_name"]["modules"]["ok"] is True
 
         # Its page at A (its URL) and at B (held), in the reader's language; its JSON.
         path = url.removeprefix(peer_a.url)
@@ -163,7 +172,7 @@ def test_two_members_agree_node_to_node(tmp_path: Path, anvil_url: str) -> None:
 
         # A declined proposal comes back to A with its reason.
         second = a.client.post(
-            "/admin/agreements", json=terms(b_did, b_did, a_did, pathway="rigid"), headers=_admin(a)
+            "/admin/agreements", json=proposal_in | {"pathway": "rigid"}, headers=_admin(a)
         ).json()
         declined = b.client.post(
             "/admin/agreements/decline",
@@ -182,7 +191,7 @@ def test_two_members_agree_node_to_node(tmp_path: Path, anvil_url: str) -> None:
         assert again.status_code == 409
 
         # Ending the agreement is version 2, agreed the same way.
-        ending = terms(b_did, b_did, a_did, ended=True)
+        ending = proposal_in | {"ended": True}
         del ending["partner"]
         ending["amends"] = proposal["agreement"]
         v2 = a.client.post("/admin/agreements", json=ending, headers=_admin(a))
