@@ -61,9 +61,13 @@ def _overview(
     return html(lang, lr.title(lang), body, status_code=status_code, path=path)
 
 
-def _request(choice: str) -> dict[str, str]:
-    agreement, _, programme = choice.rpartition("|")
-    return {"agreement": agreement, "programme": programme}
+def _request(choice: str, route: str = "", programme: str = "") -> dict[str, str]:
+    """The request's route: an agreement and its programme (``choice``: ``URL|code``), or
+    another route towards a programme the learner names."""
+    if not choice and route:
+        return {"route": route, "programme": programme.strip()}
+    agreement, _, code = choice.rpartition("|")
+    return {"agreement": agreement, "programme": code}
 
 
 def _refused(lang: str, exc: NodeError) -> str:
@@ -111,6 +115,8 @@ async def from_file(
     recognitions: RecognitionRequests,
     learner: CurrentLearner,
     choice: Choice = "",
+    route: Annotated[str, Form(max_length=20)] = "",
+    programme: Annotated[str, Form(max_length=200)] = "",
     file: Annotated[UploadFile | None, File()] = None,
     csrf_token: Csrf = "",
     lang: Lang = None,
@@ -121,7 +127,7 @@ async def from_file(
     if not session_csrf_ok(learner, csrf_token):
         return csrf_failed(language)
     data = await file.read(MAX_FILE + 1) if file is not None else b""
-    body = {**_request(choice), "credentials": [_credential(data)]}
+    body = {**_request(choice, route, programme), "credentials": [_credential(data)]}
     actor = f"learner {learner.account_id}"
     try:
         case = await run_in_threadpool(

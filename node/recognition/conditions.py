@@ -120,6 +120,28 @@ def judge(
     return Outcome("decided" if automatic else "open", conditions, ects, grade_out)
 
 
+def judge_by_person(
+    presented: Sequence[Presented],
+    route: str,
+    *,
+    recognised: Mapping[str, str] | None = None,
+) -> Outcome:
+    """A route without an agreement (elective credits, prior learning, ad hoc): the
+    credentials are verified (a failed check refuses) and a person always decides."""
+    conditions = [_verified(i, p) for i, p in enumerate(presented)]
+    if any(c.ok is False for c in conditions):
+        return Outcome("refused", conditions, None, None)
+    conditions.append(_same_learner(presented))
+    for index, item in enumerate(presented):
+        earlier = (recognised or {}).get(item.digest)
+        if earlier is not None:
+            detail = f"already recognised by this route (case {earlier})"
+            conditions.append(Condition("once", False, detail, index))
+    conditions.append(Condition("route", None, f"{route}: no agreement, a person decides"))
+    ects = sum(p.facts.ects or 0 for p in presented) or None
+    return Outcome("open", conditions, ects, None)
+
+
 def _verified(index: int, item: Presented) -> Condition:
     for name in REQUIRED_CHECKS:
         ok, detail = item.checks.get(name, (None, "not checked"))

@@ -20,7 +20,7 @@ def decision_claims(
     facts: Sequence[Facts],
     digests: Sequence[str],
     *,
-    agreement: tuple[str, str | None, AgreementTerms],
+    agreement: tuple[str, str | None, AgreementTerms] | None,
     programme: str,
     home: str,
     country: str,
@@ -28,14 +28,16 @@ def decision_claims(
     grade: str | None,
     decided: str,
     identity: tuple[str, str] | None = None,
+    route: str = "agreement",
 ) -> dict[str, Any]:
     """The claims (node/credentials/model.py, camelCase JSON) of the decision credential;
     ``identity``: the learner's (identifier type, identifier) at this institution, when the
     learner asked from their account here (else the recognised credential's)."""
     first = facts[0]
-    url, digest, terms = agreement
+    url, digest, terms = agreement if agreement is not None else (None, None, None)
+    programmes = terms.programmes if terms is not None else []
     title_of = next(
-        (p.title for p in terms.programmes if p.id == programme and p.institution == home), None
+        (p.title for p in programmes if p.id == programme and p.institution == home), None
     )
     title = {lang: f"Recognition: {text}" for lang, text in first.title.items()} or {
         "en": "Recognition of prior learning"
@@ -61,9 +63,8 @@ def decision_claims(
         "qualityAssurance": {"types": sorted({q for f in facts for q in f.quality_assurance})},
         "primaryLanguage": first.language,
         "recognition": {
-            "route": "agreement",
-            "agreement": url,
-            "agreementDigest": digest,
+            "route": route,
+            **({"agreement": url, "agreementDigest": digest} if url else {}),
             "programme": programme,
             "recognised": [
                 {

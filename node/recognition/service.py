@@ -24,9 +24,9 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -35,13 +35,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from node.agreements.documents import parsed_terms
 from node.agreements.service import Agreements
 from node.agreements.terms import AgreementTerms
+from node.credentials.model import element_error
 from node.credentials.profile import problems_from_validation_error
 from node.db.models import LearnerAccount, RecognisedPart, RecognitionCase
 from node.domain import CredentialFormat
 from node.errors import Conflict, InvalidInput, NodeError, NotFound, Problem
 from node.issuance.service import IssuanceService, IssueRequest
 from node.presentations.service import bound
-from node.recognition.conditions import Presented, judge
+from node.recognition.conditions import Presented, judge, judge_by_person
 from node.recognition.decision import decision_claims
 from node.recognition.reading import facts_of
 from node.verification.pipeline import Report, Verifier
@@ -59,9 +60,25 @@ class _In(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
 
+Route = Literal["agreement", "elective", "prior-learning", "ad-hoc"]
+
+
 class RequestIn(_In):
-    agreement: str = Field(max_length=1000, description="The agreed agreement's URL.")
+    route: Route = Field(
+        "agreement",
+        description="Under an agreement (decided automatically when its conditions hold), or "
+        "as elective credits, prior learning or ad hoc (a person decides).",
+    )
+    agreement: str | None = Field(
+        None, max_length=1000, description="The agreed agreement's URL (route agreement)."
+    )
     programme: str = Field(min_length=1, max_length=200, description="The home programme.")
+
+    @model_validator(mode="after")
+    def _agreement_for_its_route(self) -> RequestIn:
+        if (self.route == "agreement") != (self.agreement is not None):
+            raise element_error("agreement", "given for the route agreement, and only for it")
+        return self
 
 
 class FilesIn(RequestIn):
@@ -109,7 +126,8 @@ class Recognitions:
         """Credentials handed over as files (JSON credentials or JWTs); ``learner``: the
         account that asked (the learner portal)."""
         body = _parsed(FilesIn, raw)
-        self._terms(body.agreement)  # an agreement we are the home of, before verifying
+        if body.agreement is not None:
+            self._terms(body.agreement)  # an agreement we are the home of, before verifying
         evidence = [self._verified(index, item) for index, item in enumerate(body.credentials)]
         case_id = self._new_case(body, actor, presentation=None, learner=learner)
         return self._settle(case_id, evidence)
@@ -117,7 +135,8 @@ class Recognitions:
     def ask_wallet(self, raw: object, actor: str, *, learner: str | None = None) -> dict[str, Any]:
         """An OpenID4VP request for the credentials the agreement covers, and its case."""
         body = _parsed(RequestIn, raw)
-        terms = self._terms(body.agreement)
+        if body.agreement is not None:
+            self._terms(body.agreement)
         query = {
             "credentials": [
                 {
@@ -130,7 +149,7 @@ class Recognitions:
         }
         request_id, links = self._ask(query)
         case_id = self._new_case(body, actor, presentation=request_id, learner=learner)
-        log.info("recognition %s asks a wallet (%d modules)", case_id, len(terms.modules))
+        log.info("recognition %s asks a wallet", case_id)
         return {**self.case(case_id), "presentation": links}
 
     def presented(self, request_id: str, reports: Sequence[PresentationReport]) -> None:
@@ -249,11 +268,7 @@ class Recognitions:
     def _settle(self, case_id: str, evidence: Sequence[Evidence]) -> dict[str, Any]:
         with self._sessions() as session:
             row = self._row(session, case_id)
-            agreement_url, programme = row.agreement_url, row.programme
-        assert agreement_url is not None
-        view = self._agreements().get(agreement_url)
-        terms = parsed_terms(view.document)
-        report = self._agreements().check(view.document)
+            agreement_url, programme, route = row.agreement_url, row.programme, row.route
         presented = [
             Presented(
                 facts_of(e.body),
@@ -262,11 +277,22 @@ class Recognitions:
             )
             for e in evidence
         ]
+        earlier = self._recognised(
+            _base(agreement_url, route), programme, [p.digest for p in presented]
+        )
+        stored = [_evidence_json(e, p) for e, p in zip(evidence, presented, strict=True)]
+        if agreement_url is None:
+            outcome = judge_by_person(presented, route, recognised=earlier)
+            conditions = [c.as_json() for c in outcome.conditions]
+            self._finish(case_id, outcome.state, stored, conditions)
+            return self.case(case_id)
+        view = self._agreements().get(agreement_url)
+        terms = parsed_terms(view.document)
         outcome = judge(
             presented,
             terms,
-            report,
-            recognised=self._recognised(agreement_url, programme, [p.digest for p in presented]),
+            self._agreements().check(view.document),
+            recognised=earlier,
             home=self._did,
             programme=programme,
             today=datetime.now(UTC).date(),
@@ -317,13 +343,12 @@ class Recognitions:
         agreement: tuple[str, str | None, AgreementTerms] | None = None,
         facts: Sequence[Presented] | None = None,
     ) -> str:
-        if agreement is None or facts is None:
+        if facts is None:
             with self._sessions() as session:
-                row = self._row(session, case_id)
-                url = row.agreement_url
-            assert url is not None
-            view = self._agreements().get(url)
-            agreement = (view.url, view.digest, parsed_terms(view.document))
+                url = self._row(session, case_id).agreement_url
+            if url is not None:
+                view = self._agreements().get(url)
+                agreement = (view.url, view.digest, parsed_terms(view.document))
             facts = [
                 Presented(facts_of(_body(e["credential"])), {}, str(e["digest"])) for e in evidence
             ]
@@ -340,14 +365,15 @@ class Recognitions:
         self,
         case_id: str,
         facts: Sequence[Presented],
-        agreement: tuple[str, str | None, AgreementTerms],
+        agreement: tuple[str, str | None, AgreementTerms] | None,
         programme: str,
         ects: float | None,
         grade: str | None,
         decided: str,
     ) -> str:
         with self._sessions() as session:
-            account_id = self._row(session, case_id).learner_account_id
+            row = self._row(session, case_id)
+            account_id, route = row.learner_account_id, row.route
             account = session.get(LearnerAccount, account_id) if account_id else None
             identity = (
                 (account.identifier_type, account.identifier)
@@ -365,6 +391,7 @@ class Recognitions:
             grade=grade,
             decided=decided,
             identity=identity,
+            route=route,
         )
         request = IssueRequest(
             claims, subject_id=facts[0].facts.subject_id, idempotency_key=f"recognition:{case_id}"
@@ -392,8 +419,7 @@ class Recognitions:
     def _claim(self, case_id: str, digests: Sequence[str]) -> None:
         with self._sessions() as session, session.begin():
             row = self._row(session, case_id)
-            assert row.agreement_url is not None
-            base = _base(row.agreement_url)
+            base = _base(row.agreement_url, row.route)
             for digest in digests:
                 held = session.get(RecognisedPart, (digest, row.programme, base))
                 if held is not None and held.case_id != case_id:
@@ -424,7 +450,7 @@ class Recognitions:
                 select(RecognisedPart.digest, RecognisedPart.case_id).where(
                     RecognisedPart.digest.in_(list(digests)),
                     RecognisedPart.programme == programme,
-                    RecognisedPart.agreement_url == _base(agreement),
+                    RecognisedPart.agreement_url == agreement,
                 )
             )
             return {digest: case_id for digest, case_id in rows}
@@ -461,7 +487,7 @@ class Recognitions:
                 RecognitionCase(
                     id=case_id,
                     state="awaiting" if presentation else "open",
-                    route="agreement",
+                    route=body.route,
                     agreement_url=body.agreement,
                     programme=body.programme,
                     presentation_request_id=presentation,
@@ -541,9 +567,10 @@ def _parsed(model: type[_M], raw: object) -> _M:
         raise InvalidInput("request refused", problems_from_validation_error(exc)) from None
 
 
-def _base(agreement: str) -> str:
-    """The agreement's URL from one of its versions' (``…/versions/{n}``)."""
-    return agreement.rsplit("/versions/", 1)[0]
+def _base(agreement: str | None, route: str) -> str:
+    """What a part is recognised under once: the agreement (its URL, from one of its
+    versions' ``…/versions/{n}``), or the route without one (``route:elective`` …)."""
+    return agreement.rsplit("/versions/", 1)[0] if agreement else f"route:{route}"
 
 
 def _body(credential: Any) -> Mapping[str, Any]:

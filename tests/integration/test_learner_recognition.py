@@ -102,3 +102,14 @@ def test_a_learner_asks_for_recognition_and_appeals(network: Network) -> None:
     assert "<svg" in asked.text
     cases = a.client.get("/admin/recognitions", params={"state": "awaiting"}, headers=a.auth())
     assert len(cases.json()["items"]) == 1
+
+    # Without an agreement: as an elective, a person decides.
+    other_credential = network.issue_at_b("B")["credentials"][0]["credential"]
+    elective = learner.client.post(
+        "/learner/recognition/files",
+        data={"csrf": csrf, "lang": "en", "route": "elective", "programme": "BSC-CS"},
+        files={"file": ("c.jwt", other_credential.encode(), "text/plain")},
+    )
+    assert elective.status_code == 303, elective.text
+    shown = learner.client.get(elective.headers["location"]).text
+    assert 'data-state="open"' in shown and 'data-condition="route"' in shown

@@ -224,3 +224,36 @@ def test_revoked_tampered_and_ended_are_not_recognised(network: Network) -> None
         headers=a.auth(),
     )
     assert unknown.status_code == 404
+
+
+def test_routes_without_an_agreement_are_decided_by_a_person(network: Network) -> None:
+    a = network.a
+    issued = network.issue_at_b("B")
+    network.b.anchor_all()
+    credential = issued["credentials"][0]["credential"]
+    body = {"route": "ad-hoc", "programme": "BSC-CS", "credentials": [credential]}
+    made = a.client.post("/admin/recognitions", json=body, headers=a.auth())
+    assert made.status_code == 201, made.text
+    case = made.json()
+    assert case["state"] == "open" and case["route"] == "ad-hoc" and case["agreement"] is None
+    conditions = {c["name"]: c for c in case["conditions"]}
+    assert conditions["verification"]["ok"] is True and conditions["route"]["ok"] is None
+    decided = a.client.post(
+        f"/admin/recognitions/{case['id']}/decision",
+        json={"recognise": True, "reason": "Equivalent to our CS-210.", "ects": 4},
+        headers=a.auth(),
+    ).json()
+    assert decided["outcome"] == "recognised" and decided["ects"] == 4
+    record = a.client.get(f"/admin/credentials/{decided['decisionRecord']}", headers=a.auth())
+    recognition = record.json()["credentials"][0]["credential"]["credentialSubject"]["recognition"]
+    assert recognition["recognitionRoute"] == "ad-hoc" and "agreement" not in recognition
+    assert recognition["decided"] == "staff"
+
+    # The route and the agreement go together.
+    for wrong in (
+        {"programme": "BSC-CS", "credentials": [credential]},  # route agreement, none named
+        body | {"agreement": network.agreement},
+        body | {"route": "sideways"},
+    ):
+        refused = a.client.post("/admin/recognitions", json=wrong, headers=a.auth())
+        assert refused.status_code == 422, refused.text
