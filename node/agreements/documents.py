@@ -25,7 +25,12 @@ from pydantic import ValidationError
 
 from anchoring.errors import ChainError
 from anchoring.registries import MemberInfo, MemberStatus, RootInfo
-from node.agreements.terms import AgreementTerms
+from node.agreements.terms import (
+    LEARNING_TYPE,
+    AgreementTerms,
+    LearningAgreementTerms,
+    Terms,
+)
 from node.credentials.profile import problems_from_validation_error
 from node.errors import InvalidInput, Problem
 from node.ledger.single_root import single_root
@@ -43,14 +48,26 @@ def digest_of(document: Mapping[str, Any]) -> str:
     return hashlib.sha256(rfc8785.dumps(dict(document))).hexdigest()
 
 
-def parsed_terms(document: Mapping[str, Any]) -> AgreementTerms:
-    """The document's terms (without ``proof``), validated against the published schema;
-    InvalidInput names each element refused."""
+def parsed_terms(document: Mapping[str, Any]) -> Terms:
+    """The document's terms (without ``proof``), validated against the published schema of
+    its type (a recognition agreement, or a learning agreement); InvalidInput names each
+    element refused."""
     terms = {k: v for k, v in document.items() if k != "proof"}
+    model: type[Terms] = (
+        LearningAgreementTerms if terms.get("type") == LEARNING_TYPE else AgreementTerms
+    )
     try:
-        return AgreementTerms.model_validate(terms)
+        return model.model_validate(terms)
     except ValidationError as exc:
         raise InvalidInput("agreement refused", problems_from_validation_error(exc)) from None
+
+
+def recognition_terms(document: Mapping[str, Any]) -> AgreementTerms:
+    """:func:`parsed_terms` of a recognition agreement (InvalidInput for another type)."""
+    terms = parsed_terms(document)
+    if not isinstance(terms, AgreementTerms):
+        raise InvalidInput("refused", [Problem("agreement", "not a recognition agreement")])
+    return terms
 
 
 def signed(terms: Mapping[str, Any], proofs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -177,7 +194,7 @@ def check_document(
     return AgreementReport(_verdict(checks), checks, digest, label)
 
 
-def _validity(terms: AgreementTerms, today: date) -> Check:
+def _validity(terms: Terms, today: date) -> Check:
     span = f"{terms.valid_from.isoformat()} to {terms.valid_until.isoformat()}"
     if terms.ended:
         return Check("validity", False, f"this version ends the agreement (was valid {span})")
@@ -188,9 +205,7 @@ def _validity(terms: AgreementTerms, today: date) -> Check:
     return Check("validity", True, f"in force: valid {span}")
 
 
-def _anchored(
-    terms: AgreementTerms, members: dict[str, MemberInfo], info: RootInfo | None
-) -> Check:
+def _anchored(terms: Terms, members: dict[str, MemberInfo], info: RootInfo | None) -> Check:
     if info is None:
         return Check("anchor", None, "its digest is not anchored on chain (yet)")
     parties = {members[did].id: did for did in terms.dids if did in members}
@@ -203,7 +218,7 @@ def _anchored(
 
 
 def _modules(
-    terms: AgreementTerms,
+    terms: Terms,
     members: dict[str, MemberInfo],
     root_info: Callable[[bytes], RootInfo | None],
 ) -> Check:
@@ -221,7 +236,7 @@ def _modules(
     return Check("modules", True, "each module's description is anchored by its party")
 
 
-def _parties(terms: AgreementTerms, members: dict[str, MemberInfo]) -> Check:
+def _parties(terms: Terms, members: dict[str, MemberInfo]) -> Check:
     for did in terms.dids:
         member = members.get(did)
         if member is None:
@@ -232,7 +247,7 @@ def _parties(terms: AgreementTerms, members: dict[str, MemberInfo]) -> Check:
 
 
 def _signatures(
-    document: Mapping[str, Any], terms: AgreementTerms, trust: Trust, info: RootInfo | None
+    document: Mapping[str, Any], terms: Terms, trust: Trust, info: RootInfo | None
 ) -> Check:
     try:
         signers = Signatures(trust).signers(document, info.timestamp if info else None)

@@ -45,7 +45,16 @@ from node.agreements.documents import (
     proofs_of,
     signed,
 )
-from node.agreements.terms import DOCUMENT_TYPE, SCHEMA_ID, ProposalIn
+from node.agreements.terms import (
+    DOCUMENT_TYPE,
+    LEARNING_SCHEMA_ID,
+    LEARNING_TYPE,
+    SCHEMA_ID,
+    LearningAgreementTerms,
+    LearningProposalIn,
+    ProposalIn,
+    Terms,
+)
 from node.credentials.profile import problems_from_validation_error
 from node.db.models import AgreementVersion
 from node.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
@@ -78,6 +87,25 @@ class AgreementView:
     decided_at: datetime | None
     delivery: dict[str, Any] | None
     anchor: dict[str, Any] | None
+    kind: str = "recognition"  # or learning
+    learner_accepted_at: datetime | None = None
+
+
+def _kind(terms: Terms) -> str:
+    return "learning" if isinstance(terms, LearningAgreementTerms) else "recognition"
+
+
+def _names(terms: dict[str, Any], identity: tuple[str, str], home: str) -> bool:
+    """Whether a learning agreement of ``home`` names the learner with ``identity``."""
+    learner, programme = terms.get("learner") or {}, terms.get("programme") or {}
+    return (
+        programme.get("institution") == home
+        and (
+            learner.get("identifierType"),
+            learner.get("identifier"),
+        )
+        == identity
+    )
 
 
 class Agreements:
@@ -101,12 +129,16 @@ class Agreements:
     def propose(self, raw: object, actor: str) -> AgreementView:
         """A new agreement (``partner``) or a new version of one of ours (``amends``),
         signed here and handed to the partner's node."""
+        learning = isinstance(raw, dict) and raw.get("type") == LEARNING_TYPE
+        model: type[ProposalIn | LearningProposalIn] = (
+            LearningProposalIn if learning else ProposalIn
+        )
         try:
-            proposal = ProposalIn.model_validate(raw)
+            proposal = model.model_validate(raw)
         except ValidationError as exc:
             raise InvalidInput("proposal refused", problems_from_validation_error(exc)) from None
         body = proposal.model_dump(mode="json", by_alias=True, exclude_none=True)
-        body = {k: v for k, v in body.items() if k not in ("partner", "amends")}
+        body = {k: v for k, v in body.items() if k not in ("partner", "amends", "type")}
         with self._sessions() as session:
             if proposal.amends is not None:
                 previous = self._latest_agreed(session, proposal.amends)
@@ -120,8 +152,8 @@ class Agreements:
         self._endpoint(partner, "partner")  # a member with an endpoint, now
         url = f"{agreement}/versions/{number}"
         terms: dict[str, Any] = {
-            "$schema": SCHEMA_ID,
-            "type": DOCUMENT_TYPE,
+            "$schema": LEARNING_SCHEMA_ID if learning else SCHEMA_ID,
+            "type": LEARNING_TYPE if learning else DOCUMENT_TYPE,
             "id": url,
             "agreement": agreement,
             "version": number,
@@ -136,6 +168,7 @@ class Agreements:
             url=url,
             agreement_url=agreement,
             number=number,
+            kind=_kind(parsed),
             role="proposer",
             partner_did=partner,
             terms=terms,
@@ -193,25 +226,53 @@ class Agreements:
             return self._view(self._row(session, url))
 
     def agreed(self, url: str) -> AgreementView:
-        """An agreed version this node holds (NotFound for any other: nothing else is
-        public)."""
+        """An agreed recognition agreement version this node holds (NotFound for any
+        other: nothing else is public — a learning agreement names its learner)."""
         view = self.get(url)
-        if view.state != "agreed":
+        if view.state != "agreed" or view.kind != "recognition":
             raise NotFound(f"no agreed agreement version {url} here")
         return view
+
+    # -- learning agreements: the learner's part (at the home institution) -----------------
+
+    def learning_agreements(self, identity: tuple[str, str]) -> list[AgreementView]:
+        """The learning agreements this node (the home) made that name the learner with
+        this (identifier type, identifier), newest first."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(AgreementVersion)
+                .where(AgreementVersion.kind == "learning")
+                .order_by(AgreementVersion.created_at.desc())
+            )
+            return [self._view(row) for row in rows if _names(row.terms, identity, self._did)]
+
+    def accept_as_learner(
+        self, url: str, account_id: str, identity: tuple[str, str]
+    ) -> AgreementView:
+        """The learner accepts a learning agreement that names them (in the portal)."""
+        with self._sessions() as session, session.begin():
+            row = self._row(session, url)
+            if row.kind != "learning" or not _names(row.terms, identity, self._did):
+                raise NotFound(f"no learning agreement {url} for this learner")
+            if row.learner_accepted_at is None:
+                row.learner_account_id, row.learner_accepted_at = account_id, datetime.now(UTC)
+        return self.get(url)
 
     def own_url(self, agreement_id: str, number: int) -> str:
         """The URL of a version of an agreement this node proposed."""
         return f"{self._origin}/agreements/{agreement_id}/versions/{number}"
 
-    def versions(self, *, agreed_only: bool) -> list[AgreementView]:
-        """Every version this node is a party to (newest agreement first), or the agreed."""
+    def versions(self, *, agreed_only: bool, kind: str | None = None) -> list[AgreementView]:
+        """Every version this node is a party to (newest agreement first), or the agreed;
+        ``kind``: only recognition (or learning) agreements."""
         with self._sessions() as session:
             query = select(AgreementVersion).order_by(
                 AgreementVersion.created_at.desc(), AgreementVersion.number.desc()
             )
             if agreed_only:
                 query = query.where(AgreementVersion.state == "agreed")
+            if kind is not None:
+                query = query.where(AgreementVersion.kind == kind)
             return [self._view(row) for row in session.scalars(query)]
 
     def check(self, document: object) -> AgreementReport:
@@ -278,6 +339,7 @@ class Agreements:
                     url=terms.id,
                     agreement_url=terms.agreement,
                     number=terms.version,
+                    kind=_kind(terms),
                     role="partner",
                     partner_did=proposer,
                     terms=canonical,
@@ -493,4 +555,6 @@ class Agreements:
             row.decided_at,
             delivery,
             anchor,
+            row.kind,
+            row.learner_accepted_at,
         )

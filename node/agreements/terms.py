@@ -18,7 +18,15 @@ from typing import Annotated, Any, Final, Literal, Self
 
 from pydantic import Field, Strict, StringConstraints, model_validator
 
-from node.credentials.model import Did, LangMap, ShortText, StrictModel, Uri, element_error
+from node.credentials.model import (
+    Did,
+    IdType,
+    LangMap,
+    ShortText,
+    StrictModel,
+    Uri,
+    element_error,
+)
 
 SCHEMA_ID: Final = "https://w3id.org/credreg/schemas/agreement/v1.json"
 SCHEMA_PATH: Final = "/schemas/agreement/v1.json"
@@ -151,8 +159,8 @@ class _Body(StrictModel):
         return self
 
 
-class ProposalIn(_Body):
-    """A proposal as staff write it: the terms and the partner (or the agreement amended)."""
+class _Proposal(StrictModel):
+    """What a proposal adds to the terms: the partner, or the agreement amended."""
 
     partner: Did | None = Field(None, description="The partner institution's DID (a member).")
     amends: Uri | None = Field(
@@ -166,6 +174,10 @@ class ProposalIn(_Body):
         return self
 
 
+class ProposalIn(_Proposal, _Body):
+    """A proposal as staff write it: the terms and the partner (or the agreement amended)."""
+
+
 class Party(StrictModel):
     id: Did
 
@@ -175,18 +187,18 @@ class PreviousVersion(StrictModel):
     digest: Digest
 
 
-class AgreementTerms(_Body):
-    """The agreement's document without its proofs: what both parties sign."""
+class _Identity(StrictModel):
+    """What the proposing node adds: the document's identity and its parties."""
 
-    schema_: Literal["https://w3id.org/credreg/schemas/agreement/v1.json"] = Field(
-        SCHEMA_ID, alias="$schema"
-    )
-    type: Literal["RecognitionAgreement"]
     id: Uri = Field(description="This version's URL: {agreement}/versions/{version}.")
     agreement: Uri = Field(description="The agreement's URL, on the node that proposed it.")
     version: Annotated[int, Field(ge=1)]
     previous_version: PreviousVersion | None = Field(None, alias="previousVersion")
     parties: list[Party] = Field(min_length=2, max_length=2)
+
+    def _named(self) -> set[str]:
+        """The institutions the terms name (each must be a party)."""
+        return set()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -199,11 +211,8 @@ class AgreementTerms(_Body):
             raise element_error(
                 "previousVersion", "a later version names its previous version; the first not"
             )
-        named = {m.offered_by for m in self.modules} | {p.institution for p in self.programmes}
-        if outsiders := sorted(named - set(dids)):
+        if outsiders := sorted(self._named() - set(dids)):
             raise element_error("parties", f"{outsiders[0]} is not a party")
-        if self.grade_conversion.tables and set(self.grade_conversion.tables) - set(dids):
-            raise element_error("gradeConversion", "a grading table of a non-party")
         return self
 
     @property
@@ -211,15 +220,113 @@ class AgreementTerms(_Body):
         return self.parties[0].id, self.parties[1].id
 
 
+class AgreementTerms(_Identity, _Body):
+    """The agreement's document without its proofs: what both parties sign."""
+
+    schema_: Literal["https://w3id.org/credreg/schemas/agreement/v1.json"] = Field(
+        SCHEMA_ID, alias="$schema"
+    )
+    type: Literal["RecognitionAgreement"]
+
+    def _named(self) -> set[str]:
+        named = {m.offered_by for m in self.modules} | {p.institution for p in self.programmes}
+        return named | set(self.grade_conversion.tables or {})
+
+
+# -- learning agreements (before a mobility) ---------------------------------------------------
+
+LEARNING_SCHEMA_ID: Final = "https://w3id.org/credreg/schemas/learning-agreement/v1.json"
+LEARNING_SCHEMA_PATH: Final = "/schemas/learning-agreement/v1.json"
+LEARNING_TYPE: Final = "LearningAgreement"
+
+
+class LearnerRef(StrictModel):
+    """The learner, as the home institution knows them (its identifier)."""
+
+    given_name: ShortText = Field(alias="givenName")
+    family_name: ShortText = Field(alias="familyName")
+    identifier: ShortText = Field(description="Their identifier at the home institution.")
+    identifier_type: Annotated[IdType, Strict(False)] = Field(alias="identifierType")
+
+
+class Mobility(StrictModel):
+    start: AgreementDate
+    end: AgreementDate
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end < self.start:
+            raise element_error("mobility.end", "must not be before its start")
+        return self
+
+
+class _LearningBody(StrictModel):
+    """What a learning agreement says: who goes where for which modules, towards which
+    programme at home, and under which recognition agreement (``framework``)."""
+
+    title: LangMap
+    learner: LearnerRef
+    programme: Programme
+    modules: list[Module] = Field(min_length=1, max_length=50)
+    mobility: Mobility
+    framework: Uri | None = Field(
+        None, description="The recognition agreement (a version's URL) the modules count under."
+    )
+    valid_from: AgreementDate = Field(alias="validFrom")
+    valid_until: AgreementDate = Field(alias="validUntil")
+    ended: bool = Field(False, description="This version ends the learning agreement.")
+
+    @model_validator(mode="after")
+    def _dates(self) -> Self:
+        if self.valid_until <= self.valid_from:
+            raise element_error("validUntil", "must be after validFrom")
+        if self.valid_until < self.mobility.end:
+            raise element_error("validUntil", "must not end before the mobility")
+        return self
+
+
+class LearningProposalIn(_Proposal, _LearningBody):
+    """A learning agreement as the home institution's staff write it."""
+
+    type: Literal["LearningAgreement"]
+
+
+class LearningAgreementTerms(_Identity, _LearningBody):
+    """A learning agreement's document without its proofs: what home and host sign; the
+    learner accepts it in the home institution's portal."""
+
+    schema_: Literal["https://w3id.org/credreg/schemas/learning-agreement/v1.json"] = Field(
+        LEARNING_SCHEMA_ID, alias="$schema"
+    )
+    type: Literal["LearningAgreement"]
+
+    def _named(self) -> set[str]:
+        return {m.offered_by for m in self.modules} | {self.programme.institution}
+
+
+Terms = AgreementTerms | LearningAgreementTerms
+
+
 BODY_FIELDS: Final = tuple(field.alias or name for name, field in _Body.model_fields.items())
 
 
 def agreement_json_schema() -> dict[str, Any]:
     """JSON Schema (draft 2020-12) of :class:`AgreementTerms` (a fresh dict each call)."""
-    schema = AgreementTerms.model_json_schema(by_alias=True, mode="validation")
+    title = "Recognition agreement between members of a micro-credential network"
+    return _schema(AgreementTerms, SCHEMA_ID, title)
+
+
+def learning_agreement_json_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of :class:`LearningAgreementTerms`."""
+    title = "Learning agreement for a mobility between members of a micro-credential network"
+    return _schema(LearningAgreementTerms, LEARNING_SCHEMA_ID, title)
+
+
+def _schema(model: type[StrictModel], schema_id: str, title: str) -> dict[str, Any]:
+    schema = model.model_json_schema(by_alias=True, mode="validation")
     return {
         "$schema": SCHEMA_DIALECT,
-        "$id": SCHEMA_ID,
-        "title": "Recognition agreement between members of a micro-credential network",
+        "$id": schema_id,
+        "title": title,
         **{key: value for key, value in schema.items() if key != "title"},
     }

@@ -16,7 +16,13 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import Field
 
 from node.agreements.service import Agreements, AgreementView
-from node.agreements.terms import SCHEMA_ID, agreement_json_schema
+from node.agreements.terms import (
+    LEARNING_SCHEMA_ID,
+    LEARNING_SCHEMA_PATH,
+    SCHEMA_ID,
+    agreement_json_schema,
+    learning_agreement_json_schema,
+)
 from node.api.deps import AdminToken, RecognitionAgreements
 from node.api.errors import COMMON_RESPONSES, ERROR_RESPONSES, ErrorOut
 from node.api.learner_http import html
@@ -38,6 +44,7 @@ admin = APIRouter(
 
 class AgreementOut(Wire):
     url: str = Field(description="This version's URL (the document's `id`).")
+    kind: str = Field(description="recognition (between institutions) or learning (a mobility)")
     agreement: str
     version: int
     role: str = Field(description="This node's: proposer or partner.")
@@ -53,11 +60,15 @@ class AgreementOut(Wire):
     delivery: dict[str, Any] | None = Field(
         None, description="Handing it to the other party's node (admin API only)."
     )
+    learner_accepted_at: datetime | None = Field(
+        None, description="A learning agreement: when its learner accepted it here."
+    )
 
     @classmethod
     def of(cls, view: AgreementView, *, admin: bool) -> AgreementOut:
         return cls(
             url=view.url,
+            kind=view.kind,
             agreement=view.agreement,
             version=view.version,
             role=view.role,
@@ -71,6 +82,7 @@ class AgreementOut(Wire):
             created_at=view.created_at,
             decided_at=view.decided_at,
             delivery=view.delivery if admin else None,
+            learner_accepted_at=view.learner_accepted_at,
         )
 
 
@@ -105,7 +117,8 @@ Proposal = Annotated[Any, Body(description="The terms, with `partner` or `amends
     "`POST /api/agreements/check` checks any of them against the chain.",
 )
 def list_agreements(agreements: RecognitionAgreements) -> AgreementsOut:
-    items = [AgreementOut.of(v, admin=False) for v in agreements.versions(agreed_only=True)]
+    agreed = agreements.versions(agreed_only=True, kind="recognition")
+    items = [AgreementOut.of(v, admin=False) for v in agreed]
     return AgreementsOut(items=items)
 
 
@@ -116,6 +129,15 @@ def list_agreements(agreements: RecognitionAgreements) -> AgreementsOut:
 )
 def agreement_schema() -> dict[str, Any]:
     return agreement_json_schema()
+
+
+@public.get(
+    LEARNING_SCHEMA_PATH,
+    tags=["vocabulary"],
+    summary=f"JSON Schema of a learning agreement ({LEARNING_SCHEMA_ID})",
+)
+def learning_agreement_schema() -> dict[str, Any]:
+    return learning_agreement_json_schema()
 
 
 @public.post(

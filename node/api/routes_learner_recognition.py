@@ -55,19 +55,23 @@ def _overview(
         recognitions.cases(learner=learner.account_id),
         wallet_link=wallet_link,
         message=message,
+        learning=recognitions.learning_agreements(learner.account_id),
     )
     # A page with a live wallet request gets no language switch links (a reload would lose it).
     path = None if wallet_link else PATH
     return html(lang, lr.title(lang), body, status_code=status_code, path=path)
 
 
-def _request(choice: str, route: str = "", programme: str = "") -> dict[str, str]:
-    """The request's route: an agreement and its programme (``choice``: ``URL|code``), or
-    another route towards a programme the learner names."""
+def _request(
+    choice: str, route: str = "", programme: str = "", learning: str = ""
+) -> dict[str, str]:
+    """The request's route: an agreement and its programme (``choice``: ``URL|code``) and
+    the learning agreement cited, or another route towards a programme the learner names."""
     if not choice and route:
         return {"route": route, "programme": programme.strip()}
     agreement, _, code = choice.rpartition("|")
-    return {"agreement": agreement, "programme": code}
+    cited = {"learningAgreement": learning} if learning else {}
+    return {"agreement": agreement, "programme": code, **cited}
 
 
 def _refused(lang: str, exc: NodeError) -> str:
@@ -91,6 +95,7 @@ def from_wallet(
     recognitions: RecognitionRequests,
     learner: CurrentLearner,
     choice: Choice = "",
+    learning_agreement: Annotated[str, Form(max_length=1000)] = "",
     csrf_token: Csrf = "",
     lang: Lang = None,
 ) -> Response:
@@ -100,8 +105,9 @@ def from_wallet(
     if not session_csrf_ok(learner, csrf_token):
         return csrf_failed(language)
     actor = f"learner {learner.account_id}"
+    asked = _request(choice, learning=learning_agreement)
     try:
-        case = recognitions.ask_wallet(_request(choice), actor, learner=learner.account_id)
+        case = recognitions.ask_wallet(asked, actor, learner=learner.account_id)
     except NodeError as exc:
         message = _refused(language, exc)
         return _overview(language, learner, recognitions, message=message, status_code=422)
@@ -117,6 +123,7 @@ async def from_file(
     choice: Choice = "",
     route: Annotated[str, Form(max_length=20)] = "",
     programme: Annotated[str, Form(max_length=200)] = "",
+    learning_agreement: Annotated[str, Form(max_length=1000)] = "",
     file: Annotated[UploadFile | None, File()] = None,
     csrf_token: Csrf = "",
     lang: Lang = None,
@@ -127,7 +134,8 @@ async def from_file(
     if not session_csrf_ok(learner, csrf_token):
         return csrf_failed(language)
     data = await file.read(MAX_FILE + 1) if file is not None else b""
-    body = {**_request(choice, route, programme), "credentials": [_credential(data)]}
+    asked = _request(choice, route, programme, learning_agreement)
+    body = {**asked, "credentials": [_credential(data)]}
     actor = f"learner {learner.account_id}"
     try:
         case = await run_in_threadpool(
@@ -149,6 +157,30 @@ def _credential(data: bytes) -> object:
     except ValueError:
         return text
     return parsed if isinstance(parsed, dict) else text
+
+
+@router.post(f"{PATH}/learning/accept", response_class=HTMLResponse)
+def accept_learning_agreement(
+    request: Request,
+    recognitions: RecognitionRequests,
+    learner: CurrentLearner,
+    url: Annotated[str, Form(max_length=1000)] = "",
+    csrf_token: Csrf = "",
+    lang: Lang = None,
+) -> Response:
+    """The learner accepts a learning agreement that names them."""
+    language = lang_of(request, lang)
+    if learner is None:
+        return to_sign_in(language, PATH)
+    if not session_csrf_ok(learner, csrf_token):
+        return csrf_failed(language)
+    try:
+        recognitions.accept_learning_agreement(url, learner.account_id)
+    except NodeError as exc:
+        message = _refused(language, exc)
+        code = exc.status_code
+        return _overview(language, learner, recognitions, message=message, status_code=code)
+    return redirect(f"{PATH}?lang={language}")
 
 
 @router.get(PATH + "/{case_id}", response_class=HTMLResponse)

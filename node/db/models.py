@@ -864,6 +864,8 @@ class AgreementVersion(SingleRootAnchor, Base):
     url: Mapped[str] = mapped_column(String(1000), primary_key=True)
     agreement_url: Mapped[str] = mapped_column(String(1000))
     number: Mapped[int]
+    # recognition (between institutions: public) | learning (one learner's mobility: not)
+    kind: Mapped[str] = mapped_column(String(20), default="recognition")
     role: Mapped[str] = mapped_column(String(10))
     partner_did: Mapped[str] = mapped_column(String(400), index=True)
     terms: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -879,6 +881,9 @@ class AgreementVersion(SingleRootAnchor, Base):
     delivery_attempts: Mapped[int] = mapped_column(default=0)
     next_delivery_at: Mapped[datetime | None] = mapped_column(default=None)
     delivery_error: Mapped[str | None] = mapped_column(Text, default=None)
+    # A learning agreement accepted by its learner in this (home) node's portal.
+    learner_account_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    learner_accepted_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class RecognitionCase(Base):
@@ -899,6 +904,8 @@ class RecognitionCase(Base):
     route: Mapped[str] = mapped_column(String(20))
     agreement_url: Mapped[str | None] = mapped_column(String(1000), default=None)
     agreement_digest: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The learning agreement the request cites (a version's URL), if it cites one.
+    learning_agreement_url: Mapped[str | None] = mapped_column(String(1000), default=None)
     programme: Mapped[str] = mapped_column(String(200))
     presentation_request_id: Mapped[str | None] = mapped_column(
         String(36), default=None, unique=True

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from node.agreements.documents import AgreementReport
-from node.agreements.terms import AgreementTerms, ConversionMethod, GradeConversion, Module
+from node.agreements.terms import (
+    AgreementTerms,
+    ConversionMethod,
+    GradeConversion,
+    LearningAgreementTerms,
+    Module,
+)
 from node.credentials import vocab
 from node.recognition.reading import Facts
 from node.verification.pipeline import CHECK_NAMES
@@ -73,6 +79,7 @@ def judge(
     programme: str,
     today: date,
     recognised: Mapping[str, str] | None = None,
+    extra: Sequence[Condition] = (),
 ) -> Outcome:
     """The conditions for ``presented`` under the agreement, and the outcome;
     ``recognised``: the digests already recognised towards this programme → their case."""
@@ -80,6 +87,7 @@ def judge(
     if any(c.ok is False for c in conditions):
         return Outcome("refused", conditions, None, None)
     conditions.append(_agreement(report))
+    conditions += extra  # e.g. the learning agreement the request cites
     conditions.append(_programme(terms, home, programme))
     conditions.append(_same_learner(presented))
     converted: list[str | None] = []
@@ -118,6 +126,43 @@ def judge(
     automatic = all(c.ok is True for c in conditions)
     grade_out = converted[0] if len(converted) == 1 else None
     return Outcome("decided" if automatic else "open", conditions, ects, grade_out)
+
+
+def learning_condition(
+    presented: Sequence[Presented],
+    terms: LearningAgreementTerms,
+    *,
+    agreed: bool,
+    accepted: bool,
+    agreement: str | None,
+) -> Condition:
+    """Whether the learning agreement a request cites covers its credentials: agreed by
+    both institutions, accepted by its learner, under the same recognition agreement, for
+    these modules, this learner, and earned from the mobility's start on."""
+    if not agreed:
+        return Condition("learningAgreement", False, "not agreed by both institutions")
+    if not accepted:
+        return Condition("learningAgreement", False, "not accepted by the learner")
+    if terms.framework and agreement and _agreement_of(terms.framework) != _agreement_of(agreement):
+        return Condition("learningAgreement", False, "made under another agreement")
+    modules = {m.entry for m in terms.modules}
+    person = (terms.learner.given_name.casefold(), terms.learner.family_name.casefold())
+    for index, item in enumerate(presented):
+        facts = item.facts
+        if facts.achievement not in modules:
+            detail = f"{facts.achievement} is not one of its modules"
+            return Condition("learningAgreement", False, detail, index)
+        if facts.learner.key[:2] != person:
+            return Condition("learningAgreement", False, "names another learner", index)
+        if facts.issued is None or not (terms.mobility.start <= facts.issued <= terms.valid_until):
+            detail = f"earned outside {terms.mobility.start} – {terms.valid_until}"
+            return Condition("learningAgreement", False, detail, index)
+    span = f"{terms.mobility.start.isoformat()} – {terms.mobility.end.isoformat()}"
+    return Condition("learningAgreement", True, f"the mobility {span} covers these credentials")
+
+
+def _agreement_of(version_url: str) -> str:
+    return version_url.rsplit("/versions/", 1)[0]
 
 
 def judge_by_person(

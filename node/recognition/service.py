@@ -32,9 +32,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from node.agreements.documents import parsed_terms
-from node.agreements.service import Agreements
-from node.agreements.terms import AgreementTerms
+from node.agreements.documents import parsed_terms, recognition_terms
+from node.agreements.service import Agreements, AgreementView
+from node.agreements.terms import AgreementTerms, LearningAgreementTerms
 from node.credentials.model import element_error
 from node.credentials.profile import problems_from_validation_error
 from node.db.models import LearnerAccount, RecognisedPart, RecognitionCase
@@ -42,7 +42,13 @@ from node.domain import CredentialFormat
 from node.errors import Conflict, InvalidInput, NodeError, NotFound, Problem
 from node.issuance.service import IssuanceService, IssueRequest
 from node.presentations.service import bound
-from node.recognition.conditions import Presented, judge, judge_by_person
+from node.recognition.conditions import (
+    Condition,
+    Presented,
+    judge,
+    judge_by_person,
+    learning_condition,
+)
 from node.recognition.decision import decision_claims
 from node.recognition.reading import facts_of
 from node.verification.pipeline import Report, Verifier
@@ -73,6 +79,12 @@ class RequestIn(_In):
         None, max_length=1000, description="The agreed agreement's URL (route agreement)."
     )
     programme: str = Field(min_length=1, max_length=200, description="The home programme.")
+    learning_agreement: str | None = Field(
+        None,
+        max_length=1000,
+        description="The learning agreement (a version's URL) of the mobility, if there was one: "
+        "its modules, learner and dates must then cover the credentials.",
+    )
 
     @model_validator(mode="after")
     def _agreement_for_its_route(self) -> RequestIn:
@@ -269,6 +281,7 @@ class Recognitions:
         with self._sessions() as session:
             row = self._row(session, case_id)
             agreement_url, programme, route = row.agreement_url, row.programme, row.route
+            learning = row.learning_agreement_url
         presented = [
             Presented(
                 facts_of(e.body),
@@ -287,7 +300,8 @@ class Recognitions:
             self._finish(case_id, outcome.state, stored, conditions)
             return self.case(case_id)
         view = self._agreements().get(agreement_url)
-        terms = parsed_terms(view.document)
+        terms = recognition_terms(view.document)
+        cited = [] if learning is None else [self._learning(learning, presented, agreement_url)]
         outcome = judge(
             presented,
             terms,
@@ -296,8 +310,8 @@ class Recognitions:
             home=self._did,
             programme=programme,
             today=datetime.now(UTC).date(),
+            extra=cited,
         )
-        stored = [_evidence_json(e, p) for e, p in zip(evidence, presented, strict=True)]
         conditions = [c.as_json() for c in outcome.conditions]
         if outcome.state != "decided":
             self._finish(case_id, outcome.state, stored, conditions, digest=view.digest)
@@ -348,7 +362,7 @@ class Recognitions:
                 url = self._row(session, case_id).agreement_url
             if url is not None:
                 view = self._agreements().get(url)
-                agreement = (view.url, view.digest, parsed_terms(view.document))
+                agreement = (view.url, view.digest, recognition_terms(view.document))
             facts = [
                 Presented(facts_of(_body(e["credential"])), {}, str(e["digest"])) for e in evidence
             ]
@@ -374,12 +388,7 @@ class Recognitions:
         with self._sessions() as session:
             row = self._row(session, case_id)
             account_id, route = row.learner_account_id, row.route
-            account = session.get(LearnerAccount, account_id) if account_id else None
-            identity = (
-                (account.identifier_type, account.identifier)
-                if account is not None and account.identifier_type and account.identifier
-                else None
-            )
+        identity = self._identity(account_id) if account_id else None
         claims = decision_claims(
             [p.facts for p in facts],
             [p.digest for p in facts],
@@ -407,6 +416,23 @@ class Recognitions:
         return record.id
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _learning(self, url: str, presented: Sequence[Presented], agreement: str) -> Condition:
+        """The condition a cited learning agreement sets (one this node holds)."""
+        try:
+            view = self._agreements().get(url)
+        except NotFound:
+            return Condition("learningAgreement", False, "no such learning agreement here")
+        terms = parsed_terms(view.document)
+        if not isinstance(terms, LearningAgreementTerms):
+            return Condition("learningAgreement", False, "not a learning agreement")
+        return learning_condition(
+            presented,
+            terms,
+            agreed=view.state == "agreed",
+            accepted=view.learner_accepted_at is not None,
+            agreement=agreement,
+        )
 
     def _reserve(self, case_id: str, digests: Sequence[str]) -> None:
         """Claim each credential for this case before its decision is issued: a credential
@@ -459,7 +485,7 @@ class Recognitions:
         view = self._agreements().get(agreement)
         if view.state != "agreed":
             raise Conflict(f"the agreement is {view.state}, not agreed")
-        terms = parsed_terms(view.document)
+        terms = recognition_terms(view.document)
         if not any(p.institution == self._did for p in terms.programmes):
             raise InvalidInput(
                 "request refused",
@@ -492,6 +518,7 @@ class Recognitions:
                     programme=body.programme,
                     presentation_request_id=presentation,
                     learner_account_id=learner,
+                    learning_agreement_url=body.learning_agreement,
                     evidence=[],
                     conditions=[],
                     created_by=actor,
@@ -535,13 +562,31 @@ class Recognitions:
             raise NotFound(f"no recognition case {case_id}")
         return row
 
+    def learning_agreements(self, account_id: str) -> list[AgreementView]:
+        """The learning agreements that name this learner account's learner (the home's)."""
+        identity = self._identity(account_id)
+        return [] if identity is None else self._agreements().learning_agreements(identity)
+
+    def accept_learning_agreement(self, url: str, account_id: str) -> AgreementView:
+        identity = self._identity(account_id)
+        if identity is None:
+            raise NotFound("this account names no learner yet")
+        return self._agreements().accept_as_learner(url, account_id, identity)
+
+    def _identity(self, account_id: str) -> tuple[str, str] | None:
+        with self._sessions() as session:
+            account = session.get(LearnerAccount, account_id)
+            if account is None or not account.identifier_type or not account.identifier:
+                return None
+            return account.identifier_type, account.identifier
+
     def offered(self) -> list[dict[str, Any]]:
         """What a learner may ask for here: each agreed agreement (its newest version) with
         this institution's programmes in it."""
         found: dict[str, dict[str, Any]] = {}
         for view in self._agreements().versions(agreed_only=True):
             terms = parsed_terms(view.document)
-            if terms.ended or view.agreement in found:
+            if not isinstance(terms, AgreementTerms) or terms.ended or view.agreement in found:
                 continue  # versions come newest first: the newest one counts
             programmes = [p for p in terms.programmes if p.institution == self._did]
             if programmes:
@@ -605,6 +650,7 @@ def _json(row: RecognitionCase) -> dict[str, Any]:
         "agreement": row.agreement_url,
         "agreementDigest": row.agreement_digest,
         "programme": row.programme,
+        "learningAgreement": row.learning_agreement_url,
         "presentationRequest": row.presentation_request_id,
         "learner": row.learner_name,
         "evidence": [{k: v for k, v in e.items() if k != "credential"} for e in row.evidence],

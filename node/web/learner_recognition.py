@@ -10,6 +10,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from node.agreements.service import AgreementView
 from node.credentials.model import pick
 from node.i18n.catalogues import gettext_noop, translator
 from node.learners.signin import Learner
@@ -64,6 +65,7 @@ def overview(
     *,
     wallet_link: str | None = None,
     message: str = "",
+    learning: Sequence[AgreementView] = (),
 ) -> str:
     qr = ""
     if wallet_link:
@@ -78,7 +80,23 @@ def overview(
         wallet_link=wallet_link,
         wallet_qr=qr,
         message=message,
+        learning=[_learning_row(v, lang) for v in learning],
     )
+
+
+def _learning_row(view: AgreementView, lang: str) -> dict[str, Any]:
+    document = view.document
+    mobility = document.get("mobility") or {}
+    return {
+        "url": view.url,
+        "title": _text(document.get("title"), lang),
+        "host": view.partner,
+        "modules": [_text(m.get("title"), lang) or m["entry"] for m in document["modules"]],
+        "start": mobility.get("start", ""),
+        "end": mobility.get("end", ""),
+        "agreed": view.state == "agreed",
+        "accepted": view.learner_accepted_at is not None,
+    }
 
 
 def case_page(lang: str, learner: Learner, csrf: str, case: dict[str, Any]) -> str:

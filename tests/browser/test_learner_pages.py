@@ -158,7 +158,19 @@ def test_recognition_pages_in_each_language(browser: Browser, node: Node) -> Non
     """The learner's recognition pages on a phone with axe: no agreement yet here (the whole
     path over HTTP on anvil: tests/integration/test_learner_recognition.py), and a decided
     request of theirs, stored as the service leaves it, with its appeal form."""
-    _learner(node, "rita@example.org", [])
+    response = httpx.post(
+        f"{node.url}/admin/learners",
+        json={
+            "email": "rita@example.org",
+            "name": "Rita Recognition",
+            "password": PASSWORD,
+            "learner_identifier": "R-1",
+        },
+        headers=node.headers(),
+        timeout=30,
+    )
+    assert response.status_code == 201, response.text
+    _store_learning_agreement(node, "R-1")
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, locale="en-GB", java_script_enabled=False
     )
@@ -195,6 +207,7 @@ def test_recognition_pages_in_each_language(browser: Browser, node: Node) -> Non
             assert page.locator("html").get_attribute("lang") == lang
             assert page.locator("#no-agreements").count() == 1
             assert page.locator(f'#cases tr[data-case="{case_id}"]').count() == 1
+            assert page.locator('#learning-agreements li[data-accepted="no"]').count() == 1
             wide = page.evaluate(
                 "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect()"
                 ".right > 390).map(e => e.tagName + '#' + e.id + ' ' + e.textContent.slice(0, 40))"
@@ -212,3 +225,44 @@ def test_recognition_pages_in_each_language(browser: Browser, node: Node) -> Non
         assert page.locator("#appeal").get_attribute("data-outcome") == "open"
     finally:
         context.close()
+
+
+def _store_learning_agreement(node: Node, identifier: str) -> None:
+    """A learning agreement of this node naming the learner, as the partner would have it
+    agreed (the node-to-node steps: tests/integration/test_learner_recognition.py)."""
+    did = "did:web:" + node.url.removeprefix("http://").replace(":", "%3A")
+    url = f"{node.url}/agreements/{uuid.uuid4()}"
+    terms = {
+        "type": "LearningAgreement",
+        "id": f"{url}/versions/1",
+        "agreement": url,
+        "version": 1,
+        "parties": [{"id": did}, {"id": "did:web:uni-b.example"}],
+        "title": {"en": "Exchange semester at B", "de": "Austauschsemester an B"},
+        "learner": {
+            "givenName": "Rita",
+            "familyName": "Recognition",
+            "identifier": identifier,
+            "identifierType": "student-number",
+        },
+        "programme": {"institution": did, "id": "MSC-DS", "title": {"en": "MSc DS"}},
+        "modules": [
+            {
+                "offeredBy": "did:web:uni-b.example",
+                "digest": "0" * 64,
+                "entry": "https://uni-b.example/catalogue/e/versions/1",
+                "title": {"en": "Supply chain analytics"},
+            }
+        ],
+        "mobility": {"start": "2026-02-01", "end": "2026-06-30"},
+        "validFrom": "2026-01-01",
+        "validUntil": "2027-06-30",
+    }
+    with sqlite3.connect(node.server.env["CREDREG_DATA_DIR"] + "/node.db") as db:
+        db.execute(
+            "INSERT INTO agreement_version (url, agreement_url, number, kind, role,"
+            " partner_did, terms, proofs, state, created_at, delivery_attempts)"
+            " VALUES (?, ?, 1, 'learning', 'proposer', 'did:web:uni-b.example', ?, '[]',"
+            " 'proposed', '2026-12-04 10:00:00', 0)",
+            (terms["id"], url, json.dumps(terms)),
+        )

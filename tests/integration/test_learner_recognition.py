@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlsplit
 
+from tests.integration.test_catalogue_issuing import request_claims
 from tests.integration.test_learners import PASSWORD, Browser, provision
 from tests.integration.test_recognition import PROGRAMME, Network
 from tests.integration.test_recognition import network as network  # the fixture
@@ -113,3 +115,101 @@ def test_a_learner_asks_for_recognition_and_appeals(network: Network) -> None:
     assert elective.status_code == 303, elective.text
     shown = learner.client.get(elective.headers["location"]).text
     assert 'data-state="open"' in shown and 'data-condition="route"' in shown
+
+
+def test_a_learning_agreement_accepted_by_all_three_covers_the_request(network: Network) -> None:
+    a, b = network.a, network.b
+    a_did, b_did = a.runtime.identity().did, b.runtime.identity().did
+    provision(a, "lea@example.org", [], password=PASSWORD, learner_identifier="A-90")
+    learner = Browser(a, "198.51.100.12")
+    assert learner.sign_in("lea@example.org").status_code == 303
+    names = request_claims()["learner"]
+    digest = b.client.get(network.entry, params={"format": "json"}).json()["status"]["digest"]
+    proposal = {
+        "type": "LearningAgreement",
+        "partner": b_did,
+        "title": {"en": "Exchange semester at B"},
+        "learner": {
+            "givenName": names["givenName"],
+            "familyName": names["familyName"],
+            "identifier": "A-90",
+            "identifierType": "student-number",
+        },
+        "programme": {"institution": a_did, "id": PROGRAMME, "title": {"en": "MSc Data Science"}},
+        "modules": [{"offeredBy": b_did, "entry": network.entry, "digest": digest}],
+        "mobility": {"start": "2025-01-01", "end": "2025-12-31"},
+        "framework": network.agreement,
+        "validFrom": "2025-01-01",
+        "validUntil": "2027-12-31",
+    }
+    made = a.client.post("/admin/agreements", json=proposal, headers=a.auth(a.admin_token))
+    assert made.status_code == 201, made.text
+    url = made.json()["url"]
+    assert made.json()["kind"] == "learning"
+    schema = a.client.get("/schemas/learning-agreement/v1.json").json()
+    assert schema["$id"].endswith("/learning-agreement/v1.json")
+
+    # Not agreed by B yet, not accepted by the learner: cited, it holds nothing.
+    issued = network.issue_at_b("A")
+    b.anchor_all()
+    token = issued["credentials"][0]["credential"]
+    page = learner.client.get("/learner/recognition?lang=en").text
+    assert f'data-learning="{url}" data-accepted="no"' in page
+    assert "Not yet agreed by both institutions." in page
+    body = {
+        "agreement": network.agreement,
+        "programme": PROGRAMME,
+        "learningAgreement": url,
+        "credentials": [network.issue_at_b("A")["credentials"][0]["credential"]],
+    }
+    b.anchor_all()
+    early = a.client.post("/admin/recognitions", json=body, headers=a.auth()).json()
+    cited = {c["name"]: c for c in early["conditions"]}["learningAgreement"]
+    assert early["state"] == "open" and cited["detail"] == "not agreed by both institutions"
+
+    accepted = b.client.post(
+        "/admin/agreements/accept", json={"url": url}, headers=b.auth(b.admin_token)
+    )
+    assert accepted.status_code == 200 and accepted.json()["state"] == "agreed"
+    # A learning agreement names its learner: never public.
+    assert all(i["kind"] == "recognition" for i in a.client.get("/api/agreements").json()["items"])
+    assert a.client.get(urlsplit(url).path).status_code == 404
+
+    csrf = learner.csrf(page)
+    done = learner.client.post(
+        "/learner/recognition/learning/accept", data={"csrf": csrf, "lang": "en", "url": url}
+    )
+    assert done.status_code == 303
+    page = learner.client.get("/learner/recognition?lang=en").text
+    assert f'data-learning="{url}" data-accepted="yes"' in page
+    assert f'<option value="{url}">' in page  # it can be cited now
+
+    sent = learner.client.post(
+        "/learner/recognition/files",
+        data={
+            "csrf": learner.csrf(page),
+            "lang": "en",
+            "choice": _choice(page),
+            "learning_agreement": url,
+        },
+        files={"file": ("credential.jwt", token.encode(), "text/plain")},
+    )
+    assert sent.status_code == 303, sent.text
+    case_id = sent.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    case = a.client.get(f"/admin/recognitions/{case_id}", headers=a.auth()).json()
+    conditions = {c["name"]: c for c in case["conditions"]}
+    assert conditions["learningAgreement"]["ok"] is True, conditions
+    assert case["state"] == "decided" and case["learningAgreement"] == url
+
+    # Cited by another learner's request: it names someone else.
+    other = network.issue_at_b("A")
+    b.anchor_all()
+    body = {
+        "agreement": network.agreement,
+        "programme": PROGRAMME,
+        "learningAgreement": url,
+        "credentials": [other["credentials"][0]["credential"]],
+    }
+    claims_other = a.client.post("/admin/recognitions", json=body, headers=a.auth()).json()
+    # the same person (the example learner) with a new credential: covered too
+    assert {c["name"]: c for c in claims_other["conditions"]}["learningAgreement"]["ok"] is True

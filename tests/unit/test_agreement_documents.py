@@ -136,3 +136,53 @@ def test_verdicts_that_need_no_chain() -> None:
     assert check_document([1], None).verdict == "invalid"
     broken = check_document(document(version="one"), None)
     assert broken.verdict == "invalid" and broken.checks[0].detail.startswith("version:")
+
+
+def learning(**changes: Any) -> dict[str, Any]:
+    return {
+        "$schema": "https://w3id.org/credreg/schemas/learning-agreement/v1.json",
+        "type": "LearningAgreement",
+        "id": f"{URL}/versions/1",
+        "agreement": URL,
+        "version": 1,
+        "parties": [{"id": A}, {"id": B}],
+        "title": {"en": "Exchange semester"},
+        "learner": {
+            "givenName": "Lea",
+            "familyName": "Lahti",
+            "identifier": "A-90",
+            "identifierType": "student-number",
+        },
+        "programme": {"institution": A, "id": "MSC-DS", "title": {"en": "MSc DS"}},
+        "modules": [
+            {
+                "offeredBy": B,
+                "entry": "https://uni-b.example/catalogue/e/versions/1",
+                "digest": "0" * 64,
+            }
+        ],
+        "mobility": {"start": "2026-02-01", "end": "2026-06-30"},
+        "validFrom": "2026-01-01",
+        "validUntil": "2027-06-30",
+    } | changes
+
+
+def test_a_learning_agreements_rules_and_schema() -> None:
+    from node.agreements.terms import LearningAgreementTerms, learning_agreement_json_schema
+
+    terms = parsed_terms(learning())
+    assert isinstance(terms, LearningAgreementTerms) and terms.dids == (A, B)
+    assert problems(learning(validUntil="2026-05-01")) == [
+        "validUntil: must not end before the mobility"
+    ]
+    assert problems(learning(mobility={"start": "2026-06-30", "end": "2026-02-01"})) == [
+        "mobility.end: must not be before its start"
+    ]
+    assert problems(
+        learning(programme={"institution": "did:web:c.example", "id": "X", "title": {"en": "X"}})
+    ) == ["parties: did:web:c.example is not a party"]
+    validator = jsonschema_rs.Draft202012Validator(learning_agreement_json_schema())
+    assert validator.is_valid(learning())
+    assert not validator.is_valid({k: v for k, v in learning().items() if k != "learner"})
+    # Its checks are those of any agreement: without a chain, never "valid".
+    assert check_document(learning(), None, today=date(2026, 3, 1)).verdict == "unchecked"

@@ -1,5 +1,5 @@
-"""Recognition agreements: each version this node is a party to, its proofs and states,
-its delivery to the other party and its anchoring
+"""Recognition and learning agreements: each version this node is a party to, its proofs and
+states, its delivery to the other party and its anchoring, a learner's acceptance
 
 Revision ID: 0026
 Revises: 0025
@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("url", sa.String(1000), primary_key=True),
         sa.Column("agreement_url", sa.String(1000), nullable=False),
         sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(20), nullable=False),
         sa.Column("role", sa.String(10), nullable=False),
         sa.Column("partner_did", sa.String(400), nullable=False),
         sa.Column("terms", sa.JSON(), nullable=False),
@@ -37,6 +38,8 @@ def upgrade() -> None:
         sa.Column("delivery_attempts", sa.Integer(), nullable=False),
         sa.Column("next_delivery_at", stamp, nullable=True),
         sa.Column("delivery_error", sa.Text(), nullable=True),
+        sa.Column("learner_account_id", sa.String(36), nullable=True),
+        sa.Column("learner_accepted_at", stamp, nullable=True),
         sa.Column("anchor_root", sa.String(64), nullable=True),
         sa.Column("anchor_state", sa.String(20), nullable=True),
         sa.Column("anchor_tx", sa.String(66), nullable=True),

@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("route", sa.String(20), nullable=False),
         sa.Column("agreement_url", sa.String(1000), nullable=True),
         sa.Column("agreement_digest", sa.String(64), nullable=True),
+        sa.Column("learning_agreement_url", sa.String(1000), nullable=True),
         sa.Column("programme", sa.String(200), nullable=False),
         sa.Column("presentation_request_id", sa.String(36), nullable=True, unique=True),
         sa.Column("learner_account_id", sa.String(36), nullable=True),
