@@ -659,6 +659,7 @@ class NodeRuntime:
             formats=self.staff_formats(),
             ask=ask,
             attach=lambda account, record: self.learners().accounts.attach(account, [record]),
+            revoke=lambda record, reason: self.status().change([record], "revoke", reason, None),
         )
 
     def _agreement_chain(self) -> ChainView | None:

@@ -44,8 +44,13 @@ CRYPTOSUITE: Final = data_integrity.JCS
 
 
 def digest_of(document: Mapping[str, Any]) -> str:
-    """SHA-256 (hex) of the document's RFC 8785 canonical JSON."""
-    return hashlib.sha256(rfc8785.dumps(dict(document))).hexdigest()
+    """SHA-256 (hex) of the document's RFC 8785 canonical JSON; InvalidInput when it has
+    none (a number JSON cannot carry exactly: infinity, NaN, an integer past 2^53)."""
+    try:
+        return hashlib.sha256(rfc8785.dumps(dict(document))).hexdigest()
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+        problem = Problem("agreement", f"no JCS form: {exc}")
+        raise InvalidInput("agreement refused", [problem]) from None
 
 
 def parsed_terms(document: Mapping[str, Any]) -> Terms:
@@ -167,7 +172,10 @@ def check_document(
         first = exc.problems[0] if exc.problems else Problem("agreement", "refused")
         check = Check("terms", False, f"{first.element}: {first.reason}")
         return AgreementReport("invalid", [check])
-    digest = digest_of(document)
+    try:
+        digest = digest_of(document)
+    except InvalidInput as exc:
+        return AgreementReport("invalid", [Check("terms", False, exc.problems[0].reason)])
     checks = [Check("terms", True, "valid against the agreement schema (v1)")]
     checks.append(_validity(terms, today or datetime.now(UTC).date()))
     if chain is None:

@@ -20,6 +20,7 @@ dies loses nothing (a second hand-over of the same document is answered as the f
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -142,6 +143,8 @@ class Agreements:
         with self._sessions() as session:
             if proposal.amends is not None:
                 previous = self._latest_agreed(session, proposal.amends)
+                if previous.role != "proposer":
+                    raise Conflict("only the institution that proposed an agreement amends it")
                 partner, agreement = previous.partner_did, previous.agreement_url
                 number = previous.number + 1
                 earlier = {"id": previous.url, "digest": previous.digest}
@@ -258,6 +261,18 @@ class Agreements:
                 row.learner_account_id, row.learner_accepted_at = account_id, datetime.now(UTC)
         return self.get(url)
 
+    def newest_agreed(self, version_url: str) -> AgreementView | None:
+        """The newest agreed version of the agreement ``version_url`` is a version of."""
+        base = version_url.rsplit("/versions/", 1)[0]
+        with self._sessions() as session:
+            row = session.scalars(
+                select(AgreementVersion)
+                .where(AgreementVersion.agreement_url == base, AgreementVersion.state == "agreed")
+                .order_by(AgreementVersion.number.desc())
+                .limit(1)
+            ).first()
+            return None if row is None else self._view(row)
+
     def own_url(self, agreement_id: str, number: int) -> str:
         """The URL of a version of an agreement this node proposed."""
         return f"{self._origin}/agreements/{agreement_id}/versions/{number}"
@@ -321,12 +336,22 @@ class Agreements:
             raise InvalidInput(
                 "agreement refused", [Problem("proof", f"one proof by {proposer} expected")]
             )
+        with contextlib.suppress(IntegrityError):  # the same hand-over, taken meanwhile
+            self._keep_received(terms, canonical, document, proposer)
+        with self._sessions() as session:
+            held = session.get(AgreementVersion, terms.id)
+            if held is None or held.terms != canonical or held.proofs[:1] != proofs_of(document):
+                raise Conflict(f"{terms.id} is held here with other terms or proofs")
+        log.info("agreement %s received from %s", terms.id, proposer)
+        return self.get(terms.id)
+
+    def _keep_received(
+        self, terms: Terms, canonical: dict[str, Any], document: dict[str, Any], proposer: str
+    ) -> None:
         with self._sessions() as session, session.begin():
             held = session.get(AgreementVersion, terms.id)
             if held is not None:
-                if held.terms == canonical and held.proofs[:1] == proofs_of(document):
-                    return self._view(held)
-                raise Conflict(f"{terms.id} is held here with other terms or proofs")
+                return  # answered as the first (or refused) by the caller
             if terms.previous_version is not None:
                 previous = self._latest_agreed(session, terms.agreement)
                 if (previous.url, previous.digest) != (
@@ -347,8 +372,6 @@ class Agreements:
                     state="received",
                 )
             )
-        log.info("agreement %s received from %s", terms.id, proposer)
-        return self.get(terms.id)
 
     def _returned(
         self, document: dict[str, Any], terms: dict[str, Any], signers: list[str]

@@ -112,13 +112,17 @@ Proposal = Annotated[Any, Body(description="The terms, with `partner` or `amends
 @public.get(
     "/api/agreements",
     summary="This node's agreed recognition agreements",
-    description="Each agreed version this institution is a party to: its document URL and "
+    description="Each agreed version this institution is a party to, once anchored: its "
+    "document URL and "
     "document, both parties' proofs, its digest and the facts of its anchor on chain. "
     "`POST /api/agreements/check` checks any of them against the chain.",
 )
 def list_agreements(agreements: RecognitionAgreements) -> AgreementsOut:
     agreed = agreements.versions(agreed_only=True, kind="recognition")
-    items = [AgreementOut.of(v, admin=False) for v in agreed]
+    # Listed once anchored by a party: a digest published earlier could be anchored first
+    # by another member, and the agreement would never check valid.
+    anchored = [v for v in agreed if v.anchor and v.anchor["state"] == "confirmed"]
+    items = [AgreementOut.of(v, admin=False) for v in anchored]
     return AgreementsOut(items=items)
 
 

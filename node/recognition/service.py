@@ -19,6 +19,7 @@ case (:meth:`settle_appeal`: upheld reopens the case for a new decision).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -28,7 +29,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -123,6 +124,7 @@ class Recognitions:
         formats: Sequence[CredentialFormat],
         ask: AskWallet,
         attach: Callable[[str, str], object] | None = None,
+        revoke: Callable[[str, str], object] | None = None,
     ) -> None:
         """``attach(account id, record id)``: the decision given to the learner's account
         here, when they asked from it."""
@@ -130,7 +132,7 @@ class Recognitions:
         self._did, self._country = did, country
         self._agreements, self._verifier = agreements, verifier
         self._issuance, self._formats, self._ask = issuance, list(formats), ask
-        self._attach = attach
+        self._attach, self._revoke = attach, revoke
 
     # -- requests --------------------------------------------------------------------------
 
@@ -198,35 +200,52 @@ class Recognitions:
         decision = _parsed(DecisionIn, raw)
         with self._sessions() as session:
             row = self._row(session, case_id)
-            if row.state != "open":
-                raise Conflict(f"a {row.state} case cannot be decided")
             evidence, conditions = list(row.evidence), list(row.conditions)
-        if not decision.recognise:
-            self._finish(
-                case_id,
-                "decided",
-                evidence,
-                conditions,
-                outcome="not-recognised",
-                reason=decision.reason,
-                actor=actor,
-            )
-            return self.case(case_id)
-        ects = decision.ects or sum(float(e.get("ects") or 0) for e in evidence) or None
-        record_id = self._decision(case_id, evidence, ects, decision.converted_grade, "staff")
+            earlier = row.decision_record_id
+        if decision.recognise and not evidence:
+            raise Conflict("nothing was presented to recognise in this case")
+        self._claim_decision(case_id)  # one decision at a time: open → deciding
+        try:
+            record_id = None
+            ects = decision.ects or sum(float(e.get("ects") or 0) for e in evidence) or None
+            if decision.recognise:
+                record_id = self._decision(
+                    case_id, evidence, ects, decision.converted_grade, "staff"
+                )
+        except BaseException:
+            self._set_state(case_id, "open")
+            raise
+        if earlier is not None and earlier != record_id and self._revoke is not None:
+            # decided anew after an upheld appeal: the earlier decision no longer holds
+            self._revoke(earlier, "superseded by a new decision after an appeal")
         self._finish(
             case_id,
             "decided",
             evidence,
             conditions,
-            outcome="recognised",
+            outcome="recognised" if decision.recognise else "not-recognised",
             reason=decision.reason,
             actor=actor,
             record=record_id,
-            ects=ects,
-            grade=decision.converted_grade,
+            ects=ects if decision.recognise else None,
+            grade=decision.converted_grade if decision.recognise else None,
         )
         return self.case(case_id)
+
+    def _claim_decision(self, case_id: str) -> None:
+        with self._sessions() as session, session.begin():
+            moved = session.execute(
+                update(RecognitionCase)
+                .where(RecognitionCase.id == case_id, RecognitionCase.state == "open")
+                .values(state="deciding")
+            )
+            if moved.rowcount != 1:  # type: ignore[attr-defined]
+                state = self._row(session, case_id).state
+                raise Conflict(f"a {state} case cannot be decided")
+
+    def _set_state(self, case_id: str, state: str) -> None:
+        with self._sessions() as session, session.begin():
+            self._row(session, case_id).state = state
 
     def appeal(self, case_id: str, text: str, *, learner: str | None = None) -> dict[str, Any]:
         """The learner appeals a decision (or a refusal); ``learner``: only their own case."""
@@ -235,8 +254,10 @@ class Recognitions:
             raise InvalidInput("appeal refused", [Problem("text", "required")])
         with self._sessions() as session, session.begin():
             row = self._row(session, case_id, learner)
-            if row.state not in ("decided", "refused") or row.appeal_outcome == "open":
+            if row.state not in ("decided", "refused"):
                 raise Conflict(f"a {row.state} case cannot be appealed now")
+            if row.appeal_outcome is not None:
+                raise Conflict("this case was appealed already: one appeal per case")
             row.appeal_text, row.appealed_at = text[:5000], datetime.now(UTC)
             row.appeal_outcome, row.appeal_reason = "open", None
         return self.case(case_id)
@@ -282,6 +303,9 @@ class Recognitions:
             row = self._row(session, case_id)
             agreement_url, programme, route = row.agreement_url, row.programme, row.route
             learning = row.learning_agreement_url
+            from_files_by_learner = (
+                row.learner_account_id is not None and row.presentation_request_id is None
+            )
         presented = [
             Presented(
                 facts_of(e.body),
@@ -290,9 +314,10 @@ class Recognitions:
             )
             for e in evidence
         ]
-        earlier = self._recognised(
-            _base(agreement_url, route), programme, [p.digest for p in presented]
+        claimed = self._recognised(
+            _base(agreement_url, route), programme, [part_key(p) for p in presented]
         )
+        earlier = {p.digest: claimed[part_key(p)] for p in presented if part_key(p) in claimed}
         stored = [_evidence_json(e, p) for e, p in zip(evidence, presented, strict=True)]
         if agreement_url is None:
             outcome = judge_by_person(presented, route, recognised=earlier)
@@ -301,7 +326,27 @@ class Recognitions:
             return self.case(case_id)
         view = self._agreements().get(agreement_url)
         terms = recognition_terms(view.document)
-        cited = [] if learning is None else [self._learning(learning, presented, agreement_url)]
+        cited = (
+            []
+            if learning is None
+            else [self._learning(learning, presented, agreement_url, programme)]
+        )
+        if from_files_by_learner:
+            cited.append(
+                Condition(
+                    "holder",
+                    None,
+                    "sent as a file, not presented from the learner's wallet: a person checks "
+                    "that the credentials are the learner's",
+                )
+            )
+        newest = self._agreements().newest_agreed(agreement_url)
+        if newest is not None and newest.version > view_version(agreement_url):
+            cited.append(
+                Condition(
+                    "current", False, f"version {newest.version} of the agreement replaces it"
+                )
+            )
         outcome = judge(
             presented,
             terms,
@@ -368,7 +413,7 @@ class Recognitions:
             ]
         with self._sessions() as session:
             programme = self._row(session, case_id).programme
-        self._reserve(case_id, [p.digest for p in facts])
+        self._reserve(case_id, [part_key(p) for p in facts])
         try:
             return self._issue_decision(case_id, facts, agreement, programme, ects, grade, decided)
         except BaseException:
@@ -388,6 +433,7 @@ class Recognitions:
         with self._sessions() as session:
             row = self._row(session, case_id)
             account_id, route = row.learner_account_id, row.route
+            appealed = row.appeal_outcome == "upheld"
         identity = self._identity(account_id) if account_id else None
         claims = decision_claims(
             [p.facts for p in facts],
@@ -402,9 +448,9 @@ class Recognitions:
             identity=identity,
             route=route,
         )
-        request = IssueRequest(
-            claims, subject_id=facts[0].facts.subject_id, idempotency_key=f"recognition:{case_id}"
-        )
+        # One key per decision: automatic, or a person's (again after an upheld appeal).
+        key = f"recognition:{case_id}:{decided}" + (":appeal" if appealed else "")
+        request = IssueRequest(claims, subject_id=facts[0].facts.subject_id, idempotency_key=key)
         record, _copies, _replayed = self._issuance().issue_one(
             request, self._formats, token_id=None
         )
@@ -417,7 +463,9 @@ class Recognitions:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _learning(self, url: str, presented: Sequence[Presented], agreement: str) -> Condition:
+    def _learning(
+        self, url: str, presented: Sequence[Presented], agreement: str, programme: str
+    ) -> Condition:
         """The condition a cited learning agreement sets (one this node holds)."""
         try:
             view = self._agreements().get(url)
@@ -426,6 +474,9 @@ class Recognitions:
         terms = parsed_terms(view.document)
         if not isinstance(terms, LearningAgreementTerms):
             return Condition("learningAgreement", False, "not a learning agreement")
+        if terms.ended or terms.programme.id != programme:
+            detail = "it has ended" if terms.ended else f"it is for {terms.programme.id}"
+            return Condition("learningAgreement", False, detail)
         return learning_condition(
             presented,
             terms,
@@ -610,6 +661,21 @@ def _parsed(model: type[_M], raw: object) -> _M:
         return model.model_validate(raw)
     except ValidationError as exc:
         raise InvalidInput("request refused", problems_from_validation_error(exc)) from None
+
+
+def view_version(url: str) -> int:
+    """The version number in a version's URL (``…/versions/{n}``)."""
+    tail = url.rsplit("/versions/", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+def part_key(part: Presented) -> str:
+    """What is recognised once: the credential — its issuer and id, the same in every
+    format it was issued in — else the digest of the copy presented."""
+    facts = part.facts
+    if facts.issuer and facts.credential_id:
+        return hashlib.sha256(f"{facts.issuer}\n{facts.credential_id}".encode()).hexdigest()
+    return part.digest
 
 
 def _base(agreement: str | None, route: str) -> str:

@@ -54,9 +54,10 @@ def _store(node: Node) -> str:
     path = node.server.env["CREDREG_DATA_DIR"] + "/node.db"
     with sqlite3.connect(path) as db:
         db.execute(
-            "INSERT INTO agreement_version (url, agreement_url, number, role, partner_did, terms,"
-            " proofs, state, digest, created_at, decided_at, delivery_attempts)"
-            " VALUES (?, ?, 1, 'proposer', 'did:web:uni-b.example', ?, ?, 'agreed', ?, ?, ?, 0)",
+            "INSERT INTO agreement_version (url, agreement_url, number, kind, role, partner_did,"
+            " terms, proofs, state, digest, created_at, decided_at, delivery_attempts)"
+            " VALUES (?, ?, 1, 'recognition', 'proposer', 'did:web:uni-b.example', ?, ?, 'agreed',"
+            " ?, ?, ?, 0)",
             (
                 terms["id"],
                 agreement,

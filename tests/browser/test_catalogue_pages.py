@@ -49,7 +49,12 @@ def test_a_published_version_in_its_language(browser: Browser, node: Node, n: in
         assert page.locator("html").get_attribute("lang") == lang
         assert page.locator("h1").inner_text() == content["title"][lang]
         assert page.locator("#digest").inner_text() == published.json()["digest"]
-        assert page.locator("#anchor").get_attribute("data-state") == "pending"
+        # pending, unless the node's anchor round (every second here) was quicker
+        assert page.locator("#anchor").get_attribute("data-state") in (
+            "pending",
+            "submitted",
+            "confirmed",
+        )
         course = json.loads(page.locator('script[type="application/ld+json"]').inner_text())
         assert course["@type"] == "Course" and course["name"] == content["title"][lang]
         assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -129,6 +129,14 @@ def test_two_members_agree_node_to_node(tmp_path: Path, anvil_url: str) -> None:
         (at_a,) = _versions(a)
         assert at_a["state"] == "agreed" and at_a["digest"] == agreed["digest"]
         assert at_a["anchor"]["state"] == "pending"
+        assert a.client.get("/api/agreements").json()["items"] == []  # listed once anchored
+        by_partner = b.client.post(
+            "/admin/agreements",
+            json={k: v for k, v in proposal_in.items() if k != "partner"}
+            | {"amends": proposal["agreement"]},
+            headers=_admin(b),
+        )
+        assert by_partner.status_code == 409  # the proposer amends its agreement
 
         document = agreed["document"]
         before = _check(a, document)

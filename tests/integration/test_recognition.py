@@ -172,6 +172,8 @@ def test_a_failing_grade_is_a_case_decided_by_a_person_and_appealed(network: Net
         f"{path}/decision", json={"recognise": True, "reason": "x"}, headers=a.auth()
     )
     assert again.status_code == 409
+    second = a.client.post(f"{path}/appeal", json={"text": "Once more."}, headers=a.auth())
+    assert second.status_code == 409 and "one appeal per case" in second.text
 
 
 def test_revoked_tampered_and_ended_are_not_recognised(network: Network) -> None:
@@ -217,6 +219,10 @@ def test_revoked_tampered_and_ended_are_not_recognised(network: Network) -> None
     assert case["state"] == "open"
     assert case["by_name"]["agreement"]["ok"] is False
     assert "ends the agreement" in case["by_name"]["agreement"]["detail"]
+    # Version 1 still names the course, but version 2 replaced it: a person decides.
+    older = network.recognise(network.issue_at_b()["credentials"][0]["credential"])
+    assert older["state"] == "open"
+    assert older["by_name"]["current"]["detail"] == "version 2 of the agreement replaces it"
 
     unknown = a.client.post(
         "/admin/recognitions",

@@ -186,3 +186,9 @@ def test_a_learning_agreements_rules_and_schema() -> None:
     assert not validator.is_valid({k: v for k, v in learning().items() if k != "learner"})
     # Its checks are those of any agreement: without a chain, never "valid".
     assert check_document(learning(), None, today=date(2026, 3, 1)).verdict == "unchecked"
+
+
+def test_a_document_without_a_jcs_form_is_invalid_not_an_error() -> None:
+    odd = document(proof={"x": float("inf")})  # JSON parsers may accept 1e999
+    report = check_document(odd, None)
+    assert report.verdict == "invalid" and "no JCS form" in report.checks[0].detail
