@@ -558,12 +558,14 @@ class NodeRuntime:
 
     def ledger_rounds(self) -> Rounds:
         """One round of ledger work: publish changed status lists, anchor credential
-        batches, status list versions, the audit trail's head and the catalogue's versions;
-        mirror peers' lists; sync the other members' catalogues."""
+        batches, status list versions, the audit trail's head, the catalogue's versions and
+        agreed agreements; hand agreements over to partners; finish recognition decisions a
+        dead process left half-way; mirror peers' lists; sync the other members'
+        catalogues."""
         mirror = StatusMirror.from_settings(self.settings, self.ledger(), directory=self.members())
         parts: list[Round] = [_Publisher(self.status), self.anchor_worker()]
         parts += [self.status_anchorer(), self.audit_anchorer(), self.catalogue_anchorer()]
-        parts += [self.agreement_anchorer(), self.agreements()]
+        parts += [self.agreement_anchorer(), self.agreements(), self.recognitions()]
         sync = self.catalogue_sync()
         parts += [mirror, *([sync] if sync is not None else [])]
         return Rounds(parts)

@@ -893,8 +893,8 @@ class RecognitionCase(Base):
     appeal with its outcome (Lisbon Recognition Convention).
 
     States: ``awaiting`` (a wallet is asked to present), ``open`` (a person decides),
-    ``decided`` (recognised or not: ``outcome``), ``refused`` (nothing genuine to
-    recognise: a credential failed verification)."""
+    ``deciding`` (a decision being issued), ``decided`` (recognised or not: ``outcome``),
+    ``refused`` (nothing genuine to recognise: a credential failed verification)."""
 
     __tablename__ = "recognition_case"
     __table_args__ = (Index("ix_recognition_case_state", "state", "created_at"),)
@@ -920,6 +920,11 @@ class RecognitionCase(Base):
     converted_grade: Mapped[str | None] = mapped_column(String(100), default=None)
     reason: Mapped[str | None] = mapped_column(Text, default=None)
     decision_record_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    # While ``deciding``: since when, and the decision credential to issue (its claims,
+    # subject and idempotency key) with the outcome to record — so a process that dies
+    # mid-way is finished by the next round, issuing nothing twice.
+    deciding_since: Mapped[datetime | None] = mapped_column(default=None)
+    pending_decision: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(200), default=None)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)

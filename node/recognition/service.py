@@ -24,7 +24,7 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -61,6 +61,7 @@ from vc.errors import MalformedError, VCError
 log = logging.getLogger(__name__)
 _M = TypeVar("_M", bound=BaseModel)
 MAX_CREDENTIALS = 20
+STALE_DECISION = timedelta(minutes=2)  # a decision still "deciding" after this: a dead process
 
 
 class _In(BaseModel):
@@ -209,10 +210,17 @@ class Recognitions:
             record_id = None
             ects = decision.ects or sum(float(e.get("ects") or 0) for e in evidence) or None
             if decision.recognise:
+                finish = {
+                    "outcome": "recognised",
+                    "reason": decision.reason,
+                    "actor": actor,
+                    "ects": ects,
+                    "grade": decision.converted_grade,
+                }
                 record_id = self._decision(
-                    case_id, evidence, ects, decision.converted_grade, "staff"
+                    case_id, evidence, ects, decision.converted_grade, "staff", finish=finish
                 )
-        except BaseException:
+        except Exception:
             self._set_state(case_id, "open")
             raise
         if earlier is not None and earlier != record_id and self._revoke is not None:
@@ -237,7 +245,7 @@ class Recognitions:
             moved = session.execute(
                 update(RecognitionCase)
                 .where(RecognitionCase.id == case_id, RecognitionCase.state == "open")
-                .values(state="deciding")
+                .values(state="deciding", deciding_since=datetime.now(UTC))
             )
             if moved.rowcount != 1:  # type: ignore[attr-defined]
                 state = self._row(session, case_id).state
@@ -245,7 +253,10 @@ class Recognitions:
 
     def _set_state(self, case_id: str, state: str) -> None:
         with self._sessions() as session, session.begin():
-            self._row(session, case_id).state = state
+            row = self._row(session, case_id)
+            row.state = state
+            if state != "deciding":
+                row.deciding_since, row.pending_decision = None, None
 
     def appeal(self, case_id: str, text: str, *, learner: str | None = None) -> dict[str, Any]:
         """The learner appeals a decision (or a refusal); ``learner``: only their own case."""
@@ -361,6 +372,13 @@ class Recognitions:
         if outcome.state != "decided":
             self._finish(case_id, outcome.state, stored, conditions, digest=view.digest)
             return self.case(case_id)
+        self._finish(case_id, "deciding", stored, conditions, digest=view.digest)
+        finish = {
+            "outcome": "recognised",
+            "actor": "automatic",
+            "ects": outcome.ects,
+            "grade": outcome.converted_grade,
+        }
         try:
             record_id = self._decision(
                 case_id,
@@ -368,6 +386,7 @@ class Recognitions:
                 outcome.ects,
                 outcome.converted_grade,
                 "automatic",
+                finish=finish,
                 agreement=(view.url, view.digest, terms),
                 facts=presented,
             )
@@ -399,9 +418,12 @@ class Recognitions:
         grade: str | None,
         decided: str,
         *,
+        finish: dict[str, Any],
         agreement: tuple[str, str | None, AgreementTerms] | None = None,
         facts: Sequence[Presented] | None = None,
     ) -> str:
+        """Issue the decision credential (parts claimed first, released if it fails);
+        ``finish``: the outcome to record, kept with the staged credential."""
         if facts is None:
             with self._sessions() as session:
                 url = self._row(session, case_id).agreement_url
@@ -415,9 +437,12 @@ class Recognitions:
             programme = self._row(session, case_id).programme
         self._reserve(case_id, [part_key(p) for p in facts])
         try:
-            return self._issue_decision(case_id, facts, agreement, programme, ects, grade, decided)
-        except BaseException:
+            return self._issue_decision(
+                case_id, facts, agreement, programme, ects, grade, decided, finish
+            )
+        except Exception:  # refused (not a crash: that leaves it staged for the round)
             self._release(case_id)
+            self._set_state(case_id, "open")
             raise
 
     def _issue_decision(
@@ -429,6 +454,7 @@ class Recognitions:
         ects: float | None,
         grade: str | None,
         decided: str,
+        finish: dict[str, Any],
     ) -> str:
         with self._sessions() as session:
             row = self._row(session, case_id)
@@ -450,16 +476,79 @@ class Recognitions:
         )
         # One key per decision: automatic, or a person's (again after an upheld appeal).
         key = f"recognition:{case_id}:{decided}" + (":appeal" if appealed else "")
-        request = IssueRequest(claims, subject_id=facts[0].facts.subject_id, idempotency_key=key)
+        pending = {
+            "claims": claims,
+            "subject": facts[0].facts.subject_id,
+            "key": key,
+            "account": account_id,
+            "finish": finish,
+        }
+        with self._sessions() as session, session.begin():  # staged before it is issued
+            staged = self._row(session, case_id)
+            staged.state, staged.pending_decision = "deciding", pending
+            staged.deciding_since = staged.deciding_since or datetime.now(UTC)
+        return self._issue_staged(pending)
+
+    def _issue_staged(self, pending: Mapping[str, Any]) -> str:
+        """Issue a staged decision credential (again: the same key answers the record
+        issued before) and give it to the learner's account."""
+        request = IssueRequest(
+            pending["claims"], subject_id=pending["subject"], idempotency_key=pending["key"]
+        )
         record, _copies, _replayed = self._issuance().issue_one(
             request, self._formats, token_id=None
         )
+        account_id = pending.get("account")
         if account_id is not None and self._attach is not None:
             try:
                 self._attach(account_id, record.id)  # the learner sees it in their portal
             except NodeError as exc:  # issued all the same: staff can attach it by hand
                 log.warning("decision %s not attached to %s: %s", record.id, account_id, exc)
         return record.id
+
+    # -- the round: decisions a process left half-way ------------------------------------
+
+    def run_once(self) -> int:
+        """Finish what a dead process left ``deciding`` for over two minutes: a staged
+        decision is issued (or found issued) and recorded; one not staged yet goes back to
+        ``open`` with its parts released. The number of cases finished."""
+        cutoff = datetime.now(UTC) - STALE_DECISION
+        with self._sessions() as session:
+            stuck = list(
+                session.scalars(
+                    select(RecognitionCase.id).where(
+                        RecognitionCase.state == "deciding",
+                        RecognitionCase.deciding_since < cutoff,
+                    )
+                )
+            )
+        done = 0
+        for case_id in stuck:
+            with self._sessions() as session:
+                row = self._row(session, case_id)
+                pending, evidence, conditions = row.pending_decision, row.evidence, row.conditions
+                digest = row.agreement_digest
+            if pending is None:
+                self._release(case_id)
+                self._set_state(case_id, "open")
+                continue
+            try:
+                record_id = self._issue_staged(pending)
+            except NodeError as exc:
+                log.warning("recognition %s: its staged decision failed: %s", case_id, exc)
+                continue
+            finish = dict(pending["finish"])
+            self._finish(
+                case_id,
+                "decided",
+                list(evidence),
+                list(conditions),
+                record=record_id,
+                digest=digest,
+                **finish,
+            )
+            done += 1
+        return done
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -595,6 +684,10 @@ class Recognitions:
         with self._sessions() as session, session.begin():
             row = self._row(session, case_id)
             row.state, row.evidence, row.conditions = state, evidence, conditions
+            if state == "deciding":
+                row.deciding_since = row.deciding_since or datetime.now(UTC)
+            else:
+                row.deciding_since, row.pending_decision = None, None
             if evidence:
                 row.learner_name = evidence[0].get("learner")
             if digest is not None:

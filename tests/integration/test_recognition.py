@@ -13,10 +13,12 @@ import copy
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from node.catalogue.samples import SAMPLES
 from tests.conftest import RunningNode
@@ -263,3 +265,55 @@ def test_routes_without_an_agreement_are_decided_by_a_person(network: Network) -
     ):
         refused = a.client.post("/admin/recognitions", json=wrong, headers=a.auth())
         assert refused.status_code == 422, refused.text
+
+
+def test_a_decision_left_half_way_is_finished_by_the_round(
+    network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process dies after the decision was staged, before it was issued (SystemExit
+    here: nothing of the request's own clean-up runs). The next round, once the case has
+    been deciding for two minutes, issues it and records the decision — once."""
+    from node.db.models import CredentialRecord, RecognitionCase
+    from node.recognition.service import Recognitions
+
+    a = network.a
+    issued = network.issue_at_b("A")
+    network.b.anchor_all()
+
+    def dies(self: Recognitions, pending: Any) -> str:
+        raise SystemExit("power cut")
+
+    monkeypatch.setattr(Recognitions, "_issue_staged", dies)
+    with pytest.raises(SystemExit):
+        a.runtime.recognitions().request(
+            {
+                "agreement": network.agreement,
+                "programme": PROGRAMME,
+                "credentials": [issued["credentials"][0]["credential"]],
+            },
+            "test",
+        )
+    monkeypatch.undo()
+    with a.runtime.sessions() as session:
+        (case,) = session.scalars(sa.select(RecognitionCase)).all()
+        assert case.state == "deciding" and case.pending_decision is not None
+        assert case.evidence  # kept before the decision was attempted
+        case_id = case.id
+    rounds = a.runtime.recognitions()
+    assert rounds.run_once() == 0  # not stale yet: the request may still be running
+    with a.runtime.sessions() as session, session.begin():
+        session.get_one(RecognitionCase, case_id).deciding_since = datetime.now(UTC) - timedelta(
+            minutes=3
+        )
+    assert rounds.run_once() == 1
+    finished = rounds.case(case_id)
+    assert finished["state"] == "decided" and finished["outcome"] == "recognised"
+    assert finished["decidedBy"] == "automatic" and finished["decisionRecord"]
+    assert rounds.run_once() == 0
+    with a.runtime.sessions() as session:
+        keys = session.scalars(
+            sa.select(CredentialRecord.idempotency_key).where(
+                CredentialRecord.idempotency_key.startswith("recognition:")
+            )
+        ).all()
+    assert keys == [f"recognition:{case_id}:automatic"]  # issued once

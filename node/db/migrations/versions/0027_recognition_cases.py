@@ -36,6 +36,8 @@ def upgrade() -> None:
         sa.Column("converted_grade", sa.String(100), nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("decision_record_id", sa.String(36), nullable=True),
+        sa.Column("deciding_since", stamp, nullable=True),
+        sa.Column("pending_decision", sa.JSON(), nullable=True),
         sa.Column("created_at", stamp, nullable=False),
         sa.Column("created_by", sa.String(200), nullable=True),
         sa.Column("decided_at", stamp, nullable=True),
