@@ -13,6 +13,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from node.api.console_http import refusal
 from node.api.deps import RecognitionRequests
 from node.api.learner_http import (
     CurrentLearner,
@@ -74,11 +75,6 @@ def _request(
     return {"agreement": agreement, "programme": code, **cited}
 
 
-def _refused(lang: str, exc: NodeError) -> str:
-    reasons = "; ".join(f"{p.element}: {p.reason}" for p in exc.problems)
-    return f"{t(lang, 'c.refused')} {exc.message}" + (f" ({reasons})" if reasons else "")
-
-
 @router.get(PATH, response_class=HTMLResponse)
 def overview(
     request: Request, recognitions: RecognitionRequests, learner: CurrentLearner
@@ -109,7 +105,7 @@ def from_wallet(
     try:
         case = recognitions.ask_wallet(asked, actor, learner=learner.account_id)
     except NodeError as exc:
-        message = _refused(language, exc)
+        message = refusal(language, exc)
         return _overview(language, learner, recognitions, message=message, status_code=422)
     link = str(case["presentation"]["link"])
     return _overview(language, learner, recognitions, wallet_link=link, status_code=201)
@@ -142,7 +138,7 @@ async def from_file(
             recognitions.request, body, actor, learner=learner.account_id
         )
     except NodeError as exc:
-        message = _refused(language, exc)
+        message = refusal(language, exc)
         return _overview(language, learner, recognitions, message=message, status_code=422)
     return redirect(f"{PATH}/{case['id']}?lang={language}")
 
@@ -177,7 +173,7 @@ def accept_learning_agreement(
     try:
         recognitions.accept_learning_agreement(url, learner.account_id)
     except NodeError as exc:
-        message = _refused(language, exc)
+        message = refusal(language, exc)
         code = exc.status_code
         return _overview(language, learner, recognitions, message=message, status_code=code)
     return redirect(f"{PATH}?lang={language}")
