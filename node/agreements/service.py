@@ -55,6 +55,7 @@ from node.agreements.terms import (
     LearningProposalIn,
     ProposalIn,
     Terms,
+    agreement_of,
 )
 from node.credentials.profile import problems_from_validation_error
 from node.db.models import AgreementVersion
@@ -263,7 +264,7 @@ class Agreements:
 
     def newest_agreed(self, version_url: str) -> AgreementView | None:
         """The newest agreed version of the agreement ``version_url`` is a version of."""
-        base = version_url.rsplit("/versions/", 1)[0]
+        base = agreement_of(version_url)
         with self._sessions() as session:
             row = session.scalars(
                 select(AgreementVersion)

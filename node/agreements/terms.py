@@ -310,6 +310,11 @@ Terms = AgreementTerms | LearningAgreementTerms
 BODY_FIELDS: Final = tuple(field.alias or name for name, field in _Body.model_fields.items())
 
 
+def agreement_of(version_url: str) -> str:
+    """The agreement's URL, from one of its versions' (``{agreement}/versions/{n}``)."""
+    return version_url.rsplit("/versions/", 1)[0]
+
+
 def agreement_json_schema() -> dict[str, Any]:
     """JSON Schema (draft 2020-12) of :class:`AgreementTerms` (a fresh dict each call)."""
     title = "Recognition agreement between members of a micro-credential network"

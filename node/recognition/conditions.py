@@ -21,6 +21,7 @@ from node.agreements.terms import (
     GradeConversion,
     LearningAgreementTerms,
     Module,
+    agreement_of,
 )
 from node.credentials import vocab
 from node.recognition.reading import Facts
@@ -143,7 +144,8 @@ def learning_condition(
         return Condition("learningAgreement", False, "not agreed by both institutions")
     if not accepted:
         return Condition("learningAgreement", False, "not accepted by the learner")
-    if terms.framework and agreement and _agreement_of(terms.framework) != _agreement_of(agreement):
+    framework = terms.framework
+    if framework and agreement and agreement_of(framework) != agreement_of(agreement):
         return Condition("learningAgreement", False, "made under another agreement")
     modules = {m.entry for m in terms.modules}
     person = (terms.learner.given_name.casefold(), terms.learner.family_name.casefold())
@@ -159,10 +161,6 @@ def learning_condition(
             return Condition("learningAgreement", False, detail, index)
     span = f"{terms.mobility.start.isoformat()} – {terms.mobility.end.isoformat()}"
     return Condition("learningAgreement", True, f"the mobility {span} covers these credentials")
-
-
-def _agreement_of(version_url: str) -> str:
-    return version_url.rsplit("/versions/", 1)[0]
 
 
 def judge_by_person(

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from node.agreements.documents import parsed_terms, recognition_terms
 from node.agreements.service import Agreements, AgreementView
-from node.agreements.terms import AgreementTerms, LearningAgreementTerms
+from node.agreements.terms import AgreementTerms, LearningAgreementTerms, agreement_of
 from node.credentials.model import element_error
 from node.credentials.profile import problems_from_validation_error
 from node.db.models import LearnerAccount, RecognisedPart, RecognitionCase
@@ -774,7 +774,7 @@ def part_key(part: Presented) -> str:
 def _base(agreement: str | None, route: str) -> str:
     """What a part is recognised under once: the agreement (its URL, from one of its
     versions' ``…/versions/{n}``), or the route without one (``route:elective`` …)."""
-    return agreement.rsplit("/versions/", 1)[0] if agreement else f"route:{route}"
+    return agreement_of(agreement) if agreement else f"route:{route}"
 
 
 def _body(credential: Any) -> Mapping[str, Any]:
