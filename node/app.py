@@ -37,6 +37,7 @@ from node.api import (
     routes_oid4vp,
     routes_public,
     routes_recognition,
+    routes_stacks,
     routes_status,
     routes_tokens,
     routes_verify,
@@ -111,6 +112,8 @@ def create_app(
     app.include_router(routes_agreements.admin)
     app.include_router(routes_agreements.public)
     app.include_router(routes_recognition.router)
+    app.include_router(routes_stacks.public)
+    app.include_router(routes_stacks.admin)
     app.include_router(routes_approvals.router)
     app.include_router(routes_institution.router)
     app.include_router(routes_verify.router)

@@ -7,7 +7,7 @@ settings) through its arguments, never by patching module globals.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -70,7 +70,7 @@ from node.network.catalogue_sync import (
 )
 from node.network.discovery import MemberDirectory
 from node.network.fetch import PeerLimits
-from node.network.governance import Governance
+from node.network.governance import ChainDown, Governance
 from node.network.keys import key_name, signing_keys
 from node.network.mirror import StatusMirror
 from node.network.proofs import PeerAnchors, SuppliedProofs
@@ -79,6 +79,8 @@ from node.presentations.service import PresentationService
 from node.recognition.service import Recognitions
 from node.settings import Settings
 from node.setup import update_institution
+from node.stacking.peers import PeerRules
+from node.stacking.service import Stacks
 from node.staff.accounts import TOTP_KEY_NAME
 from node.staff.overview import NetworkState, network_state
 from node.staff.service import StaffServices
@@ -88,6 +90,7 @@ from node.storage import prepare_data_dir
 from node.tokens import ApiTokens
 from node.verification.limits import VerifyLimits
 from node.verification.pipeline import Verifier
+from node.verification.presentation import PresentationReport
 from node.wallet.authorization import AuthorizationService, AuthorizationSettings
 from node.wallet.credential import WalletCredentials
 from node.wallet.issuer import IssuerMetadata, WalletIssuer
@@ -456,9 +459,7 @@ class NodeRuntime:
                         origin=self.settings.origin,
                         verifier=self.verifier,
                         lifetime=timedelta(seconds=self.settings.presentation_request_seconds),
-                        answered=lambda request_id, reports: self.recognitions().presented(
-                            request_id, reports
-                        ),
+                        answered=self._answered,
                     )
                     self._presentations = service
         return service
@@ -640,17 +641,6 @@ class NodeRuntime:
             with self.sessions() as session:
                 return session.scalars(select(Institution.country)).one()
 
-        def ask(query: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-            created = self.presentations().create(query, token_id=None)
-            links = {
-                "id": created.id,
-                "link": created.link,
-                "requestUri": created.request_uri,
-                "clientId": created.client_id,
-                "expiresAt": created.expires_at,
-            }
-            return created.id, links
-
         return Recognitions(
             self.sessions,
             did=identity.did,
@@ -659,10 +649,52 @@ class NodeRuntime:
             verifier=self.verifier,
             issuance=self.issuance,
             formats=self.staff_formats(),
-            ask=ask,
-            attach=lambda account, record: self.learners().accounts.attach(account, [record]),
+            ask=self._ask_wallet,
+            attach=self._attach_to_learner,
             revoke=lambda record, reason: self.status().change([record], "revoke", reason, None),
         )
+
+    def stacks(self) -> Stacks:
+        """Stack rules, learners' progress and micro-degrees (this institution awarding)."""
+        identity = self.identity()
+
+        def endpoint_of(did: str) -> str | None:
+            if self.settings.chain == "off":
+                raise ChainDown("this node has no chain: the issuer's endpoint is unknown")
+            return self.members().endpoint_of(did)
+
+        return Stacks(
+            self.sessions,
+            did=identity.did,
+            origin=identity.origin,
+            course_claims=self.course_claims,
+            verifier=self.verifier,
+            issuance=self.issuance,
+            formats=self.staff_formats(),
+            ask=self._ask_wallet,
+            fetch_rule=PeerRules(endpoint_of, PeerLimits.from_settings(self.settings)),
+            attach=self._attach_to_learner,
+        )
+
+    def _ask_wallet(self, query: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """An OpenID4VP request for a DCQL query: its id and links (recognition, stacks)."""
+        created = self.presentations().create(query, token_id=None)
+        links = {
+            "id": created.id,
+            "link": created.link,
+            "requestUri": created.request_uri,
+            "clientId": created.client_id,
+            "expiresAt": created.expires_at,
+        }
+        return created.id, links
+
+    def _attach_to_learner(self, account_id: str, record_id: str) -> None:
+        self.learners().accounts.attach(account_id, [record_id])
+
+    def _answered(self, request_id: str, reports: Sequence[PresentationReport]) -> None:
+        """A verified OpenID4VP answer: recognition and stacks each take theirs."""
+        self.recognitions().presented(request_id, reports)
+        self.stacks().presented(request_id, reports)
 
     def _agreement_chain(self) -> ChainView | None:
         """What agreements are checked against (None: no chain)."""

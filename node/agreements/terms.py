@@ -318,16 +318,17 @@ def agreement_of(version_url: str) -> str:
 def agreement_json_schema() -> dict[str, Any]:
     """JSON Schema (draft 2020-12) of :class:`AgreementTerms` (a fresh dict each call)."""
     title = "Recognition agreement between members of a micro-credential network"
-    return _schema(AgreementTerms, SCHEMA_ID, title)
+    return document_schema(AgreementTerms, SCHEMA_ID, title)
 
 
 def learning_agreement_json_schema() -> dict[str, Any]:
     """JSON Schema (draft 2020-12) of :class:`LearningAgreementTerms`."""
     title = "Learning agreement for a mobility between members of a micro-credential network"
-    return _schema(LearningAgreementTerms, LEARNING_SCHEMA_ID, title)
+    return document_schema(LearningAgreementTerms, LEARNING_SCHEMA_ID, title)
 
 
-def _schema(model: type[StrictModel], schema_id: str, title: str) -> dict[str, Any]:
+def document_schema(model: type[StrictModel], schema_id: str, title: str) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a document's model, as published: ``$id``, title."""
     schema = model.model_json_schema(by_alias=True, mode="validation")
     return {
         "$schema": SCHEMA_DIALECT,

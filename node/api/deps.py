@@ -39,6 +39,7 @@ from node.network.rotation import KeyRotation
 from node.presentations.service import PresentationService
 from node.recognition.service import Recognitions
 from node.runtime import NodeRuntime
+from node.stacking.service import Stacks
 from node.staff.service import StaffServices
 from node.status.service import StatusService
 from node.tokens import ApiTokens, authenticate
@@ -134,6 +135,10 @@ def _recognitions(runtime: Runtime) -> Recognitions:  # reads the institution
     return runtime.recognitions()
 
 
+def _stacks(runtime: Runtime) -> Stacks:  # reads the institution
+    return runtime.stacks()
+
+
 async def _vcapi(runtime: Runtime) -> VcApiService:
     return runtime.vcapi()
 
@@ -164,6 +169,7 @@ CredentialVerifier = Annotated[Verifier, Depends(_verifier)]
 VcApi = Annotated[VcApiService, Depends(_vcapi)]
 RecognitionAgreements = Annotated[Agreements, Depends(_agreements)]
 RecognitionRequests = Annotated[Recognitions, Depends(_recognitions)]
+StackRules = Annotated[Stacks, Depends(_stacks)]
 
 
 # OpenID4VCI services that sign nothing (the runtime keeps them across key rotations).

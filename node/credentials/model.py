@@ -362,6 +362,28 @@ class RecognisedPart(StrictModel):
     grade: ShortText | None = Field(default=None, description="The grade it records.")
 
 
+class StackedPart(RecognisedPart):
+    """A part of a micro-degree (issue 16): the credential, by digest and issuer, the rule's
+    component it meets, and where it is anchored."""
+
+    component: ShortText = Field(description="The rule's component it meets.")
+    anchored_at: (
+        Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")] | None
+    ) = Field(default=None, description="The anchor's block time (UTC).")
+    anchor_block: Annotated[int, Field(ge=0)] | None = Field(
+        default=None, description="The block its anchor is in."
+    )
+
+
+class Stack(StrictModel):
+    """What a micro-degree says of its parts: the stack rule version they meet (URL and
+    the SHA-256 of its JCS form) and each part."""
+
+    rule: Uri = Field(description="The stack rule version's URL.")
+    rule_digest: Sha256Hex = Field(description="SHA-256 of the rule version's JCS form.")
+    parts: list[StackedPart] = Field(min_length=1, max_length=50)
+
+
 class Recognition(StrictModel):
     """What a recognition decision says: the credentials recognised, under which agreement
     (or other route), towards which programme, with the grade converted."""
@@ -469,6 +491,10 @@ class MicroCredentialClaims(StrictModel):
     recognition: Recognition | None = Field(
         default=None,
         description="A recognition decision: the partners' credentials this one recognises.",
+    )
+    stack: Stack | None = Field(
+        default=None,
+        description="A micro-degree: the parts it stacks and the rule they meet.",
     )
 
     @model_validator(mode="after")

@@ -56,6 +56,12 @@ class RequirementProfile(BaseModel):
     )
     ects_min: Annotated[float, Field(ge=0)] = Field(default=1, description="Minimum ECTS.")
     ects_max: Annotated[float, Field(gt=0)] = Field(default=5, description="Maximum ECTS.")
+    stack_ects_min: Annotated[float, Field(ge=0)] = Field(
+        default=5, description="Minimum ECTS of a micro-degree (a credential stacking others)."
+    )
+    stack_ects_max: Annotated[float, Field(gt=0)] = Field(
+        default=60, description="Maximum ECTS of a micro-degree."
+    )
     allowed_eqf_levels: frozenset[Annotated[int, Field(ge=1, le=8)]] = Field(
         default=frozenset({5, 6, 7, 8}), description="EQF levels the institution issues at."
     )
@@ -67,6 +73,8 @@ class RequirementProfile(BaseModel):
     def _consistent(self) -> RequirementProfile:
         if self.ects_min > self.ects_max:
             raise ValueError("ectsMin is greater than ectsMax")
+        if self.stack_ects_min > self.stack_ects_max:
+            raise ValueError("stackEctsMin is greater than stackEctsMax")
         if not self.allowed_eqf_levels:
             raise ValueError("allowedEqfLevels is empty")
         unknown = self.required_elements - optional_elements()
@@ -91,12 +99,13 @@ class RequirementProfile(BaseModel):
             if _is_empty(_lookup(data, element))
         ]
         ects = _lookup(data, "workload.ects")
-        if _is_number(ects) and not self.ects_min <= ects <= self.ects_max:
-            problems.append(
-                Problem(
-                    "workload.ects", f"must be between {self.ects_min:g} and {self.ects_max:g} ECTS"
-                )
-            )
+        low, high = (
+            (self.stack_ects_min, self.stack_ects_max)
+            if data.get("stack") is not None
+            else (self.ects_min, self.ects_max)
+        )
+        if _is_number(ects) and not low <= ects <= high:
+            problems.append(Problem("workload.ects", f"must be between {low:g} and {high:g} ECTS"))
         eqf = _lookup(data, "level.eqf")
         if _is_number(eqf) and eqf not in self.allowed_eqf_levels:
             allowed = ", ".join(str(level) for level in sorted(self.allowed_eqf_levels))

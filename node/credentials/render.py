@@ -26,7 +26,9 @@ from node.credentials.model import (
     AwardingBody,
     LearningOutcome,
     MicroCredentialClaims,
+    RecognisedPart,
     Recognition,
+    Stack,
     pick,
 )
 
@@ -161,6 +163,8 @@ def _subject(
         subject["achievedCompetence"] = [_outcome(c) for c in claims.achieved_competences]
     if claims.recognition is not None:
         subject["recognition"] = _recognition(claims.recognition)
+    if claims.stack is not None:
+        subject["stack"] = _stack(claims.stack)
     return subject
 
 
@@ -172,25 +176,45 @@ def _recognition(recognition: Recognition) -> dict[str, Any]:
     _put(node, "agreementDigest", recognition.agreement_digest)
     node["programme"] = recognition.programme
     _put(node, "programmeTitle", recognition.programme_title)
-    node["recognised"] = [
-        {
-            key: value
-            for key, value in {
-                "type": "RecognisedCredential",
-                "credentialId": part.credential,
-                "credentialDigest": part.digest,
-                "issuerId": part.issuer,
-                "achievementUrl": part.achievement,
-                "credits": part.ects,
-                "grade": part.grade,
-            }.items()
-            if value is not None
-        }
-        for part in recognition.recognised
-    ]
+    node["recognised"] = [_part(part, "RecognisedCredential") for part in recognition.recognised]
     _put(node, "convertedGrade", recognition.converted_grade)
     node["decided"] = recognition.decided
     return node
+
+
+def _stack(stack: Stack) -> dict[str, Any]:
+    """A micro-degree's parts (issue 16), every name defined by the microcredential
+    context: the rule version and each part by digest, issuer and anchor."""
+    return {
+        "type": "StackedCredential",
+        "stackRule": stack.rule,
+        "stackRuleDigest": stack.rule_digest,
+        "stackPart": [
+            _part(
+                part,
+                "StackPart",
+                component=part.component,
+                anchoredAt=part.anchored_at,
+                anchorBlock=part.anchor_block,
+            )
+            for part in stack.parts
+        ],
+    }
+
+
+def _part(part: RecognisedPart, kind: str, **more: object) -> dict[str, Any]:
+    """A credential another one builds on, by digest and issuer (its members given)."""
+    node = {
+        "type": kind,
+        **more,
+        "credentialId": part.credential,
+        "credentialDigest": part.digest,
+        "issuerId": part.issuer,
+        "achievementUrl": part.achievement,
+        "credits": part.ects,
+        "grade": part.grade,
+    }
+    return {key: value for key, value in node.items() if value is not None}
 
 
 def _awarding_body(body: AwardingBody, lang: str) -> dict[str, Any]:
@@ -368,6 +392,8 @@ def to_sd_jwt_vc(
     always["quality_assurance"] = [vocab.concept_iri(t) for t in claims.quality_assurance.types]
     if claims.recognition is not None:  # the same object as in the VCDM shapes
         always["recognition"] = _recognition(claims.recognition)
+    if claims.stack is not None:
+        always["stack"] = _stack(claims.stack)
     learner = claims.learner
     selective: dict[str, Any] = {
         "given_name": learner.given_name,

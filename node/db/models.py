@@ -947,3 +947,48 @@ class RecognisedPart(Base):
     programme: Mapped[str] = mapped_column(String(200), primary_key=True)
     agreement_url: Mapped[str] = mapped_column(String(1000), primary_key=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("recognition_case.id", ondelete="CASCADE"))
+
+
+class StackRuleVersion(Base):
+    """A version of a stack rule (node/stacking/): the document as published, immutable, and
+    the SHA-256 of its JCS form (what a micro-degree cites)."""
+
+    __tablename__ = "stack_rule_version"
+    __table_args__ = (UniqueConstraint("stack_id", "version", name="uq_stack_rule_version"),)
+
+    url: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    stack_id: Mapped[str] = mapped_column(String(36))
+    version: Mapped[int] = mapped_column()
+    entry: Mapped[str] = mapped_column(String(1000))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class StackProgress(Base):
+    """A learner's credentials judged against a stack rule version: the evidence as
+    presented and verified, the progress per component, and the micro-degree issued from it.
+
+    States: ``awaiting`` (a wallet is asked to present), ``evaluated``, ``issued``
+    (``record_id``: the micro-degree's record, idempotency key ``stack:{id}``)."""
+
+    __tablename__ = "stack_progress"
+    __table_args__ = (Index("ix_stack_progress_stack", "stack_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    stack_id: Mapped[str] = mapped_column(String(36))
+    rule_url: Mapped[str] = mapped_column(String(1000))
+    state: Mapped[str] = mapped_column(String(20))
+    presentation_request_id: Mapped[str | None] = mapped_column(
+        String(36), default=None, unique=True
+    )
+    learner_account_id: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
+    learner_name: Mapped[str | None] = mapped_column(String(400), default=None)
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    progress: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    satisfied: Mapped[bool] = mapped_column(default=False)
+    record_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    issued_at: Mapped[datetime | None] = mapped_column(default=None)

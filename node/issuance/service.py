@@ -109,6 +109,11 @@ class IssuanceService:
         self._require_approval = require_approval or chain
         self._chain = chain
 
+    @property
+    def approval_required(self) -> bool:
+        """Records wait for approval (one admin's, or the chain's stages) before signing."""
+        return self._require_approval
+
     # -- single records -------------------------------------------------------------------
 
     def issue_one(

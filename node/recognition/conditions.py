@@ -84,13 +84,13 @@ def judge(
 ) -> Outcome:
     """The conditions for ``presented`` under the agreement, and the outcome;
     ``recognised``: the digests already recognised towards this programme → their case."""
-    conditions = [_verified(i, p) for i, p in enumerate(presented)]
+    conditions = [verification_condition(i, p) for i, p in enumerate(presented)]
     if any(c.ok is False for c in conditions):
         return Outcome("refused", conditions, None, None)
     conditions.append(_agreement(report))
     conditions += extra  # e.g. the learning agreement the request cites
     conditions.append(_programme(terms, home, programme))
-    conditions.append(_same_learner(presented))
+    conditions.append(same_learner(presented))
     converted: list[str | None] = []
     for index, item in enumerate(presented):
         earlier = (recognised or {}).get(item.digest)
@@ -171,10 +171,10 @@ def judge_by_person(
 ) -> Outcome:
     """A route without an agreement (elective credits, prior learning, ad hoc): the
     credentials are verified (a failed check refuses) and a person always decides."""
-    conditions = [_verified(i, p) for i, p in enumerate(presented)]
+    conditions = [verification_condition(i, p) for i, p in enumerate(presented)]
     if any(c.ok is False for c in conditions):
         return Outcome("refused", conditions, None, None)
-    conditions.append(_same_learner(presented))
+    conditions.append(same_learner(presented))
     for index, item in enumerate(presented):
         earlier = (recognised or {}).get(item.digest)
         if earlier is not None:
@@ -185,7 +185,7 @@ def judge_by_person(
     return Outcome("open", conditions, ects, None)
 
 
-def _verified(index: int, item: Presented) -> Condition:
+def verification_condition(index: int, item: Presented) -> Condition:
     for name in REQUIRED_CHECKS:
         ok, detail = item.checks.get(name, (None, "not checked"))
         if ok is False:
@@ -212,7 +212,7 @@ def _programme(terms: AgreementTerms, home: str, programme: str) -> Condition:
     return Condition("programme", False, f"{programme} is not a home programme of the agreement")
 
 
-def _same_learner(presented: Sequence[Presented]) -> Condition:
+def same_learner(presented: Sequence[Presented]) -> Condition:
     people = {p.facts.learner.key for p in presented}
     if len(people) == 1 and all(all(key) for key in people):
         return Condition("learner", True, "every credential names the same learner")
@@ -232,15 +232,7 @@ def _course_conditions(
     wanted = terms.conditions
     found: list[Condition] = []
     if wanted.max_age_months is not None:
-        if facts.issued is None:
-            found.append(Condition("maxAge", False, "the credential has no date of issuing", index))
-        else:
-            months = (today.year - facts.issued.year) * 12 + today.month - facts.issued.month
-            ok = months < wanted.max_age_months or (
-                months == wanted.max_age_months and today.day <= facts.issued.day
-            )
-            detail = f"issued {facts.issued.isoformat()}, at most {wanted.max_age_months} months"
-            found.append(Condition("maxAge", ok, detail, index))
+        found.append(age_condition(facts, wanted.max_age_months, index, today))
     if wanted.supervised_assessment:
         ok = facts.supervision in _SUPERVISED
         found.append(Condition("supervisedAssessment", ok, _supervision(facts), index))
@@ -248,6 +240,16 @@ def _course_conditions(
         ok = facts.supervision in _ID_CHECKED
         found.append(Condition("identityChecked", ok, _supervision(facts), index))
     return found
+
+
+def age_condition(facts: Facts, max_months: int, index: int, today: date) -> Condition:
+    """Issued at most ``max_months`` months before ``today``."""
+    if facts.issued is None:
+        return Condition("maxAge", False, "the credential has no date of issuing", index)
+    months = (today.year - facts.issued.year) * 12 + today.month - facts.issued.month
+    ok = months < max_months or (months == max_months and today.day <= facts.issued.day)
+    detail = f"issued {facts.issued.isoformat()}, at most {max_months} months before {today}"
+    return Condition("maxAge", ok, detail, index)
 
 
 def _supervision(facts: Facts) -> str:

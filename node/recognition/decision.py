@@ -13,7 +13,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from node.agreements.terms import AgreementTerms
-from node.recognition.reading import Facts
+from node.recognition.reading import Facts, Learner
+
+
+def learner_claims(learner: Learner, identity: tuple[str, str] | None) -> dict[str, Any]:
+    """The learner element of a credential built from another's: the names and birth date
+    it states, the identifier ``identity`` (type, identifier) gives at this institution, if
+    one, else its own."""
+    return {
+        "givenName": learner.given_name,
+        "familyName": learner.family_name,
+        "dateOfBirth": learner.date_of_birth,
+        "identifier": identity[1] if identity else learner.identifier,
+        "identifierType": identity[0] if identity else learner.identifier_type,
+    }
 
 
 def decision_claims(
@@ -42,15 +55,8 @@ def decision_claims(
     title = {lang: f"Recognition: {text}" for lang, text in first.title.items()} or {
         "en": "Recognition of prior learning"
     }
-    learner = first.learner
     claims: dict[str, Any] = {
-        "learner": {
-            "givenName": learner.given_name,
-            "familyName": learner.family_name,
-            "dateOfBirth": learner.date_of_birth,
-            "identifier": identity[1] if identity else learner.identifier,
-            "identifierType": identity[0] if identity else learner.identifier_type,
-        },
+        "learner": learner_claims(first.learner, identity),
         "title": title,
         "issuerCountries": [country],
         "awardingBodies": [b for f in facts for b in f.awarding_bodies][:10],

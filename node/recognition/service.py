@@ -140,16 +140,17 @@ class Recognitions:
     def request(self, raw: object, actor: str, *, learner: str | None = None) -> dict[str, Any]:
         """Credentials handed over as files (JSON credentials or JWTs); ``learner``: the
         account that asked (the learner portal)."""
-        body = _parsed(FilesIn, raw)
+        body = parsed(FilesIn, raw)
         if body.agreement is not None:
             self._terms(body.agreement)  # an agreement we are the home of, before verifying
-        evidence = [self._verified(index, item) for index, item in enumerate(body.credentials)]
+        verifier = self._verifier()
+        evidence = [verified(verifier, i, item) for i, item in enumerate(body.credentials)]
         case_id = self._new_case(body, actor, presentation=None, learner=learner)
         return self._settle(case_id, evidence)
 
     def ask_wallet(self, raw: object, actor: str, *, learner: str | None = None) -> dict[str, Any]:
         """An OpenID4VP request for the credentials the agreement covers, and its case."""
-        body = _parsed(RequestIn, raw)
+        body = parsed(RequestIn, raw)
         if body.agreement is not None:
             self._terms(body.agreement)
         query = {
@@ -170,12 +171,7 @@ class Recognitions:
     def presented(self, request_id: str, reports: Sequence[PresentationReport]) -> None:
         """The wallet's verified answer to a request :meth:`ask_wallet` made (called by the
         presentation service for every answer; others are not ours)."""
-        credentials = [
-            Evidence(c.credential, c.body, c.report, c.format)
-            for r in reports
-            for c in r.credentials
-        ]
-        held = bool(reports) and all(bound(r) for r in reports)
+        credentials, held = answered(reports)
         with self._sessions() as session:
             case_id = session.scalar(
                 select(RecognitionCase.id).where(
@@ -198,7 +194,7 @@ class Recognitions:
     def decide(self, case_id: str, raw: object, actor: str) -> dict[str, Any]:
         """A person decides an open case: recognise (with the ECTS and converted grade) or
         not, always with a reason."""
-        decision = _parsed(DecisionIn, raw)
+        decision = parsed(DecisionIn, raw)
         with self._sessions() as session:
             row = self._row(session, case_id)
             evidence, conditions = list(row.evidence), list(row.conditions)
@@ -317,19 +313,12 @@ class Recognitions:
             from_files_by_learner = (
                 row.learner_account_id is not None and row.presentation_request_id is None
             )
-        presented = [
-            Presented(
-                facts_of(e.body),
-                {c.name: (c.ok, c.detail) for c in e.report.checks},
-                digest_hex(leaf_digest(e.credential)),
-            )
-            for e in evidence
-        ]
+        presented = [presented_of(e) for e in evidence]
         claimed = self._recognised(
             _base(agreement_url, route), programme, [part_key(p) for p in presented]
         )
         earlier = {p.digest: claimed[part_key(p)] for p in presented if part_key(p) in claimed}
-        stored = [_evidence_json(e, p) for e, p in zip(evidence, presented, strict=True)]
+        stored = [evidence_json(e, p) for e, p in zip(evidence, presented, strict=True)]
         if agreement_url is None:
             outcome = judge_by_person(presented, route, recognised=earlier)
             conditions = [c.as_json() for c in outcome.conditions]
@@ -633,17 +622,6 @@ class Recognitions:
             )
         return terms
 
-    def _verified(self, index: int, item: dict[str, Any] | str) -> Evidence:
-        verifier = self._verifier()
-        try:
-            view = view_of(item)
-            report = verifier.verify(item)
-        except (MalformedError, VCError) as exc:
-            raise InvalidInput(
-                "request refused", [Problem(f"credentials[{index}]", f"not a credential: {exc}")]
-            ) from None
-        return Evidence(item, view.credential, report, view.kind)
-
     def _new_case(
         self, body: RequestIn, actor: str, *, presentation: str | None, learner: str | None
     ) -> str:
@@ -718,11 +696,7 @@ class Recognitions:
         return self._agreements().accept_as_learner(url, account_id, identity)
 
     def _identity(self, account_id: str) -> tuple[str, str] | None:
-        with self._sessions() as session:
-            account = session.get(LearnerAccount, account_id)
-            if account is None or not account.identifier_type or not account.identifier:
-                return None
-            return account.identifier_type, account.identifier
+        return learner_identity(self._sessions, account_id)
 
     def offered(self) -> list[dict[str, Any]]:
         """What a learner may ask for here: each agreed agreement (its newest version) with
@@ -749,7 +723,31 @@ class DecisionIn(_In):
     converted_grade: str | None = Field(None, min_length=1, max_length=100)
 
 
-def _parsed(model: type[_M], raw: object) -> _M:
+def verified(
+    verifier: Verifier, index: int, item: Mapping[str, Any] | str, *, when: datetime | None = None
+) -> Evidence:
+    """One credential handed over (``credentials[index]``), through the full pipeline (as of
+    ``when``: validity and status then); InvalidInput for what is no credential at all."""
+    try:
+        view = view_of(item)
+        report = verifier.verify(item, when)
+    except (MalformedError, VCError) as exc:
+        raise InvalidInput(
+            "request refused", [Problem(f"credentials[{index}]", f"not a credential: {exc}")]
+        ) from None
+    return Evidence(item, view.credential, report, view.kind)
+
+
+def learner_identity(sessions: sessionmaker[Session], account_id: str) -> tuple[str, str] | None:
+    """The learner a learner account names here: (identifier type, identifier), if any."""
+    with sessions() as session:
+        account = session.get(LearnerAccount, account_id)
+        if account is None or not account.identifier_type or not account.identifier:
+            return None
+        return account.identifier_type, account.identifier
+
+
+def parsed(model: type[_M], raw: object) -> _M:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
@@ -781,7 +779,25 @@ def _body(credential: Any) -> Mapping[str, Any]:
     return view_of(credential).credential
 
 
-def _evidence_json(evidence: Evidence, presented: Presented) -> dict[str, Any]:
+def answered(reports: Sequence[PresentationReport]) -> tuple[list[Evidence], bool]:
+    """The credentials of a wallet's verified answer, and whether its holder proof held."""
+    evidence = [
+        Evidence(c.credential, c.body, c.report, c.format) for r in reports for c in r.credentials
+    ]
+    return evidence, bool(reports) and all(bound(r) for r in reports)
+
+
+def presented_of(evidence: Evidence) -> Presented:
+    """A verified credential as the conditions judge it: its facts, checks, digest."""
+    return Presented(
+        facts_of(evidence.body),
+        {c.name: (c.ok, c.detail) for c in evidence.report.checks},
+        digest_hex(leaf_digest(evidence.credential)),
+    )
+
+
+def evidence_json(evidence: Evidence, presented: Presented) -> dict[str, Any]:
+    """A verified credential as a case keeps it (with the credential itself)."""
     facts = presented.facts
     learner = " ".join(n for n in (facts.learner.given_name, facts.learner.family_name) if n)
     return {

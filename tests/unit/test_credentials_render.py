@@ -103,10 +103,27 @@ RECOGNITION = {  # a recognition decision's element, every member given (issue 1
     "convertedGrade": "5",
     "decided": "automatic",
 }
+STACK = {  # a micro-degree's element, every member given (issue 16)
+    "rule": "https://uni-a.example/api/stacks/s/versions/1",
+    "ruleDigest": "c" * 64,
+    "parts": [
+        {
+            "component": "ethics",
+            "credential": "urn:uuid:9f1c3c6e-5a57-4d0c-9a53-0f6f3c4c1f2e",
+            "digest": "d" * 64,
+            "issuer": "did:web:uni-b.example",
+            "achievement": "https://uni-b.example/catalogue/y/versions/1",
+            "ects": 5,
+            "grade": "A",
+            "anchoredAt": "2026-12-01T10:00:00Z",
+            "anchorBlock": 12,
+        }
+    ],
+}
 
 
 def test_maximal_renders_every_element() -> None:
-    claims = maximal_claims() | {"recognition": RECOGNITION}
+    claims = maximal_claims() | {"recognition": RECOGNITION, "stack": STACK}
     expanded = expand_strict(render(to_vcdm2, claims))
     text = json.dumps(expanded)
     for term, definition in bundled_contexts()[MICROCREDENTIAL_CONTEXT]["@context"].items():

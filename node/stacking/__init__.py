@@ -1,0 +1,1 @@
+"""Stackable micro-degrees: rules, progress, the composite credential (docs/stacking.md)."""

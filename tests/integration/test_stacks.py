@@ -1,0 +1,209 @@
+"""Stackable micro-degrees on anvil, two nodes over real HTTP (the network of
+tests/integration/test_recognition.py): A awards a micro-degree of its own course, B's
+course and a recognition decision (of another B credential) under a stack rule; the
+learner's progress shows each component; A issues the micro-degree, which names each part
+(digest, issuer, anchor) and the rule version; its check with the parts is valid at A and at
+B (which reads the rule from A's endpoint). Refused: too few ECTS, a part revoked before
+issuance, a rule version changed after the parts were presented; the check without the
+parts cannot be valid."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from node.catalogue.samples import SAMPLES
+from node.stacking.rules import stack_of
+from tests.conftest import RunningNode
+from tests.integration.test_catalogue_issuing import request_claims
+from tests.integration.test_recognition import PROGRAMME, Network
+from tests.integration.test_recognition import network as network  # the fixture
+
+INSTITUTION = {
+    k: v for k, v in request_claims().items() if k in ("awardingBodies", "qualityAssurance")
+}
+
+
+def _post(node: RunningNode, path: str, body: object = None, *, admin: bool = False) -> Any:
+    headers = node.auth(node.admin_token) if admin else node.auth()
+    return node.client.post(path, json=body, headers=headers)
+
+
+def _published(node: RunningNode, content: dict[str, Any]) -> str:
+    made = _post(node, "/admin/catalogue", {"content": content})
+    assert made.status_code == 201, made.text
+    published = _post(node, f"/admin/catalogue/{made.json()['id']}/publish")
+    assert published.status_code == 200, published.text
+    return str(published.json()["url"])
+
+
+def _issue(node: RunningNode, version_url: str, grade: str = "A") -> dict[str, Any]:
+    claims = request_claims() | {"grade": {"value": grade}}
+    body = {"claims": claims, "catalogueEntry": version_url, "formats": ["jwt_vc_json"]}
+    made = _post(node, "/admin/credentials", body)
+    assert made.status_code == 201, made.text
+    return dict(made.json())
+
+
+def _rule(
+    a_did: str, b_did: str, degree: str, a_course: str, b_course: str, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "entry": degree,
+        "title": {"en": "Micro-degree in sustainable data"},
+        "groups": [
+            {
+                "id": "core",
+                "components": [
+                    {"id": "ethics", "entry": stack_of(a_course), "issuer": a_did},
+                    {
+                        "id": "supply-chains",
+                        "entry": stack_of(b_course),
+                        "issuer": b_did,
+                        "minGrade": {"scale": ["A", "B", "C", "D", "E"], "minimum": "C"},
+                    },
+                ],
+            },
+            {
+                "id": "recognised",
+                "components": [{"id": "mobility", "recognition": {"programme": PROGRAMME}}],
+            },
+        ],
+        "minEcts": 13,
+        "minEqf": 6,
+        "maxAgeMonths": 60,
+    } | extra
+
+
+def test_a_micro_degree_is_awarded_from_partners_parts(network: Network) -> None:
+    a, b = network.a, network.b
+    a_did, b_did = a.runtime.identity().did, b.runtime.identity().did
+    a_course = _published(a, SAMPLES[0])  # 3 ECTS
+    degree = _published(a, copy.deepcopy(SAMPLES[3]) | {"workload": {"ects": 15}})
+    rule = _rule(a_did, b_did, degree, a_course, network.entry)
+
+    made = _post(a, "/admin/stacks", rule, admin=True)
+    assert made.status_code == 201, made.text
+    stack = made.json()
+    (version,) = stack["versions"]
+    assert version["url"] == f"{stack['url']}/versions/1" and len(version["digest"]) == 64
+    listed = a.client.get("/api/stacks").json()["items"]
+    assert [s["id"] for s in listed] == [stack["id"]]
+    served = a.client.get(f"/api/stacks/{stack['id']}/versions/1")
+    assert served.status_code == 200 and served.json() == version["document"]
+    schema = a.client.get("/schemas/stack-rule/v1.json").json()
+    assert schema["$id"] == "https://w3id.org/credreg/schemas/stack-rule/v1.json"
+    refused = _post(a, "/admin/stacks", rule | {"entry": network.entry}, admin=True)
+    assert refused.status_code == 422 and refused.json()["problems"][0]["element"] == "entry"
+
+    # The parts: A's course, B's course, and B's other credential recognised at A.
+    own = _issue(a, a_course)["credentials"][0]["credential"]
+    at_b = _issue(b, network.entry, "B")["credentials"][0]["credential"]
+    recognised_at_b = _issue(b, network.entry, "A")["credentials"][0]["credential"]
+    b.anchor_all()
+    case = network.recognise(recognised_at_b)
+    assert case["state"] == "decided", case["conditions"]
+    decision = a.client.get(f"/admin/credentials/{case['decisionRecord']}", headers=a.auth())
+    decision_copy = decision.json()["credentials"][0]["credential"]
+    a.anchor_all()
+
+    # Without the decision: two components met, the recognition one missing, too few ECTS.
+    path = f"/admin/stacks/{stack['id']}/progress"
+    partial = _post(a, path, {"credentials": [own, at_b]})
+    assert partial.status_code == 201, partial.text
+    judged = partial.json()["progress"]
+    states = {c["component"]: c["state"] for c in judged["components"]}
+    assert states == {"ethics": "met", "supply-chains": "met", "mobility": "missing"}
+    assert not partial.json()["satisfied"]
+    assert [c["name"] for c in judged["conditions"] if c["ok"] is False] == ["minEcts"]
+    not_yet = _post(
+        a, f"/admin/stacks/progress/{partial.json()['id']}/issue", {"claims": INSTITUTION}
+    )
+    assert not_yet.status_code == 409 and "mobility" in not_yet.json()["message"]
+
+    # All three: the rule holds; A issues the micro-degree.
+    whole = _post(a, path, {"credentials": [own, at_b, decision_copy]})
+    assert whole.json()["satisfied"] is True, whole.json()["progress"]
+    issued = _post(a, f"/admin/stacks/progress/{whole.json()['id']}/issue", {"claims": INSTITUTION})
+    assert issued.status_code == 200, issued.text
+    assert issued.json()["state"] == "issued" and issued.json()["recordState"] == "issued"
+    again = _post(a, f"/admin/stacks/progress/{whole.json()['id']}/issue", {"claims": INSTITUTION})
+    assert again.json()["record"] == issued.json()["record"]  # once
+    record = a.client.get(f"/admin/credentials/{issued.json()['record']}", headers=a.auth())
+    micro_degree = record.json()["credentials"][0]["credential"]
+    subject = micro_degree["credentialSubject"]
+    assert subject["achievement"]["id"] == degree
+    named = subject["stack"]
+    assert named["stackRule"] == version["url"] and named["stackRuleDigest"] == version["digest"]
+    parts = {p["component"]: p for p in named["stackPart"]}
+    assert set(parts) == {"ethics", "supply-chains", "mobility"}
+    assert parts["supply-chains"]["issuerId"] == b_did and parts["supply-chains"]["grade"] == "B"
+    assert all("anchoredAt" in p and "anchorBlock" in p for p in parts.values()), parts
+    a.anchor_all()
+
+    # The check with its parts, at A and at B (B reads the rule from A's endpoint).
+    presented = {"credential": micro_degree, "parts": [own, at_b, decision_copy]}
+    for node in (a, b):
+        report = node.client.post("/api/stacks/check", json=presented).json()
+        by_name = {c["name"]: c for c in report["checks"]}
+        assert report["verdict"] == "valid", report
+        assert by_name["parts"]["ok"] is True and "holds (13 ECTS)" in by_name["parts"]["detail"]
+    alone = a.client.post("/api/stacks/check", json={"credential": micro_degree}).json()
+    assert alone["verdict"] == "cannot_check"
+    assert {c["name"]: c for c in alone["checks"]}["parts"]["detail"].startswith("not presented")
+    swapped = a.client.post(
+        "/api/stacks/check",
+        json={"credential": micro_degree, "parts": [own, recognised_at_b, decision_copy]},
+    ).json()
+    assert swapped["verdict"] == "cannot_check"  # the part it names is not among them
+
+    # A part revoked after it was presented, before the issue: refused.
+    spare = _issue(a, a_course)
+    a.anchor_all()
+    pending = _post(
+        a, path, {"credentials": [spare["credentials"][0]["credential"], at_b, decision_copy]}
+    )
+    assert pending.json()["satisfied"] is True, pending.json()["progress"]
+    revoked = _post(a, f"/admin/credentials/{spare['id']}/revoke", {"reason": "test"})
+    assert revoked.status_code == 200, revoked.text
+    a.anchor_all()
+    refused = _post(
+        a, f"/admin/stacks/progress/{pending.json()['id']}/issue", {"claims": INSTITUTION}
+    )
+    assert refused.status_code == 409 and "revoked" in refused.json()["message"], refused.text
+    assert (
+        a.client.get(f"/admin/stacks/progress/{pending.json()['id']}", headers=a.auth()).json()[
+            "satisfied"
+        ]
+        is False
+    )
+
+    # The rule changes after the parts were presented: present them again.
+    before = _post(a, path, {"credentials": [own, at_b, decision_copy]})
+    assert before.json()["satisfied"] is True
+    amended = _post(a, f"/admin/stacks/{stack['id']}/versions", rule | {"minEcts": 20}, admin=True)
+    assert amended.status_code == 201 and len(amended.json()["versions"]) == 2, amended.text
+    assert amended.json()["versions"][0]["document"]["previousVersion"] == version["url"]
+    stale = _post(a, f"/admin/stacks/progress/{before.json()['id']}/issue", {"claims": INSTITUTION})
+    assert stale.status_code == 409 and "the rule changed" in stale.json()["message"]
+    # ... and under version 2 the same parts are too few ECTS.
+    now = _post(a, path, {"credentials": [own, at_b, decision_copy]})
+    assert now.json()["rule"].endswith("/versions/2") and now.json()["satisfied"] is False
+    # The micro-degree issued under version 1 still checks: it cites version 1.
+    report = a.client.post("/api/stacks/check", json=presented).json()
+    assert report["verdict"] == "valid", report
+
+
+def test_bad_rules_and_unknown_stacks_are_refused(network: Network) -> None:
+    a = network.a
+    unknown = "00000000-0000-0000-0000-000000000000"
+    assert _post(a, f"/admin/stacks/{unknown}/progress", {"credentials": [{}]}).status_code == 404
+    assert a.client.get(f"/api/stacks/{unknown}").status_code == 404
+    bad = _post(
+        a, "/admin/stacks", {"entry": "x", "title": {}, "groups": [], "minEcts": 0}, admin=True
+    )
+    assert bad.status_code == 422
+    assert {p["element"] for p in bad.json()["problems"]} >= {"entry", "groups", "minEcts"}
+    assert _post(a, "/admin/stacks", {}, admin=False).status_code == 403  # an issuer token
+    not_degree = a.client.post("/api/stacks/check", json={"credential": {"@context": []}})
+    assert not_degree.status_code == 422
