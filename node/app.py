@@ -30,6 +30,7 @@ from node.api import (
     routes_institution,
     routes_learner_pages,
     routes_learner_recognition,
+    routes_learner_stacks,
     routes_learners,
     routes_lookup,
     routes_network,
@@ -128,6 +129,7 @@ def create_app(
     app.include_router(routes_docs.router)
     app.include_router(routes_learner_pages.router)
     app.include_router(routes_learner_recognition.router)
+    app.include_router(routes_learner_stacks.router)
     app.include_router(routes_console.router)
     app.include_router(routes_console_records.router)
     app.include_router(routes_console_tokens.router)

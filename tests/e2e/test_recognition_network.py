@@ -34,12 +34,33 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def _holder() -> tuple[dict[str, Any], str]:
+def holder() -> tuple[dict[str, Any], str]:
     """The learner's wallet key (P-256, a private JWK) and its did:jwk."""
     key = ec.generate_private_key(ec.SECP256R1())
     public = public_key_to_jwk(key.public_key())
     d = key.private_numbers().private_value.to_bytes(32, "big")
     return {**public, "d": _b64(d)}, did_jwk_for(public)
+
+
+def to_wallet(member: Member, record_id: str, holder_key: dict[str, Any]) -> str:
+    """The record's holder-bound jwt_vc_json copy, as the npm wallet receives it over
+    OpenID4VCI (an offer mailed to the learner, its PIN)."""
+    offer = member.post(
+        f"/admin/credentials/{record_id}/offers", {"email": "learner@example.org"}, admin=False
+    )
+    assert offer.status_code == 201, offer.text
+    received = run_wallet_script(
+        "wallet.mjs",
+        {
+            "offer": offer.json()["credential_offer_uri"],
+            "txCode": offer.json()["tx_code"],
+            "configurationId": JWT_ID,
+            "holderKey": holder_key,
+        },
+    )
+    assert received["ok"], received
+    (credential,) = [item["credential"] for item in received["credentialResponse"]["credentials"]]
+    return str(credential)
 
 
 def _get(member: Member, path: str, **params: Any) -> Any:
@@ -94,27 +115,11 @@ def test_a_partners_credential_is_recognised_from_the_wallet(members: list[Membe
     )
 
     # The learner earns the credential at B and takes it into the npm wallet.
-    holder_key, holder_did = _holder()
+    holder_key, holder_did = holder()
     body = {"claims": request_claims() | {"grade": {"value": "A"}}, "catalogueEntry": entry}
     record = b.post("/admin/credentials", body, admin=False)
     assert record.status_code == 201, record.text
-    offer = b.post(
-        f"/admin/credentials/{record.json()['id']}/offers",
-        {"email": "learner@example.org"},
-        admin=False,
-    )
-    assert offer.status_code == 201, offer.text
-    received = run_wallet_script(
-        "wallet.mjs",
-        {
-            "offer": offer.json()["credential_offer_uri"],
-            "txCode": offer.json()["tx_code"],
-            "configurationId": JWT_ID,
-            "holderKey": holder_key,
-        },
-    )
-    assert received["ok"], received
-    (held,) = [item["credential"] for item in received["credentialResponse"]["credentials"]]
+    held = to_wallet(b, record.json()["id"], holder_key)
 
     def anchored_at_b() -> bool:
         copies = httpx.get(f"{b.url}/credentials/{record.json()['id']}/anchor", timeout=5)

@@ -15,6 +15,8 @@ from typing import Any
 from node.catalogue.samples import SAMPLES
 from node.stacking.rules import stack_of
 from tests.conftest import RunningNode
+from tests.integration.test_approvals import chain_node as chain_node  # the fixtures
+from tests.integration.test_approvals import tokens as tokens
 from tests.integration.test_catalogue_issuing import request_claims
 from tests.integration.test_recognition import PROGRAMME, Network
 from tests.integration.test_recognition import network as network  # the fixture
@@ -207,3 +209,66 @@ def test_bad_rules_and_unknown_stacks_are_refused(network: Network) -> None:
     assert _post(a, "/admin/stacks", {}, admin=False).status_code == 403  # an issuer token
     not_degree = a.client.post("/api/stacks/check", json={"credential": {"@context": []}})
     assert not_degree.status_code == 422
+
+
+def test_the_micro_degree_goes_through_the_approval_chain(
+    chain_node: RunningNode, tokens: dict[str, str]
+) -> None:
+    node = chain_node
+    did = node.runtime.identity().did
+    first, second = _published(node, SAMPLES[0]), _published(node, SAMPLES[2])  # 3 + 2 ECTS
+    degree = _published(node, copy.deepcopy(SAMPLES[3]) | {"workload": {"ects": 5}})
+    rule = {
+        "entry": degree,
+        "title": {"en": "Micro-degree"},
+        "groups": [
+            {
+                "id": "core",
+                "components": [
+                    {"id": "one", "entry": stack_of(first), "issuer": did},
+                    {"id": "two", "entry": stack_of(second), "issuer": did},
+                ],
+            }
+        ],
+        "minEcts": 5,
+    }
+    stack = _post(node, "/admin/stacks", rule, admin=True)
+    assert stack.status_code == 201, stack.text
+    parts = [_through_the_chain(node, tokens, url) for url in (first, second)]
+    node.anchor_all()
+    progress = _post(
+        node,
+        f"/admin/stacks/{stack.json()['id']}/progress",
+        {"credentials": parts},
+    )
+    assert progress.json()["satisfied"] is True, progress.json()["progress"]
+    issued = _post(
+        node, f"/admin/stacks/progress/{progress.json()['id']}/issue", {"claims": INSTITUTION}
+    )
+    assert issued.status_code == 200 and issued.json()["recordState"] == "prepared", issued.text
+    record = _approved(node, tokens, issued.json()["record"])
+    stacked = record["credentialSubject"]["stack"]
+    assert [p["component"] for p in stacked["stackPart"]] == ["one", "two"]
+
+
+def _approved(node: RunningNode, tokens: dict[str, str], record_id: str) -> dict[str, Any]:
+    """The prepared record through the chain's three stages; its signed credential."""
+    for person in ("committee", "study", "dean"):
+        decided = node.client.post(
+            f"/admin/credentials/{record_id}/decisions",
+            json={"decision": "approved", "comment": ""},
+            headers=node.auth(tokens[person]),
+        )
+        assert decided.status_code == 200, decided.text
+    assert decided.json() == {"state": "issued"}
+    record = node.client.get(f"/admin/credentials/{record_id}", headers=node.auth()).json()
+    credential: dict[str, Any] = record["credentials"][0]["credential"]
+    return credential
+
+
+def _through_the_chain(node: RunningNode, tokens: dict[str, str], url: str) -> dict[str, Any]:
+    body = {"claims": request_claims(), "catalogueEntry": url, "issue": False}
+    headers = node.auth(tokens["teacher"])
+    prepared = node.client.post("/admin/credentials", json=body, headers=headers)
+    assert prepared.status_code == 201, prepared.text
+    return _approved(node, tokens, prepared.json()["id"])

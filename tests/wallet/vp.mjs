@@ -7,7 +7,8 @@
 // wallet picks the credential for the DCQL query, signs a VP JWT (nonce, aud = client_id)
 // with the holder key, and the library creates and submits the direct_post response.
 //
-// Input (argv[2], JSON): { request, credential, holderJwk (private P-256 JWK), holderDid,
+// Input (argv[2], JSON): { request, credential | credentials (several jwt_vc_json, for a
+//   query with "multiple": one presentation each), holderJwk (private P-256 JWK), holderDid,
 //   tamper?: "wrong-nonce" | "wrong-aud" }
 // Output (stdout, one JSON line): { ok: true, status, body, clientId, signer, queryId, ... }
 //   or { ok: false, stage, message }.
@@ -18,6 +19,7 @@ import { setGlobalConfig } from "@openid4vc/utils";
 setGlobalConfig({ allowInsecureUrls: true }); // the node under test listens on http://127.0.0.1
 
 const input = JSON.parse(process.argv[2]);
+const held = input.credentials ?? [input.credential];
 const b64u = (data) => Buffer.from(data).toString("base64url");
 
 // ---- did:web resolution (Multikey P-256 / Ed25519 verification methods) -----------------
@@ -111,8 +113,8 @@ function credentialTypes(jwt) {
 }
 
 function pickQuery(dcqlQuery) {
-  // The one credential this wallet holds: a jwt_vc_json micro-credential.
-  const types = credentialTypes(input.credential);
+  // The credentials this wallet holds: jwt_vc_json micro-credentials.
+  const types = credentialTypes(held[0]);
   return dcqlQuery.credentials.find(
     (q) => q.format === "jwt_vc_json" && (q.meta?.type_values ?? []).some((set) => set.every((t) => types.includes(t))),
   );
@@ -132,21 +134,24 @@ async function main() {
     const query = pickQuery(request.dcql.query);
     if (!query) return { ok: false, stage, message: "no credential matches the DCQL query" };
     stage = "present";
-    const vp = signVpJwt({
-      iss: input.holderDid,
-      aud: input.tamper === "wrong-aud" ? "decentralized_identifier:did:web:evil.example" : payload.client_id,
-      nonce: input.tamper === "wrong-nonce" ? "a-stale-nonce" : payload.nonce,
-      iat: Math.floor(Date.now() / 1000),
-      jti: crypto.randomUUID(),
-      vp: {
-        "@context": ["https://www.w3.org/2018/credentials/v1"],
-        type: ["VerifiablePresentation"],
-        verifiableCredential: [input.credential],
-      },
-    });
+    if (held.length > 1 && !query.multiple) return { ok: false, stage, message: "the query asks for one credential" };
+    const presentations = held.map((credential) =>
+      signVpJwt({
+        iss: input.holderDid,
+        aud: input.tamper === "wrong-aud" ? "decentralized_identifier:did:web:evil.example" : payload.client_id,
+        nonce: input.tamper === "wrong-nonce" ? "a-stale-nonce" : payload.nonce,
+        iat: Math.floor(Date.now() / 1000),
+        jti: crypto.randomUUID(),
+        vp: {
+          "@context": ["https://www.w3.org/2018/credentials/v1"],
+          type: ["VerifiablePresentation"],
+          verifiableCredential: [credential],
+        },
+      }),
+    );
     const { authorizationResponsePayload } = await client.createOpenid4vpAuthorizationResponse({
       authorizationRequestPayload: payload,
-      authorizationResponsePayload: { vp_token: { [query.id]: [vp] } },
+      authorizationResponsePayload: { vp_token: { [query.id]: presentations } },
     });
     stage = "submit";
     const submitted = await client.submitOpenid4vpAuthorizationResponse({
