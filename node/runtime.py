@@ -48,6 +48,7 @@ from node.issuance.signing import CredentialSigner, IssuerKeys, SigningPool, iss
 from node.issuance.uploads import Resumer, Uploads
 from node.keys.keystore import FileKeyStore, KeyStore, KeyStoreError
 from node.learners.service import Learners
+from node.learners.transcript import Transcripts
 from node.ledger.audit_anchor import AuditAnchorer
 from node.ledger.connection import Ledger, open_ledger
 from node.ledger.document_anchors import agreement_anchorer, catalogue_anchorer
@@ -673,6 +674,16 @@ class NodeRuntime:
             formats=self.staff_formats(),
             ask=self._ask_wallet,
             fetch_rule=PeerRules(endpoint_of, PeerLimits.from_settings(self.settings)),
+            attach=self._attach_to_learner,
+        )
+
+    def transcripts(self) -> Transcripts:
+        """Learners' transcripts of records (credentials of this institution)."""
+        return Transcripts(
+            self.sessions,
+            did=self.identity().did,
+            issuance=self.issuance,
+            formats=self.staff_formats(),
             attach=self._attach_to_learner,
         )
 

@@ -28,6 +28,7 @@ from node.issuance.registry import Registry
 from node.issuance.service import IssuanceService
 from node.issuance.uploads import Uploads
 from node.learners.service import Learners
+from node.learners.transcript import Transcripts
 from node.lookup.course import CourseMatcher
 from node.lookup.lanes import VerificationLanes
 from node.mail.outbox import Outbox
@@ -139,6 +140,10 @@ def _stacks(runtime: Runtime) -> Stacks:  # reads the institution
     return runtime.stacks()
 
 
+def _transcripts(runtime: Runtime) -> Transcripts:  # reads the keys: off the event loop
+    return runtime.transcripts()
+
+
 async def _vcapi(runtime: Runtime) -> VcApiService:
     return runtime.vcapi()
 
@@ -170,6 +175,7 @@ VcApi = Annotated[VcApiService, Depends(_vcapi)]
 RecognitionAgreements = Annotated[Agreements, Depends(_agreements)]
 RecognitionRequests = Annotated[Recognitions, Depends(_recognitions)]
 StackRules = Annotated[Stacks, Depends(_stacks)]
+LearnerTranscripts = Annotated[Transcripts, Depends(_transcripts)]
 
 
 # OpenID4VCI services that sign nothing (the runtime keeps them across key rotations).

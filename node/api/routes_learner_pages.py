@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from node.api.deps import LearnerAccounts, Offers, Runtime
+from node.api.deps import LearnerAccounts, LearnerTranscripts, Offers, Runtime
 from node.api.learner_http import (
     COOKIE_PATH,
     SESSION_COOKIE,
@@ -355,4 +355,29 @@ def revoke_share_link(
     except NotFound:
         body = lp.message(language, "l.my_credentials", t(language, "l.not_found"))
         return html(language, t(language, "l.my_credentials"), body, status_code=404)
+    return redirect(f"/learner/credentials/{record_id}?lang={language}")
+
+
+@router.post("/learner/transcript")
+def my_transcript(
+    request: Request,
+    transcripts: LearnerTranscripts,
+    learner: CurrentLearner,
+    csrf_token: Annotated[str, Form(alias="csrf")] = "",
+    lang: Annotated[str | None, Form()] = None,
+) -> Response:
+    """My transcript of records: one credential listing every credential I hold here."""
+    language = lang_of(request, lang)
+    if learner is None:
+        return to_sign_in(language, "/learner/credentials")
+    if not session_csrf_ok(learner, csrf_token):
+        return csrf_failed(language)
+    try:
+        record_id, state = transcripts.issue(learner.account_id)
+    except Conflict:
+        body = lp.message(language, "l.my_credentials", t(language, "l.no_transcript"))
+        return html(language, t(language, "l.my_credentials"), body, status_code=409)
+    if state != RecordState.ISSUED.value:  # prepared for the approval chain: not theirs yet
+        body = lp.message(language, "l.my_credentials", t(language, "l.transcript_prepared"))
+        return html(language, t(language, "l.my_credentials"), body, status_code=202)
     return redirect(f"/learner/credentials/{record_id}?lang={language}")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from node.api.deps import IssuerToken, LearnerAccounts
+from node.api.deps import IssuerToken, LearnerAccounts, LearnerTranscripts
 from node.api.errors import ERROR_RESPONSES, ErrorOut
 from node.credentials.vocab import LearnerIdType
 from node.learners.accounts import Account
@@ -188,3 +188,25 @@ def disable(account_id: str, learners: LearnerAccounts, token: IssuerToken) -> L
 )
 def enable(account_id: str, learners: LearnerAccounts, token: IssuerToken) -> LearnerOut:
     return _out(learners.accounts.set_disabled(account_id, False))
+
+
+class TranscriptOut(BaseModel):
+    record_id: str = Field(description="The transcript's credential record.")
+    state: str = Field(description="issued, or prepared for the approval chain")
+
+
+@router.post(
+    "/{account_id}/transcript",
+    summary="Issue the learner's transcript of records (every credential they hold here)",
+    description="One credential listing each issued credential of the account (by id and "
+    "digest, with title, ECTS, grade, date) and the partners' credentials a recognition "
+    "decision among them recognises. The same credentials on the same day: the same "
+    "transcript.",
+    responses=_NOT_FOUND | _CONFLICT,
+)
+def transcript(
+    account_id: str, token: IssuerToken, learners: LearnerAccounts, transcripts: LearnerTranscripts
+) -> TranscriptOut:
+    learners.accounts.get(account_id)  # 404 for an unknown account
+    record_id, state = transcripts.issue(account_id)
+    return TranscriptOut(record_id=record_id, state=state)

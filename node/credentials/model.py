@@ -384,6 +384,23 @@ class Stack(StrictModel):
     parts: list[StackedPart] = Field(min_length=1, max_length=50)
 
 
+class TranscriptEntry(RecognisedPart):
+    """A credential on a transcript (issue 16): what it was awarded for, when, and the
+    partners' credentials it recognises, if it is a recognition decision."""
+
+    title: LangMap = Field(description="The credential's title.")
+    date_of_issuing: PlausibleDate
+    recognised: list[RecognisedPart] = Field(default_factory=list, max_length=50)
+
+
+class Transcript(StrictModel):
+    """A transcript of records: every credential a learner holds from this institution, as
+    of a date (each by id and digest, verifiable on its own)."""
+
+    as_of: PlausibleDate
+    entries: list[TranscriptEntry] = Field(min_length=1, max_length=500)
+
+
 class Recognition(StrictModel):
     """What a recognition decision says: the credentials recognised, under which agreement
     (or other route), towards which programme, with the grade converted."""
@@ -495,6 +512,10 @@ class MicroCredentialClaims(StrictModel):
     stack: Stack | None = Field(
         default=None,
         description="A micro-degree: the parts it stacks and the rule they meet.",
+    )
+    transcript: Transcript | None = Field(
+        default=None,
+        description="A transcript of records: the learner's credentials from this institution.",
     )
 
     @model_validator(mode="after")

@@ -104,7 +104,7 @@ class RequirementProfile(BaseModel):
             if data.get("stack") is not None
             else (self.ects_min, self.ects_max)
         )
-        if _is_number(ects) and not low <= ects <= high:
+        if _is_number(ects) and data.get("transcript") is None and not low <= ects <= high:
             problems.append(Problem("workload.ects", f"must be between {low:g} and {high:g} ECTS"))
         eqf = _lookup(data, "level.eqf")
         if _is_number(eqf) and eqf not in self.allowed_eqf_levels:

@@ -29,6 +29,7 @@ from node.credentials.model import (
     RecognisedPart,
     Recognition,
     Stack,
+    Transcript,
     pick,
 )
 
@@ -38,6 +39,9 @@ OB3_CONTEXT: Final = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json
 MICROCREDENTIAL_CONTEXT: Final = "https://w3id.org/credreg/contexts/microcredential/v1"
 STATUS_CONTEXT: Final = "https://www.w3.org/ns/credentials/status/v1"
 CREDENTIAL_TYPES: Final = ("VerifiableCredential", "OpenBadgeCredential")
+ACHIEVEMENT_TYPE: Final = "MicroCredential"
+# Open Badges 3.0 has no achievement type for a transcript: an extension value (``ext:``).
+TRANSCRIPT_TYPE: Final = "ext:TranscriptOfRecords"
 
 _IDENTITY_TYPES: Final = {
     vocab.LearnerIdType.NATIONAL_ID: "nationalIdentityNumber",
@@ -165,6 +169,8 @@ def _subject(
         subject["recognition"] = _recognition(claims.recognition)
     if claims.stack is not None:
         subject["stack"] = _stack(claims.stack)
+    if claims.transcript is not None:
+        subject["transcript"] = _transcript(claims.transcript)
     return subject
 
 
@@ -198,6 +204,26 @@ def _stack(stack: Stack) -> dict[str, Any]:
                 anchorBlock=part.anchor_block,
             )
             for part in stack.parts
+        ],
+    }
+
+
+def _transcript(transcript: Transcript) -> dict[str, Any]:
+    """A transcript of records (issue 16), in the shape of a CLR 2.0 subject's achievements:
+    each credential by id and digest, its title, credits, grade and date, and what a
+    recognition decision among them recognises."""
+    return {
+        "type": "TranscriptOfRecords",
+        "asOf": transcript.as_of.isoformat(),
+        "transcriptEntry": [
+            _part(
+                entry,
+                "TranscriptEntry",
+                title=dict(entry.title),
+                dateOfIssuing=entry.date_of_issuing.isoformat(),
+                recognised=[_part(r, "RecognisedCredential") for r in entry.recognised] or None,
+            )
+            for entry in transcript.entries
         ],
     }
 
@@ -244,7 +270,7 @@ def _achievement(claims: MicroCredentialClaims, credential_id: str, lang: str) -
     node: dict[str, Any] = {
         "id": claims.achievement_id or f"{credential_id}#achievement",
         "type": ["Achievement"],
-        "achievementType": "MicroCredential",
+        "achievementType": ACHIEVEMENT_TYPE if claims.transcript is None else TRANSCRIPT_TYPE,
         "name": pick(claims.title, lang),
         "description": description,
         "criteria": {"narrative": "\n".join(f"- {text}" for text in outcomes)},
@@ -394,6 +420,8 @@ def to_sd_jwt_vc(
         always["recognition"] = _recognition(claims.recognition)
     if claims.stack is not None:
         always["stack"] = _stack(claims.stack)
+    if claims.transcript is not None:
+        always["transcript"] = _transcript(claims.transcript)
     learner = claims.learner
     selective: dict[str, Any] = {
         "given_name": learner.given_name,
@@ -443,7 +471,11 @@ def sd_jwt_vc_as_vcdm(claims: Mapping[str, Any]) -> dict[str, Any]:
     countries = claims.get("issuing_countries", claims.get("issuing_country"))
     if countries:
         subject["issuerCountry"] = countries if isinstance(countries, list) else [countries]
-    achievement: dict[str, Any] = {"type": ["Achievement"], "achievementType": "MicroCredential"}
+    for element in ("recognition", "stack", "transcript"):  # the same objects, always disclosed
+        if isinstance(claims.get(element), Mapping):
+            subject[element] = claims[element]
+    kind = ACHIEVEMENT_TYPE if claims.get("transcript") is None else TRANSCRIPT_TYPE
+    achievement: dict[str, Any] = {"type": ["Achievement"], "achievementType": kind}
     if "achievement_title" in claims:
         achievement["title"] = claims["achievement_title"]
     outcomes = claims.get("learning_outcomes")

@@ -31,6 +31,8 @@ FIELDS = (
     "participation",
     "qualityAssurance",
     "grade",
+    "transcript",  # a transcript of records: the credentials it lists
+    "stackParts",  # a micro-degree: the parts it stacks
 )
 
 
@@ -161,9 +163,32 @@ def credential_summary(credential: Mapping[str, Any], lang: str = "en") -> dict[
             [_concept(t) for t in _list(achievement.get("qualityAssuranceType"))]
         ),
         "grade": _grade(subject, achievement, lang),
+        "transcript": _listed(subject.get("transcript"), "transcriptEntry", lang),
+        "stackParts": _listed(subject.get("stack"), "stackPart", lang),
         "issuer": issuer.get("id") if isinstance(issuer, Mapping) else issuer,
     }
     return {k: v for k, v in result.items() if v not in (None, [], "")}
+
+
+def _listed(node: Any, member: str, lang: str) -> list[str]:
+    """One line per credential a transcript lists or a micro-degree stacks: its title (or
+    component), credits, grade, date and issuer."""
+    if not isinstance(node, Mapping):
+        return []
+    lines = []
+    for item in _list(node.get(member)):
+        if not isinstance(item, Mapping):
+            continue
+        credits = item.get("credits")
+        parts = [
+            _text(item.get("title"), lang) or _text(item.get("component"), lang),
+            f"{credits:g} ECTS" if isinstance(credits, int | float) else None,
+            _text(item.get("grade"), lang),
+            _text(item.get("dateOfIssuing"), lang),
+            did_web_domain(_text(item.get("issuerId"), lang)) or _text(item.get("issuerId"), lang),
+        ]
+        lines.append(" · ".join(p for p in parts if p))
+    return lines
 
 
 def _language(iri: Any) -> str | None:

@@ -117,6 +117,8 @@ TEXTS: Final[dict[str, str]] = {
     "f.language": gettext_noop("Language of instruction"),
     "f.qualityAssurance": gettext_noop("Quality assurance"),
     "f.grade": gettext_noop("Grade"),
+    "f.transcript": gettext_noop("Credentials listed"),
+    "f.stackParts": gettext_noop("Parts of the micro-degree"),
     "ok": gettext_noop("passed"),
     "fail": gettext_noop("failed"),
     "none": gettext_noop("not checked"),
@@ -263,6 +265,12 @@ TEXTS: Final[dict[str, str]] = {
     "ls.expired": gettext_noop("Expired"),
     "ls.revoked": gettext_noop("Withdrawn"),
     "l.not_found": gettext_noop("This credential is not in your account."),
+    "l.no_transcript": gettext_noop(
+        "No credential of this institution is in your account yet: there is nothing to list."
+    ),
+    "l.transcript_prepared": gettext_noop(
+        "Your transcript is prepared: the institution approves it, then it appears here."
+    ),
     "a.title": gettext_noop("Add a credential to your wallet"),
     "a.expired": gettext_noop(
         "This request from your wallet has expired or was already answered. "

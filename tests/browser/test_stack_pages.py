@@ -1,7 +1,8 @@
 """The learner's micro-degree pages in headless Chromium on a phone (390 px, JavaScript off),
 in each language, with axe: the micro-degrees offered and their components; the progress
 from the credentials the learner holds here, each component met; the wallet's request (QR
-code and link). The node-to-node paths: tests/integration/test_stacks.py, tests/e2e."""
+code and link); the transcript of records, asked for from the credentials page. The
+node-to-node paths: tests/integration/test_stacks.py, tests/e2e."""
 
 from __future__ import annotations
 
@@ -121,6 +122,15 @@ def test_progress_towards_a_micro_degree(browser: Browser, node: Node) -> None:
         page.wait_for_load_state()
         assert page.locator("#wallet-link").get_attribute("href").startswith("openid4vp://")
         assert page.locator("#offer-qr svg").count() == 1
+        check(page)
+
+        # The transcript of records: one credential listing the credentials held here.
+        page.goto(f"{node.url}/learner/credentials?lang=en")
+        page.locator("form[action='/learner/transcript'] button").click()
+        page.wait_for_load_state()
+        assert "/learner/credentials/" in page.url
+        assert page.locator("h1").inner_text() == "Transcript of records"
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
         check(page)
     finally:
         context.close()

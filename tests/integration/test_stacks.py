@@ -26,23 +26,23 @@ INSTITUTION = {
 }
 
 
-def _post(node: RunningNode, path: str, body: object = None, *, admin: bool = False) -> Any:
+def post_to(node: RunningNode, path: str, body: object = None, *, admin: bool = False) -> Any:
     headers = node.auth(node.admin_token) if admin else node.auth()
     return node.client.post(path, json=body, headers=headers)
 
 
-def _published(node: RunningNode, content: dict[str, Any]) -> str:
-    made = _post(node, "/admin/catalogue", {"content": content})
+def published(node: RunningNode, content: dict[str, Any]) -> str:
+    made = post_to(node, "/admin/catalogue", {"content": content})
     assert made.status_code == 201, made.text
-    published = _post(node, f"/admin/catalogue/{made.json()['id']}/publish")
+    published = post_to(node, f"/admin/catalogue/{made.json()['id']}/publish")
     assert published.status_code == 200, published.text
     return str(published.json()["url"])
 
 
-def _issue(node: RunningNode, version_url: str, grade: str = "A") -> dict[str, Any]:
+def issue_from(node: RunningNode, version_url: str, grade: str = "A") -> dict[str, Any]:
     claims = request_claims() | {"grade": {"value": grade}}
     body = {"claims": claims, "catalogueEntry": version_url, "formats": ["jwt_vc_json"]}
-    made = _post(node, "/admin/credentials", body)
+    made = post_to(node, "/admin/credentials", body)
     assert made.status_code == 201, made.text
     return dict(made.json())
 
@@ -80,11 +80,11 @@ def _rule(
 def test_a_micro_degree_is_awarded_from_partners_parts(network: Network) -> None:
     a, b = network.a, network.b
     a_did, b_did = a.runtime.identity().did, b.runtime.identity().did
-    a_course = _published(a, SAMPLES[0])  # 3 ECTS
-    degree = _published(a, copy.deepcopy(SAMPLES[3]) | {"workload": {"ects": 15}})
+    a_course = published(a, SAMPLES[0])  # 3 ECTS
+    degree = published(a, copy.deepcopy(SAMPLES[3]) | {"workload": {"ects": 15}})
     rule = _rule(a_did, b_did, degree, a_course, network.entry)
 
-    made = _post(a, "/admin/stacks", rule, admin=True)
+    made = post_to(a, "/admin/stacks", rule, admin=True)
     assert made.status_code == 201, made.text
     stack = made.json()
     (version,) = stack["versions"]
@@ -95,13 +95,13 @@ def test_a_micro_degree_is_awarded_from_partners_parts(network: Network) -> None
     assert served.status_code == 200 and served.json() == version["document"]
     schema = a.client.get("/schemas/stack-rule/v1.json").json()
     assert schema["$id"] == "https://w3id.org/credreg/schemas/stack-rule/v1.json"
-    refused = _post(a, "/admin/stacks", rule | {"entry": network.entry}, admin=True)
+    refused = post_to(a, "/admin/stacks", rule | {"entry": network.entry}, admin=True)
     assert refused.status_code == 422 and refused.json()["problems"][0]["element"] == "entry"
 
     # The parts: A's course, B's course, and B's other credential recognised at A.
-    own = _issue(a, a_course)["credentials"][0]["credential"]
-    at_b = _issue(b, network.entry, "B")["credentials"][0]["credential"]
-    recognised_at_b = _issue(b, network.entry, "A")["credentials"][0]["credential"]
+    own = issue_from(a, a_course)["credentials"][0]["credential"]
+    at_b = issue_from(b, network.entry, "B")["credentials"][0]["credential"]
+    recognised_at_b = issue_from(b, network.entry, "A")["credentials"][0]["credential"]
     b.anchor_all()
     case = network.recognise(recognised_at_b)
     assert case["state"] == "decided", case["conditions"]
@@ -111,25 +111,29 @@ def test_a_micro_degree_is_awarded_from_partners_parts(network: Network) -> None
 
     # Without the decision: two components met, the recognition one missing, too few ECTS.
     path = f"/admin/stacks/{stack['id']}/progress"
-    partial = _post(a, path, {"credentials": [own, at_b]})
+    partial = post_to(a, path, {"credentials": [own, at_b]})
     assert partial.status_code == 201, partial.text
     judged = partial.json()["progress"]
     states = {c["component"]: c["state"] for c in judged["components"]}
     assert states == {"ethics": "met", "supply-chains": "met", "mobility": "missing"}
     assert not partial.json()["satisfied"]
     assert [c["name"] for c in judged["conditions"] if c["ok"] is False] == ["minEcts"]
-    not_yet = _post(
+    not_yet = post_to(
         a, f"/admin/stacks/progress/{partial.json()['id']}/issue", {"claims": INSTITUTION}
     )
     assert not_yet.status_code == 409 and "mobility" in not_yet.json()["message"]
 
     # All three: the rule holds; A issues the micro-degree.
-    whole = _post(a, path, {"credentials": [own, at_b, decision_copy]})
+    whole = post_to(a, path, {"credentials": [own, at_b, decision_copy]})
     assert whole.json()["satisfied"] is True, whole.json()["progress"]
-    issued = _post(a, f"/admin/stacks/progress/{whole.json()['id']}/issue", {"claims": INSTITUTION})
+    issued = post_to(
+        a, f"/admin/stacks/progress/{whole.json()['id']}/issue", {"claims": INSTITUTION}
+    )
     assert issued.status_code == 200, issued.text
     assert issued.json()["state"] == "issued" and issued.json()["recordState"] == "issued"
-    again = _post(a, f"/admin/stacks/progress/{whole.json()['id']}/issue", {"claims": INSTITUTION})
+    again = post_to(
+        a, f"/admin/stacks/progress/{whole.json()['id']}/issue", {"claims": INSTITUTION}
+    )
     assert again.json()["record"] == issued.json()["record"]  # once
     record = a.client.get(f"/admin/credentials/{issued.json()['record']}", headers=a.auth())
     micro_degree = record.json()["credentials"][0]["credential"]
@@ -160,16 +164,16 @@ def test_a_micro_degree_is_awarded_from_partners_parts(network: Network) -> None
     assert swapped["verdict"] == "cannot_check"  # the part it names is not among them
 
     # A part revoked after it was presented, before the issue: refused.
-    spare = _issue(a, a_course)
+    spare = issue_from(a, a_course)
     a.anchor_all()
-    pending = _post(
+    pending = post_to(
         a, path, {"credentials": [spare["credentials"][0]["credential"], at_b, decision_copy]}
     )
     assert pending.json()["satisfied"] is True, pending.json()["progress"]
-    revoked = _post(a, f"/admin/credentials/{spare['id']}/revoke", {"reason": "test"})
+    revoked = post_to(a, f"/admin/credentials/{spare['id']}/revoke", {"reason": "test"})
     assert revoked.status_code == 200, revoked.text
     a.anchor_all()
-    refused = _post(
+    refused = post_to(
         a, f"/admin/stacks/progress/{pending.json()['id']}/issue", {"claims": INSTITUTION}
     )
     assert refused.status_code == 409 and "revoked" in refused.json()["message"], refused.text
@@ -181,15 +185,19 @@ def test_a_micro_degree_is_awarded_from_partners_parts(network: Network) -> None
     )
 
     # The rule changes after the parts were presented: present them again.
-    before = _post(a, path, {"credentials": [own, at_b, decision_copy]})
+    before = post_to(a, path, {"credentials": [own, at_b, decision_copy]})
     assert before.json()["satisfied"] is True
-    amended = _post(a, f"/admin/stacks/{stack['id']}/versions", rule | {"minEcts": 20}, admin=True)
+    amended = post_to(
+        a, f"/admin/stacks/{stack['id']}/versions", rule | {"minEcts": 20}, admin=True
+    )
     assert amended.status_code == 201 and len(amended.json()["versions"]) == 2, amended.text
     assert amended.json()["versions"][0]["document"]["previousVersion"] == version["url"]
-    stale = _post(a, f"/admin/stacks/progress/{before.json()['id']}/issue", {"claims": INSTITUTION})
+    stale = post_to(
+        a, f"/admin/stacks/progress/{before.json()['id']}/issue", {"claims": INSTITUTION}
+    )
     assert stale.status_code == 409 and "the rule changed" in stale.json()["message"]
     # ... and under version 2 the same parts are too few ECTS.
-    now = _post(a, path, {"credentials": [own, at_b, decision_copy]})
+    now = post_to(a, path, {"credentials": [own, at_b, decision_copy]})
     assert now.json()["rule"].endswith("/versions/2") and now.json()["satisfied"] is False
     # The micro-degree issued under version 1 still checks: it cites version 1.
     report = a.client.post("/api/stacks/check", json=presented).json()
@@ -199,14 +207,14 @@ def test_a_micro_degree_is_awarded_from_partners_parts(network: Network) -> None
 def test_bad_rules_and_unknown_stacks_are_refused(network: Network) -> None:
     a = network.a
     unknown = "00000000-0000-0000-0000-000000000000"
-    assert _post(a, f"/admin/stacks/{unknown}/progress", {"credentials": [{}]}).status_code == 404
+    assert post_to(a, f"/admin/stacks/{unknown}/progress", {"credentials": [{}]}).status_code == 404
     assert a.client.get(f"/api/stacks/{unknown}").status_code == 404
-    bad = _post(
+    bad = post_to(
         a, "/admin/stacks", {"entry": "x", "title": {}, "groups": [], "minEcts": 0}, admin=True
     )
     assert bad.status_code == 422
     assert {p["element"] for p in bad.json()["problems"]} >= {"entry", "groups", "minEcts"}
-    assert _post(a, "/admin/stacks", {}, admin=False).status_code == 403  # an issuer token
+    assert post_to(a, "/admin/stacks", {}, admin=False).status_code == 403  # an issuer token
     not_degree = a.client.post("/api/stacks/check", json={"credential": {"@context": []}})
     assert not_degree.status_code == 422
 
@@ -216,8 +224,8 @@ def test_the_micro_degree_goes_through_the_approval_chain(
 ) -> None:
     node = chain_node
     did = node.runtime.identity().did
-    first, second = _published(node, SAMPLES[0]), _published(node, SAMPLES[2])  # 3 + 2 ECTS
-    degree = _published(node, copy.deepcopy(SAMPLES[3]) | {"workload": {"ects": 5}})
+    first, second = published(node, SAMPLES[0]), published(node, SAMPLES[2])  # 3 + 2 ECTS
+    degree = published(node, copy.deepcopy(SAMPLES[3]) | {"workload": {"ects": 5}})
     rule = {
         "entry": degree,
         "title": {"en": "Micro-degree"},
@@ -232,17 +240,17 @@ def test_the_micro_degree_goes_through_the_approval_chain(
         ],
         "minEcts": 5,
     }
-    stack = _post(node, "/admin/stacks", rule, admin=True)
+    stack = post_to(node, "/admin/stacks", rule, admin=True)
     assert stack.status_code == 201, stack.text
     parts = [_through_the_chain(node, tokens, url) for url in (first, second)]
     node.anchor_all()
-    progress = _post(
+    progress = post_to(
         node,
         f"/admin/stacks/{stack.json()['id']}/progress",
         {"credentials": parts},
     )
     assert progress.json()["satisfied"] is True, progress.json()["progress"]
-    issued = _post(
+    issued = post_to(
         node, f"/admin/stacks/progress/{progress.json()['id']}/issue", {"claims": INSTITUTION}
     )
     assert issued.status_code == 200 and issued.json()["recordState"] == "prepared", issued.text

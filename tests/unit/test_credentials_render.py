@@ -121,9 +121,30 @@ STACK = {  # a micro-degree's element, every member given (issue 16)
     ],
 }
 
+TRANSCRIPT = {  # a transcript's element, every member given (issue 16)
+    "asOf": "2026-12-06",
+    "entries": [
+        {
+            "credential": "urn:uuid:af1c3c6e-5a57-4d0c-9a53-0f6f3c4c1f2e",
+            "digest": "e" * 64,
+            "issuer": "did:web:uni-a.example",
+            "achievement": "https://uni-a.example/catalogue/z/versions/1",
+            "ects": 5,
+            "grade": "A",
+            "title": {"en": "Recognition: Supply chains"},
+            "dateOfIssuing": "2026-12-01",
+            "recognised": RECOGNITION["recognised"],
+        }
+    ],
+}
+
 
 def test_maximal_renders_every_element() -> None:
-    claims = maximal_claims() | {"recognition": RECOGNITION, "stack": STACK}
+    claims = maximal_claims() | {
+        "recognition": RECOGNITION,
+        "stack": STACK,
+        "transcript": TRANSCRIPT,
+    }
     expanded = expand_strict(render(to_vcdm2, claims))
     text = json.dumps(expanded)
     for term, definition in bundled_contexts()[MICROCREDENTIAL_CONTEXT]["@context"].items():
