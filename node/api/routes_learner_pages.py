@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from node.api.console_http import refusal
 from node.api.deps import LearnerAccounts, LearnerTranscripts, Offers, Runtime
 from node.api.learner_http import (
     COOKIE_PATH,
@@ -28,7 +29,7 @@ from node.api.learner_http import (
     to_sign_in,
 )
 from node.db.models import RecordState
-from node.errors import Conflict, InvalidInput, NotFound
+from node.errors import Conflict, InvalidInput, NodeError, NotFound
 from node.learners import csrf, links
 from node.learners.errors import PasswordPaused, SignInFailed, TooManyAttempts
 from node.learners.service import Learners
@@ -377,6 +378,9 @@ def my_transcript(
     except Conflict:
         body = lp.message(language, "l.my_credentials", t(language, "l.no_transcript"))
         return html(language, t(language, "l.my_credentials"), body, status_code=409)
+    except NodeError as exc:  # e.g. its elements do not validate: say which, as a page
+        body = lp.message(language, "l.my_credentials", refusal(language, exc))
+        return html(language, t(language, "l.my_credentials"), body, status_code=exc.status_code)
     if state != RecordState.ISSUED.value:  # prepared for the approval chain: not theirs yet
         body = lp.message(language, "l.my_credentials", t(language, "l.transcript_prepared"))
         return html(language, t(language, "l.my_credentials"), body, status_code=202)

@@ -970,8 +970,9 @@ class StackProgress(Base):
     """A learner's credentials judged against a stack rule version: the evidence as
     presented and verified, the progress per component, and the micro-degree issued from it.
 
-    States: ``awaiting`` (a wallet is asked to present), ``evaluated``, ``issued``
-    (``record_id``: the micro-degree's record, idempotency key ``stack:{id}``)."""
+    States: ``awaiting`` (a wallet is asked to present), ``evaluated``, ``issuing`` (the
+    micro-degree staged in ``pending``), ``issued`` (``record_id``: the micro-degree's
+    record, idempotency key ``stack:{id}``)."""
 
     __tablename__ = "stack_progress"
     __table_args__ = (Index("ix_stack_progress_stack", "stack_id", "created_at"),)
@@ -988,6 +989,9 @@ class StackProgress(Base):
     evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     progress: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     satisfied: Mapped[bool] = mapped_column(default=False)
+    # The micro-degree's request (claims, subject), staged once the rule held before it is
+    # issued: a retry, a concurrent call or a call after a crash issues exactly this.
+    pending: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     record_id: Mapped[str | None] = mapped_column(String(36), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(200), default=None)

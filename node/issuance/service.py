@@ -173,19 +173,31 @@ class IssuanceService:
         prepared_by: int | None,
     ) -> tuple[CredentialRecord, bool]:
         claims = self._checked(request, formats)
+        replay = self._replay(request, claims)
+        if replay is not None:
+            return replay, True
+        try:
+            record = self._records.prepare(
+                claims, request.subject_id, request.idempotency_key, token_id, prepared_by
+            )
+        except IntegrityError:  # a concurrent request with the key stored it first
+            replay = self._replay(request, claims)
+            if replay is None:
+                raise
+            return replay, True
+        return record, False
+
+    def _replay(self, request: IssueRequest, claims: dict[str, Any]) -> CredentialRecord | None:
+        """The record already stored under the request's idempotency key (None: none);
+        Conflict when it was stored with other claims."""
         with self._sessions() as session:
             existing = self._records.existing(session, [request.idempotency_key])
-            if request.idempotency_key in existing:
-                found = existing[request.idempotency_key]
-                if not found.same(claims, request.subject_id):
-                    raise Conflict(
-                        f"idempotency key {request.idempotency_key!r} {found.conflict()}"
-                    )
-                return self._records.get(session, found.record_id), True
-        record = self._records.prepare(
-            claims, request.subject_id, request.idempotency_key, token_id, prepared_by
-        )
-        return record, False
+            if request.idempotency_key not in existing:
+                return None
+            found = existing[request.idempotency_key]
+            if not found.same(claims, request.subject_id):
+                raise Conflict(f"idempotency key {request.idempotency_key!r} {found.conflict()}")
+            return self._records.get(session, found.record_id)
 
     def approve(self, record_id: str) -> CredentialRecord:
         """The one admin approval (``require_approval`` without a chain)."""

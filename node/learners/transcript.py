@@ -104,7 +104,19 @@ def transcript_claims(
     language = max(TITLE, key=lambda lang: sum(lang in o.get("text", {}) for o in outcomes))
     outcomes = [o for o in outcomes if language in o.get("text", {})]
     levels = [c.get("level", {}).get("eqf") for _, c, _ in held]
-    total = sum(float(c.get("workload", {}).get("ects") or 0) for _, c, _ in held)
+    # A micro-degree listed with its parts: its ECTS are theirs, counted once.
+    stacked = {
+        key
+        for _, c, _ in held
+        for p in (c.get("stack") or {}).get("parts", [])
+        for key in (p.get("digest"), p.get("credential"))
+        if key
+    }
+    counted = [
+        c for record_id, c, digest in held if not {digest, f"urn:uuid:{record_id}"} & stacked
+    ]
+    total = sum(float(c.get("workload", {}).get("ects") or 0) for c in counted)
+    hours = sum(float(c.get("workload", {}).get("certifiedHours") or 0) for c in counted)
     claims: dict[str, Any] = {
         key: newest[key] for key in _CARRIED if newest.get(key) not in (None, [], {})
     }
@@ -113,7 +125,9 @@ def transcript_claims(
         "title": dict(TITLE),
         "dateOfIssuing": today.isoformat(),
         "learningOutcomes": outcomes[:100],
-        "workload": {"ects": total} if total else {},
+        "workload": {
+            key: value for key, value in (("ects", total), ("certifiedHours", hours)) if value
+        },
         "level": {"eqf": max(x for x in levels if x)} if any(levels) else {},
         "assessmentTypes": sorted({a for _, c, _ in held for a in c.get("assessmentTypes", [])}),
         "primaryLanguage": language,

@@ -33,7 +33,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
-PUBLIC_PREFIXES = ("/api/verify", "/api/lookup/", "/verify", "/v/", "/oid4vp/responses/")
+PUBLIC_PREFIXES = (
+    *("/api/verify", "/api/lookup/", "/verify", "/v/", "/oid4vp/responses/"),
+    # the checks of a document against the chain: verifications too (a micro-degree with
+    # its parts, an agreement's proofs and anchor)
+    *("/api/stacks/check", "/api/agreements/check"),
+)
 ADMIN_PREFIXES = ("/admin/", "/console/")  # staff's requests: larger bodies (CSV files)
 
 

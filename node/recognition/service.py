@@ -52,6 +52,7 @@ from node.recognition.conditions import (
 )
 from node.recognition.decision import decision_claims
 from node.recognition.reading import facts_of
+from node.verification.limits import Deadline
 from node.verification.pipeline import Report, Verifier
 from node.verification.presentation import PresentationReport
 from node.verification.shapes import view_of
@@ -724,13 +725,19 @@ class DecisionIn(_In):
 
 
 def verified(
-    verifier: Verifier, index: int, item: Mapping[str, Any] | str, *, when: datetime | None = None
+    verifier: Verifier,
+    index: int,
+    item: Mapping[str, Any] | str,
+    *,
+    when: datetime | None = None,
+    deadline: Deadline | None = None,
 ) -> Evidence:
     """One credential handed over (``credentials[index]``), through the full pipeline (as of
-    ``when``: validity and status then); InvalidInput for what is no credential at all."""
+    ``when``: validity and status then; within ``deadline``, else the verifier's own);
+    InvalidInput for what is no credential at all."""
     try:
         view = view_of(item)
-        report = verifier.verify(item, when)
+        report = verifier.verify(item, when, deadline)
     except (MalformedError, VCError) as exc:
         raise InvalidInput(
             "request refused", [Problem(f"credentials[{index}]", f"not a credential: {exc}")]

@@ -130,6 +130,9 @@ class StackRuleIn(StrictModel):
         for group in self.groups:
             if group.min_components is not None and group.min_components > len(group.components):
                 raise element_error("groups", f"{group.id}: minComponents over its components")
+        entries = [c.entry for g in self.groups for c in g.components if c.entry is not None]
+        if len(set(entries)) != len(entries):
+            raise element_error("groups", "an entry is named by one component only")
         return self
 
 

@@ -28,12 +28,12 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import rfc8785
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -94,7 +94,28 @@ class IssueIn(_In):
 
 class CheckIn(_In):
     credential: dict[str, Any] | str
-    parts: list[dict[str, Any] | str] = Field(default_factory=list, max_length=50)
+    parts: list[dict[str, Any] | str] = Field(default_factory=list, max_length=MAX_CREDENTIALS)
+
+
+_Digest = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class _Named(BaseModel):
+    """What a micro-degree's ``credentialSubject.stack`` names (node/credentials/render.py);
+    other members are not read here."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+
+class PartNamed(_Named):
+    component: str = Field(min_length=1, max_length=500)
+    credential_digest: _Digest
+
+
+class StackNamed(_Named):
+    stack_rule: str = Field(min_length=1, max_length=2000)
+    stack_rule_digest: _Digest
+    stack_part: list[PartNamed] = Field(min_length=1, max_length=50)
 
 
 def rule_digest(document: Mapping[str, Any]) -> str:
@@ -237,7 +258,8 @@ class Stacks:
         return self._settle(progress_id, evidence)
 
     def held(self, stack_id: str, account_id: str) -> dict[str, Any]:
-        """The credentials this node issued and holds in the learner's account."""
+        """The credentials this node issued and holds in the learner's account (the newest
+        twenty)."""
         rule = self._newest(stack_id)
         with self._sessions() as session:
             copies = session.execute(
@@ -249,11 +271,11 @@ class Stacks:
                     CredentialRecord.state == RecordState.ISSUED.value,
                     SignedCopy.format.in_(_LDP),
                 )
-                .order_by(SignedCopy.id)
+                .order_by(CredentialRecord.issued_at.desc(), SignedCopy.id)
             ).all()
         first: dict[str, str] = {}
         for record_id, content in copies:
-            first.setdefault(record_id, content)  # one copy per credential
+            first.setdefault(record_id, content)  # one copy per credential, newest first
         if not first:
             raise Conflict("this account holds no credential of this node yet")
         verifier = self._verifier()
@@ -331,16 +353,51 @@ class Stacks:
 
     def issue(self, progress_id: str, raw: object, actor: str) -> dict[str, Any]:
         """Issue the micro-degree from a progress whose rule holds (judged again now);
-        prepared for the approval chain where one is configured."""
+        prepared for the approval chain where one is configured. Once the rule held, the
+        request is staged on the progress: a retry, a concurrent call or one after a crash
+        issues exactly it (the same record)."""
         body = parsed(IssueIn, raw)
         with self._sessions() as session:
             row = self._row(session, progress_id)
-            rule_url, stack_id, stored = row.rule_url, row.stack_id, list(row.evidence)
-            account, record_id = row.learner_account_id, row.record_id
+            record_id, state = row.record_id, row.state
+            pending = dict(row.pending) if state == "issuing" and row.pending else None
+        if state == "awaiting":
+            raise Conflict("the learner's wallet has not presented yet")
         if record_id is not None:  # issued already (a retry): the same record
             with self._sessions() as session:
-                state = session.get(CredentialRecord, record_id)
-                return {**self.get(progress_id), "recordState": state and state.state}
+                record = session.get(CredentialRecord, record_id)
+                record_state = record.state if record is not None else None
+            return {**self.get(progress_id), "recordState": record_state}
+        if pending is None:
+            pending = self._stage(progress_id, self._judged_request(progress_id, body.claims))
+        issuance = self._issuance()
+        request = IssueRequest(
+            pending["claims"],
+            subject_id=pending["subject"],
+            idempotency_key=f"stack:{progress_id}",
+        )
+        record, _copies, _replayed = issuance.issue_one(
+            request, self._formats, token_id=None, sign=not issuance.approval_required
+        )
+        account = pending.get("account")
+        if account is not None and self._attach is not None and record.state == "issued":
+            try:
+                self._attach(account, record.id)
+            except NodeError as exc:  # issued all the same: staff can attach it by hand
+                log.warning("micro-degree %s not attached to %s: %s", record.id, account, exc)
+        with self._sessions() as session, session.begin():
+            done = self._row(session, progress_id)
+            done.state, done.record_id = "issued", record.id
+            done.issued_at = done.issued_at or datetime.now(UTC)
+        return {**self.get(progress_id), "recordState": record.state}
+
+    def _judged_request(self, progress_id: str, given: Mapping[str, Any]) -> dict[str, Any]:
+        """The micro-degree's request, once the parts are verified and the rule judged
+        again now, under the version they were presented under (Conflict otherwise)."""
+        with self._sessions() as session:
+            row = self._row(session, progress_id)
+            rule_url, stack_id, stored = row.rule_url, row.stack_id, list(row.evidence)
+            account = row.learner_account_id
         newest = self._newest(stack_id)
         if newest.url != rule_url:
             raise Conflict(
@@ -356,33 +413,26 @@ class Stacks:
         judged = evaluate(rule, parts, today=self._clock().date())
         if not judged.satisfied:
             self._record(progress_id, stored, judged.as_json(), False)
-            failing = [
-                f"{c.component}: {'; '.join(c.reasons)}"
-                for c in judged.components
-                if c.required and c.state != "met"
-            ] + [f"{c.name}: {c.detail}" for c in judged.conditions if c.ok is not True]
-            raise Conflict("the rule does not hold now: " + " | ".join(failing))
-        claims = self._claims(rule, newest.digest, parts, judged, body.claims, account)
-        # (newest is the version evaluated: a newer one refused the issue above)
-        issuance = self._issuance()
-        request = IssueRequest(
-            claims,
-            subject_id=parts[0].presented.facts.subject_id,
-            idempotency_key=f"stack:{progress_id}",
-        )
-        record, _copies, _replayed = issuance.issue_one(
-            request, self._formats, token_id=None, sign=not issuance.approval_required
-        )
-        if account is not None and self._attach is not None and record.state == "issued":
-            try:
-                self._attach(account, record.id)
-            except NodeError as exc:  # issued all the same: staff can attach it by hand
-                log.warning("micro-degree %s not attached to %s: %s", record.id, account, exc)
+            raise Conflict("the rule does not hold now: " + " | ".join(judged.failures()))
+        # newest is the version evaluated: a newer one refused the issue above
+        claims = self._claims(rule, newest.digest, parts, judged, given, account)
+        subject = parts[0].presented.facts.subject_id
+        return {"claims": dict(claims), "subject": subject, "account": account}
+
+    def _stage(self, progress_id: str, pending: dict[str, Any]) -> dict[str, Any]:
+        """Keep ``pending`` on the progress, unless a concurrent call staged its own first:
+        the staged one is what is issued."""
         with self._sessions() as session, session.begin():
-            done = self._row(session, progress_id)
-            done.state, done.record_id = "issued", record.id
-            done.issued_at = done.issued_at or datetime.now(UTC)
-        return {**self.get(progress_id), "recordState": record.state}
+            moved = session.execute(
+                update(StackProgress)
+                .where(StackProgress.id == progress_id, StackProgress.state == "evaluated")
+                .values(pending=pending, state="issuing")
+            )
+            if moved.rowcount == 1:  # type: ignore[attr-defined]
+                return pending
+            staged = self._row(session, progress_id).pending
+        assert staged is not None
+        return dict(staged)
 
     def _claims(
         self,
@@ -442,21 +492,29 @@ class Stacks:
     # -- the check -------------------------------------------------------------------------
 
     def check(self, raw: object) -> dict[str, Any]:
-        """A micro-degree's report with its ``parts`` check (the parts presented with it)."""
+        """A micro-degree's report with its ``parts`` check (the parts presented with it).
+        Every verification of one check shares one deadline (the verifier's limits)."""
         body = parsed(CheckIn, raw)
         verifier = self._verifier()
-        composite = verified(verifier, 0, body.credential)
+        deadline = verifier.limits.deadline()
+        composite = verified(verifier, 0, body.credential, deadline=deadline)
         stack = _stack_of(composite.body)
         if stack is None:
-            problem = Problem("credential", "not a micro-degree: it names no stack rule")
+            problem = Problem("credential", "not a micro-degree: it names no valid stack")
             raise InvalidInput("check refused", [problem])
+        report = composite.report
+        signed = report.check("signature").ok is True
         issued_view = view_of(body.credential)
         when = issued_view.valid_from or self._clock()
-        parts = [
-            verified(verifier, i, item, when=when) for i, item in enumerate(body.parts, start=1)
-        ]
-        check, details = self._parts_check(issued_view.issuer, stack, parts, when)
-        report = composite.report
+        details: list[dict[str, Any]] = []
+        if not signed:  # what it names is not the issuer's word: nothing to check it against
+            check = Check("parts", None, "not checked: the micro-degree's signature is not valid")
+        else:
+            parts = [
+                verified(verifier, i, item, when=when, deadline=deadline)
+                for i, item in enumerate(body.parts, start=1)
+            ]
+            check, details = self._parts_check(issued_view.issuer, stack, parts, when)
         report.checks.append(check)
         return {
             "verdict": verdict_of(report),
@@ -468,20 +526,23 @@ class Stacks:
     def _parts_check(
         self,
         issuer: str | None,
-        stack: Mapping[str, Any],
+        stack: StackNamed,
         parts: Sequence[Evidence],
         when: datetime,
     ) -> tuple[Check, list[dict[str, Any]]]:
-        named = [p for p in stack.get("stackPart", []) if isinstance(p, Mapping)]
+        named = stack.stack_part
         by_digest = {digest_hex(leaf_digest(e.credential)): e for e in parts}
-        details = [
+        details: list[dict[str, Any]] = [
             {
-                "component": p.get("component"),
-                "digest": p.get("credentialDigest"),
-                "presented": p.get("credentialDigest") in by_digest,
+                "component": p.component,
+                "digest": p.credential_digest,
+                "presented": p.credential_digest in by_digest,
             }
             for p in named
         ]
+        digests = [p.credential_digest for p in named]
+        if len(set(digests)) != len(digests) or len({p.component for p in named}) != len(named):
+            return Check("parts", False, "it names a part or a component twice"), details
         missing = [d["component"] for d in details if not d["presented"]]
         if missing:
             detail = "not presented with it: " + ", ".join(str(m) for m in missing)
@@ -492,7 +553,7 @@ class Stacks:
             return Check("parts", None, f"the stack rule cannot be read now: {exc}"), details
         except InvalidInput as exc:
             return Check("parts", False, f"the stack rule: {exc.message}"), details
-        chosen = [by_digest[str(p["credentialDigest"])] for p in named]
+        chosen = [by_digest[p.credential_digest] for p in named]
         judged = evaluate(rule, [_part(e) for e in chosen], today=when.date())
         for item, component in zip(details, _named_components(named, judged), strict=True):
             item["state"], item["reasons"] = component
@@ -502,16 +563,21 @@ class Stacks:
             reasons = "; ".join(judged.failures())
             detail = f"the rule {rule.id} does not hold as of {when.date()}: {reasons}"
             return Check("parts", ok, detail), details
+        astray = [d["component"] for d in details if d["state"] != "met" or d["reasons"]]
+        if astray:
+            detail = "parts do not meet the components it names them for: " + ", ".join(astray)
+            return Check("parts", False, detail), details
         detail = (
             f"{len(named)} parts verified as of {when.date()} (signature, anchor, status); "
             f"the rule {rule.id} holds ({judged.ects:g} ECTS)"
         )
         return Check("parts", True, detail), details
 
-    def _cited_rule(self, issuer: str | None, stack: Mapping[str, Any]) -> StackRule:
-        url, digest = stack.get("stackRule"), stack.get("stackRuleDigest")
-        if not isinstance(url, str) or not isinstance(digest, str):
-            raise InvalidInput("it names no rule version and digest")
+    def _cited_rule(self, issuer: str | None, stack: StackNamed) -> StackRule:
+        """The rule version the micro-degree cites, matched to the digest it signs:
+        InvalidInput when it is not that version or not the issuer's, RuleUnavailable when
+        it cannot be read now."""
+        url = stack.stack_rule
         if url.startswith(f"{self._origin}/api/stacks/") and issuer == self._did:
             with self._sessions() as session:
                 row = session.get(StackRuleVersion, url)
@@ -522,9 +588,13 @@ class Stacks:
             if not issuer:
                 raise InvalidInput("the micro-degree names no issuer")
             document = dict(self._fetch_rule(issuer, url))
-        if rule_digest(document) != digest:
+        try:
+            same = rule_digest(document) == stack.stack_rule_digest
+            rule = StackRule.model_validate(document) if same else None
+        except (ValueError, TypeError, RecursionError):  # no JCS form, or not a rule document
+            raise InvalidInput(f"{url} is not a stack rule version") from None
+        if rule is None:
             raise InvalidInput(f"{url} is not the version the micro-degree was issued under")
-        rule = StackRule.model_validate(document)
         if rule.awarding_institution != issuer or rule.id != url:
             raise InvalidInput(f"{url} is not a rule of the issuer {issuer}")
         return rule
@@ -572,7 +642,8 @@ class Stacks:
     ) -> None:
         with self._sessions() as session, session.begin():
             row = self._row(session, progress_id)
-            row.state = "issued" if row.record_id else "evaluated"
+            if row.state not in ("issuing", "issued"):  # a staged micro-degree stays staged
+                row.state = "evaluated"
             row.evidence, row.progress, row.satisfied = evidence, progress, satisfied
             if evidence:
                 row.learner_name = evidence[0].get("learner")
@@ -590,17 +661,19 @@ def _part(evidence: Evidence) -> Part:
     return Part(presented_of(evidence), programme, recognised)
 
 
-def _stack_of(body: Mapping[str, Any]) -> Mapping[str, Any] | None:
+def _stack_of(body: Mapping[str, Any]) -> StackNamed | None:
+    """The stack a micro-degree names (None: none, or not in the shape the node issues)."""
     subject = body.get("credentialSubject")
     if isinstance(subject, list):
         subject = subject[0] if subject else None
     stack = subject.get("stack") if isinstance(subject, Mapping) else None
-    return stack if isinstance(stack, Mapping) else None
+    try:
+        return StackNamed.model_validate(stack) if isinstance(stack, Mapping) else None
+    except ValidationError:
+        return None
 
 
-def _named_components(
-    named: Sequence[Mapping[str, Any]], judged: Progress
-) -> list[tuple[str, list[str]]]:
+def _named_components(named: Sequence[PartNamed], judged: Progress) -> list[tuple[str, list[str]]]:
     """Per part the micro-degree names: the state of the component it meets, as judged."""
     by_part = {c.part: c for c in judged.components if c.part is not None}
     found = []
@@ -608,7 +681,7 @@ def _named_components(
         component = by_part.get(index)
         if component is None:
             found.append(("unused", ["meets no component of the rule"]))
-        elif component.component != item.get("component"):
+        elif component.component != item.component:
             found.append((component.state, [f"meets {component.component}, not the one named"]))
         else:
             found.append((component.state, component.reasons))

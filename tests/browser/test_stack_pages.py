@@ -15,10 +15,12 @@ from node.catalogue.samples import SAMPLES
 from node.credentials.examples import example_claims
 from node.stacking.rules import stack_of
 from tests.browser.axe import check
-from tests.browser.conftest import LEARNER, Node, wait_for
+from tests.browser.conftest import Node, wait_for
 from tests.browser.test_learner_pages import PASSWORD
 from tests.e2e.test_serve import run_credreg
 from tests.integration.test_catalogue_issuing import request_claims
+
+STACKER = "S300016"  # a learner of their own: the node is shared with the other page tests
 
 
 def _published(node: Node, content: dict[str, object]) -> str:
@@ -62,7 +64,7 @@ def test_progress_towards_a_micro_degree(browser: Browser, node: Node) -> None:
     )
     assert made.status_code == 201, made.text
     claims = request_claims()
-    claims["learner"] = example_claims(0)["learner"] | {"identifier": LEARNER}
+    claims["learner"] = example_claims(0)["learner"] | {"identifier": STACKER}
     issued = httpx.post(
         f"{node.url}/admin/credentials",
         json={"claims": claims, "catalogueEntry": course, "formats": ["ldp_vc+eddsa-jcs-2022"]},

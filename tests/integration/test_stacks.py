@@ -10,6 +10,7 @@ parts cannot be valid."""
 from __future__ import annotations
 
 import copy
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from node.catalogue.samples import SAMPLES
@@ -126,15 +127,22 @@ def test_a_micro_degree_is_awarded_from_partners_parts(network: Network) -> None
     # All three: the rule holds; A issues the micro-degree.
     whole = post_to(a, path, {"credentials": [own, at_b, decision_copy]})
     assert whole.json()["satisfied"] is True, whole.json()["progress"]
+    # Two issue calls at once (a double click): one micro-degree, the same answer to both.
+    stacks = a.runtime.stacks()
+    with ThreadPoolExecutor(2) as pool:
+        both = list(
+            pool.map(
+                lambda _: stacks.issue(whole.json()["id"], {"claims": INSTITUTION}, "test"),
+                range(2),
+            )
+        )
+    assert both[0]["record"] == both[1]["record"] and both[0]["recordState"] == "issued"
     issued = post_to(
         a, f"/admin/stacks/progress/{whole.json()['id']}/issue", {"claims": INSTITUTION}
     )
     assert issued.status_code == 200, issued.text
     assert issued.json()["state"] == "issued" and issued.json()["recordState"] == "issued"
-    again = post_to(
-        a, f"/admin/stacks/progress/{whole.json()['id']}/issue", {"claims": INSTITUTION}
-    )
-    assert again.json()["record"] == issued.json()["record"]  # once
+    assert issued.json()["record"] == both[0]["record"]  # once
     record = a.client.get(f"/admin/credentials/{issued.json()['record']}", headers=a.auth())
     micro_degree = record.json()["credentials"][0]["credential"]
     subject = micro_degree["credentialSubject"]
@@ -157,6 +165,14 @@ def test_a_micro_degree_is_awarded_from_partners_parts(network: Network) -> None
     alone = a.client.post("/api/stacks/check", json={"credential": micro_degree}).json()
     assert alone["verdict"] == "cannot_check"
     assert {c["name"]: c for c in alone["checks"]}["parts"]["detail"].startswith("not presented")
+    forged = copy.deepcopy(micro_degree)
+    forged["credentialSubject"]["stack"]["stackPart"][0]["credentialDigest"] = "f" * 64
+    report = a.client.post("/api/stacks/check", json=presented | {"credential": forged}).json()
+    assert report["verdict"] == "invalid"
+    assert {c["name"]: c for c in report["checks"]}["parts"]["detail"].startswith("not checked")
+    forged["credentialSubject"]["stack"]["stackPart"] = 5  # not the shape the node issues
+    odd = a.client.post("/api/stacks/check", json=presented | {"credential": forged})
+    assert odd.status_code == 422, odd.text
     swapped = a.client.post(
         "/api/stacks/check",
         json={"credential": micro_degree, "parts": [own, recognised_at_b, decision_copy]},

@@ -4,6 +4,7 @@ in good standing when it issued) and unchecked; totals per group and in all."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from typing import Any
 
@@ -12,7 +13,7 @@ from pydantic import ValidationError
 
 from node.recognition.conditions import REQUIRED_CHECKS, Presented
 from node.recognition.reading import Facts, Learner
-from node.stacking.progress import Part, evaluate, recognition_of
+from node.stacking.progress import Part, Recognised, evaluate, recognition_of
 from node.stacking.rules import StackRule, stack_rule_json_schema
 
 A, B, C = "did:web:a.example", "did:web:b.example", "did:web:c.example"
@@ -69,10 +70,12 @@ def part(
     failed: str | None = None,
     unchecked: str | None = None,
     programme: str | None = None,
-    recognised: tuple[tuple[str, str], ...] = (),
+    recognised: tuple[Recognised, ...] = (),
+    credential: str | None = None,
+    digest: str | None = None,
 ) -> Part:
     facts = Facts(
-        credential_id=None,
+        credential_id=credential,
         issuer=issuer,
         achievement=achievement,
         title={"en": "x"},
@@ -90,13 +93,13 @@ def part(
         checks[failed] = (False, f"{failed} failed")
     if unchecked:
         checks[unchecked] = (None, "the chain cannot be read")
-    return Part(Presented(facts, checks, "0" * 64), programme, recognised)
+    return Part(Presented(facts, checks, digest or secrets.token_hex(32)), programme, recognised)
 
 
 def test_parts_from_two_partners_and_a_recognition_meet_the_rule() -> None:
     parts = [
         part(A, f"{ENTRY_A}/versions/2", grade="C"),
-        part(C, None, programme="P", recognised=((f"{ENTRY_B}/versions/1", B),)),
+        part(C, None, programme="P", recognised=(Recognised(f"{ENTRY_B}/versions/1", B),)),
     ]
     # the recognition decision meets both B's entry (it recognises a credential of it) and
     # the elective: it counts once, so the elective stays missing.
@@ -222,5 +225,54 @@ def test_a_recognition_decision_is_read_from_its_credential() -> None:
             }
         }
     }
-    assert recognition_of(body) == ("P", ((f"{ENTRY_B}/versions/1", B),))
+    assert recognition_of(body) == (
+        "P",
+        (Recognised(f"{ENTRY_B}/versions/1", B), Recognised(None, None)),
+    )
     assert recognition_of({"credentialSubject": {}}) == (None, ())
+
+
+def test_a_part_counts_once() -> None:
+    a_part = part(A, f"{ENTRY_A}/versions/1", credential="urn:uuid:1", digest="1" * 64)
+    a_again = part(A, f"{ENTRY_A}/versions/1", credential="urn:uuid:1", digest="2" * 64)
+    b_part = part(B, f"{ENTRY_B}/versions/1", credential="urn:uuid:2", digest="3" * 64)
+    # a decision recognising B's credential, presented with it: B's counts through it
+    decision = part(
+        C,
+        None,
+        programme="P",
+        recognised=(Recognised(f"{ENTRY_B}/versions/1", B, "3" * 64, "urn:uuid:2"),),
+        credential="urn:uuid:3",
+        digest="4" * 64,
+    )
+    progress = evaluate(rule(), [a_part, a_again, b_part, decision], today=TODAY)
+    states = {c.component: (c.state, c.part) for c in progress.components}
+    # the decision meets B's course (it recognises a credential of it); B's own credential
+    # counts through it, and the elective has nothing left
+    assert states == {
+        "a-course": ("met", 0),
+        "b-course": ("met", 3),
+        "any-recognised": ("missing", None),
+    }, progress.as_json()
+    assert progress.ects == 10
+
+
+def test_parts_are_matched_whatever_their_order() -> None:
+    # the decision could meet b-course or the elective; B's own credential only b-course
+    decision = part(C, None, programme="P", recognised=(Recognised(f"{ENTRY_B}/versions/1", B),))
+    parts = [part(A, f"{ENTRY_A}/versions/1"), decision, part(B, f"{ENTRY_B}/versions/1")]
+    for ordered in (parts, parts[::-1]):
+        progress = evaluate(rule(), ordered, today=TODAY)
+        assert progress.satisfied, progress.as_json()
+    with pytest.raises(ValidationError, match="named by one component only"):
+        rule(
+            groups=[
+                {
+                    "id": "g",
+                    "components": [
+                        {"id": "x", "entry": ENTRY_A, "issuer": A},
+                        {"id": "y", "entry": ENTRY_A, "issuer": A},
+                    ],
+                }
+            ]
+        )

@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("evidence", sa.JSON(), nullable=False),
         sa.Column("progress", sa.JSON(), nullable=True),
         sa.Column("satisfied", sa.Boolean(), nullable=False),
+        sa.Column("pending", sa.JSON(), nullable=True),
         sa.Column("record_id", sa.String(36), nullable=True),
         sa.Column("created_at", stamp, nullable=False),
         sa.Column("created_by", sa.String(200), nullable=True),
