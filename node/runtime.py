@@ -51,7 +51,7 @@ from node.learners.service import Learners
 from node.learners.transcript import Transcripts
 from node.ledger.audit_anchor import AuditAnchorer
 from node.ledger.connection import Ledger, open_ledger
-from node.ledger.document_anchors import agreement_anchorer, catalogue_anchorer
+from node.ledger.document_anchors import anchored_by, document_anchorer
 from node.ledger.network import anchoring_account
 from node.ledger.row_anchor import RowAnchorer
 from node.ledger.service import AnchorService, Round, Rounds
@@ -560,14 +560,15 @@ class NodeRuntime:
 
     def ledger_rounds(self) -> Rounds:
         """One round of ledger work: publish changed status lists, anchor credential
-        batches, status list versions, the audit trail's head, the catalogue's versions and
-        agreed agreements; hand agreements over to partners; finish recognition decisions a
-        dead process left half-way; mirror peers' lists; sync the other members'
-        catalogues."""
+        batches, status list versions, the audit trail's head, the catalogue's versions,
+        agreed agreements and stack rule versions; hand agreements over to partners; finish
+        recognition decisions a dead process left half-way; mirror peers' lists; sync the
+        other members' catalogues."""
         mirror = StatusMirror.from_settings(self.settings, self.ledger(), directory=self.members())
         parts: list[Round] = [_Publisher(self.status), self.anchor_worker()]
         parts += [self.status_anchorer(), self.audit_anchorer(), self.catalogue_anchorer()]
-        parts += [self.agreement_anchorer(), self.agreements(), self.recognitions()]
+        parts += [self.agreement_anchorer(), self.stack_rule_anchorer()]
+        parts += [self.agreements(), self.recognitions()]
         sync = self.catalogue_sync()
         parts += [mirror, *([sync] if sync is not None else [])]
         return Rounds(parts)
@@ -618,7 +619,9 @@ class NodeRuntime:
 
     def catalogue_anchorer(self) -> RowAnchorer:
         ledger = self.ledger()
-        return catalogue_anchorer(self.sessions, ledger.chain, ledger.anchors, ledger.account)
+        return document_anchorer(
+            "catalogue version", self.sessions, ledger.chain, ledger.anchors, ledger.account
+        )
 
     def agreements(self) -> Agreements:
         """Recognition agreements with other members (signed with the institution's key)."""
@@ -664,6 +667,15 @@ class NodeRuntime:
                 raise ChainDown("this node has no chain: the issuer's endpoint is unknown")
             return self.members().endpoint_of(did)
 
+        def rule_anchored(digest: str, issuer: str) -> tuple[bool | None, str]:
+            if self.settings.chain == "off":
+                return None, "this node has no chain to read it from"
+            try:
+                members = self.members().members()
+                return anchored_by(self.ledger().anchors.root_info, members, digest, issuer)
+            except (ChainError, NodeError) as exc:
+                return None, f"cannot be read now: {exc}"
+
         return Stacks(
             self.sessions,
             did=identity.did,
@@ -674,6 +686,7 @@ class NodeRuntime:
             formats=self.staff_formats(),
             ask=self._ask_wallet,
             fetch_rule=PeerRules(endpoint_of, PeerLimits.from_settings(self.settings)),
+            rule_anchored=rule_anchored,
             attach=self._attach_to_learner,
         )
 
@@ -724,7 +737,15 @@ class NodeRuntime:
 
     def agreement_anchorer(self) -> RowAnchorer:
         ledger = self.ledger()
-        return agreement_anchorer(self.sessions, ledger.chain, ledger.anchors, ledger.account)
+        return document_anchorer(
+            "agreement version", self.sessions, ledger.chain, ledger.anchors, ledger.account
+        )
+
+    def stack_rule_anchorer(self) -> RowAnchorer:
+        ledger = self.ledger()
+        return document_anchorer(
+            "stack rule version", self.sessions, ledger.chain, ledger.anchors, ledger.account
+        )
 
     def status_anchorer(self) -> StatusAnchorer:
         ledger = self.ledger()

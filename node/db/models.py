@@ -949,12 +949,16 @@ class RecognisedPart(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("recognition_case.id", ondelete="CASCADE"))
 
 
-class StackRuleVersion(Base):
+class StackRuleVersion(SingleRootAnchor, Base):
     """A version of a stack rule (node/stacking/): the document as published, immutable, and
-    the SHA-256 of its JCS form (what a micro-degree cites)."""
+    the SHA-256 of its JCS form (what a micro-degree cites), anchored as a one-leaf root by
+    the anchor rounds (``pending`` from publication): when the version was set is on chain."""
 
     __tablename__ = "stack_rule_version"
-    __table_args__ = (UniqueConstraint("stack_id", "version", name="uq_stack_rule_version"),)
+    __table_args__ = (
+        UniqueConstraint("stack_id", "version", name="uq_stack_rule_version"),
+        Index("ix_stack_rule_version_anchor", "anchor_state"),
+    )
 
     url: Mapped[str] = mapped_column(String(1000), primary_key=True)
     stack_id: Mapped[str] = mapped_column(String(36))

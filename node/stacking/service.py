@@ -136,6 +136,7 @@ class Stacks:
         formats: Sequence[CredentialFormat],
         ask: AskWallet,
         fetch_rule: RuleFetch,
+        rule_anchored: Callable[[str, str], tuple[bool | None, str]] | None = None,
         attach: Callable[[str, str], object] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -143,6 +144,7 @@ class Stacks:
         self._did, self._origin = did, origin.rstrip("/")
         self._course_claims, self._verifier, self._issuance = course_claims, verifier, issuance
         self._formats, self._ask, self._fetch_rule = list(formats), ask, fetch_rule
+        self._rule_anchored = rule_anchored or (lambda _d, _i: (None, "no chain to read"))
         self._attach, self._clock = attach, clock
 
     # -- rules -----------------------------------------------------------------------------
@@ -189,6 +191,7 @@ class Stacks:
                         document=document,
                         digest=rule_digest(document),
                         created_by=actor,
+                        anchor_state="pending",  # the anchor rounds take it from here
                     )
                 )
         except IntegrityError:  # two amendments at once: the other one took the number
@@ -553,6 +556,10 @@ class Stacks:
             return Check("parts", None, f"the stack rule cannot be read now: {exc}"), details
         except InvalidInput as exc:
             return Check("parts", False, f"the stack rule: {exc.message}"), details
+        anchored, where = self._rule_anchored(stack.stack_rule_digest, issuer or "")
+        if anchored is not True:
+            detail = f"the stack rule version {rule.id}: {where}"
+            return Check("parts", anchored, detail), details
         chosen = [by_digest[p.credential_digest] for p in named]
         judged = evaluate(rule, [_part(e) for e in chosen], today=when.date())
         for item, component in zip(details, _named_components(named, judged), strict=True):
@@ -569,7 +576,7 @@ class Stacks:
             return Check("parts", False, detail), details
         detail = (
             f"{len(named)} parts verified as of {when.date()} (signature, anchor, status); "
-            f"the rule {rule.id} holds ({judged.ects:g} ECTS)"
+            f"the rule {rule.id} ({where}) holds ({judged.ects:g} ECTS)"
         )
         return Check("parts", True, detail), details
 
@@ -701,6 +708,12 @@ def _stack_json(versions: Sequence[StackRuleVersion]) -> dict[str, Any]:
                 "url": v.url,
                 "digest": v.digest,
                 "createdAt": v.created_at,
+                "anchor": {
+                    "state": v.anchor_state,
+                    "tx": v.anchor_tx,
+                    "block": v.anchor_block,
+                    "at": v.anchor_time,
+                },
                 "document": v.document,
             }
             for v in versions

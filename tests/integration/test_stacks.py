@@ -155,6 +155,9 @@ def test_a_micro_degree_is_awarded_from_partners_parts(network: Network) -> None
     assert all("anchoredAt" in p and "anchorBlock" in p for p in parts.values()), parts
     a.anchor_all()
 
+    # The rule version is anchored by A (a one-leaf root, with the anchor rounds).
+    (listed_stack,) = a.client.get("/api/stacks").json()["items"]
+    assert listed_stack["versions"][0]["anchor"]["state"] == "confirmed"
     # The check with its parts, at A and at B (B reads the rule from A's endpoint).
     presented = {"credential": micro_degree, "parts": [own, at_b, decision_copy]}
     for node in (a, b):
@@ -162,6 +165,7 @@ def test_a_micro_degree_is_awarded_from_partners_parts(network: Network) -> None
         by_name = {c["name"]: c for c in report["checks"]}
         assert report["verdict"] == "valid", report
         assert by_name["parts"]["ok"] is True and "holds (13 ECTS)" in by_name["parts"]["detail"]
+        assert f"anchored by {a_did}" in by_name["parts"]["detail"]  # the rule version
     alone = a.client.post("/api/stacks/check", json={"credential": micro_degree}).json()
     assert alone["verdict"] == "cannot_check"
     assert {c["name"]: c for c in alone["checks"]}["parts"]["detail"].startswith("not presented")

@@ -1,4 +1,5 @@
-"""Stack rules (immutable versions) and learners' progress towards a micro-degree
+"""Stack rules (immutable versions, each anchored as a one-leaf root) and learners'
+progress towards a micro-degree
 
 Revision ID: 0028
 Revises: 0027
@@ -26,8 +27,15 @@ def upgrade() -> None:
         sa.Column("digest", sa.String(64), nullable=False),
         sa.Column("created_at", stamp, nullable=False),
         sa.Column("created_by", sa.String(200), nullable=True),
+        sa.Column("anchor_root", sa.String(64), nullable=True),
+        sa.Column("anchor_state", sa.String(20), nullable=True),
+        sa.Column("anchor_tx", sa.String(66), nullable=True),
+        sa.Column("anchor_block", sa.Integer(), nullable=True),
+        sa.Column("anchor_time", stamp, nullable=True),
+        sa.Column("anchor_error", sa.Text(), nullable=True),
         sa.UniqueConstraint("stack_id", "version", name="uq_stack_rule_version"),
     )
+    op.create_index("ix_stack_rule_version_anchor", "stack_rule_version", ["anchor_state"])
     op.create_table(
         "stack_progress",
         sa.Column("id", sa.String(36), primary_key=True),
