@@ -24,6 +24,7 @@ from node.api import (
     routes_console_network,
     routes_console_recognition,
     routes_console_records,
+    routes_console_stacks,
     routes_console_tokens,
     routes_console_uploads,
     routes_docs,
@@ -138,6 +139,7 @@ def create_app(
     app.include_router(routes_console_learners.router)
     app.include_router(routes_console_network.router)
     app.include_router(routes_console_recognition.router)
+    app.include_router(routes_console_stacks.router)
     app.include_router(routes_authorize.router)
     app.include_router(routes_learners.router)
     app.include_router(routes_tokens.router)

@@ -688,6 +688,7 @@ class NodeRuntime:
             fetch_rule=PeerRules(endpoint_of, PeerLimits.from_settings(self.settings)),
             rule_anchored=rule_anchored,
             attach=self._attach_to_learner,
+            institution=(identity.name, identity.country, identity.legal_status),
         )
 
     def transcripts(self) -> Transcripts:

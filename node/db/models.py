@@ -996,6 +996,9 @@ class StackProgress(Base):
     # The micro-degree's request (claims, subject), staged once the rule held before it is
     # issued: a retry, a concurrent call or a call after a crash issues exactly this.
     pending: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # SHA-256 of the stack and the parts it stacks (their keys, sorted): one micro-degree
+    # of a stack from the same parts, however often they are presented.
+    parts_key: Mapped[str | None] = mapped_column(String(64), default=None, unique=True)
     record_id: Mapped[str | None] = mapped_column(String(36), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(200), default=None)

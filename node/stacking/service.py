@@ -138,6 +138,7 @@ class Stacks:
         fetch_rule: RuleFetch,
         rule_anchored: Callable[[str, str], tuple[bool | None, str]] | None = None,
         attach: Callable[[str, str], object] | None = None,
+        institution: tuple[str, str, str] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._sessions = sessions
@@ -145,6 +146,7 @@ class Stacks:
         self._course_claims, self._verifier, self._issuance = course_claims, verifier, issuance
         self._formats, self._ask, self._fetch_rule = list(formats), ask, fetch_rule
         self._rule_anchored = rule_anchored or (lambda _d, _i: (None, "no chain to read"))
+        self._institution = institution  # (name, country, legal status)
         self._attach, self._clock = attach, clock
 
     # -- rules -----------------------------------------------------------------------------
@@ -332,6 +334,27 @@ class Stacks:
         with self._sessions() as session:
             return _progress_json(self._row(session, progress_id, learner))
 
+    def recent(self, limit: int = 200) -> list[dict[str, Any]]:
+        """Every learner's progress, newest first (the console's list)."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(StackProgress).order_by(StackProgress.created_at.desc()).limit(limit)
+            )
+            return [_progress_json(row) for row in rows]
+
+    def institution_claims(self, locality: str, qa_types: Sequence[str]) -> dict[str, Any]:
+        """The institution's own elements of a micro-degree — this institution as its
+        awarding body (name, country and legal status as registered, ``locality``) and the
+        quality assurance types — for staff who issue it from the console."""
+        name, country, legal = self._institution or ("", "", "")
+        body = {
+            "id": self._origin,
+            "name": {"en": name},
+            "address": {"locality": locality.strip(), "country": country},
+            "legalStatus": legal,
+        }
+        return {"awardingBodies": [body], "qualityAssurance": {"types": list(qa_types)}}
+
     def of_learner(self, account_id: str) -> list[dict[str, Any]]:
         with self._sessions() as session:
             rows = session.scalars(
@@ -371,9 +394,11 @@ class Stacks:
                 record = session.get(CredentialRecord, record_id)
                 record_state = record.state if record is not None else None
             return {**self.get(progress_id), "recordState": record_state}
-        if pending is None:
-            pending = self._stage(progress_id, self._judged_request(progress_id, body.claims))
         issuance = self._issuance()
+        if pending is None:
+            judged = self._judged_request(progress_id, body.claims)
+            issuance.validated(judged["claims"])  # what is staged is issuable (else 422)
+            pending = self._stage(progress_id, judged)
         request = IssueRequest(
             pending["claims"],
             subject_id=pending["subject"],
@@ -420,19 +445,31 @@ class Stacks:
         # newest is the version evaluated: a newer one refused the issue above
         claims = self._claims(rule, newest.digest, parts, judged, given, account)
         subject = parts[0].presented.facts.subject_id
-        return {"claims": dict(claims), "subject": subject, "account": account}
+        used = sorted(parts[c.part].key for c in judged.components if c.part is not None)
+        parts_key = hashlib.sha256("\n".join([stack_id, *used]).encode()).hexdigest()
+        return {"claims": dict(claims), "subject": subject, "account": account, "key": parts_key}
 
     def _stage(self, progress_id: str, pending: dict[str, Any]) -> dict[str, Any]:
         """Keep ``pending`` on the progress, unless a concurrent call staged its own first:
         the staged one is what is issued."""
-        with self._sessions() as session, session.begin():
-            moved = session.execute(
-                update(StackProgress)
-                .where(StackProgress.id == progress_id, StackProgress.state == "evaluated")
-                .values(pending=pending, state="issuing")
-            )
-            if moved.rowcount == 1:  # type: ignore[attr-defined]
-                return pending
+        try:
+            with self._sessions() as session, session.begin():
+                moved = session.execute(
+                    update(StackProgress)
+                    .where(StackProgress.id == progress_id, StackProgress.state == "evaluated")
+                    .values(pending=pending, state="issuing", parts_key=pending["key"])
+                )
+                if moved.rowcount == 1:  # type: ignore[attr-defined]
+                    return pending
+        except IntegrityError:  # the same parts of this stack: issued (or issuing) already
+            with self._sessions() as session:
+                earlier = session.scalar(
+                    select(StackProgress.id).where(StackProgress.parts_key == pending["key"])
+                )
+            raise Conflict(
+                f"these parts make this micro-degree already (progress {earlier})"
+            ) from None
+        with self._sessions() as session:
             staged = self._row(session, progress_id).pending
         assert staged is not None
         return dict(staged)

@@ -16,7 +16,7 @@ from node.learners.signin import Learner
 from node.wallet.qr import inline_svg
 from node.web.templating import render
 
-_COMPONENT_STATES = {
+COMPONENT_STATES = {
     "met": gettext_noop("met"),
     "missing": gettext_noop("missing: no credential presented meets it"),
     "failed": gettext_noop("not met"),
@@ -63,7 +63,7 @@ def _progress_row(
     gettext = translator(lang).gettext
     judged = progress.get("progress") or {}
     state = _PROGRESS_STATES[progress["state"]]
-    components = [(c, _COMPONENT_STATES[c["state"]]) for c in judged.get("components", [])]
+    components = [(c, COMPONENT_STATES[c["state"]]) for c in judged.get("components", [])]
     return {
         **progress,
         "title": titles.get(progress["stack"], progress["stack"]),
@@ -71,6 +71,16 @@ def _progress_row(
         "components": [{**c, "state_name": gettext(name)} for c, name in components],
         "conditions": judged.get("conditions", []),
         "ects": judged.get("ects"),
+    }
+
+
+def component_names(stack: Mapping[str, Any], lang: str) -> dict[str, str]:
+    """Each component's title in ``lang`` (its id without one), over every rule version."""
+    return {
+        c["id"]: _text(c.get("title"), lang) or c["id"]
+        for v in stack["versions"]
+        for g in v["document"]["groups"]
+        for c in g["components"]
     }
 
 
@@ -110,12 +120,7 @@ def progress_page(
     stack: Mapping[str, Any],
 ) -> str:
     row = _stack_row(stack, lang)
-    names = {
-        c["id"]: _text(c.get("title"), lang) or c["id"]
-        for v in stack["versions"]
-        for g in v["document"]["groups"]
-        for c in g["components"]
-    }
+    names = component_names(stack, lang)
     titles = [_text(e.get("title"), lang) or e.get("achievement") for e in progress["evidence"]]
     return render(
         lang,

@@ -19,9 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize
 
+from node.catalogue.samples import SAMPLES as CATALOGUE_SAMPLES
 from node.i18n.catalogues import translator
 from node.staff import totp
 from node.web.i18n import LANGUAGES, t
@@ -527,4 +529,91 @@ def test_a_recognition_case_page_in_each_language(tab: Page, node: Node, lang: s
     check(tab)
     tab.goto(f"{node.url}/console/recognition?lang={lang}")
     assert tab.locator(f'#cases tr[data-case="{case_id}"]').count() == 1
+    check(tab)
+
+
+def _stored_progress(node: Node) -> str:
+    """A stack rule (over the admin API) and a learner's progress that meets it, as the
+    service leaves it (its steps over HTTP, on anvil: tests/integration/test_stacks.py),
+    written to the served node's database."""
+    admin = run_credreg(node.server.env, "token", "create", "--role", "admin").stdout.strip()
+    headers = {"Authorization": f"Bearer {admin}"}
+    content = {**CATALOGUE_SAMPLES[3], "workload": {"ects": 6}}
+    made = httpx.post(f"{node.url}/admin/catalogue", json={"content": content}, headers=headers)
+    degree = httpx.post(
+        f"{node.url}/admin/catalogue/{made.json()['id']}/publish", headers=headers
+    ).json()["url"]
+    did = httpx.get(f"{node.url}/.well-known/did.json").json()["id"]
+    rule = {
+        "entry": degree,
+        "title": {"en": "Micro-degree in circular economy", "fi": "Kiertotalouden mikrotutkinto"},
+        "groups": [
+            {
+                "id": "core",
+                "components": [
+                    {
+                        "id": "circular",
+                        "entry": f"{node.url}/catalogue/{uuid.uuid4()}",
+                        "issuer": did,
+                    }
+                ],
+            }
+        ],
+        "minEcts": 2,
+    }
+    stack = httpx.post(f"{node.url}/admin/stacks", json=rule, headers=headers)
+    assert stack.status_code == 201, stack.text
+    progress_id = str(uuid.uuid4())
+    judged = {
+        "rule": stack.json()["versions"][0]["url"],
+        "satisfied": True,
+        "ects": 2,
+        "components": [
+            {"component": "circular", "group": "core", "required": True, "state": "met",
+             "reasons": [], "part": 0, "ects": 2}
+        ],
+        "conditions": [{"name": "minEcts", "ok": True, "detail": "2 ECTS met, at least 2"}],
+    }  # fmt: skip
+    evidence = [
+        {"format": "ldp_vc+eddsa-jcs-2022", "credential": {}, "digest": "cd" * 32, "issuer": did,
+         "title": {"en": "Circular Economy Basics"}, "ects": 2, "grade": "A",
+         "learner": "Maija Meikäläinen", "verified": True, "checks": []}
+    ]  # fmt: skip
+    with sqlite3.connect(node.server.env["CREDREG_DATA_DIR"] + "/node.db") as db:
+        db.execute(
+            "INSERT INTO stack_progress (id, stack_id, rule_url, state, learner_name, evidence,"
+            " progress, satisfied, created_at) VALUES (?, ?, ?, 'evaluated', ?, ?, ?, 1, ?)",
+            (
+                progress_id,
+                stack.json()["id"],
+                judged["rule"],
+                "Maija Meikäläinen",
+                json.dumps(evidence),
+                json.dumps(judged),
+                datetime.now(UTC).isoformat(sep=" "),
+            ),
+        )
+    return progress_id
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_micro_degree_pages_in_each_language(tab: Page, node: Node, lang: str) -> None:
+    """The stack rules, the learners' progress and a progress's page with the issue form
+    (issuing it over HTTP: tests/integration/test_stacks.py)."""
+    progress_id = _stored_progress(node)
+    words = translator(lang)
+    tab.set_viewport_size(PHONE)
+    response = tab.goto(f"{node.url}/console/stacks?lang={lang}")
+    assert response is not None and response.status == 200
+    assert tab.locator(f'#progress tr[data-progress="{progress_id}"]').count() == 1
+    _no_sideways_scroll(tab)
+    check(tab)
+    tab.goto(f"{node.url}/console/stacks/progress/{progress_id}?lang={lang}")
+    assert tab.locator("h1").inner_text() == words.gettext("Progress towards a micro-degree")
+    assert (
+        tab.locator('#components tr[data-component="circular"]').get_attribute("data-state")
+        == "met"
+    )
+    assert tab.locator("#locality").count() == 1  # a registrar issues it
+    _no_sideways_scroll(tab)
     check(tab)

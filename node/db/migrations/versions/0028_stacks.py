@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("progress", sa.JSON(), nullable=True),
         sa.Column("satisfied", sa.Boolean(), nullable=False),
         sa.Column("pending", sa.JSON(), nullable=True),
+        sa.Column("parts_key", sa.String(64), nullable=True, unique=True),
         sa.Column("record_id", sa.String(36), nullable=True),
         sa.Column("created_at", stamp, nullable=False),
         sa.Column("created_by", sa.String(200), nullable=True),
