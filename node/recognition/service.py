@@ -53,7 +53,7 @@ from node.recognition.conditions import (
 from node.recognition.decision import decision_claims
 from node.recognition.reading import facts_of
 from node.verification.limits import Deadline
-from node.verification.pipeline import Report, Verifier
+from node.verification.pipeline import PENDING, Report, Verifier
 from node.verification.presentation import PresentationReport
 from node.verification.shapes import view_of
 from vc.digest import digest_hex, leaf_digest
@@ -795,10 +795,17 @@ def answered(reports: Sequence[PresentationReport]) -> tuple[list[Evidence], boo
 
 
 def presented_of(evidence: Evidence) -> Presented:
-    """A verified credential as the conditions judge it: its facts, checks, digest."""
+    """A verified credential as the conditions judge it: its facts, checks, digest. A check
+    that passed on ledger records not anchored yet (``pending``: a status list version still
+    to be anchored) has not passed yet: it counts as not checked."""
     return Presented(
         facts_of(evidence.body),
-        {c.name: (c.ok, c.detail) for c in evidence.report.checks},
+        {
+            c.name: (None, f"{c.detail} (pending: not anchored yet)")
+            if c.state == PENDING and c.ok is True
+            else (c.ok, c.detail)
+            for c in evidence.report.checks
+        },
         digest_hex(leaf_digest(evidence.credential)),
     )
 

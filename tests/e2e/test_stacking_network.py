@@ -62,6 +62,17 @@ def _anchored(member: Member, record_id: str) -> None:
     wait_until(confirmed, 90, f"{member.name} never anchored {record_id}")
 
 
+def _valid_at(member: Member, credential: dict[str, Any]) -> None:
+    """Every check of ``credential`` runs and passes at ``member``: its anchor and its
+    status lists' versions are on chain (so its status as of a later day can be read)."""
+
+    def valid() -> bool:
+        reply = httpx.post(f"{member.url}/api/verify", json={"credential": credential}, timeout=60)
+        return bool(reply.json()["verdict"] == "valid")
+
+    wait_until(valid, 90, f"not valid at {member.name}: {credential.get('id')}")
+
+
 def _progress(c: Member, stack_id: str, *credentials: Any) -> dict[str, Any]:
     made = c.post(
         f"/admin/stacks/{stack_id}/progress", {"credentials": list(credentials)}, admin=False
@@ -159,7 +170,11 @@ def test_a_micro_degree_stacks_parts_of_three_members(members: list[Member]) -> 
     refused = _issue_degree(c, short["id"])
     assert refused.status_code == 409 and "10 ECTS met, at least 12" in refused.json()["message"]
 
-    # The parts meet C's rule; C issues the micro-degree.
+    # The parts meet C's rule; C issues the micro-degree (once every check of each part runs
+    # at C and at A, the checker below: their lists' versions anchored before the issue).
+    for member in (a, c):
+        for credential in (part_a, part_b, decision):
+            _valid_at(member, credential)
     whole = _progress(c, stack_id, part_a, part_b, decision)
     assert whole["satisfied"] is True, whole["progress"]
     issued = _issue_degree(c, whole["id"])
@@ -212,7 +227,7 @@ def test_a_micro_degree_stacks_parts_of_three_members(members: list[Member]) -> 
 
     # A checks it with its parts: the rule read from C's endpoint, each part as of issuance.
     report = _check(a, micro_degree, presented)
-    assert report["verdict"] == "valid", report
+    assert report["verdict"] == "valid", (report["by_name"]["parts"], report["parts"])
     assert report["by_name"]["parts"]["ok"] is True
     assert "3 parts verified" in report["by_name"]["parts"]["detail"]
     alone = _check(a, micro_degree, [])
